@@ -1,0 +1,81 @@
+"""Database engine and the one-transaction-per-request session.
+
+Domain functions take a ``Session`` and never commit: the request's
+transaction is committed once, after the handler (and its template) ran,
+or rolled back if anything raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from litestar.datastructures import State
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
+
+from web.settings import SettingsError
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
+    """Build the engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise SettingsError(f"TANDEM_DATABASE_URL is not a database URL: {url!r}") from exc
+    try:
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(parsed, pool_pre_ping=True)
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+    except (NoSuchModuleError, ImportError) as exc:
+        message = f"TANDEM_DATABASE_URL names an unknown database driver: {url!r}"
+        raise SettingsError(message) from exc
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control away from pysqlite so that we can BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+        # A deferred transaction that reads and then writes fails at once with
+        # "database is locked" when another writer got in between (the busy
+        # timeout does not apply to lock upgrades). Taking the write lock at
+        # BEGIN makes concurrent writers wait their turn instead.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on error (CLI, jobs)."""
+    with Session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+async def provide_session(state: State) -> AsyncGenerator[Session, None]:
+    """Request dependency: one transaction per request, committed after the handler."""
+    session = Session(state.engine, expire_on_commit=False)
+    try:
+        yield session
+        await anyio.to_thread.run_sync(session.commit)
+    except BaseException:
+        await anyio.to_thread.run_sync(session.rollback)
+        raise
+    finally:
+        await anyio.to_thread.run_sync(session.close)

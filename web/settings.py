@@ -1,0 +1,65 @@
+"""Typed settings, read from ``TANDEM_*`` environment variables.
+
+Development defaults are safe to run on a laptop; ``validate_for_production``
+refuses the placeholders that must never reach a real deployment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "dev-insecure-secret-change-me-0000000000"  # noqa: S105 (a known placeholder)
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development", description="`production` turns on secure cookies, HSTS and start-up checks."
+    )
+    database_url: str = Field(
+        f"sqlite:///{ROOT / 'var' / 'tandem.db'}",
+        description="SQLAlchemy URL: the embedded SQLite file or `postgresql+psycopg://…`.",
+    )
+    secret_key: str = Field(
+        PLACEHOLDER_SECRET,
+        description="Signs CSRF tokens and links. Must be set (≥ 32 characters) in production.",
+    )
+    host: str = Field("127.0.0.1", description="Address `tandem serve` binds to.")
+    port: int = Field(8000, description="Port `tandem serve` listens on.")
+    workers: int = Field(1, description="Uvicorn worker processes for `tandem serve`.")
+    default_locale: str = Field("de", description="Language of pages when the visitor chose none.")
+    page_size: int = Field(50, description="Rows per page in coordinator lists.")
+    session_max_age: int = Field(
+        12 * 3600, description="Absolute lifetime of a coordinator session, in seconds."
+    )
+    debug: bool = Field(False, description="Show tracebacks in the browser (never in production).")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def validate_for_production(self) -> None:
+        """Raise ``SettingsError`` for a configuration that must not serve real people."""
+        if not self.is_production:
+            return
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32:
+            raise SettingsError(
+                "TANDEM_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        if self.debug:
+            raise SettingsError("TANDEM_DEBUG must be off in production.")

@@ -1,0 +1,115 @@
+"""Closed vocabularies shared by forms, models, demo data and the engine input.
+
+Stored values are keys; pages show their translations, so an Arabic and a
+German sign-up match on the same interest.
+"""
+
+from __future__ import annotations
+
+from web.i18n import N_
+
+ROLES = ("local", "newcomer")
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
+GENDERS = ("female", "male", "diverse")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAYPARTS = ("morning", "afternoon", "evening")
+SLOTS = tuple(f"{day}_{part}" for day in DAYS for part in DAYPARTS)
+
+PARTICIPANT_STATUSES = (
+    "unverified",  # signed up, e-mail not yet confirmed
+    "pending",  # verified, waiting for a coordinator's approval
+    "active",  # approved and available for matching
+    "paused",  # on holiday; not matched until resumed
+    "withdrawn",  # left the programme or withdrew consent
+    "declined",  # a coordinator declined the sign-up
+)
+TANDEM_STATUSES = ("suggested", "confirmed", "active", "ended", "rejected")
+OPEN_TANDEM_STATUSES = ("confirmed", "active")
+COORDINATOR_ROLES = ("admin", "coordinator")
+CONSENT_PURPOSES = ("matching", "contact_sharing")
+RUN_STATUSES = ("running", "done", "failed")
+ACTOR_TYPES = ("coordinator", "participant", "system")
+
+END_REASONS = {
+    "goal_reached": N_("Goal reached"),
+    "drifted_apart": N_("Drifted apart"),
+    "moved_away": N_("Moved away"),
+    "no_time": N_("No time"),
+    "conflict": N_("Conflict"),
+    "partner_unreachable": N_("Partner unreachable"),
+    "other": N_("Other"),
+}
+REJECT_REASONS = {
+    "languages": N_("Languages do not fit"),
+    "distance": N_("Too far apart"),
+    "availability": N_("Times do not fit"),
+    "personal": N_("Personal fit"),
+    "known_issue": N_("Known issue with one of them"),
+    "other": N_("Other"),
+}
+
+# Languages offered in forms (ISO 639-1; "prs" Dari and "ckb"/"kmr" Kurdish have no
+# 639-1 code, so Dari is written "fa" like Farsi and Kurdish "ku").
+LANGUAGES = {
+    "de": N_("German"),
+    "en": N_("English"),
+    "ar": N_("Arabic"),
+    "fa": N_("Persian (Farsi/Dari)"),
+    "uk": N_("Ukrainian"),
+    "ru": N_("Russian"),
+    "tr": N_("Turkish"),
+    "ti": N_("Tigrinya"),
+    "ku": N_("Kurdish"),
+    "fr": N_("French"),
+    "es": N_("Spanish"),
+    "ps": N_("Pashto"),
+    "so": N_("Somali"),
+    "sq": N_("Albanian"),
+    "pl": N_("Polish"),
+    "it": N_("Italian"),
+}
+
+INTERESTS = {
+    "football": N_("Football"),
+    "running": N_("Running"),
+    "swimming": N_("Swimming"),
+    "cycling": N_("Cycling"),
+    "hiking": N_("Hiking and walks"),
+    "fitness": N_("Fitness"),
+    "cooking": N_("Cooking"),
+    "baking": N_("Baking"),
+    "gardening": N_("Gardening"),
+    "music": N_("Music"),
+    "singing": N_("Singing"),
+    "dancing": N_("Dancing"),
+    "painting": N_("Painting and drawing"),
+    "crafts": N_("Crafts and sewing"),
+    "photography": N_("Photography"),
+    "reading": N_("Reading"),
+    "films": N_("Films and series"),
+    "theatre": N_("Theatre"),
+    "museums": N_("Museums and history"),
+    "board_games": N_("Board and card games"),
+    "chess": N_("Chess"),
+    "computers": N_("Computers and technology"),
+    "repairs": N_("Repairs and DIY"),
+    "nature": N_("Nature and animals"),
+    "travel": N_("Travel"),
+    "languages": N_("Learning languages"),
+    "volunteering": N_("Volunteering"),
+    "children": N_("Activities with children"),
+    "fashion": N_("Fashion"),
+    "cars": N_("Cars and bikes"),
+}
+
+HELP_TOPICS = {
+    "language_practice": N_("Practising German"),
+    "paperwork": N_("Paperwork and appointments"),
+    "job": N_("Job and training"),
+    "school": N_("School and homework"),
+    "leisure": N_("Leisure and sport"),
+    "orientation": N_("Getting to know the town"),
+    "housing": N_("Housing search"),
+    "health_system": N_("Finding doctors and services"),
+    "digital": N_("Phone, computer and online services"),
+}
