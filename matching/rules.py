@@ -1,0 +1,188 @@
+"""The six hard rules: which (local, newcomer) pairs are feasible, and why not.
+
+Candidates come from blocking, never from all pairs: a haversine `BallTree`
+finds the locals within the radius of each newcomer, and the online people
+(who may meet beyond the radius) are crossed separately, language and slots
+first. The rules then run vectorised over the candidate index arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from sklearn.neighbors import BallTree
+
+from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, Side, haversine_km
+from .instance import SLOTS, Settings
+
+RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
+# Distances are compared with this slack so that "exactly at the limit" is feasible
+# whatever the last bit of the floating-point haversine says.
+DISTANCE_SLACK_KM = 1e-9
+_CHUNK_PAIRS = 2_000_000
+
+
+def _any(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows where two (m, words) masks share a bit."""
+    both = a & b
+    return both.any(axis=1) if both.ndim == 2 else both != 0
+
+
+def rule_checks(
+    enc: Encoded, settings: Settings, forbidden: np.ndarray, cl: np.ndarray, cn: np.ndarray
+) -> dict[str, np.ndarray]:
+    """For each rule, a bool array: does the pair pass it? (No short-cuts; for explaining.)"""
+    loc, new = enc.locals, enc.newcomers
+    dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
+    return {
+        "forbidden": ~_is_forbidden(forbidden, cl, cn, len(new)),
+        "language": _any(loc.speaks[cl], new.speaks[cn]),
+        "slots": (loc.slots[cl] & new.slots[cn]) != 0,
+        "distance": (dist <= settings.max_distance_km + DISTANCE_SLACK_KM)
+        | (loc.online[cl] & new.online[cn]),
+        "gender": ((loc.accepts[cl] & new.gender[cn]) != 0)
+        & ((new.accepts[cn] & loc.gender[cl]) != 0),
+        "age": loc.vetted[cl] | ~new.minor[cn],
+    }
+
+
+def forbidden_keys(enc: Encoded, pairs) -> np.ndarray:
+    lpos = {pid: i for i, pid in enumerate(enc.locals.ids)}
+    npos = {pid: i for i, pid in enumerate(enc.newcomers.ids)}
+    keys = [lpos[a] * len(enc.newcomers) + npos[b] for a, b in pairs]
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def _is_forbidden(keys: np.ndarray, cl, cn, n_newcomers: int) -> np.ndarray:
+    if len(keys) == 0:
+        return np.zeros(len(cl), dtype=bool)
+    pair = cl.astype(np.int64) * n_newcomers + cn
+    at = np.searchsorted(keys, pair).clip(0, len(keys) - 1)
+    return keys[at] == pair
+
+
+def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
+    """Keep the feasible pairs; cheap and selective rules first, compressing as we go."""
+    loc, new = enc.locals, enc.newcomers
+    keep = (loc.slots[cl] & new.slots[cn]) != 0
+    cl, cn, dist = cl[keep], cn[keep], dist[keep]
+    keep = ((loc.accepts[cl] & new.gender[cn]) != 0) & ((new.accepts[cn] & loc.gender[cl]) != 0)
+    keep &= loc.vetted[cl] | ~new.minor[cn]
+    cl, cn, dist = cl[keep], cn[keep], dist[keep]
+    keep = _any(loc.speaks[cl], new.speaks[cn])
+    cl, cn, dist = cl[keep], cn[keep], dist[keep]
+    keep = ~_is_forbidden(forbidden, cl, cn, len(new))
+    return cl[keep], cn[keep], dist[keep]
+
+
+def _points(side: Side, idx=None) -> np.ndarray:
+    if idx is None:
+        return np.column_stack([side.lat, side.lon])
+    return np.column_stack([side.lat[idx], side.lon[idx]])
+
+
+def feasible_chunks(
+    enc: Encoded, settings: Settings, forbidden: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (local index, newcomer index, distance km) of feasible pairs, chunk by chunk.
+
+    Every feasible pair is yielded exactly once: nearby pairs from the BallTree,
+    online pairs beyond the radius from the online cross product.
+    """
+    loc, new = enc.locals, enc.newcomers
+    if len(loc) == 0 or len(new) == 0:
+        return
+    limit = settings.max_distance_km + DISTANCE_SLACK_KM
+    tree = BallTree(_points(loc), metric="haversine")
+    radius = limit / EARTH_RADIUS_KM * (1 + 1e-9)
+    per_chunk = max(1, min(len(new), 20_000))
+    for start in range(0, len(new), per_chunk):
+        stop = min(len(new), start + per_chunk)
+        found = tree.query_radius(_points(new, np.arange(start, stop)), radius)
+        lengths = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        if lengths.sum() == 0:
+            continue
+        cl = np.concatenate(found).astype(np.int64)
+        cn = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
+        # Chunked so that a dense city does not build one huge temporary.
+        for s in range(0, len(cl), _CHUNK_PAIRS):
+            a, b = cl[s : s + _CHUNK_PAIRS], cn[s : s + _CHUNK_PAIRS]
+            dist = haversine_km(loc.lat[a], loc.lon[a], new.lat[b], new.lon[b])
+            near = dist <= limit
+            yield _filter(enc, settings, forbidden, a[near], b[near], dist[near])
+    online_l = np.flatnonzero(loc.online)
+    online_n = np.flatnonzero(new.online)
+    if len(online_l) == 0 or len(online_n) == 0:
+        return
+    rows = max(1, _CHUNK_PAIRS // len(online_l))
+    for start in range(0, len(online_n), rows):
+        block = online_n[start : start + rows]
+        cn = np.repeat(block, len(online_l))
+        cl = np.tile(online_l, len(block))
+        keep = (loc.slots[cl] & new.slots[cn]) != 0
+        keep &= _any(loc.speaks[cl], new.speaks[cn])
+        cl, cn = cl[keep], cn[keep]
+        dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
+        far = dist > limit  # the near ones came from the BallTree already
+        yield _filter(enc, settings, forbidden, cl[far], cn[far], dist[far])
+
+
+def exclusion_counts(
+    enc: Encoded, settings: Settings, forbidden: np.ndarray, newcomers: np.ndarray
+) -> np.ndarray:
+    """(len(newcomers), len(RULES)) counts of locals each rule excludes, per newcomer.
+
+    A local failing several rules counts once under each. Computed by grouping
+    (distinct language masks, a subset-sum table over the 21 slot bits, BallTree
+    counts, a gender table), so it never visits all pairs.
+    """
+    loc, new = enc.locals, enc.newcomers
+    n_locals = len(loc)
+    out = np.zeros((len(newcomers), len(RULES)), dtype=np.int64)
+    if len(newcomers) == 0 or n_locals == 0:
+        return out
+    # forbidden
+    if len(forbidden):
+        per_newcomer = np.bincount(forbidden % len(new), minlength=len(new))
+        out[:, 0] = per_newcomer[newcomers]
+    # language: locals sharing no language at min_level with the newcomer
+    masks, inverse = np.unique(new.speaks[newcomers], axis=0, return_inverse=True)
+    disjoint = np.array([(~_any(loc.speaks, m[None, :])).sum() for m in masks], dtype=np.int64)
+    out[:, 1] = disjoint[inverse.reshape(-1)]
+    # slots: number of locals whose slot set is a subset of the newcomer's complement
+    full = (1 << len(SLOTS)) - 1
+    table = np.bincount(loc.slots.astype(np.int64), minlength=full + 1)
+    for bit in range(len(SLOTS)):
+        view = table.reshape(-1, 2, 1 << bit)
+        view[:, 1, :] += view[:, 0, :]
+    out[:, 2] = table[full ^ new.slots[newcomers].astype(np.int64)]
+    # distance: beyond the radius, unless both are online
+    radius = (settings.max_distance_km + DISTANCE_SLACK_KM) / EARTH_RADIUS_KM * (1 + 1e-9)
+    points = _points(new, newcomers)
+    near = BallTree(_points(loc), metric="haversine").query_radius(points, radius, count_only=True)
+    beyond = n_locals - near
+    online_l = np.flatnonzero(loc.online)
+    if len(online_l):
+        tree = BallTree(_points(loc, online_l), metric="haversine")
+        online_near = tree.query_radius(points, radius, count_only=True)
+        online_beyond = len(online_l) - online_near
+        beyond = np.where(new.online[newcomers], beyond - online_beyond, beyond)
+    out[:, 3] = beyond
+    # gender: a 4 x 16 table of locals by (gender bit, accepted genders)
+    bits = list(GENDER_BIT.values())
+    count = np.zeros((16, 16), dtype=np.int64)
+    np.add.at(count, (loc.gender, loc.accepts), 1)
+    passing = np.zeros((16, 16), dtype=np.int64)  # [newcomer gender, newcomer accepts]
+    for g_new in bits:
+        for a_new in range(16):
+            passing[g_new, a_new] = sum(
+                count[g_loc, a_loc]
+                for g_loc in bits
+                for a_loc in range(16)
+                if a_new & g_loc and a_loc & g_new
+            )
+    out[:, 4] = n_locals - passing[new.gender[newcomers], new.accepts[newcomers]]
+    # age
+    out[:, 5] = np.where(new.minor[newcomers], n_locals - int(loc.vetted.sum()), 0)
+    return out

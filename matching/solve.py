@@ -1,0 +1,247 @@
+"""`solve`: instance in, scored, assigned and explained pairs out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .arrays import Encoded, encode, haversine_km
+from .assign import assign, top_pairs
+from .explain import area_of, blocked_by, gaps, pair_reasons
+from .instance import COMPONENTS, Instance, parse_instance
+from .rules import RULES, exclusion_counts, feasible_chunks, forbidden_keys, rule_checks
+from .scores import components, scores
+
+# Above this many eligible pairs the candidate graph is pruned (see README); every
+# regional instance stays below it and is solved exactly on all feasible pairs.
+PRUNE_ABOVE = 8_000_000
+TOP_K = 12
+SCORE_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Pair:
+    local: str
+    newcomer: str
+    score: float
+    components: dict[str, float]
+    reasons: list[dict]
+    locked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "local": self.local,
+            "newcomer": self.newcomer,
+            "score": self.score,
+            "components": dict(self.components),
+            "reasons": self.reasons,
+            "locked": self.locked,
+        }
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    newcomer: str
+    area: str
+    feasible: int
+    eligible: int
+    excluded: dict[str, int]
+    blocked_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "newcomer": self.newcomer,
+            "area": self.area,
+            "feasible": self.feasible,
+            "eligible": self.eligible,
+            "excluded": dict(self.excluded),
+            "blocked_by": self.blocked_by,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    pairs: list[Pair]
+    unmatched: list[Unmatched]
+    gaps: list[dict]
+    stats: dict[str, Any]
+    scores: list[tuple[str, str, float]] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "pairs": [p.to_dict() for p in self.pairs],
+            "unmatched": [u.to_dict() for u in self.unmatched],
+            "gaps": self.gaps,
+            "stats": dict(self.stats),
+        }
+        if self.scores is not None:
+            out["scores"] = [list(s) for s in self.scores]
+        return out
+
+
+@dataclass
+class Candidates:
+    """All feasible pairs (sorted by newcomer, then local) with distance and score."""
+
+    cl: np.ndarray
+    cn: np.ndarray
+    dist: np.ndarray
+    score: np.ndarray
+
+
+def feasible_pairs(enc: Encoded, inst: Instance) -> Candidates:
+    settings = inst.settings
+    forbidden = forbidden_keys(enc, inst.forbidden)
+    parts = []
+    for cl, cn, dist in feasible_chunks(enc, settings, forbidden):
+        if len(cl):
+            parts.append((cl, cn, dist, scores(components(enc, settings, cl, cn, dist), settings)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Candidates(empty, empty, np.zeros(0), np.zeros(0))
+    cl, cn, dist, score = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.lexsort((cl, cn))
+    return Candidates(
+        cl[order].astype(np.int32), cn[order].astype(np.int32), dist[order], score[order]
+    )
+
+
+def solve(
+    instance: Instance | dict,
+    *,
+    all_scores: bool = False,
+    prune_above: int = PRUNE_ABOVE,
+    top_k: int = TOP_K,
+) -> Result:
+    """Assign newcomers to locals, maximising the settings' objective exactly.
+
+    `instance` is an `Instance` or its JSON-shaped dict (validated by
+    `parse_instance`, which raises `InputError`). Above `prune_above` eligible
+    pairs, only each newcomer's `top_k` and each local's `top_k` x capacity best
+    pairs enter the solver (``stats["exact"]`` is then false).
+    """
+    started = time.perf_counter()
+    inst = parse_instance(instance)
+    settings = inst.settings
+    enc = encode(inst)
+    loc, new = enc.locals, enc.newcomers
+    lpos = {pid: i for i, pid in enumerate(loc.ids)}
+    npos = {pid: i for i, pid in enumerate(new.ids)}
+    locked = [(lpos[a], npos[b]) for a, b in inst.locked]
+    remaining = loc.capacity.copy()
+    locked_newcomer = np.zeros(len(new), dtype=bool)
+    for li, ni in locked:
+        remaining[li] -= 1
+        locked_newcomer[ni] = True
+
+    cand = feasible_pairs(enc, inst)
+    eligible = cand.score >= settings.min_score - 1e-12
+    usable = eligible & ~locked_newcomer[cand.cn] & (remaining[cand.cl] > 0)
+    idx = np.flatnonzero(usable)
+    exact = True
+    if len(idx) > prune_above:
+        keep = top_pairs(cand.cl[idx], cand.cn[idx], cand.score[idx], remaining, top_k)
+        idx = idx[keep]
+        exact = False
+    chosen = idx[
+        assign(cand.cl[idx], cand.cn[idx], cand.score[idx], remaining, len(new), settings.objective)
+    ]
+
+    pl = np.concatenate([np.array([li for li, _ in locked], dtype=np.int64), cand.cl[chosen]])
+    pn = np.concatenate([np.array([ni for _, ni in locked], dtype=np.int64), cand.cn[chosen]])
+    is_locked = np.arange(len(pl)) < len(locked)
+    pairs = _pairs(enc, inst, pl, pn, is_locked)
+    matched = np.zeros(len(new), dtype=bool)
+    matched[pn] = True
+    unmatched = _unmatched(enc, inst, cand, eligible, remaining, np.flatnonzero(~matched))
+    total = float(sum(p.score for p in pairs))
+    stats = {
+        "locals": len(loc),
+        "newcomers": len(new),
+        "feasible_pairs": len(cand.cl),
+        "eligible_pairs": int(eligible.sum()),
+        "solver_pairs": len(idx),
+        "exact": exact,
+        "objective": settings.objective,
+        "pairs": len(pairs),
+        "locked_pairs": len(locked),
+        "unmatched": len(unmatched),
+        "total_score": round(total, SCORE_DIGITS),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    score_rows = None
+    if all_scores:
+        order = np.lexsort((cand.cn, cand.cl))
+        score_rows = [
+            (loc.ids[a], new.ids[b], round(float(s), SCORE_DIGITS))
+            for a, b, s in zip(
+                cand.cl[order].tolist(), cand.cn[order].tolist(), cand.score[order], strict=True
+            )
+        ]
+    newcomers_by_id = dict(zip(new.ids, new.people, strict=True))
+    gap_rows = gaps([u.to_dict() for u in unmatched], newcomers_by_id, settings)
+    return Result(pairs=pairs, unmatched=unmatched, gaps=gap_rows, stats=stats, scores=score_rows)
+
+
+def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
+    loc, new = enc.locals, enc.newcomers
+    settings = inst.settings
+    dist = haversine_km(loc.lat[pl], loc.lon[pl], new.lat[pn], new.lon[pn])
+    comps = components(enc, settings, pl, pn, dist)
+    score = scores(comps, settings)
+    forbidden = forbidden_keys(enc, inst.forbidden)
+    checks = rule_checks(enc, settings, forbidden, pl, pn)
+    out = []
+    for i, (li, ni) in enumerate(zip(pl.tolist(), pn.tolist(), strict=True)):
+        broken = [rule for rule in RULES if not checks[rule][i]] if is_locked[i] else []
+        out.append(
+            Pair(
+                local=loc.ids[li],
+                newcomer=new.ids[ni],
+                score=round(float(score[i]), SCORE_DIGITS),
+                components={
+                    c: round(float(v), SCORE_DIGITS)
+                    for c, v in zip(COMPONENTS, comps[i], strict=True)
+                },
+                reasons=pair_reasons(
+                    loc.people[li],
+                    new.people[ni],
+                    float(dist[i]),
+                    settings,
+                    inst.today,
+                    broken,
+                    bool(is_locked[i]),
+                ),
+                locked=bool(is_locked[i]),
+            )
+        )
+    out.sort(key=lambda p: (p.local, p.newcomer))
+    return out
+
+
+def _unmatched(enc, inst, cand, eligible, remaining, waiting) -> list[Unmatched]:
+    settings = inst.settings
+    n = len(enc.newcomers)
+    feasible = np.bincount(cand.cn, minlength=n)
+    eligible_count = np.bincount(cand.cn[eligible], minlength=n)
+    free = np.bincount(cand.cn[eligible & (remaining[cand.cl] > 0)], minlength=n)
+    forbidden = forbidden_keys(enc, inst.forbidden)
+    excluded = exclusion_counts(enc, settings, forbidden, waiting)
+    out = []
+    for row, ni in enumerate(waiting.tolist()):
+        out.append(
+            Unmatched(
+                newcomer=enc.newcomers.ids[ni],
+                area=area_of(enc.newcomers.people[ni]),
+                feasible=int(feasible[ni]),
+                eligible=int(eligible_count[ni]),
+                excluded={rule: int(c) for rule, c in zip(RULES, excluded[row], strict=True)},
+                blocked_by=blocked_by(
+                    excluded[row], int(feasible[ni]), int(eligible_count[ni]), int(free[ni])
+                ),
+            )
+        )
+    return out
