@@ -5,10 +5,9 @@ shared/DESIGN.md. Enumerated columns are strings guarded by CHECK
 constraints, so a bad value fails in the database too, not only in forms.
 """
 
-from __future__ import annotations
-
 import uuid
 from datetime import UTC, date, datetime
+from typing import Optional
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +15,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -101,7 +101,7 @@ class Region(SQLModel, table=True):
     centre_lon: float | None = None
     radius_km: float | None = None
 
-    places: list[Place] = Relationship(back_populates="region")
+    places: list["Place"] = Relationship(back_populates="region")
 
 
 class Place(SQLModel, table=True):
@@ -117,7 +117,7 @@ class Place(SQLModel, table=True):
         default=None, foreign_key="region.id", ondelete="SET NULL", index=True
     )
 
-    region: Region | None = Relationship(back_populates="places")
+    region: Optional["Region"] = Relationship(back_populates="places")
 
 
 # --- participants ---------------------------------------------------------------------------
@@ -164,12 +164,12 @@ class Participant(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
-    place: Place = Relationship()
-    languages: list[ParticipantLanguage] = Relationship(
+    place: "Place" = Relationship()
+    languages: list["ParticipantLanguage"] = Relationship(
         back_populates="participant", cascade_delete=True
     )
-    vetting: Vetting | None = Relationship(back_populates="local", cascade_delete=True)
-    consents: list[Consent] = Relationship(back_populates="participant", cascade_delete=True)
+    vetting: Optional["Vetting"] = Relationship(back_populates="local", cascade_delete=True)
+    consents: list["Consent"] = Relationship(back_populates="participant", cascade_delete=True)
 
 
 class ParticipantLanguage(SQLModel, table=True):
@@ -182,7 +182,7 @@ class ParticipantLanguage(SQLModel, table=True):
     language: str = Field(sa_column=Column(String(3), primary_key=True))
     level: str = Field(sa_column=Column(String(6), nullable=False))
 
-    participant: Participant = Relationship(back_populates="languages")
+    participant: "Participant" = Relationship(back_populates="languages")
 
 
 class Vetting(SQLModel, table=True):
@@ -195,7 +195,7 @@ class Vetting(SQLModel, table=True):
     seen_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
-    local: Participant = Relationship(back_populates="vetting")
+    local: "Participant" = Relationship(back_populates="vetting")
 
 
 class Consent(SQLModel, table=True):
@@ -211,7 +211,7 @@ class Consent(SQLModel, table=True):
     given_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
-    participant: Participant = Relationship(back_populates="consents")
+    participant: "Participant" = Relationship(back_populates="consents")
 
 
 # --- coordinators -------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ class Coordinator(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
-    regions: list[Region] = Relationship(link_model=CoordinatorRegion)
+    regions: list["Region"] = Relationship(link_model=CoordinatorRegion)
 
     @property
     def is_admin(self) -> bool:
@@ -326,8 +326,8 @@ class Tandem(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
 
-    local: Participant = Relationship(sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"})
-    newcomer: Participant = Relationship(
+    local: "Participant" = Relationship(sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"})
+    newcomer: "Participant" = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Tandem.newcomer_id"}
     )
 
@@ -348,3 +348,19 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     subject_type: str = Field(sa_column=Column(String(32), nullable=False))
     subject_id: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+# --- shared key-value store (sessions now; rate limits and locks later) ---------------------
+
+
+class StoreEntry(SQLModel, table=True):
+    """Backs ``web.stores.DatabaseStore`` so that several processes share sessions."""
+
+    __tablename__ = "store_entry"
+
+    namespace: str = Field(sa_column=Column(String(40), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True, index=True)
+    )

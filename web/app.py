@@ -1,0 +1,153 @@
+"""The application factory: ``uvicorn --factory web.app:create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.template.config import TemplateConfig
+from sqlalchemy import select
+from sqlmodel import Session
+
+from web import i18n
+from web.auth import RotatingSessionConfig, provide_coordinator
+from web.db import create_db_engine, provide_session
+from web.models import Coordinator
+from web.routes import auth, coordinator, public
+from web.settings import ROOT, Settings, SettingsError
+from web.stores import DatabaseStore
+
+REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if settings.is_production:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+    # A before_send hook, because app-level response headers skip error responses.
+    async def add_security_headers(message: Any, scope: Any) -> None:
+        if message["type"] != "http.response.start":
+            return
+        mutable = MutableScopeHeaders.from_message(message)
+        for name, value in headers.items():
+            mutable[name] = value
+        if not str(scope.get("path", "")).startswith("/static/"):
+            mutable["Cache-Control"] = "no-store"
+
+    return add_security_headers
+
+
+def _template_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    i18n.install(environment)
+    return environment
+
+
+def _redirect_to_login(request: Request, _: NotAuthorizedException) -> Response[Any]:
+    return Redirect(path="/login", query_params={"next": request.url.path})
+
+
+def _error_page(request: Request, exc: Exception) -> Response[Any]:
+    status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
+    if status == HTTP_500_INTERNAL_SERVER_ERROR:
+        request.logger.exception("unhandled error", exc_info=exc)
+    return Template(
+        template_name="errors/error.html", context={"status": status}, status_code=status
+    )
+
+
+def _refuse_demo_accounts_in_production(app: Litestar) -> None:
+    settings: Settings = app.state.settings
+    if not settings.is_production:
+        return
+    with Session(app.state.engine) as session:
+        if session.scalars(select(Coordinator.id).where(Coordinator.is_demo)).first():
+            raise SettingsError(
+                "demo coordinator accounts exist; production refuses to start with published "
+                "passwords (remove them or use a fresh database)"
+            )
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings()
+    settings.validate_for_production()
+    engine = create_db_engine(settings.database_url)
+    secure = settings.is_production
+    session_config = RotatingSessionConfig(
+        key="__Host-session" if secure else "tandem_session",
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+        max_age=settings.session_max_age,
+        store="sessions",
+    )
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="__Host-csrf" if secure else "tandem_csrf",
+        cookie_secure=secure,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+    )
+    return Litestar(
+        route_handlers=[
+            public.router,
+            auth.router,
+            coordinator.router,
+            create_static_files_router(
+                path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
+            ),
+        ],
+        dependencies={
+            "db": Provide(provide_session),
+            "coordinator": Provide(provide_coordinator, sync_to_thread=True),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        state=State({"settings": settings, "engine": engine}),
+        stores={"sessions": DatabaseStore(engine, "session")},
+        middleware=[session_config.middleware],
+        csrf_config=csrf_config,
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(_template_environment())
+        ),
+        before_send=[_security_headers(settings), i18n.remember_chosen_locale],
+        exception_handlers={
+            NotAuthorizedException: _redirect_to_login,
+            HTTPException: _error_page,
+            HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
+        },
+        on_startup=[_refuse_demo_accounts_in_production],
+        on_shutdown=[lambda: engine.dispose()],
+        openapi_config=None,  # the default UIs load scripts from CDNs (SECURITY.md F10)
+        request_max_body_size=REQUEST_MAX_BODY_SIZE,
+        debug=settings.debug,
+    )

@@ -1,0 +1,100 @@
+"""Coordinator authentication: argon2id passwords, rotating server-side sessions, guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from web.models import Coordinator, utcnow
+
+_hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
+# Verified against for unknown e-mails, so that a miss costs as long as a hit.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+SESSION_KEY = "coordinator_id"
+_ROTATE, _NEW_ID = "tandem.rotate_session_id", "tandem.new_session_id"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, email: str, password: str) -> Coordinator | None:
+    """The active coordinator with these credentials, or None (same cost either way)."""
+    coordinator = session.scalars(
+        select(Coordinator).where(func.lower(Coordinator.email) == email.strip().lower())
+    ).first()
+    try:
+        _hasher.verify(coordinator.password_hash if coordinator else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if coordinator is None or not coordinator.is_active:
+        return None
+    if _hasher.check_needs_rehash(coordinator.password_hash):
+        coordinator.password_hash = _hasher.hash(password)
+    coordinator.last_login_at = utcnow()
+    session.add(coordinator)
+    return coordinator
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Litestar keeps whatever session id the client sent, even one it never issued
+    (session fixation, shared/SECURITY.md F1). This backend never adopts an unknown
+    id and issues a new one at login."""
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        if connection.cookies.get(self.config.key) and not data:
+            connection.scope[_ROTATE] = True  # type: ignore[literal-required]
+        return data
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        if connection.scope.get(_ROTATE):  # type: ignore[call-overload]
+            return connection.scope.setdefault(_NEW_ID, self.generate_session_id())  # type: ignore[call-overload]
+        return super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[no-untyped-def]
+        old_id = connection.cookies.get(self.config.key)
+        if connection.scope.get(_ROTATE) and old_id:
+            store = self.config.get_store_from_app(connection.scope["app"])
+            await self.delete(old_id, store=store)
+        await super().store_in_message(scope_session, message, connection)
+
+
+@dataclass
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def start_authenticated_session(request: Request, coordinator: Coordinator) -> None:
+    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    request.set_session({SESSION_KEY: coordinator.id, "login_at": utcnow().isoformat()})
+
+
+def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for every coordinator route: a logged-in session or 401 (→ login page)."""
+    session = connection.scope.get("session")
+    if not isinstance(session, dict) or not session.get(SESSION_KEY):
+        raise NotAuthorizedException()
+
+
+def provide_coordinator(request: Request, db: Session) -> Coordinator:
+    """The logged-in, still active coordinator; a deactivated account loses its session."""
+    coordinator = db.get(Coordinator, request.session.get(SESSION_KEY))
+    if coordinator is None or not coordinator.is_active:
+        request.clear_session()
+        raise NotAuthorizedException()
+    return coordinator

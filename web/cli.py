@@ -1,0 +1,204 @@
+"""The ``tandem`` command: serve, migrate, demo, create-coordinator, add-region.
+
+Wrong arguments or an unusable database give one line on stderr and a
+non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import re
+import sys
+from datetime import date
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from web.auth import hash_password
+from web.db import create_db_engine, transaction
+from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from web.models import Coordinator, Region
+from web.places import UnknownPlace, create_region
+from web.settings import ROOT, Settings, SettingsError
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class CommandError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
+    command.upgrade(alembic_config(settings.database_url), "head")
+    print(f"database is at the newest schema ({_redacted(settings.database_url)})")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            summary = load_demo(session, today=args.today or date.today(), seed=args.seed)  # noqa: DTZ011
+    except DemoAlreadyLoaded as exc:
+        if not args.if_empty:
+            raise CommandError(
+                "the database already holds data; the demo needs an empty one"
+            ) from exc
+        print("demo data already loaded")
+        _print_logins(engine)
+        return
+    finally:
+        engine.dispose()
+    print(f"loaded {summary.locals} locals and {summary.newcomers} newcomers in 2 regions")
+    for email, role in summary.logins:
+        print(f"  {role:<12} login: {email}  password: {summary.password}")
+
+
+def _print_logins(engine) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as session:
+        demo = session.scalars(select(Coordinator).where(Coordinator.is_demo)).all()
+        for coordinator in demo:
+            print(f"  {coordinator.role:<12} login: {coordinator.email}  password: {DEMO_PASSWORD}")
+
+
+def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.email):
+        raise CommandError(f"{args.email!r} is not an e-mail address")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            regions = list(session.scalars(select(Region).where(Region.slug.in_(args.region))))  # type: ignore[attr-defined]
+            missing = set(args.region) - {region.slug for region in regions}
+            if missing:
+                raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
+            session.add(
+                Coordinator(
+                    email=args.email.lower(),
+                    display_name=args.name,
+                    role=args.role,
+                    password_hash=hash_password(password),
+                    regions=regions,
+                )
+            )
+            session.flush()
+    except IntegrityError as exc:
+        raise CommandError(f"a coordinator with the e-mail {args.email} exists already") from exc
+    finally:
+        engine.dispose()
+    print(f"created {args.role} {args.email}")
+
+
+def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            region = create_region(
+                session,
+                slug=args.slug,
+                name=args.name,
+                centre=args.centre,
+                radius_km=args.radius_km,
+            )
+            count = session.scalar(select(func.count()).select_from(Region.__table__)) or 0
+    except UnknownPlace as exc:
+        raise CommandError(str(exc)) from exc
+    except IntegrityError as exc:
+        raise CommandError(f"a region called {args.slug!r} or {args.name!r} exists") from exc
+    finally:
+        engine.dispose()
+    print(f"created region {region.slug} ({len(region.places)} places); {count} regions in all")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings.validate_for_production()
+    create_db_engine(settings.database_url).dispose()  # fail early on a bad URL
+    print(f"Tandem serves at http://{args.host or settings.host}:{args.port or settings.port}")
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=settings.workers,
+        proxy_headers=settings.is_production,
+    )
+
+
+def _redacted(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]+@", r"://\1:***@", url)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the web app with Uvicorn")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    migrate.set_defaults(run=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="load the demo regions, people and coordinators")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--today", type=_parse_date, help="reference date (default: today)")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
+    demo.set_defaults(run=cmd_demo)
+
+    coordinator = commands.add_parser("create-coordinator", help="add a coordinator account")
+    coordinator.add_argument("--email", required=True)
+    coordinator.add_argument("--name", required=True)
+    coordinator.add_argument("--role", choices=("coordinator", "admin"), default="coordinator")
+    coordinator.add_argument("--region", action="append", default=[], help="region slug")
+    coordinator.add_argument("--password-stdin", action="store_true")
+    coordinator.set_defaults(run=cmd_create_coordinator)
+
+    region = commands.add_parser("add-region", help="add a region: the places around a centre")
+    region.add_argument("--slug", required=True)
+    region.add_argument("--name", required=True)
+    region.add_argument("--centre", required=True, help="a town, e.g. Kassel")
+    region.add_argument("--radius-km", type=float, required=True)
+    region.set_defaults(run=cmd_add_region)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        args.run(settings, args)
+    except (CommandError, SettingsError) as exc:
+        print(f"tandem: error: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"tandem: error: the database cannot be used: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

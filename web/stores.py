@@ -1,0 +1,113 @@
+"""A Litestar ``Store`` kept in the application database.
+
+Sessions (and later rate limits and locks) must be shared by every worker
+process and survive restarts, without requiring Redis for small setups.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import anyio.to_thread
+from litestar.stores.base import NamespacedStore
+from sqlalchemy import Engine, delete, select
+from sqlmodel import Session
+
+from web.models import StoreEntry, utcnow
+
+
+def _seconds(expires_in: int | timedelta | None) -> int | None:
+    if isinstance(expires_in, timedelta):
+        return int(expires_in.total_seconds())
+    return expires_in
+
+
+class DatabaseStore(NamespacedStore):
+    def __init__(self, engine: Engine, namespace: str = "default") -> None:
+        super().__init__()
+        self.engine = engine
+        self.namespace = namespace
+
+    def with_namespace(self, namespace: str) -> DatabaseStore:
+        return DatabaseStore(self.engine, f"{self.namespace}.{namespace}")
+
+    def _expiry(self, expires_in: int | timedelta | None):  # type: ignore[no-untyped-def]
+        seconds = _seconds(expires_in)
+        return None if seconds is None else utcnow() + timedelta(seconds=seconds)
+
+    def _live(self, session: Session, key: str) -> StoreEntry | None:
+        entry = session.get(StoreEntry, (self.namespace, key))
+        if entry is not None and entry.expires_at is not None and entry.expires_at <= utcnow():
+            session.delete(entry)
+            return None
+        return entry
+
+    def _set(self, key: str, value: bytes, expires_in: int | timedelta | None) -> None:
+        with Session(self.engine) as session, session.begin():
+            entry = session.get(StoreEntry, (self.namespace, key))
+            if entry is None:
+                entry = StoreEntry(namespace=self.namespace, key=key, value=value)
+            entry.value = value
+            entry.expires_at = self._expiry(expires_in)
+            session.add(entry)
+
+    def _get(self, key: str, renew_for: int | timedelta | None) -> bytes | None:
+        with Session(self.engine) as session, session.begin():
+            entry = self._live(session, key)
+            if entry is None:
+                return None
+            if renew_for is not None and entry.expires_at is not None:
+                entry.expires_at = self._expiry(renew_for)
+            return entry.value
+
+    def _delete(self, key: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                delete(StoreEntry).where(
+                    StoreEntry.namespace == self.namespace, StoreEntry.key == key
+                )
+            )
+
+    def _delete_all(self) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                delete(StoreEntry).where(
+                    (StoreEntry.namespace == self.namespace)
+                    | StoreEntry.namespace.startswith(f"{self.namespace}.")
+                )
+            )
+
+    def _expires_in(self, key: str) -> int | None:
+        with Session(self.engine) as session, session.begin():
+            entry = self._live(session, key)
+            if entry is None or entry.expires_at is None:
+                return None
+            return max(0, int((entry.expires_at - utcnow()).total_seconds()))
+
+    def delete_expired(self) -> int:
+        """Remove expired entries of every namespace; returns how many (for `tandem purge`)."""
+        with Session(self.engine) as session, session.begin():
+            expired = select(StoreEntry).where(StoreEntry.expires_at <= utcnow())
+            rows = session.scalars(expired).all()
+            for row in rows:
+                session.delete(row)
+            return len(rows)
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):  # type: ignore[no-untyped-def]
+        data = value.encode() if isinstance(value, str) else value
+        await anyio.to_thread.run_sync(self._set, key, data, expires_in)
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        return await anyio.to_thread.run_sync(self._get, key, renew_for)
+
+    async def delete(self, key: str) -> None:
+        await anyio.to_thread.run_sync(self._delete, key)
+
+    async def delete_all(self) -> None:
+        await anyio.to_thread.run_sync(self._delete_all)
+
+    async def exists(self, key: str) -> bool:
+        return await self.get(key) is not None
+
+    async def expires_in(self, key: str) -> int | None:
+        return await anyio.to_thread.run_sync(self._expires_in, key)
