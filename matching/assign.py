@@ -15,7 +15,6 @@ integers (SCALE) and rounded, so the optimum is exact to 1e-6 per pair.
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 SCALE = 1_000_000
 
@@ -58,6 +57,8 @@ def assign(
         heads.append(np.full(len(active), sink))
         caps.append(np.ones(len(active)))
         costs.append(np.zeros(len(active)))
+    from ortools.graph.python import min_cost_flow  # slow to import; only when solving
+
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
         np.concatenate(tails).astype(np.int32),

@@ -312,7 +312,12 @@ def parse_instance(raw: Any) -> Instance:
             raise InputError(f"{key}: unknown key (allowed: {' '.join(sorted(_TOP_KEYS))})")
     if "today" not in raw:
         raise InputError("today: missing")
-    today = _date(_Where("instance"), "today", raw["today"])
+    if not isinstance(raw["today"], str) or len(raw["today"]) != 10:
+        raise InputError(f"today: {_q(raw['today'])} is not a date (YYYY-MM-DD)")
+    try:
+        today = date.fromisoformat(raw["today"])
+    except ValueError:
+        raise InputError(f"today: {_q(raw['today'])} is not a date (YYYY-MM-DD)") from None
     settings = _settings(raw.get("settings", {}))
     sides: dict[str, Any] = {}
     for side in ("locals", "newcomers"):

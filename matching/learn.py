@@ -15,9 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from .instance import COMPONENTS, DEFAULT_WEIGHTS
 
@@ -54,6 +51,8 @@ class WeightLearner:
         self.random_state = random_state
 
     def _weights(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.linear_model import LogisticRegression
+
         model = LogisticRegression(C=self.C, max_iter=1000)
         model.fit(X, y)
         coef = model.coef_[0]
@@ -63,6 +62,9 @@ class WeightLearner:
         return coef, clipped / clipped.sum()
 
     def fit(self, X, y) -> WeightLearner:
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=int)
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
@@ -130,6 +132,8 @@ def learn_weights(
     >>> max(learned.weights, key=learned.weights.get)
     'interests'
     """
+    from sklearn.metrics import roc_auc_score
+
     X, y = _rows(decisions)
     learner = WeightLearner(C=C, cv=cv, min_decisions=min_decisions, random_state=random_state)
     learner.fit(X, y)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from sklearn.neighbors import BallTree
 
 from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, Side, haversine_km
 from .instance import SLOTS, Settings
@@ -21,6 +20,9 @@ RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
 # whatever the last bit of the floating-point haversine says.
 DISTANCE_SLACK_KM = 1e-9
 _CHUNK_PAIRS = 2_000_000
+# Up to this many (newcomer, local) cells slot exclusions are counted directly,
+# above it through a subset-sum table over the 21 slot bits.
+DIRECT_SLOT_COUNT_LIMIT = 1 << 22
 
 
 def _any(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -76,6 +78,13 @@ def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
     return cl[keep], cn[keep], dist[keep]
 
 
+def _ball_tree(points: np.ndarray):
+    # Imported here: scikit-learn takes a second to import, and bad input should not wait.
+    from sklearn.neighbors import BallTree
+
+    return BallTree(points, metric="haversine")
+
+
 def _points(side: Side, idx=None) -> np.ndarray:
     if idx is None:
         return np.column_stack([side.lat, side.lon])
@@ -94,7 +103,7 @@ def feasible_chunks(
     if len(loc) == 0 or len(new) == 0:
         return
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
-    tree = BallTree(_points(loc), metric="haversine")
+    tree = _ball_tree(_points(loc))
     radius = limit / EARTH_RADIUS_KM * (1 + 1e-9)
     per_chunk = max(1, min(len(new), 20_000))
     for start in range(0, len(new), per_chunk):
@@ -152,19 +161,23 @@ def exclusion_counts(
     out[:, 1] = disjoint[inverse.reshape(-1)]
     # slots: number of locals whose slot set is a subset of the newcomer's complement
     full = (1 << len(SLOTS)) - 1
-    table = np.bincount(loc.slots.astype(np.int64), minlength=full + 1)
-    for bit in range(len(SLOTS)):
-        view = table.reshape(-1, 2, 1 << bit)
-        view[:, 1, :] += view[:, 0, :]
-    out[:, 2] = table[full ^ new.slots[newcomers].astype(np.int64)]
+    if len(newcomers) * n_locals <= DIRECT_SLOT_COUNT_LIMIT:
+        crossed = new.slots[newcomers][:, None] & loc.slots[None, :]
+        out[:, 2] = (crossed == 0).sum(axis=1)
+    else:
+        table = np.bincount(loc.slots.astype(np.int64), minlength=full + 1)
+        for bit in range(len(SLOTS)):
+            view = table.reshape(-1, 2, 1 << bit)
+            view[:, 1, :] += view[:, 0, :]
+        out[:, 2] = table[full ^ new.slots[newcomers].astype(np.int64)]
     # distance: beyond the radius, unless both are online
     radius = (settings.max_distance_km + DISTANCE_SLACK_KM) / EARTH_RADIUS_KM * (1 + 1e-9)
     points = _points(new, newcomers)
-    near = BallTree(_points(loc), metric="haversine").query_radius(points, radius, count_only=True)
+    near = _ball_tree(_points(loc)).query_radius(points, radius, count_only=True)
     beyond = n_locals - near
     online_l = np.flatnonzero(loc.online)
     if len(online_l):
-        tree = BallTree(_points(loc, online_l), metric="haversine")
+        tree = _ball_tree(_points(loc, online_l))
         online_near = tree.query_radius(points, radius, count_only=True)
         online_beyond = len(online_l) - online_near
         beyond = np.where(new.online[newcomers], beyond - online_beyond, beyond)
