@@ -7,13 +7,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
@@ -70,7 +70,9 @@ def _template_environment() -> Environment:
 
 
 def _redirect_to_login(request: Request, _: NotAuthorizedException) -> Response[Any]:
-    return Redirect(path="/login", query_params={"next": request.url.path})
+    return Redirect(
+        path="/login", query_params={"next": request.url.path}, status_code=HTTP_303_SEE_OTHER
+    )
 
 
 def _error_page(request: Request, exc: Exception) -> Response[Any]:

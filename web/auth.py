@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import (
@@ -91,7 +92,7 @@ def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> Non
         raise NotAuthorizedException()
 
 
-def provide_coordinator(request: Request, db: Session) -> Coordinator:
+def provide_coordinator(request: Request, db: NamedDependency[Session]) -> Coordinator:
     """The logged-in, still active coordinator; a deactivated account loses its session."""
     coordinator = db.get(Coordinator, request.session.get(SESSION_KEY))
     if coordinator is None or not coordinator.is_active:

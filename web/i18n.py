@@ -64,8 +64,9 @@ def translations(code: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
-def negotiate(request: Request, default: str = DEFAULT_LOCALE) -> str:
-    """The request's locale: an explicit ``?lang=`` choice, then the cookie, then the browser."""
+def negotiate(request: Request) -> str:
+    """The request's locale: an explicit ``?lang=`` choice, then the cookie, then the browser,
+    then the configured default."""
     cached = request.scope.get(_SCOPE_KEY)  # type: ignore[call-overload]
     if cached:
         return cached
@@ -78,7 +79,7 @@ def negotiate(request: Request, default: str = DEFAULT_LOCALE) -> str:
     else:
         header = request.headers.get("accept-language", "")
         wanted = [part.split(";")[0].strip().replace("-", "_") for part in header.split(",")]
-        code = negotiate_locale([w for w in wanted if w], LOCALES, sep="_") or default
+        code = negotiate_locale([w for w in wanted if w], LOCALES, sep="_") or _default(request)
     request.scope[_SCOPE_KEY] = code  # type: ignore[literal-required]
     return code
 
@@ -91,6 +92,11 @@ async def remember_chosen_locale(message: Any, scope: Any) -> None:
             "set-cookie",
             f"{COOKIE}={scope[_SCOPE_CHOSEN]}; Path=/; Max-Age=31536000; SameSite=Lax",
         )
+
+
+def _default(request: Request) -> str:
+    configured = request.app.state.settings.default_locale
+    return configured if configured in LOCALES else DEFAULT_LOCALE
 
 
 def gettext_for(request: Request) -> NullTranslations:

@@ -5,19 +5,21 @@ from __future__ import annotations
 from datetime import date
 
 from litestar import Router, get
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
 
 from web.access import visible_participants
 from web.auth import coordinator_required
-from web.models import Coordinator, Participant
-from web.settings import Settings
+from web.deps import AppSettings, CurrentCoordinator, DbSession
+from web.models import Participant
 
 
 @get("/", name="dashboard", sync_to_thread=True)
-def dashboard(db: Session, coordinator: Coordinator, settings: Settings, page: int = 1) -> Template:
+def dashboard(
+    db: DbSession, coordinator: CurrentCoordinator, settings: AppSettings, page: FromQuery[int] = 1
+) -> Template:
     query = visible_participants(db, coordinator)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // settings.page_size))

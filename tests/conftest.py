@@ -1,0 +1,92 @@
+"""Shared fixtures: a clean, migrated database per test and a Litestar test client.
+
+The suite runs on SQLite by default and on PostgreSQL when
+TANDEM_TEST_DATABASE_URL is set (CI does both).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+
+from web.app import create_app
+from web.cli import alembic_config
+from web.db import create_db_engine
+from web.models import metadata
+from web.settings import Settings
+
+POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
+TEST_SECRET = "test-secret-key-with-more-than-32-characters"
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the newest schema: a SQLite file to copy, or the PostgreSQL URL."""
+    if POSTGRES_URL:
+        reset_postgres_schema(POSTGRES_URL)
+        command.upgrade(alembic_config(POSTGRES_URL), "head")
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "tandem.db"
+    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
+    return str(path)
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A clean database for one test."""
+    if POSTGRES_URL:
+        _truncate_all(POSTGRES_URL)
+        yield POSTGRES_URL
+        return
+    path = tmp_path / "tandem.db"
+    shutil.copyfile(migrated_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key=TEST_SECRET, env="development")
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(app=create_app(settings)) as test_client:
+        yield test_client
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (per-test file)'}"

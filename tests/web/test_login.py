@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.builders import PASSWORD, db, html, login, make_coordinator, make_region
+from web.models import AuditLog, Coordinator
+
+HOST = "testserver.local"  # the Litestar test client's host; cookies are stored for it
+
+
+def alice(engine):  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+
+
+def test_it_logs_in_and_lands_on_the_dashboard(client, engine):
+    alice(engine)
+    response = login(client, "alice@example.org")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/coordinator"
+    page = client.get("/coordinator/")
+    assert page.status_code == 200
+    assert "Alice" in html(page).find("nav", class_="account").get_text()
+    with db(engine) as session:
+        coordinator = session.scalars(select(Coordinator)).one()
+        assert coordinator.last_login_at is not None
+        logins = session.scalars(select(AuditLog).where(AuditLog.action == "login")).all()
+        assert [(entry.actor_id, entry.subject_id) for entry in logins] == [
+            (coordinator.id, str(coordinator.id))
+        ]
+
+
+def test_it_refuses_a_wrong_password_with_the_email_kept(client, engine):
+    alice(engine)
+    response = login(client, "alice@example.org", password="wrong password")
+    assert response.status_code == 400
+    page = html(response)
+    assert page.find(attrs={"role": "alert"}) is not None
+    assert page.find("input", attrs={"name": "email"})["value"] == "alice@example.org"
+    assert client.get("/coordinator/", follow_redirects=False).status_code == 303
+
+
+def test_it_answers_an_unknown_email_exactly_like_a_wrong_password(client, engine):
+    alice(engine)
+    wrong = login(client, "alice@example.org", password="wrong password")
+    unknown = login(client, "nobody@example.org", password="wrong password")
+    assert unknown.status_code == wrong.status_code == 400
+    assert (
+        html(unknown).find(attrs={"role": "alert"}).get_text()
+        == html(wrong).find(attrs={"role": "alert"}).get_text()
+    )
+
+
+def test_it_refuses_a_deactivated_account(client, engine):
+    with db(engine) as session:
+        make_coordinator(session, "gone@example.org", is_active=False)
+    assert login(client, "gone@example.org").status_code == 400
+
+
+def test_it_issues_a_new_session_id_at_login(client, engine):
+    alice(engine)
+    planted = "attacker-chosen-session-id"
+    client.cookies.set("tandem_session", planted, domain=HOST)
+    response = login(client, "alice@example.org")
+    assert response.status_code == 303
+    issued = client.cookies.get("tandem_session", domain=HOST)
+    assert issued and issued != planted
+    # The planted id does not authenticate anyone.
+    client.cookies.set("tandem_session", planted, domain=HOST)
+    assert client.get("/coordinator/", follow_redirects=False).status_code == 303
+
+
+def test_it_logs_out_and_the_old_session_is_dead(client, engine):
+    alice(engine)
+    login(client, "alice@example.org")
+    session_id = client.cookies.get("tandem_session", domain=HOST)
+    form = html(client.get("/coordinator/")).find("form", attrs={"action": "/logout"})
+    token = form.find("input", attrs={"name": "_csrf_token"})["value"]
+    assert (
+        client.post("/logout", data={"_csrf_token": token}, follow_redirects=False).status_code
+        == 303
+    )
+    client.cookies.set("tandem_session", session_id, domain=HOST)
+    assert client.get("/coordinator/", follow_redirects=False).status_code == 303
+
+
+def test_a_post_without_csrf_token_is_refused(client, engine):
+    alice(engine)
+    client.get("/login")
+    response = client.post(
+        "/login", data={"email": "alice@example.org", "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert "tandem_session" not in response.headers.get("set-cookie", "")
+
+
+def test_it_never_redirects_to_another_host_after_login(client, engine):
+    alice(engine)
+    response = login(client, "alice@example.org", next="//evil.example/steal")
+    assert response.headers["location"] == "/coordinator"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.builders import db, make_coordinator
+from web.app import create_app
+from web.settings import PLACEHOLDER_SECRET, Settings, SettingsError
+
+GOOD_SECRET = "x" * 40
+
+
+def test_settings_come_from_tandem_environment_variables(monkeypatch):
+    monkeypatch.setenv("TANDEM_PAGE_SIZE", "7")
+    monkeypatch.setenv("TANDEM_ENV", "production")
+    settings = Settings()
+    assert settings.page_size == 7
+    assert settings.is_production
+
+
+def test_production_refuses_the_placeholder_secret(database_url):
+    with pytest.raises(SettingsError, match="TANDEM_SECRET_KEY"):
+        create_app(
+            Settings(env="production", secret_key=PLACEHOLDER_SECRET, database_url=database_url)
+        )
+    with pytest.raises(SettingsError, match="TANDEM_SECRET_KEY"):
+        create_app(Settings(env="production", secret_key="short", database_url=database_url))
+
+
+def test_production_refuses_debug(database_url):
+    with pytest.raises(SettingsError, match="TANDEM_DEBUG"):
+        create_app(
+            Settings(
+                env="production", secret_key=GOOD_SECRET, debug=True, database_url=database_url
+            )
+        )
+
+
+def test_production_starts_with_a_real_secret(database_url):
+    from litestar.testing import TestClient
+
+    app = create_app(Settings(env="production", secret_key=GOOD_SECRET, database_url=database_url))
+    with TestClient(app) as client:
+        response = client.get("/")
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        assert "__Host-csrf" in response.headers["set-cookie"]
+        assert "Secure" in response.headers["set-cookie"]
+
+
+def test_production_refuses_to_start_with_demo_accounts(database_url, engine):
+    from litestar.testing import TestClient
+
+    with db(engine) as session:
+        make_coordinator(session, "demo@example.org", is_demo=True)
+    app = create_app(Settings(env="production", secret_key=GOOD_SECRET, database_url=database_url))
+    with pytest.raises(BaseExceptionGroup) as refused, TestClient(app):
+        pass
+    assert refused.group_contains(SettingsError, match="demo coordinator accounts exist")
+
+
+def test_nothing_is_built_at_import_time():
+    code = "import web.app, sys; print('web.places' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # Importing the factory module builds no app and opens no database.
+    import web.app
+
+    assert callable(web.app.create_app)
+    assert out.stdout.split()[0] == "False"
