@@ -18,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     text,
 )
@@ -36,6 +37,7 @@ from web.vocabulary import (
     ROLES,
     RUN_STATUSES,
     TANDEM_STATUSES,
+    TOKEN_PURPOSES,
 )
 
 SQLModel.metadata.naming_convention = {
@@ -305,8 +307,13 @@ class Tandem(SQLModel, table=True):
     public_id: str = Field(
         default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
     )
-    local_id: int = Field(foreign_key="participant.id", ondelete="RESTRICT", index=True)
-    newcomer_id: int = Field(foreign_key="participant.id", ondelete="RESTRICT", index=True)
+    # Nullable: erasing a person keeps the tandem as an anonymous record (GDPR Art. 17).
+    local_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL", index=True
+    )
+    newcomer_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL", index=True
+    )
     region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT")
     run_id: int | None = Field(
         default=None, foreign_key="matching_run.id", ondelete="SET NULL", index=True
@@ -326,8 +333,10 @@ class Tandem(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
 
-    local: "Participant" = Relationship(sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"})
-    newcomer: "Participant" = Relationship(
+    local: Optional["Participant"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"}
+    )
+    newcomer: Optional["Participant"] = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Tandem.newcomer_id"}
     )
 
@@ -348,6 +357,55 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(sa_column=Column(String(64), nullable=False, index=True))
     subject_type: str = Field(sa_column=Column(String(32), nullable=False))
     subject_id: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+# --- e-mail and links ------------------------------------------------------------------------
+
+
+class AccessToken(SQLModel, table=True):
+    """A link sent by e-mail: confirm an address (single use) or open "my profile".
+
+    Only a hash of the token is stored, so a database leak yields no working link.
+    """
+
+    __tablename__ = "access_token"
+    __table_args__ = (CheckConstraint(one_of("purpose", TOKEN_PURPOSES), name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(sa_column=Column(String(12), nullable=False))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail written in the same transaction as the change it reports, sent after commit.
+
+    A sender claims a row before sending (``claimed_until``), so two workers never
+    send it twice; a failure is retried later with a growing delay.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Erasing a person erases the e-mails written to them as well.
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    to_address: str = Field(sa_column=Column(String(254), nullable=False))
+    locale: str = Field(sa_column=Column(String(8), nullable=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    subject: str = Field(sa_column=Column(String(200), nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(String(500)))
+    claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
 
 
 # --- shared key-value store (sessions now; rate limits and locks later) ---------------------

@@ -43,6 +43,28 @@ class Settings(BaseSettings):
         12 * 3600, description="Absolute lifetime of a coordinator session, in seconds."
     )
     debug: bool = Field(False, description="Show tracebacks in the browser (never in production).")
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address of the site, used in e-mail links."
+    )
+    mail_from: str = Field(
+        "Tandem <tandem@localhost>", description="Sender address of every e-mail."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server; unset, e-mails are written to TANDEM_MAIL_DIR instead."
+    )
+    smtp_port: int = Field(587, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    mail_dir: str = Field(
+        str(ROOT / "var" / "mail"),
+        description="Where e-mails are written as .eml files when no SMTP server is set.",
+    )
+    verify_link_hours: int = Field(48, description="How long an address-confirmation link works.")
+    profile_link_days: int = Field(30, description="How long a \"my profile\" link works.")
+    signup_limit_per_hour: int = Field(
+        20, description="Sign-ups accepted per hour from one IP address."
+    )
 
     @property
     def is_production(self) -> bool:

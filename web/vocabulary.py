@@ -27,6 +27,7 @@ TANDEM_STATUSES = ("suggested", "confirmed", "active", "ended", "rejected")
 OPEN_TANDEM_STATUSES = ("confirmed", "active")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
+TOKEN_PURPOSES = ("verify", "profile")
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 

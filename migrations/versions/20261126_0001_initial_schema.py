@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 18:35:21.686484
+Create Date: 2026-11-26 18:46:43.264659
 """
 
 from collections.abc import Sequence
@@ -81,6 +81,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_region_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_region_slug")),
     )
+    op.create_table(
+        "store_entry",
+        sa.Column("namespace", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("namespace", "key", name=op.f("pk_store_entry")),
+    )
+    with op.batch_alter_table("store_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_store_entry_expires_at"), ["expires_at"], unique=False)
+
     op.create_table(
         "coordinator_region",
         sa.Column("coordinator_id", sa.Integer(), nullable=False),
@@ -216,6 +227,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_participant_place_id"), ["place_id"], unique=False)
 
     op.create_table(
+        "access_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=12), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "purpose IN ('verify', 'profile')", name=op.f("ck_access_token_purpose")
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_access_token_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_token")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_access_token_token_hash")),
+    )
+    with op.batch_alter_table("access_token", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_access_token_participant_id"), ["participant_id"], unique=False
+        )
+
+    op.create_table(
         "consent",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
@@ -241,6 +278,39 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=True),
+        sa.Column("to_address", sa.String(length=254), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_outbox_message_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_next_attempt_at"), ["next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_message_participant_id"), ["participant_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outbox_message_sent_at"), ["sent_at"], unique=False)
+
+    op.create_table(
         "participant_language",
         sa.Column("participant_id", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=3), nullable=False),
@@ -261,8 +331,8 @@ def upgrade() -> None:
         "tandem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("public_id", sa.String(length=32), nullable=False),
-        sa.Column("local_id", sa.Integer(), nullable=False),
-        sa.Column("newcomer_id", sa.Integer(), nullable=False),
+        sa.Column("local_id", sa.Integer(), nullable=True),
+        sa.Column("newcomer_id", sa.Integer(), nullable=True),
         sa.Column("region_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=10), nullable=False),
@@ -303,13 +373,13 @@ def upgrade() -> None:
             ["local_id"],
             ["participant.id"],
             name=op.f("fk_tandem_local_id_participant"),
-            ondelete="RESTRICT",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["newcomer_id"],
             ["participant.id"],
             name=op.f("fk_tandem_newcomer_id_participant"),
-            ondelete="RESTRICT",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["region_id"],
@@ -362,17 +432,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vetting")),
         sa.UniqueConstraint("local_id", name=op.f("uq_vetting_local_id")),
     )
-    op.create_table(
-        "store_entry",
-        sa.Column("namespace", sa.String(length=40), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("namespace", "key", name=op.f("pk_store_entry")),
-    )
-    with op.batch_alter_table("store_entry", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_store_entry_expires_at"), ["expires_at"], unique=False)
-
     # ### end Alembic commands ###
 
     # The audit log is append-only in the database, not only by convention.
@@ -390,10 +449,6 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER audit_log_append_only")
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("store_entry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_store_entry_expires_at"))
-
-    op.drop_table("store_entry")
     op.drop_table("vetting")
     with op.batch_alter_table("tandem", schema=None) as batch_op:
         batch_op.drop_index(
@@ -408,10 +463,20 @@ def downgrade() -> None:
 
     op.drop_table("tandem")
     op.drop_table("participant_language")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_sent_at"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_participant_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_message_next_attempt_at"))
+
+    op.drop_table("outbox_message")
     with op.batch_alter_table("consent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_participant_id"))
 
     op.drop_table("consent")
+    with op.batch_alter_table("access_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_access_token_participant_id"))
+
+    op.drop_table("access_token")
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_participant_place_id"))
 
@@ -431,6 +496,10 @@ def downgrade() -> None:
 
     op.drop_table("matching_run")
     op.drop_table("coordinator_region")
+    with op.batch_alter_table("store_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_store_entry_expires_at"))
+
+    op.drop_table("store_entry")
     op.drop_table("region")
     op.drop_table("coordinator")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
