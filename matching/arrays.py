@@ -55,6 +55,7 @@ class Side:
     ids: list[str]
     lat: np.ndarray  # radians
     lon: np.ndarray
+    xyz: np.ndarray  # (n, 3) unit vectors
     online: np.ndarray
     gender: np.ndarray  # GENDER_BIT
     accepts: np.ndarray  # mask of GENDER_BIT values accepted
@@ -117,11 +118,14 @@ def _side(people: list, inst: Instance, vocab: dict[str, Vocabulary], is_local: 
             dtype=bool,
         )
         waiting = np.array([_waiting_days(p, inst.today) for p in people], dtype=float)
+    lat = np.radians(np.array([p.lat for p in people], dtype=float))
+    lon = np.radians(np.array([p.lon for p in people], dtype=float))
     return Side(
         people=people,
         ids=[p.id for p in people],
-        lat=np.radians(np.array([p.lat for p in people], dtype=float)),
-        lon=np.radians(np.array([p.lon for p in people], dtype=float)),
+        lat=lat,
+        lon=lon,
+        xyz=np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]),
         online=np.array([p.online for p in people], dtype=bool),
         gender=np.array([GENDER_BIT[p.gender] for p in people], dtype=np.uint8),
         accepts=np.array(

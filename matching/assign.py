@@ -89,16 +89,21 @@ def top_pairs(
 ) -> np.ndarray:
     """Bool mask keeping each newcomer's k best pairs and each local's k x capacity best.
 
-    Ties are broken by the other side's index (ids are sorted), so the mask is
-    deterministic. Keeping the locals' own top lists is what protects popular
-    locals: newcomer top-k alone loses most of the optimum when scores correlate.
+    Keeping the locals' own top lists is what protects popular locals: newcomer
+    top-k alone loses most of the optimum when scores correlate. Ties keep the
+    arcs' order (a stable sort), which is fixed by the sorted ids.
     """
     keep = np.zeros(len(cl), dtype=bool)
-    w = scaled(score)
-    for group, other, limit in ((cn, cl, np.full(cn.max() + 1, k)), (cl, cn, k * capacity)):
-        order = np.lexsort((other, -w, group))
+    if len(cl) == 0:
+        return keep
+    descending = SCALE - scaled(score)
+    n_newcomers = int(cn.max()) + 1
+    for group, limit in ((cn, np.full(n_newcomers, k)), (cl, k * capacity)):
+        key = group.astype(np.int64) * (SCALE + 1) + descending
+        order = np.argsort(key, kind="stable")
         sorted_group = group[order]
-        first = np.searchsorted(sorted_group, sorted_group, side="left")
-        rank = np.arange(len(order)) - first
+        starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+        lengths = np.diff(np.r_[starts, len(order)])
+        rank = np.arange(len(order)) - np.repeat(starts, lengths)
         keep[order[rank < limit[sorted_group]]] = True
     return keep

@@ -24,7 +24,8 @@ def area_of(person: Newcomer | Local) -> str:
 
 
 def _spoken(person, minimum: str) -> set[str]:
-    return {code for code, level in person.languages.items() if RANK[level] >= RANK[minimum]}
+    floor = RANK[minimum]
+    return {code for code, level in person.languages.items() if RANK[level] >= floor}
 
 
 def pair_reasons(

@@ -20,6 +20,9 @@ RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
 # whatever the last bit of the floating-point haversine says.
 DISTANCE_SLACK_KM = 1e-9
 _CHUNK_PAIRS = 2_000_000
+_DENSE_BLOCK = 4_000_000
+# Up to this many locals x newcomers candidates are found by dense bit-mask blocks.
+DENSE_PAIR_LIMIT = 200_000_000
 # Up to this many (newcomer, local) cells slot exclusions are counted directly,
 # above it through a subset-sum table over the 21 slot bits.
 DIRECT_SLOT_COUNT_LIMIT = 1 << 22
@@ -96,11 +99,18 @@ def feasible_chunks(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (local index, newcomer index, distance km) of feasible pairs, chunk by chunk.
 
-    Every feasible pair is yielded exactly once: nearby pairs from the BallTree,
-    online pairs beyond the radius from the online cross product.
+    Every feasible pair is yielded exactly once. Up to DENSE_PAIR_LIMIT
+    locals x newcomers, blocks of newcomers are checked against all locals with
+    bit-mask rules (slots, language, gender, age) before any distance is
+    computed, which is faster than a spatial index when most people live in one
+    region. Beyond it, nearby pairs come from a haversine BallTree and online
+    pairs beyond the radius from the online cross product.
     """
     loc, new = enc.locals, enc.newcomers
     if len(loc) == 0 or len(new) == 0:
+        return
+    if len(loc) * len(new) <= DENSE_PAIR_LIMIT:
+        yield from _dense_chunks(enc, settings, forbidden)
         return
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
     tree = _ball_tree(_points(loc))
@@ -108,18 +118,17 @@ def feasible_chunks(
     per_chunk = max(1, min(len(new), 20_000))
     for start in range(0, len(new), per_chunk):
         stop = min(len(new), start + per_chunk)
-        found = tree.query_radius(_points(new, np.arange(start, stop)), radius)
+        found, angles = tree.query_radius(
+            _points(new, np.arange(start, stop)), radius, return_distance=True
+        )
         lengths = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
         if lengths.sum() == 0:
             continue
         cl = np.concatenate(found).astype(np.int64)
         cn = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
-        # Chunked so that a dense city does not build one huge temporary.
-        for s in range(0, len(cl), _CHUNK_PAIRS):
-            a, b = cl[s : s + _CHUNK_PAIRS], cn[s : s + _CHUNK_PAIRS]
-            dist = haversine_km(loc.lat[a], loc.lon[a], new.lat[b], new.lon[b])
-            near = dist <= limit
-            yield _filter(enc, settings, forbidden, a[near], b[near], dist[near])
+        dist = np.concatenate(angles) * EARTH_RADIUS_KM
+        near = dist <= limit
+        yield _filter(enc, settings, forbidden, cl[near], cn[near], dist[near])
     online_l = np.flatnonzero(loc.online)
     online_n = np.flatnonzero(new.online)
     if len(online_l) == 0 or len(online_n) == 0:
@@ -135,6 +144,33 @@ def feasible_chunks(
         dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
         far = dist > limit  # the near ones came from the BallTree already
         yield _filter(enc, settings, forbidden, cl[far], cn[far], dist[far])
+
+
+def _dense_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+    loc, new = enc.locals, enc.newcomers
+    limit = settings.max_distance_km + DISTANCE_SLACK_KM
+    rows = max(1, _DENSE_BLOCK // len(loc))
+    cos_limit = np.cos(min(np.pi, (limit + 0.01) / EARTH_RADIUS_KM))
+    for start in range(0, len(new), rows):
+        block = slice(start, min(len(new), start + rows))
+        ok = (new.slots[block, None] & loc.slots[None, :]) != 0
+        ok &= (new.gender[block, None] & loc.accepts[None, :]) != 0
+        ok &= (new.accepts[block, None] & loc.gender[None, :]) != 0
+        ok &= ~new.minor[block, None] | loc.vetted[None, :]
+        for word in range(new.speaks.shape[1]):
+            shared = (new.speaks[block, word, None] & loc.speaks[None, :, word]) != 0
+            speaks = shared if word == 0 else speaks | shared
+        ok &= speaks
+        # Dot products of unit vectors: a cheap, slightly generous distance pre-filter.
+        near = new.xyz[block] @ loc.xyz.T >= cos_limit
+        ok &= near | (new.online[block, None] & loc.online[None, :])
+        r, cl = np.nonzero(ok)
+        cn = r + start
+        dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
+        keep = (dist <= limit) | (loc.online[cl] & new.online[cn])
+        cl, cn, dist = cl[keep], cn[keep], dist[keep]
+        keep = ~_is_forbidden(forbidden, cl, cn, len(new))
+        yield cl[keep], cn[keep], dist[keep]
 
 
 def exclusion_counts(

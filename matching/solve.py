@@ -17,7 +17,7 @@ from .scores import components, scores
 
 # Above this many eligible pairs the candidate graph is pruned (see README); every
 # regional instance stays below it and is solved exactly on all feasible pairs.
-PRUNE_ABOVE = 8_000_000
+PRUNE_ABOVE = 3_000_000
 TOP_K = 12
 SCORE_DIGITS = 6
 
@@ -84,7 +84,7 @@ class Result:
 
 @dataclass
 class Candidates:
-    """All feasible pairs (sorted by newcomer, then local) with distance and score."""
+    """All feasible pairs with distance and score, in an order fixed by the sorted ids."""
 
     cl: np.ndarray
     cn: np.ndarray
@@ -102,11 +102,9 @@ def feasible_pairs(enc: Encoded, inst: Instance) -> Candidates:
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, np.zeros(0), np.zeros(0))
+    # No sorting needed: the order is a function of the id-sorted people alone.
     cl, cn, dist, score = (np.concatenate(column) for column in zip(*parts, strict=True))
-    order = np.lexsort((cl, cn))
-    return Candidates(
-        cl[order].astype(np.int32), cn[order].astype(np.int32), dist[order], score[order]
-    )
+    return Candidates(cl.astype(np.int32), cn.astype(np.int32), dist.astype(np.float32), score)
 
 
 def solve(
