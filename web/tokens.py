@@ -1,0 +1,112 @@
+"""Links sent by e-mail: confirm an address (single use) or open "my profile".
+
+The raw token travels only in the e-mail; the database keeps its SHA-256 hash,
+so a leaked table yields no working link. A token is found by its hash, never
+by comparing raw tokens, so response times tell an attacker nothing about a
+valid token. Time is an input (``now``) everywhere.
+
+    raw = tokens.issue(session, person, "verify", now=now, lifetime=timedelta(hours=48))
+    link = f"{settings.base_url}/verify/{raw}"
+    ...
+    person = tokens.redeem(session, raw, "verify", now=now, single_use=True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from web.models import AccessToken, Participant
+from web.vocabulary import TOKEN_PURPOSES
+
+# token_urlsafe(32) gives 43 characters; anything much longer is not ours.
+MAX_TOKEN_LENGTH = 100
+
+
+class TokenError(Exception):
+    """A link that cannot be used; the subclass says why."""
+
+
+class TokenInvalid(TokenError):
+    """Unknown, malformed, or issued for another purpose."""
+
+
+class TokenExpired(TokenError):
+    """Known, but past its lifetime."""
+
+
+class TokenUsed(TokenError):
+    """A single-use link that was already used (or a link that was revoked)."""
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue(
+    session: Session,
+    participant: Participant,
+    purpose: str,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+) -> str:
+    """Store a new token for ``participant`` and return the raw value for the link."""
+    if purpose not in TOKEN_PURPOSES:
+        raise ValueError(f"unknown token purpose {purpose!r}")
+    if participant.id is None:
+        session.flush()
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        AccessToken(
+            participant_id=participant.id,  # type: ignore[arg-type]
+            purpose=purpose,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    session.flush()
+    return raw
+
+
+def redeem(
+    session: Session, raw: str, purpose: str, *, now: datetime, single_use: bool
+) -> Participant:
+    """The participant a valid token belongs to; a single-use token is consumed.
+
+    Consuming is a compare-and-set in the caller's transaction: of two concurrent
+    clicks exactly one gets the participant, the other ``TokenUsed``.
+    """
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
+        raise TokenInvalid
+    digest = hash_token(raw)
+    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        raise TokenInvalid
+    if token.purpose != purpose:
+        raise TokenInvalid
+    if token.used_at is not None:
+        raise TokenUsed
+    if token.expires_at <= now:
+        raise TokenExpired
+    if single_use:
+        consumed = session.execute(
+            update(AccessToken)
+            .where(AccessToken.id == token.id, AccessToken.used_at.is_(None))  # type: ignore[union-attr]
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if consumed.rowcount != 1:  # type: ignore[attr-defined]
+            raise TokenUsed
+        set_committed_value(token, "used_at", now)
+    participant = session.get(Participant, token.participant_id)
+    if participant is None:  # erased between lookup and here
+        raise TokenInvalid
+    return participant
