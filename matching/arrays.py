@@ -96,10 +96,10 @@ def _side(people: list, inst: Instance, vocab: dict[str, Vocabulary], is_local: 
     min_rank = RANK[inst.settings.min_level]
     n = len(people)
 
+    ranked = [[(c, RANK[lv]) for c, lv in p.languages.items()] for p in people]
+
     def spoken_at(rank: int) -> np.ndarray:
-        return vocab["languages"].masks(
-            [[c for c, lv in p.languages.items() if RANK[lv] >= rank] for p in people]
-        )
+        return vocab["languages"].masks([[c for c, r in langs if r >= rank] for langs in ranked])
 
     slots = np.array([sum(SLOT_BIT[s] for s in p.slots) for p in people], dtype=np.uint32)
     interest_masks = vocab["interests"].masks([p.interests for p in people])

@@ -157,9 +157,9 @@ def _dense_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
         ok &= (new.gender[block, None] & loc.accepts[None, :]) != 0
         ok &= (new.accepts[block, None] & loc.gender[None, :]) != 0
         ok &= ~new.minor[block, None] | loc.vetted[None, :]
+        speaks = np.zeros(ok.shape, dtype=bool)
         for word in range(new.speaks.shape[1]):
-            shared = (new.speaks[block, word, None] & loc.speaks[None, :, word]) != 0
-            speaks = shared if word == 0 else speaks | shared
+            speaks |= (new.speaks[block, word, None] & loc.speaks[None, :, word]) != 0
         ok &= speaks
         # Dot products of unit vectors: a cheap, slightly generous distance pre-filter.
         near = new.xyz[block] @ loc.xyz.T >= cos_limit

@@ -26,15 +26,18 @@ WAITING_FULL_DAYS = 365
 NEWCOMER_PRACTICE_SHARE = 0.7
 
 
-def _practice(speaker_masks: list[np.ndarray], learner: np.ndarray, cs, cl_) -> np.ndarray:
-    """Best level-based fit of the speaker in a language the learner practises."""
-    value = np.zeros(len(cs))
-    learned = learner[cl_]
+def _practice_table(speaker, learner) -> tuple[np.ndarray, np.ndarray]:
+    """Fit of each speaker for each distinct learning set: (table, learner's set number).
+
+    Few distinct learning sets exist, so one small table replaces six gathers per pair.
+    """
+    sets, which = np.unique(learner.learning, axis=0, return_inverse=True)
+    table = np.zeros((len(speaker), len(sets)))
     # PRACTICE_LEVELS runs from best to weakest; going backwards, stronger hits overwrite.
-    for masks, (_, fit) in reversed(list(zip(speaker_masks, PRACTICE_LEVELS, strict=True))):
-        hit = (masks[cs] & learned).any(axis=1)
-        value = np.where(hit, fit, value)
-    return value
+    for masks, (_, fit) in reversed(list(zip(speaker.practice, PRACTICE_LEVELS, strict=True))):
+        hit = (masks[:, None, :] & sets[None, :, :]).any(axis=2)
+        table = np.where(hit, fit, table)
+    return table, which.reshape(-1)
 
 
 def components(
@@ -56,8 +59,10 @@ def components(
         out[:, 3] = np.clip(1.0 - dist / limit, 0.0, 1.0)
     else:
         out[:, 3] = (dist <= 1e-9).astype(float)
-    newcomer_side = _practice(loc.practice, new.learning, cl, cn)
-    local_side = _practice(new.practice, loc.learning, cn, cl)
+    table, which = _practice_table(loc, new)
+    newcomer_side = table[cl, which[cn]]
+    table, which = _practice_table(new, loc)
+    local_side = table[cn, which[cl]]
     share = NEWCOMER_PRACTICE_SHARE
     out[:, 4] = share * newcomer_side + (1 - share) * local_side
     out[:, 5] = np.minimum(new.waiting_days[cn] / WAITING_FULL_DAYS, 1.0)
