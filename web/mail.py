@@ -1,0 +1,463 @@
+"""E-mail: written to the outbox inside the caller's transaction, sent after it commits.
+
+Writing
+    ``enqueue(session, to_address=..., locale=..., template=..., context=..., now=...)``
+    renders the e-mail in the *recipient's* language and adds an ``OutboxMessage``
+    to the caller's transaction. It never commits: if the transaction rolls back,
+    no e-mail exists.
+
+Adding an e-mail called ``verify_address``
+    1. write three templates under ``templates/email/``:
+       ``verify_address.subject.txt`` (one line), ``verify_address.txt`` (plain text)
+       and ``verify_address.html`` (``{% extends "_layout.html" %}``, fill
+       ``{% block content %}``); ``test_message.*`` is a small example;
+    2. mark every sentence with ``_()`` (newstyle gettext: ``_("Hello %(name)s", name=name)``;
+       the HTML part escapes the values), then ``make translations`` and translate;
+    3. call ``enqueue(..., template="verify_address", context={"name": ..., "link": ...})``.
+       Templates use ``StrictUndefined``: a missing context value fails loudly, at enqueue.
+
+Sending
+    ``deliver_pending(engine, transport, now=...)`` sends the due messages. Each one is
+    claimed with a compare-and-set on ``claimed_until`` in its own short transaction,
+    so concurrent senders (several web processes, the ``send-mail`` command) never
+    send the same message twice. A failure is recorded and retried with a growing
+    delay, forever; a message is never dropped. (A process that dies between the SMTP
+    hand-off and marking the row sent will send that one message again once its claim
+    lapses: at-least-once is all SMTP allows.)
+
+    In the web app, ``background_sender()`` is a lifespan helper: a task that sends due
+    messages every ``interval`` seconds and is woken at once when a transaction that
+    enqueued mail commits (handlers need not do anything). ``transport_for(settings)``
+    sends by SMTP when ``TANDEM_SMTP_HOST`` is set and writes ``.eml`` files otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio.to_thread
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import Engine, event, or_, select, update
+from sqlmodel import Session
+
+from web.i18n import translations, ui_locale
+from web.models import OutboxMessage, utcnow
+from web.settings import ROOT, Settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_DIR = ROOT / "templates" / "email"
+SUBJECT_MAX_LENGTH = 200  # the column's width
+ERROR_MAX_LENGTH = 500
+SMTP_TIMEOUT = 30.0  # seconds per socket operation
+# How long a claimed message is left to its sender before another may take it over.
+# Far longer than one SMTP exchange can take with SMTP_TIMEOUT.
+CLAIM_LEASE = timedelta(minutes=15)
+FIRST_RETRY = timedelta(minutes=1)
+RETRY_FACTOR = 5
+MAX_RETRY_DELAY = timedelta(hours=6)
+_ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+")
+_ADDRESS_IN_TEXT = re.compile(rf"<?{_ADDRESS.pattern}>?")
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def _environment(locale: str) -> Environment:
+    # One environment per locale: gettext is installed per environment, and a shared
+    # one would translate a concurrent render into the wrong language.
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    mail_locale = ui_locale(locale)
+    environment.globals["ui_locale"] = lambda: mail_locale
+    return environment
+
+
+def render(template: str, locale: str, context: Mapping[str, Any]) -> RenderedMail:
+    """Subject, text and HTML of ``templates/email/<template>.*`` in ``locale``."""
+    environment = _environment(locale)
+    subject = environment.get_template(f"{template}.subject.txt").render(context)
+    return RenderedMail(
+        subject=" ".join(subject.split())[:SUBJECT_MAX_LENGTH],
+        text=environment.get_template(f"{template}.txt").render(context),
+        html=environment.get_template(f"{template}.html").render(context),
+    )
+
+
+def enqueue(
+    session: Session,
+    *,
+    to_address: str,
+    locale: str,
+    template: str,
+    context: Mapping[str, Any],
+    participant_id: int | None = None,
+    now: datetime,
+) -> OutboxMessage:
+    """Render an e-mail in the recipient's ``locale`` and add it to the session's transaction."""
+    if not _ADDRESS.fullmatch(to_address):
+        raise ValueError("to_address must be one plain e-mail address")
+    rendered = render(template, locale, context)
+    message = OutboxMessage(
+        participant_id=participant_id,
+        to_address=to_address,
+        locale=locale,
+        kind=template,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    session.flush()
+    _wake_sender_after_commit(session)
+    return message
+
+
+# --- transports -------------------------------------------------------------------------------
+
+
+class Transport(Protocol):
+    mail_from: str
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message over, or raise."""
+
+
+class SmtpTransport:
+    """Sends through the configured SMTP server, one connection per message."""
+
+    def __init__(self, settings: Settings, *, timeout: float = SMTP_TIMEOUT) -> None:
+        if not settings.smtp_host:
+            raise ValueError("SmtpTransport needs TANDEM_SMTP_HOST")
+        self.host = settings.smtp_host
+        self.port = settings.smtp_port
+        self.username = settings.smtp_username
+        self.password = settings.smtp_password
+        self.starttls = settings.smtp_starttls
+        self.mail_from = settings.mail_from
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.port == smtplib.SMTP_SSL_PORT:  # 465 speaks TLS from the first byte
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with smtp:
+            if self.starttls and not isinstance(smtp, smtplib.SMTP_SSL):
+                smtp.starttls(context=context)
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+
+class FileTransport:
+    """Writes each message as an RFC 5322 ``.eml`` file (development, no SMTP server)."""
+
+    def __init__(self, mail_dir: str | Path, *, mail_from: str = "Tandem <tandem@localhost>"):
+        self.mail_dir = Path(mail_dir)
+        self.mail_from = mail_from
+
+    def send(self, message: EmailMessage) -> None:
+        self.mail_dir.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<> "))
+        # Write, then rename: a reader never sees half a file.
+        with tempfile.NamedTemporaryFile(
+            dir=self.mail_dir, prefix=".", suffix=".tmp", delete=False
+        ) as handle:
+            handle.write(message.as_bytes(policy=SMTP_POLICY))
+        os.replace(handle.name, self.mail_dir / f"{name}.eml")
+
+
+def transport_for(settings: Settings) -> Transport:
+    if settings.smtp_host:
+        return SmtpTransport(settings)
+    return FileTransport(settings.mail_dir, mail_from=settings.mail_from)
+
+
+def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> EmailMessage:
+    """The outbox row as a MIME message: text, with the HTML as an alternative."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(idstring=f"outbox.{row.id}", domain=domain)
+    message["Content-Language"] = row.locale
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    # Quoted-printable keeps every line 7-bit and short, whatever the server supports.
+    message.set_content(row.body_text, cte="quoted-printable")
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
+    return message
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 5, 25, 125 minutes … at most 6 hours, after ``attempts`` failures."""
+    exponent = min(max(attempts - 1, 0), 10)
+    return min(FIRST_RETRY * RETRY_FACTOR**exponent, MAX_RETRY_DELAY)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for ``last_error``: the kind of failure, without addresses."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in exc.recipients.values()})
+        detail = f"recipient refused ({', '.join(map(str, codes))})"
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        reply = exc.smtp_error
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        detail = f"{exc.smtp_code} {text}"
+    else:
+        detail = str(exc)
+    line = " ".join(f"{type(exc).__name__}: {detail}".split())
+    return _ADDRESS_IN_TEXT.sub("<address>", line)[:ERROR_MAX_LENGTH]
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return (
+        OutboxMessage.sent_at.is_(None),  # type: ignore[union-attr]
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),  # type: ignore[union-attr, operator]
+    )
+
+
+def _claim(engine: Engine, message_id: int, *, now: datetime) -> OutboxMessage | None:
+    """Take the message for this sender, or ``None`` if another one has it."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        claimed = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, *_due(now))
+            .values(claimed_until=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.get(OutboxMessage, message_id)
+
+
+def _record(engine: Engine, message_id: int, **values: Any) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def deliver_pending(
+    engine: Engine,
+    transport: Transport,
+    *,
+    now: datetime,
+    limit: int = 50,
+    stop: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """Send up to ``limit`` due messages; safe to run in several processes at once.
+
+    ``stop`` is asked before each message, so a shutting-down app ends the batch early.
+    """
+    with Session(engine) as session, session.begin():
+        candidates = session.scalars(
+            select(OutboxMessage.id)
+            .where(*_due(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        ).all()
+    sent = failed = 0
+    for message_id in candidates:
+        if stop is not None and stop():
+            break
+        row = _claim(engine, message_id, now=now)  # type: ignore[arg-type]
+        if row is None:
+            continue
+        try:
+            transport.send(build_message(row, mail_from=transport.mail_from, now=now))
+        except Exception as exc:
+            failed += 1
+            error = describe_error(exc)
+            logger.warning("e-mail %s (%s) not sent: %s", row.id, row.kind, error)
+            _record(
+                engine,
+                row.id,  # type: ignore[arg-type]
+                attempts=row.attempts + 1,
+                last_error=error,
+                next_attempt_at=now + retry_delay(row.attempts + 1),
+            )
+        else:
+            sent += 1
+            _record(engine, row.id, sent_at=now)  # type: ignore[arg-type]
+    return DeliveryReport(sent=sent, failed=failed)
+
+
+def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
+    """``tandem send-mail``: send every due message once and print the counts."""
+    from web.db import create_db_engine
+
+    limit = getattr(args, "limit", None) or 50
+    engine = create_db_engine(settings.database_url)
+    transport = transport_for(settings)
+    total = DeliveryReport()
+    try:
+        while True:
+            report = deliver_pending(engine, transport, now=utcnow(), limit=limit)
+            total = DeliveryReport(total.sent + report.sent, total.failed + report.failed)
+            if report.sent + report.failed < limit:
+                break
+    finally:
+        engine.dispose()
+    print(f"sent {total.sent}, failed {total.failed}")
+
+
+# --- in the web app: wake-up after commit and the background sender ------------------------
+
+_WAKE_PENDING = "tandem.mail_wake_pending"
+# Per engine, the function that wakes the background sender serving it (one per app).
+_wakers: weakref.WeakKeyDictionary[Engine, Callable[[], None]] = weakref.WeakKeyDictionary()
+
+
+def _wake_sender_after_commit(session: Session) -> None:
+    if session.info.get(_WAKE_PENDING):
+        return
+    session.info[_WAKE_PENDING] = True
+    engine = session.get_bind().engine
+
+    def wake(committed: Session) -> None:
+        committed.info.pop(_WAKE_PENDING, None)
+        waker = _wakers.get(engine)
+        if waker is not None:
+            waker()
+
+    def forget(rolled_back: Session, _previous: Any = None) -> None:
+        rolled_back.info.pop(_WAKE_PENDING, None)
+
+    # Only after commit: before it, a sender would not see the row (or would wait
+    # for the lock); after a rollback there is nothing to send.
+    event.listen(session, "after_commit", wake, once=True)
+    event.listen(session, "after_soft_rollback", forget, once=True)
+
+
+class MailSender:
+    """A task that sends due messages every ``interval`` seconds and when woken."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport,
+        *,
+        interval: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.interval = interval
+        self.clock = clock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping = threading.Event()
+
+    def wake(self) -> None:
+        """Send soon; callable from any thread."""
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return
+        with suppress(RuntimeError):  # the loop has closed: the app is gone
+            loop.call_soon_threadsafe(wake.set)
+
+    def _deliver(self) -> DeliveryReport:
+        return deliver_pending(
+            self.engine, self.transport, now=self.clock(), stop=self._stopping.is_set
+        )
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                # Not cancelled from outside: a batch stops between two messages,
+                # never between sending one and recording it.
+                await anyio.to_thread.run_sync(self._deliver)
+            except Exception:
+                logger.exception("sending e-mail failed; trying again in %s s", self.interval)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[MailSender]:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._stopping.clear()
+        _wakers[self.engine] = self.wake
+        task = asyncio.create_task(self._run(), name="tandem-mail-sender")
+        try:
+            yield self
+        finally:
+            if _wakers.get(self.engine) == self.wake:
+                del _wakers[self.engine]
+            self._stopping.set()
+            self._wake.set()
+            await asyncio.shield(task)
+            self._loop = self._wake = None
+
+
+def background_sender(
+    *, interval: float = 60.0
+) -> Callable[[Litestar], AbstractAsyncContextManager[MailSender]]:
+    """For ``Litestar(lifespan=[...])``: a sender for the app's engine and settings."""
+
+    def lifespan(app: Litestar) -> AbstractAsyncContextManager[MailSender]:
+        sender = MailSender(app.state.engine, transport_for(app.state.settings), interval=interval)
+        return sender.running()
+
+    return lifespan
