@@ -13,16 +13,25 @@ from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n
-from web.auth import RotatingSessionConfig, provide_coordinator
+from web import i18n, mail, vocabulary
+from web.auth import (
+    ParticipantLoginRequired,
+    RotatingSessionConfig,
+    provide_coordinator,
+    provide_participant,
+)
 from web.db import create_db_engine, provide_session
 from web.models import Coordinator
-from web.routes import auth, coordinator, public
+from web.routes import auth, coordinator, dev, me, public, signup
 from web.settings import ROOT, Settings, SettingsError
 from web.stores import DatabaseStore
 
@@ -66,12 +75,21 @@ def _template_environment() -> Environment:
         lstrip_blocks=True,
     )
     i18n.install(environment)
+    environment.globals["vocabulary"] = vocabulary
     return environment
 
 
 def _redirect_to_login(request: Request, _: NotAuthorizedException) -> Response[Any]:
     return Redirect(
         path="/login", query_params={"next": request.url.path}, status_code=HTTP_303_SEE_OTHER
+    )
+
+
+def _participant_login_page(request: Request, _: ParticipantLoginRequired) -> Response[Any]:
+    return Template(
+        template_name="me/new_link.html",
+        context={"email": "", "login_required": True},
+        status_code=HTTP_401_UNAUTHORIZED,
     )
 
 
@@ -123,8 +141,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             public.router,
+            signup.build_router(settings.signup_limit_per_hour),
+            me.build_router(),
             auth.router,
             coordinator.router,
+            *([dev.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
             ),
@@ -132,10 +153,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "db": Provide(provide_session),
             "coordinator": Provide(provide_coordinator, sync_to_thread=True),
+            "person": Provide(provide_participant, sync_to_thread=True),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         state=State({"settings": settings, "engine": engine}),
-        stores={"sessions": DatabaseStore(engine, "session")},
+        stores={
+            "sessions": DatabaseStore(engine, "session"),
+            "rl_signup": DatabaseStore(engine, "rl_signup"),
+        },
         middleware=[session_config.middleware],
         csrf_config=csrf_config,
         template_config=TemplateConfig(
@@ -143,11 +168,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_send=[_security_headers(settings), i18n.remember_chosen_locale],
         exception_handlers={
+            ParticipantLoginRequired: _participant_login_page,
             NotAuthorizedException: _redirect_to_login,
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
         on_startup=[_refuse_demo_accounts_in_production],
+        lifespan=[mail.background_sender()],
         on_shutdown=[lambda: engine.dispose()],
         openapi_config=None,  # the default UIs load scripts from CDNs (SECURITY.md F10)
         request_max_body_size=REQUEST_MAX_BODY_SIZE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from web.models import AuditLog, Coordinator
+from web.models import AuditLog, Coordinator, Participant
 
 
 def record(
@@ -23,5 +23,18 @@ def record(
             action=action,
             subject_type=subject_type,
             subject_id=str(subject_id),
+        )
+    )
+
+
+def record_participant(session: Session, person: Participant, *, action: str) -> None:
+    """An action a participant took on their own record."""
+    session.add(
+        AuditLog(
+            actor_type="participant",
+            actor_id=person.id,
+            action=action,
+            subject_type="participant",
+            subject_id=str(person.id),
         )
     )

@@ -19,7 +19,7 @@ from litestar.middleware.session.server_side import (
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web.models import Coordinator, utcnow
+from web.models import Coordinator, Participant, utcnow
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
 # Verified against for unknown e-mails, so that a miss costs as long as a hit.
@@ -99,3 +99,31 @@ def provide_coordinator(request: Request, db: NamedDependency[Session]) -> Coord
         request.clear_session()
         raise NotAuthorizedException()
     return coordinator
+
+
+# --- participants: no password, a link from an e-mail opens a session ------------------------
+
+PARTICIPANT_KEY = "participant_id"
+
+
+def start_participant_session(request: Request, participant_id: int) -> None:
+    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    request.set_session({PARTICIPANT_KEY: participant_id, "login_at": utcnow().isoformat()})
+
+
+def participant_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    session = connection.scope.get("session")
+    if not isinstance(session, dict) or not session.get(PARTICIPANT_KEY):
+        raise ParticipantLoginRequired()
+
+
+class ParticipantLoginRequired(NotAuthorizedException):
+    """No participant session: the page explains how to get a new link."""
+
+
+def provide_participant(request: Request, db: NamedDependency[Session]) -> Participant:
+    person = db.get(Participant, request.session.get(PARTICIPANT_KEY))
+    if person is None:
+        request.clear_session()
+        raise ParticipantLoginRequired()
+    return person

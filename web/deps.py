@@ -9,9 +9,10 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
-from web.models import Coordinator
+from web.models import Coordinator, Participant
 from web.settings import Settings
 
 DbSession = NamedDependency[Session]
 CurrentCoordinator = NamedDependency[Coordinator]
 AppSettings = NamedDependency[Settings]
+CurrentParticipant = NamedDependency[Participant]

@@ -23,7 +23,7 @@ from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
-LOCALES = ("de", "en")
+LOCALES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
 DEFAULT_LOCALE = "de"
 COOKIE = "tandem_lang"
 QUERY_PARAM = "lang"
@@ -125,3 +125,12 @@ def install(environment: Any) -> None:
     environment.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
     environment.globals["ui_locale"] = _jinja_ui
     environment.globals["available_locales"] = [ui_locale(code) for code in LOCALES]
+
+
+def choose(request: Request, code: str) -> bool:
+    """Switch the request to ``code`` (kept in the cookie); False for an unknown locale."""
+    if code not in LOCALES:
+        return False
+    request.scope[_SCOPE_KEY] = code  # type: ignore[literal-required]
+    request.scope[_SCOPE_CHOSEN] = code  # type: ignore[literal-required]
+    return True

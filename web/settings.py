@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         description="Where e-mails are written as .eml files when no SMTP server is set.",
     )
     verify_link_hours: int = Field(48, description="How long an address-confirmation link works.")
-    profile_link_days: int = Field(30, description="How long a \"my profile\" link works.")
+    profile_link_days: int = Field(30, description='How long a "my profile" link works.')
     signup_limit_per_hour: int = Field(
         20, description="Sign-ups accepted per hour from one IP address."
     )

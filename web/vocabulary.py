@@ -114,3 +114,27 @@ HELP_TOPICS = {
     "health_system": N_("Finding doctors and services"),
     "digital": N_("Phone, computer and online services"),
 }
+
+LEVEL_LABELS = {
+    "A1": N_("A1 – a few words and phrases"),
+    "A2": N_("A2 – simple everyday sentences"),
+    "B1": N_("B1 – everyday conversations"),
+    "B2": N_("B2 – fluent on most topics"),
+    "C1": N_("C1 – very good, also at work"),
+    "C2": N_("C2 – almost like a native speaker"),
+    "native": N_("First language"),
+}
+DAY_LABELS = {
+    "mon": N_("Monday"),
+    "tue": N_("Tuesday"),
+    "wed": N_("Wednesday"),
+    "thu": N_("Thursday"),
+    "fri": N_("Friday"),
+    "sat": N_("Saturday"),
+    "sun": N_("Sunday"),
+}
+DAYPART_LABELS = {
+    "morning": N_("Morning"),
+    "afternoon": N_("Afternoon"),
+    "evening": N_("Evening"),
+}

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from tests.builders import csrf_token, db, html, make_region
+from web.app import create_app
+from web.models import AuditLog, Consent, OutboxMessage, Participant, utcnow
+from web.participants import CONSENT_TEXT_VERSION
+
+
+@pytest.fixture
+def kassel(engine):  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        make_region(session, "kassel")
+
+
+def valid_form(**overrides: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "first_name": "Nour",
+        "email": "nour@example.org",
+        "birth_year": "1995",
+        "gender": "female",
+        "place": "kassel-town",
+        "language_1": "ar",
+        "level_1": "native",
+        "language_2": "de",
+        "level_2": "A2",
+        "learning": ["de"],
+        "interests": ["cooking", "football"],
+        "help_topics": ["language_practice", "paperwork"],
+        "slots": ["tue_evening", "sat_morning"],
+        "partner_wish": "female",
+        "consent_matching": "1",
+        "consent_contact": "1",
+    }
+    form.update(overrides)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def submit(client: TestClient, role: str = "newcomer", **overrides: object):  # type: ignore[no-untyped-def]
+    data = {**valid_form(**overrides), "_csrf_token": csrf_token(client, f"/signup/{role}")}
+    return client.post(f"/signup/{role}", data=data, follow_redirects=False)
+
+
+def people(engine) -> list[Participant]:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        found = session.scalars(select(Participant)).all()
+        for person in found:
+            _ = person.languages, person.consents
+        return list(found)
+
+
+def link_in_last_mail(engine, path: str) -> str:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        message = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        match = re.search(rf"{path}/(\S+)", message.body_text)
+        assert match, message.body_text
+        return match.group(1)
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+def test_a_newcomer_signs_up_in_their_language(client, engine, kassel, locale):
+    client.get(f"/?lang={locale}")
+    response = submit(client)
+    assert response.status_code == 303 and response.headers["location"] == "/signup/sent"
+    [nour] = people(engine)
+    assert (nour.role, nour.status, nour.locale) == ("newcomer", "unverified", locale)
+    assert {(s.language, s.level) for s in nour.languages} == {("ar", "native"), ("de", "A2")}
+    assert nour.interests == ["cooking", "football"]
+    assert nour.help_topics == ["language_practice", "paperwork"]
+    assert nour.slots == ["tue_evening", "sat_morning"]
+    assert nour.partner_genders == ["female"] and nour.learning == ["de"]
+    assert nour.waiting_since == utcnow().date()
+    assert {(c.purpose, c.text_version, c.language) for c in nour.consents} == {
+        ("matching", CONSENT_TEXT_VERSION, locale),
+        ("contact_sharing", CONSENT_TEXT_VERSION, locale),
+    }
+    with db(engine) as session:
+        [message] = session.scalars(select(OutboxMessage)).all()
+        assert message.to_address == "nour@example.org" and message.locale == locale
+        assert message.kind == "verify_address"
+
+
+def test_a_local_signs_up_with_a_capacity(client, engine, kassel):
+    response = submit(
+        client, "local", email="lena@example.org", capacity="2", help_topics=["paperwork"]
+    )
+    assert response.status_code == 303
+    [lena] = people(engine)
+    assert (lena.role, lena.capacity, lena.waiting_since) == ("local", 2, None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"first_name": "  "}, "first_name"),
+        ({"email": "nour-at-example"}, "email"),
+        ({"place": "Atlantis"}, "place"),
+        ({"place": ""}, "place"),
+        ({"level_1": "B3"}, "languages"),
+        ({"language_1": "xx"}, "languages"),
+        ({"language_2": "ar", "level_2": "B1"}, "languages"),
+        ({"language_1": None, "level_1": None, "language_2": None, "level_2": None}, "languages"),
+        ({"interests": ["cooking", "surfing-on-lava"]}, "interests"),
+        ({"slots": ["someday_night"]}, "slots"),
+        ({"slots": None}, "slots"),
+        ({"help_topics": None}, "help_topics"),
+        ({"gender": "robot"}, "gender"),
+        ({"partner_wish": "robot"}, "partner_wish"),
+        ({"birth_year": "nineteen"}, "birth_year"),
+        ({"birth_year": "1850"}, "birth_year"),
+        ({"birth_year": str(utcnow().year - 15)}, "birth_year"),
+        ({"consent_matching": None}, "consent_matching"),
+        ({"consent_contact": None}, "consent_contact"),
+    ],
+)
+def test_bad_input_comes_back_with_a_message_and_the_input_kept(
+    client, engine, kassel, overrides, field
+):
+    response = submit(client, **overrides)
+    assert response.status_code == 400
+    page = html(response)
+    assert page.find(id=f"f-{field}-error") is not None
+    errors = [e.get_text(strip=True) for e in page.select(".error")]
+    assert len(errors) == 1, errors
+    # What the person typed is still there.
+    first_name = page.find("input", attrs={"name": "first_name"})["value"]
+    assert first_name == (overrides.get("first_name") or "Nour").strip()
+    assert page.find("input", attrs={"name": "slots", "value": "tue_evening"}).has_attr(
+        "checked"
+    ) == ("slots" not in overrides)
+    assert people(engine) == []
+
+
+def test_under_sixteen_is_refused_kindly(client, kassel):
+    page = html(submit(client, birth_year=str(utcnow().year - 14)))
+    assert "16" in page.find(id="f-birth_year-error").get_text()
+
+
+def test_a_capacity_outside_one_to_three_is_refused(client, engine, kassel):
+    response = submit(client, "local", capacity="7")
+    assert response.status_code == 400
+    assert html(response).find(id="f-capacity-error") is not None
+
+
+def test_names_and_free_text_are_cleaned(client, engine, kassel):
+    submit(
+        client,
+        first_name="  Nou\u202er\u0000  ",
+        about_me="Hallo\u202e\x07 Welt\r\nZeile 2",
+        last_name="Cafe\u0301",
+    )
+    [nour] = people(engine)
+    assert nour.first_name == "Nour"
+    assert nour.last_name == "Café"  # NFC: one code point
+    assert nour.about_me == "Hallo Welt\nZeile 2"
+
+
+def test_persian_joiners_survive_cleaning(client, engine, kassel):
+    submit(client, first_name="مهر\u200cناز")
+    assert people(engine)[0].first_name == "مهر\u200cناز"
+
+
+def test_the_language_switch_keeps_what_was_typed(client, engine, kassel):
+    data = {
+        **valid_form(first_name="Olena"),
+        "_switch_lang": "ar",
+        "_csrf_token": csrf_token(client, "/signup/newcomer"),
+    }
+    response = client.post("/signup/newcomer", data=data)
+    assert response.status_code == 200
+    page = html(response)
+    assert page.html["dir"] == "rtl" and page.html["lang"] == "ar"
+    assert page.find("input", attrs={"name": "first_name"})["value"] == "Olena"
+    assert page.select(".error") == []
+    assert people(engine) == []
+
+
+def test_the_honeypot_stores_nothing(client, engine, kassel):
+    response = submit(client, website="http://spam.example")
+    assert response.status_code == 303
+    assert people(engine) == []
+
+
+def test_sign_ups_are_rate_limited_per_address(settings, engine, kassel):
+    limited = settings.model_copy(update={"signup_limit_per_hour": 2})
+    with TestClient(app=create_app(limited)) as client:
+        assert submit(client, email="a@example.org").status_code == 303
+        assert submit(client, email="b@example.org").status_code == 303
+        third = submit(client, email="c@example.org")
+        assert third.status_code == 429
+        assert client.get("/signup/newcomer").status_code == 200  # reading is not limited
+    assert len(people(engine)) == 2
+
+
+def test_signing_up_twice_sends_a_link_instead_of_telling_strangers(client, engine, kassel):
+    submit(client)
+    again = submit(client, first_name="Someone else")
+    assert again.status_code == 303 and again.headers["location"] == "/signup/sent"
+    [nour] = people(engine)
+    assert nour.first_name == "Nour"
+    with db(engine) as session:
+        assert session.scalars(select(OutboxMessage.kind)).all() == [
+            "verify_address",
+            "verify_address",
+        ]
+
+
+def test_confirming_the_address_is_single_use_and_needs_a_post(client, engine, kassel):
+    submit(client)
+    token = link_in_last_mail(engine, "/verify")
+    assert client.get(f"/verify/{token}").status_code == 200
+    assert people(engine)[0].status == "unverified"  # a GET (or a mail scanner) changes nothing
+    form_token = csrf_token(client, f"/verify/{token}")
+    confirmed = client.post(
+        f"/verify/{token}", data={"_csrf_token": form_token}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["location"].startswith("/me")
+    [nour] = people(engine)
+    assert nour.status == "pending" and nour.verified_at is not None
+    assert "Nour" in html(client.get("/me")).find("h1").get_text()
+    again = client.post(f"/verify/{token}", data={"_csrf_token": form_token})
+    assert again.status_code == 400
+
+
+def test_an_expired_confirmation_link_is_refused(client, engine, kassel, settings):
+    submit(client)
+    token = link_in_last_mail(engine, "/verify")
+    later = utcnow() + timedelta(hours=settings.verify_link_hours, minutes=1)
+    form_token = csrf_token(client, f"/verify/{token}")
+    with time_machine.travel(later, tick=False):
+        response = client.post(f"/verify/{token}", data={"_csrf_token": form_token})
+    assert response.status_code == 400
+    assert people(engine)[0].status == "unverified"
+
+
+def test_sign_up_is_audited_without_personal_data(client, engine, kassel):
+    submit(client)
+    with db(engine) as session:
+        [entry] = session.scalars(select(AuditLog)).all()
+        assert entry.action == "participant.signed_up"
+        assert "nour" not in f"{entry.subject_id}{entry.subject_type}".lower()
+
+
+def test_only_places_in_served_regions_are_offered(client, engine, kassel):
+    with db(engine) as session:
+        make_region(session, "goettingen")
+    options = {o["value"] for o in html(client.get("/signup/newcomer")).select("#places option")}
+    assert options == {"kassel-town", "goettingen-town"}
+
+
+def test_the_privacy_notice_names_the_consent_version(client):
+    page = html(client.get("/privacy?lang=en"))
+    assert CONSENT_TEXT_VERSION in page.get_text()
+    assert page.find("h1").get_text() == "Privacy notice"
+
+
+def test_consents_are_stored_per_purpose(client, engine, kassel):
+    submit(client)
+    with db(engine) as session:
+        assert sorted(session.scalars(select(Consent.purpose)).all()) == [
+            "contact_sharing",
+            "matching",
+        ]

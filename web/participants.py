@@ -1,0 +1,250 @@
+"""What participants do with their own data: sign up, confirm, edit, pause, leave,
+download and erase. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
+
+from web import audit
+from web.forms import ParticipantForm
+from web.models import (
+    AccessToken,
+    AuditLog,
+    Consent,
+    OutboxMessage,
+    Participant,
+    ParticipantLanguage,
+    Place,
+    Tandem,
+)
+from web.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
+
+# Bump when the privacy notice or the consent texts change; stored with each consent.
+CONSENT_TEXT_VERSION = "2026-11-26"
+
+
+def served_place(session: Session, name: str) -> Place | None:
+    """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
+    return session.scalars(
+        select(Place)
+        .where(Place.region_id.is_not(None), Place.name == name)  # type: ignore[union-attr]
+        .order_by(Place.population.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def served_place_names(session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(Place.name).where(Place.region_id.is_not(None)).distinct().order_by(Place.name)  # type: ignore[union-attr]
+        )
+    )
+
+
+def find_by_email(session: Session, email: str) -> Participant | None:
+    return session.scalars(select(Participant).where(Participant.email == email)).first()
+
+
+def _apply(person: Participant, form: ParticipantForm, place: Place, now: datetime) -> None:
+    person.first_name = form.first_name
+    person.last_name = form.last_name or None
+    person.place_id = place.id  # type: ignore[assignment]
+    person.learning = form.learning
+    person.interests = form.interests
+    person.help_topics = form.help_topics
+    person.slots = form.slots
+    person.online_ok = form.online_ok
+    person.gender = form.gender or None
+    person.partner_genders = form.partner_genders
+    person.birth_year = int(form.birth_year)
+    person.capacity = int(form.capacity) if form.role == "local" else 1
+    person.about_me = form.about_me or None
+    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in form.languages]
+    person.updated_at = now
+
+
+def register(
+    session: Session, form: ParticipantForm, *, place: Place, locale: str, now: datetime
+) -> Participant:
+    """Store a new, unverified sign-up with one consent record per purpose."""
+    person = Participant(role=form.role, email=form.email, locale=locale, status="unverified",
+                         first_name=form.first_name, birth_year=int(form.birth_year),
+                         place_id=place.id, created_at=now)  # fmt: skip
+    _apply(person, form, place, now)
+    if form.role == "newcomer":
+        person.waiting_since = now.date()
+    person.consents = [
+        Consent(purpose=purpose, text_version=CONSENT_TEXT_VERSION, language=locale, given_at=now)
+        for purpose in CONSENT_PURPOSES
+    ]
+    session.add(person)
+    session.flush()
+    audit.record_participant(session, person, action="participant.signed_up")
+    return person
+
+
+def confirm_address(session: Session, person: Participant, *, now: datetime) -> None:
+    if person.status == "unverified":
+        person.status = "pending"
+        person.verified_at = now
+        session.add(person)
+        audit.record_participant(session, person, action="participant.verified")
+
+
+def update_profile(
+    session: Session, person: Participant, form: ParticipantForm, *, place: Place, now: datetime
+) -> None:
+    _apply(person, form, place, now)
+    session.add(person)
+    session.flush()
+    audit.record_participant(session, person, action="participant.edited")
+
+
+def pause(session: Session, person: Participant, *, now: datetime) -> None:
+    if person.status in ("active", "pending"):
+        person.status = "paused"
+        person.updated_at = now
+        _drop_suggestions(session, person)
+        audit.record_participant(session, person, action="participant.paused")
+
+
+def resume(session: Session, person: Participant, *, now: datetime) -> None:
+    if person.status == "paused":
+        person.status = "active" if person.approved_at else "pending"
+        person.updated_at = now
+        audit.record_participant(session, person, action="participant.resumed")
+
+
+def withdraw(session: Session, person: Participant, *, now: datetime) -> None:
+    """Leave the programme: consents withdrawn, out of matching at once."""
+    person.status = "withdrawn"
+    person.updated_at = now
+    for consent in person.consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+    _drop_suggestions(session, person)
+    audit.record_participant(session, person, action="participant.withdrew")
+
+
+def _drop_suggestions(session: Session, person: Participant) -> None:
+    session.execute(
+        delete(Tandem).where(
+            Tandem.status == "suggested",
+            (Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id),
+        )
+    )
+
+
+def erase(session: Session, person: Participant, *, now: datetime) -> None:
+    """GDPR Art. 17: the person's data are gone from every table. Their tandems stay
+    as anonymous records (no link to anyone) so that statistics keep adding up."""
+    _drop_suggestions(session, person)
+    session.execute(
+        update(Tandem)
+        .where(Tandem.status.in_(OPEN_TANDEM_STATUSES))  # type: ignore[attr-defined]
+        .where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
+        .values(status="ended", end_reason="other", ended_at=now)
+    )
+    person_id = person.id
+    session.delete(person)
+    session.flush()
+    session.add(AuditLog(actor_type="participant", actor_id=person_id, action="participant.erased",
+                         subject_type="participant", subject_id=str(person_id)))  # fmt: skip
+
+
+def export(session: Session, person: Participant) -> dict[str, Any]:
+    """GDPR Art. 15/20: everything stored about the person, nothing about anyone else."""
+    place = session.get(Place, person.place_id)
+    tandems = session.scalars(
+        select(Tandem).where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
+    ).all()
+    tokens = session.scalars(
+        select(AccessToken).where(AccessToken.participant_id == person.id)
+    ).all()
+    messages = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.participant_id == person.id)
+    ).all()
+    return {
+        "profile": {
+            "id": person.public_id,
+            "role": person.role,
+            "status": person.status,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "phone": person.phone,
+            "locale": person.locale,
+            "place": place.name if place else None,
+            "online_ok": person.online_ok,
+            "gender": person.gender,
+            "partner_genders": person.partner_genders,
+            "birth_year": person.birth_year,
+            "capacity": person.capacity,
+            "languages": {spoken.language: spoken.level for spoken in person.languages},
+            "learning": person.learning,
+            "interests": person.interests,
+            "help_topics": person.help_topics,
+            "slots": person.slots,
+            "about_me": person.about_me,
+            "waiting_since": _iso(person.waiting_since),
+            "verified_at": _iso(person.verified_at),
+            "approved_at": _iso(person.approved_at),
+            "created_at": _iso(person.created_at),
+            "updated_at": _iso(person.updated_at),
+        },
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "text_version": c.text_version,
+                "language": c.language,
+                "given_at": _iso(c.given_at),
+                "withdrawn_at": _iso(c.withdrawn_at),
+            }
+            for c in person.consents
+        ],  # fmt: skip
+        "vetting": (
+            {
+                "certificate_date": _iso(person.vetting.certificate_date),
+                "seen_on": _iso(person.vetting.seen_on),
+            }
+            if person.vetting
+            else None
+        ),  # fmt: skip
+        "tandems": [
+            {
+                "id": t.public_id,
+                "role": "local" if t.local_id == person.id else "newcomer",
+                "status": t.status,
+                "created_at": _iso(t.created_at),
+                "started_at": _iso(t.started_at),
+                "ended_at": _iso(t.ended_at),
+            }
+            for t in tandems
+        ],  # fmt: skip
+        "links_sent": [
+            {
+                "purpose": t.purpose,
+                "created_at": _iso(t.created_at),
+                "expires_at": _iso(t.expires_at),
+                "used_at": _iso(t.used_at),
+            }
+            for t in tokens
+        ],  # fmt: skip
+        "emails": [
+            {
+                "kind": m.kind,
+                "subject": m.subject,
+                "to": m.to_address,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in messages
+        ],  # fmt: skip
+    }
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]

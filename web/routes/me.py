@@ -1,0 +1,182 @@
+""" "My profile": self-service for participants, opened from a link in an e-mail."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from web import i18n, participants, tokens
+from web.auth import participant_required, start_participant_session
+from web.deps import AppSettings, CurrentParticipant, DbSession
+from web.forms import EMAIL_MAX, ParticipantForm, clean_text, parse_participant_form, single
+from web.models import utcnow
+from web.routes.form_context import form_context
+from web.routes.signup import send_profile_link
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _see(path: str) -> Redirect:
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+# --- opening a session from an e-mail link ------------------------------------------------------
+
+
+@get("/me/open/{token:str}", name="open_profile_form", sync_to_thread=False,
+     opt={"skip_session": True})  # fmt: skip
+def open_profile_form(token: FromPath[str]) -> Template:
+    return Template(template_name="me/open.html", context={"token": token})
+
+
+@post("/me/open/{token:str}", name="open_profile", sync_to_thread=True)
+def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
+    try:
+        person = tokens.redeem(db, token, "profile", now=utcnow(), single_use=False)
+    except tokens.TokenError as problem:
+        return Template(template_name="me/link_problem.html", status_code=HTTP_400_BAD_REQUEST,
+                        context={"problem": type(problem).__name__})  # fmt: skip
+    start_participant_session(request, person.id)  # type: ignore[arg-type]
+    return _see("/me")
+
+
+@get("/me/new-link", name="new_link_form", sync_to_thread=False, opt={"skip_session": True})
+def new_link_form() -> Template:
+    return Template(template_name="me/new_link.html", context={"email": ""})
+
+
+@post("/me/new-link", name="new_link", sync_to_thread=True, opt={"skip_session": True})
+def new_link(request: Request, db: DbSession, settings: AppSettings, data: FormData) -> Template:
+    email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
+    person = participants.find_by_email(db, email) if email else None
+    if person is not None:
+        send_profile_link(db, person, settings, now=utcnow())
+    # The same page whether or not we know the address.
+    return Template(template_name="me/new_link.html", context={"email": email, "sent": True})
+
+
+# --- the profile itself ---------------------------------------------------------------------------
+
+
+@get("/me", name="profile", sync_to_thread=True)
+def profile(
+    db: DbSession, person: CurrentParticipant, confirmed: FromQuery[bool] = False
+) -> Template:
+    return Template(template_name="me/profile.html",
+                    context={"person": person, "confirmed": confirmed})  # fmt: skip
+
+
+@get("/me/edit", name="edit_profile_form", sync_to_thread=True)
+def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
+    form = ParticipantForm(
+        role=person.role,
+        first_name=person.first_name,
+        last_name=person.last_name or "",
+        email=person.email,
+        place=db.get(participants.Place, person.place_id).name,  # type: ignore[union-attr]
+        languages=[(spoken.language, spoken.level) for spoken in person.languages],
+        learning=list(person.learning),
+        interests=list(person.interests),
+        help_topics=list(person.help_topics),
+        slots=list(person.slots),
+        online_ok=person.online_ok,
+        gender=person.gender or "",
+        partner_wish=person.partner_genders[0] if person.partner_genders else "any",
+        birth_year=str(person.birth_year),
+        capacity=str(person.capacity),
+        about_me=person.about_me or "",
+    )
+    return Template(template_name="signup/form.html", context=form_context(db, form, "edit"))
+
+
+@post("/me/edit", name="edit_profile", sync_to_thread=True)
+def edit_profile(
+    request: Request, db: DbSession, person: CurrentParticipant, data: FormData
+) -> Template | Redirect:
+    now = utcnow()
+    form = parse_participant_form(data, role=person.role, this_year=now.year, with_consent=False)
+    form.email = person.email  # the address is the login; it is not changed here
+    form.errors.pop("email", None)
+    switch_to = single(data, "_switch_lang")
+    if switch_to and i18n.choose(request, switch_to):
+        form.errors.clear()
+        return Template(template_name="signup/form.html", context=form_context(db, form, "edit"))
+    place = participants.served_place(db, form.place) if form.place else None
+    if form.place and place is None:
+        form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
+    if form.errors:
+        return Template(template_name="signup/form.html", status_code=HTTP_400_BAD_REQUEST,
+                        context=form_context(db, form, "edit"))  # fmt: skip
+    participants.update_profile(db, person, form, place=place, now=now)  # type: ignore[arg-type]
+    return _see("/me")
+
+
+@post("/me/pause", name="pause", sync_to_thread=True)
+def pause(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.pause(db, person, now=utcnow())
+    return _see("/me")
+
+
+@post("/me/resume", name="resume", sync_to_thread=True)
+def resume(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.resume(db, person, now=utcnow())
+    return _see("/me")
+
+
+@post("/me/withdraw", name="withdraw", sync_to_thread=True)
+def withdraw(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.withdraw(db, person, now=utcnow())
+    return _see("/me")
+
+
+@get("/me/export", name="export", sync_to_thread=True)
+def export(db: DbSession, person: CurrentParticipant) -> Response[bytes]:
+    body = json.dumps(participants.export(db, person), ensure_ascii=False, indent=2)
+    return Response(
+        content=body.encode(),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="tandem-my-data.json"'},
+    )
+
+
+@post("/me/erase", name="erase", sync_to_thread=True)
+def erase(
+    request: Request, db: DbSession, person: CurrentParticipant, data: FormData
+) -> Template | Redirect:
+    if not single(data, "confirm"):
+        return Template(template_name="me/profile.html", status_code=HTTP_400_BAD_REQUEST,
+                        context={"person": person, "erase_error": True})  # fmt: skip
+    participants.erase(db, person, now=utcnow())
+    request.clear_session()
+    return _see("/me/erased")
+
+
+@get("/me/erased", name="erased", sync_to_thread=False, opt={"skip_session": True})
+def erased() -> Template:
+    return Template(template_name="me/erased.html")
+
+
+@post("/me/logout", name="participant_logout", sync_to_thread=False)
+def participant_logout(request: Request) -> Redirect:
+    request.clear_session()
+    return _see("/")
+
+
+def build_router() -> Router:
+    signed_in = Router(
+        path="/",
+        guards=[participant_required],
+        route_handlers=[profile, edit_profile_form, edit_profile, pause, resume, withdraw,
+                        export, erase, participant_logout],
+    )  # fmt: skip
+    return Router(
+        path="/",
+        route_handlers=[open_profile_form, open_profile, new_link_form, new_link, erased,
+                        signed_in],
+    )  # fmt: skip

@@ -1,0 +1,148 @@
+"""Sign-up for locals and newcomers, address confirmation and the privacy notice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from litestar import Request, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from sqlalchemy.exc import IntegrityError
+
+from web import i18n, mail, tokens
+from web.auth import start_participant_session
+from web.deps import AppSettings, DbSession
+from web.forms import ParticipantForm, parse_participant_form, single
+from web.models import utcnow
+from web.participants import (
+    CONSENT_TEXT_VERSION,
+    confirm_address,
+    find_by_email,
+    register,
+    served_place,
+)
+from web.routes.form_context import form_context
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+ROLES = ("local", "newcomer")
+HONEYPOT = "website"  # hidden from people, filled in by bots
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise NotFoundException()
+    return role
+
+
+def send_profile_link(db, person, settings, *, now) -> None:  # type: ignore[no-untyped-def]
+    """E-mail a fresh "my profile" link (also the answer to a repeated sign-up)."""
+    if person.status == "unverified":
+        raw = tokens.issue(db, person, "verify", now=now,
+                           lifetime=timedelta(hours=settings.verify_link_hours))  # fmt: skip
+        template, url = "verify_address", f"{settings.base_url}/verify/{raw}"
+    else:
+        raw = tokens.issue(db, person, "profile", now=now,
+                           lifetime=timedelta(days=settings.profile_link_days))  # fmt: skip
+        template, url = "profile_link", f"{settings.base_url}/me/open/{raw}"
+    mail.enqueue(db, to_address=person.email, locale=person.locale, template=template,
+                 context={"first_name": person.first_name, "url": url},
+                 participant_id=person.id, now=now)  # fmt: skip
+
+
+@get("/signup", name="signup_start", sync_to_thread=False)
+def signup_start() -> Template:
+    return Template(template_name="signup/start.html")
+
+
+@get("/signup/{role:str}", name="signup_form", sync_to_thread=True)
+def signup_form(role: FromPath[str], db: DbSession) -> Template:
+    form = ParticipantForm(role=_role(role))
+    return Template(template_name="signup/form.html", context=form_context(db, form, "signup"))
+
+
+@post(
+    "/signup/{role:str}",
+    name="signup",
+    sync_to_thread=True,
+    opt={"skip_session": True},
+)
+def signup(
+    role: FromPath[str], request: Request, db: DbSession, settings: AppSettings, data: FormData
+) -> Template | Redirect:
+    role = _role(role)
+    now = utcnow()
+    switch_to = single(data, "_switch_lang")
+    form = parse_participant_form(data, role=role, this_year=now.year)
+    if switch_to and i18n.choose(request, switch_to):
+        form.errors.clear()  # a language switch is not a submission: keep input, no errors
+        return Template(template_name="signup/form.html", context=form_context(db, form, "signup"))
+    if single(data, HONEYPOT):
+        return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
+    place = served_place(db, form.place) if form.place else None
+    if form.place and place is None:
+        form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
+    if form.errors:
+        return Template(template_name="signup/form.html", status_code=HTTP_400_BAD_REQUEST,
+                        context=form_context(db, form, "signup"))  # fmt: skip
+    locale = i18n.negotiate(request)
+    existing = find_by_email(db, form.email)
+    if existing is None:
+        try:
+            with db.begin_nested():
+                person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
+        except IntegrityError:  # the same address signed up a moment ago
+            person = find_by_email(db, form.email)  # type: ignore[assignment]
+    else:
+        person = existing
+    # The same answer whether or not the address was known: no account enumeration.
+    send_profile_link(db, person, settings, now=now)
+    return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/signup/sent", name="signup_sent", sync_to_thread=False)
+def signup_sent() -> Template:
+    return Template(template_name="signup/sent.html")
+
+
+@get("/privacy", name="privacy", sync_to_thread=False)
+def privacy() -> Template:
+    return Template(template_name="privacy.html", context={"consent_version": CONSENT_TEXT_VERSION})
+
+
+@get("/verify/{token:str}", name="verify_form", sync_to_thread=False)
+def verify_form(token: FromPath[str]) -> Template:
+    # A GET never consumes the link: mail scanners open links too.
+    return Template(template_name="signup/verify.html", context={"token": token})
+
+
+@post("/verify/{token:str}", name="verify", sync_to_thread=True)
+def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
+    now = utcnow()
+    try:
+        person = tokens.redeem(db, token, "verify", now=now, single_use=True)
+    except tokens.TokenError as problem:
+        return Template(template_name="me/link_problem.html", status_code=HTTP_400_BAD_REQUEST,
+                        context={"problem": type(problem).__name__})  # fmt: skip
+    confirm_address(db, person, now=now)
+    start_participant_session(request, person.id)  # type: ignore[arg-type]
+    return Redirect(path="/me?confirmed=1", status_code=HTTP_303_SEE_OTHER)
+
+
+def build_router(limit_per_hour: int) -> Router:
+    limiter = RateLimitConfig(
+        rate_limit=("hour", limit_per_hour),
+        store="rl_signup",  # its own store: limiters sharing one share a counter (SECURITY.md F4)
+        check_throttle_handler=lambda request: request.method == "POST",
+    )
+    public = Router(
+        path="/",
+        route_handlers=[signup_start, signup_form, signup_sent, privacy, verify_form],
+        opt={"skip_session": True},
+    )
+    limited = Router(path="/", route_handlers=[signup], middleware=[limiter.middleware])
+    return Router(path="/", route_handlers=[public, limited, verify])
