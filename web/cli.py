@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from web.auth import hash_password
 from web.db import create_db_engine, transaction
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from web.mail import cmd_send_mail
 from web.models import Coordinator, Region
 from web.places import UnknownPlace, create_region
 from web.settings import ROOT, Settings, SettingsError
@@ -173,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--region", action="append", default=[], help="region slug")
     coordinator.add_argument("--password-stdin", action="store_true")
     coordinator.set_defaults(run=cmd_create_coordinator)
+
+    send_mail = commands.add_parser("send-mail", help="send the e-mails that are due, once")
+    send_mail.add_argument("--limit", type=int, default=50, help="messages per batch")
+    send_mail.set_defaults(run=cmd_send_mail)
 
     region = commands.add_parser("add-region", help="add a region: the places around a centre")
     region.add_argument("--slug", required=True)
