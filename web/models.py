@@ -20,18 +20,21 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlmodel import Field, Relationship, SQLModel
 
 from web.vocabulary import (
     ACTOR_TYPES,
+    ANSWERS,
     CONSENT_PURPOSES,
     COORDINATOR_ROLES,
     END_REASONS,
     GENDERS,
     LEVELS,
     OPEN_TANDEM_STATUSES,
+    PAIR_RULE_KINDS,
     PARTICIPANT_STATUSES,
     REJECT_REASONS,
     ROLES,
@@ -102,6 +105,10 @@ class Region(SQLModel, table=True):
     centre_lat: float | None = None
     centre_lon: float | None = None
     radius_km: float | None = None
+    # Matching settings of this region (engine defaults where empty).
+    weights: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
+    max_distance_km: float = 25.0
 
     places: list["Place"] = Relationship(back_populates="region")
 
@@ -135,6 +142,7 @@ class Participant(SQLModel, table=True):
         CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("capacity BETWEEN 0 AND 3", name="capacity"),
         CheckConstraint("role = 'local' OR capacity <= 1", name="newcomer_capacity"),
+        CheckConstraint("open_tandems BETWEEN 0 AND 3", name="open_tandems"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -154,6 +162,8 @@ class Participant(SQLModel, table=True):
     partner_genders: list[str] = Field(default_factory=list, sa_column=json_list())
     birth_year: int
     capacity: int = 1
+    # Confirmed or active tandems; raised only by a compare-and-set against capacity.
+    open_tandems: int = 0
     learning: list[str] = Field(default_factory=list, sa_column=json_list())
     interests: list[str] = Field(default_factory=list, sa_column=json_list())
     # What a local offers, or what a newcomer needs (keys of vocabulary.HELP_TOPICS).
@@ -163,6 +173,7 @@ class Participant(SQLModel, table=True):
     waiting_since: date | None = None
     verified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    call_requested_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
@@ -291,6 +302,8 @@ class Tandem(SQLModel, table=True):
         ),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score"),
         CheckConstraint("local_id <> newcomer_id", name="two_people"),
+        CheckConstraint(one_of("local_answer", ANSWERS, nullable=True), name="local_answer"),
+        CheckConstraint(one_of("newcomer_answer", ANSWERS, nullable=True), name="newcomer_answer"),
         # A newcomer is never in two open tandems: check-then-insert double-books
         # under concurrency on both databases, a partial unique index does not.
         Index(
@@ -329,6 +342,16 @@ class Tandem(SQLModel, table=True):
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
     reject_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    reject_note: str | None = Field(default=None, sa_column=Column(String(500)))
+    manual: bool = False  # paired by hand rather than suggested by the engine
+    # The proposal: both partners answer by a link before ``answer_due_at``.
+    proposed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    answer_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    local_answer: str | None = Field(default=None, sa_column=Column(String(10)))
+    local_answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    newcomer_answer: str | None = Field(default=None, sa_column=Column(String(10)))
+    newcomer_answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     started_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
@@ -339,6 +362,26 @@ class Tandem(SQLModel, table=True):
     newcomer: Optional["Participant"] = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Tandem.newcomer_id"}
     )
+
+
+class PairRule(SQLModel, table=True):
+    """A coordinator's standing decision about one pair: always pair them (lock) or never."""
+
+    __tablename__ = "pair_rule"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", PAIR_RULE_KINDS), name="kind"),
+        UniqueConstraint("local_id", "newcomer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", index=True)
+    local_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    newcomer_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    kind: str = Field(sa_column=Column(String(6), nullable=False))
+    created_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
 # --- audit ----------------------------------------------------------------------------------------
@@ -374,6 +417,10 @@ class AccessToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
     purpose: str = Field(sa_column=Column(String(12), nullable=False))
+    # For "answer" links: the proposal the person answers.
+    tandem_id: int | None = Field(
+        default=None, foreign_key="tandem.id", ondelete="CASCADE", index=True
+    )
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     expires_at: datetime = Field(sa_column=utc_column())

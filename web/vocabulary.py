@@ -23,11 +23,21 @@ PARTICIPANT_STATUSES = (
     "withdrawn",  # left the programme or withdrew consent
     "declined",  # a coordinator declined the sign-up
 )
-TANDEM_STATUSES = ("suggested", "confirmed", "active", "ended", "rejected")
-OPEN_TANDEM_STATUSES = ("confirmed", "active")
+TANDEM_STATUSES = (
+    "suggested",  # proposed by the engine (or paired by hand), waiting for a coordinator
+    "confirmed",  # a coordinator said yes: a proposal, waiting for both partners' answers
+    "active",  # both partners accepted; contact details exchanged
+    "ended",
+    "rejected",  # a coordinator said no
+    "declined",  # a partner said no
+    "expired",  # a partner did not answer in time
+)
+OPEN_TANDEM_STATUSES = ("confirmed", "active")  # a newcomer is in at most one of these
+ANSWERS = ("accepted", "declined")
+PAIR_RULE_KINDS = ("lock", "forbid")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
-TOKEN_PURPOSES = ("verify", "profile")
+TOKEN_PURPOSES = ("verify", "profile", "answer")
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 

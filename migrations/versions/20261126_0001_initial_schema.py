@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 18:46:43.264659
+Create Date: 2026-11-26 19:00:26.804947
 """
 
 from collections.abc import Sequence
@@ -77,6 +77,9 @@ def upgrade() -> None:
         sa.Column("centre_lat", sa.Float(), nullable=True),
         sa.Column("centre_lon", sa.Float(), nullable=True),
         sa.Column("radius_km", sa.Float(), nullable=True),
+        sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("min_level", sa.String(length=6), nullable=False),
+        sa.Column("max_distance_km", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_region")),
         sa.UniqueConstraint("name", name=op.f("uq_region_name")),
         sa.UniqueConstraint("slug", name=op.f("uq_region_slug")),
@@ -187,6 +190,7 @@ def upgrade() -> None:
         sa.Column("partner_genders", sa.JSON(), nullable=False),
         sa.Column("birth_year", sa.Integer(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("open_tandems", sa.Integer(), nullable=False),
         sa.Column("learning", sa.JSON(), nullable=False),
         sa.Column("interests", sa.JSON(), nullable=False),
         sa.Column("help_topics", sa.JSON(), nullable=False),
@@ -195,6 +199,7 @@ def upgrade() -> None:
         sa.Column("waiting_since", sa.Date(), nullable=True),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("call_requested_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
@@ -213,6 +218,9 @@ def upgrade() -> None:
             "birth_year BETWEEN 1900 AND 2100", name=op.f("ck_participant_birth_year")
         ),
         sa.CheckConstraint("capacity BETWEEN 0 AND 3", name=op.f("ck_participant_capacity")),
+        sa.CheckConstraint(
+            "open_tandems BETWEEN 0 AND 3", name=op.f("ck_participant_open_tandems")
+        ),
         sa.ForeignKeyConstraint(
             ["place_id"],
             ["place.id"],
@@ -225,32 +233,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_participant_place_id"), ["place_id"], unique=False)
-
-    op.create_table(
-        "access_token",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("participant_id", sa.Integer(), nullable=False),
-        sa.Column("purpose", sa.String(length=12), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "purpose IN ('verify', 'profile')", name=op.f("ck_access_token_purpose")
-        ),
-        sa.ForeignKeyConstraint(
-            ["participant_id"],
-            ["participant.id"],
-            name=op.f("fk_access_token_participant_id_participant"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_token")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_access_token_token_hash")),
-    )
-    with op.batch_alter_table("access_token", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_access_token_participant_id"), ["participant_id"], unique=False
-        )
 
     op.create_table(
         "consent",
@@ -311,6 +293,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_message_sent_at"), ["sent_at"], unique=False)
 
     op.create_table(
+        "pair_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("local_id", sa.Integer(), nullable=False),
+        sa.Column("newcomer_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=6), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('lock', 'forbid')", name=op.f("ck_pair_rule_kind")),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["coordinator.id"],
+            name=op.f("fk_pair_rule_created_by_id_coordinator"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["local_id"],
+            ["participant.id"],
+            name=op.f("fk_pair_rule_local_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["newcomer_id"],
+            ["participant.id"],
+            name=op.f("fk_pair_rule_newcomer_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_id"],
+            ["region.id"],
+            name=op.f("fk_pair_rule_region_id_region"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pair_rule")),
+        sa.UniqueConstraint(
+            "local_id", "newcomer_id", name=op.f("uq_pair_rule_local_id_newcomer_id")
+        ),
+    )
+    with op.batch_alter_table("pair_rule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pair_rule_newcomer_id"), ["newcomer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pair_rule_region_id"), ["region_id"], unique=False)
+
+    op.create_table(
         "participant_language",
         sa.Column("participant_id", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=3), nullable=False),
@@ -344,6 +369,15 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("reject_reason", sa.String(length=20), nullable=True),
+        sa.Column("reject_note", sa.String(length=500), nullable=True),
+        sa.Column("manual", sa.Boolean(), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("local_answer", sa.String(length=10), nullable=True),
+        sa.Column("local_answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("newcomer_answer", sa.String(length=10), nullable=True),
+        sa.Column("newcomer_answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(length=24), nullable=True),
@@ -352,11 +386,19 @@ def upgrade() -> None:
             name=op.f("ck_tandem_end_reason"),
         ),
         sa.CheckConstraint(
+            "local_answer IS NULL OR local_answer IN ('accepted', 'declined')",
+            name=op.f("ck_tandem_local_answer"),
+        ),
+        sa.CheckConstraint(
+            "newcomer_answer IS NULL OR newcomer_answer IN ('accepted', 'declined')",
+            name=op.f("ck_tandem_newcomer_answer"),
+        ),
+        sa.CheckConstraint(
             "reject_reason IS NULL OR reject_reason IN ('languages', 'distance', 'availability', 'personal', 'known_issue', 'other')",
             name=op.f("ck_tandem_reject_reason"),
         ),
         sa.CheckConstraint(
-            "status IN ('suggested', 'confirmed', 'active', 'ended', 'rejected')",
+            "status IN ('suggested', 'confirmed', 'active', 'ended', 'rejected', 'declined', 'expired')",
             name=op.f("ck_tandem_status"),
         ),
         sa.CheckConstraint("local_id <> newcomer_id", name=op.f("ck_tandem_two_people")),
@@ -432,6 +474,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vetting")),
         sa.UniqueConstraint("local_id", name=op.f("uq_vetting_local_id")),
     )
+    op.create_table(
+        "access_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=12), nullable=False),
+        sa.Column("tandem_id", sa.Integer(), nullable=True),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "purpose IN ('verify', 'profile', 'answer')", name=op.f("ck_access_token_purpose")
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_access_token_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tandem_id"],
+            ["tandem.id"],
+            name=op.f("fk_access_token_tandem_id_tandem"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_access_token")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_access_token_token_hash")),
+    )
+    with op.batch_alter_table("access_token", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_access_token_participant_id"), ["participant_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_access_token_tandem_id"), ["tandem_id"], unique=False)
+
     # ### end Alembic commands ###
 
     # The audit log is append-only in the database, not only by convention.
@@ -449,6 +525,11 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER audit_log_append_only")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("access_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_access_token_tandem_id"))
+        batch_op.drop_index(batch_op.f("ix_access_token_participant_id"))
+
+    op.drop_table("access_token")
     op.drop_table("vetting")
     with op.batch_alter_table("tandem", schema=None) as batch_op:
         batch_op.drop_index(
@@ -463,6 +544,11 @@ def downgrade() -> None:
 
     op.drop_table("tandem")
     op.drop_table("participant_language")
+    with op.batch_alter_table("pair_rule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pair_rule_region_id"))
+        batch_op.drop_index(batch_op.f("ix_pair_rule_newcomer_id"))
+
+    op.drop_table("pair_rule")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_message_sent_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_message_participant_id"))
@@ -473,10 +559,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_consent_participant_id"))
 
     op.drop_table("consent")
-    with op.batch_alter_table("access_token", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_access_token_participant_id"))
-
-    op.drop_table("access_token")
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_participant_place_id"))
 
