@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from web.models import Coordinator, Participant, utcnow
+from web.settings import Settings
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
 # Verified against for unknown e-mails, so that a miss costs as long as a hit.
@@ -92,12 +94,49 @@ def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> Non
         raise NotAuthorizedException()
 
 
+# A session's last-seen time is written at most this often, not on every request.
+SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def session_expired(session: dict[str, Any], *, now: datetime, settings: Settings) -> bool:
+    """Past the absolute lifetime since login, or idle for too long."""
+    try:
+        login_at = datetime.fromisoformat(session["login_at"])
+        seen_at = datetime.fromisoformat(session.get("seen_at", session["login_at"]))
+    except (KeyError, TypeError, ValueError):
+        return True
+    return (now - login_at > timedelta(seconds=settings.session_max_age)) or (
+        now - seen_at > timedelta(seconds=settings.session_idle_timeout)
+    )
+
+
+def _touch(request: Request, now: datetime) -> None:
+    seen_at = request.session.get("seen_at") or request.session.get("login_at")
+    if seen_at is None or now - datetime.fromisoformat(seen_at) > SEEN_RESOLUTION:
+        request.set_session({**request.session, "seen_at": now.isoformat()})
+
+
+def _refuse(request: Request, db: Session) -> None:
+    # Litestar does not clean up dependencies already resolved when a later one
+    # raises, so end the request's transaction here: on SQLite it holds the write
+    # lock that the session store needs to forget this session.
+    db.rollback()
+    request.clear_session()
+
+
 def provide_coordinator(request: Request, db: NamedDependency[Session]) -> Coordinator:
-    """The logged-in, still active coordinator; a deactivated account loses its session."""
+    """The logged-in, still active coordinator. A deactivated account or an expired
+    session (absolute or idle timeout) ends the session."""
+    now = utcnow()
     coordinator = db.get(Coordinator, request.session.get(SESSION_KEY))
-    if coordinator is None or not coordinator.is_active:
-        request.clear_session()
+    if (
+        coordinator is None
+        or not coordinator.is_active
+        or session_expired(request.session, now=now, settings=request.app.state.settings)
+    ):
+        _refuse(request, db)
         raise NotAuthorizedException()
+    _touch(request, now)
     return coordinator
 
 
@@ -122,8 +161,12 @@ class ParticipantLoginRequired(NotAuthorizedException):
 
 
 def provide_participant(request: Request, db: NamedDependency[Session]) -> Participant:
+    now = utcnow()
     person = db.get(Participant, request.session.get(PARTICIPANT_KEY))
-    if person is None:
-        request.clear_session()
+    if person is None or session_expired(
+        request.session, now=now, settings=request.app.state.settings
+    ):
+        _refuse(request, db)
         raise ParticipantLoginRequired()
+    _touch(request, now)
     return person

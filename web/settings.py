@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     session_max_age: int = Field(
         12 * 3600, description="Absolute lifetime of a coordinator session, in seconds."
     )
+    session_idle_timeout: int = Field(
+        30 * 60, description="A session ends after this many seconds without a request."
+    )
     debug: bool = Field(False, description="Show tracebacks in the browser (never in production).")
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public address of the site, used in e-mail links."

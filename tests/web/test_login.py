@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from tests.builders import PASSWORD, db, html, login, make_coordinator, make_region
@@ -99,3 +101,36 @@ def test_it_never_redirects_to_another_host_after_login(client, engine):
     alice(engine)
     response = login(client, "alice@example.org", next="//evil.example/steal")
     assert response.headers["location"] == "/coordinator"
+
+
+def test_a_session_ends_after_30_idle_minutes(client, engine):
+    import time_machine
+
+    from web.models import utcnow
+
+    alice(engine)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        login(client, "alice@example.org")
+    with time_machine.travel(start + timedelta(minutes=29), tick=False):
+        assert client.get("/coordinator/", follow_redirects=False).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=58), tick=False):
+        assert client.get("/coordinator/", follow_redirects=False).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=89), tick=False):
+        assert client.get("/coordinator/", follow_redirects=False).status_code == 303
+
+
+def test_a_session_ends_after_12_hours_even_when_busy(client, engine):
+    import time_machine
+
+    from web.models import utcnow
+
+    alice(engine)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        login(client, "alice@example.org")
+    for minutes in range(20, 12 * 60, 20):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get("/coordinator/", follow_redirects=False).status_code == 200
+    with time_machine.travel(start + timedelta(hours=12, minutes=5), tick=False):
+        assert client.get("/coordinator/", follow_redirects=False).status_code == 303
