@@ -31,7 +31,10 @@ from web.auth import (
 )
 from web.db import create_db_engine, provide_session
 from web.models import Coordinator
-from web.routes import auth, coordinator, dev, me, public, signup
+from web.routes import auth, coordinator, dev, me, public, runs, signup
+from web.routes import proposals as proposal_routes
+from web.routes import review as review_routes
+from web.routes import suggestions as suggestion_routes
 from web.settings import ROOT, Settings, SettingsError
 from web.stores import DatabaseStore
 
@@ -145,6 +148,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             me.build_router(),
             auth.router,
             coordinator.router,
+            *proposal_routes.routers,
+            runs.router,
+            review_routes.router,
+            suggestion_routes.router,
             *([dev.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
@@ -160,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={
             "sessions": DatabaseStore(engine, "session"),
             "rl_signup": DatabaseStore(engine, "rl_signup"),
+            "rl_login": DatabaseStore(engine, "rl_login"),
         },
         middleware=[session_config.middleware],
         csrf_config=csrf_config,

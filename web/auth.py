@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from litestar.middleware.session.server_side import (
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web.models import Coordinator, Participant, utcnow
+from web.models import Coordinator, LoginThrottle, Participant, utcnow
 from web.settings import Settings
 
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
@@ -51,6 +52,39 @@ def authenticate(session: Session, email: str, password: str) -> Coordinator | N
     coordinator.last_login_at = utcnow()
     session.add(coordinator)
     return coordinator
+
+
+# --- growing delay after failed logins (per account) ------------------------------------------
+
+FREE_FAILURES = 5
+MAX_LOGIN_DELAY = timedelta(minutes=15)
+
+
+def _throttle_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def login_blocked(session: Session, email: str, *, now: datetime) -> bool:
+    row = session.get(LoginThrottle, _throttle_key(email))
+    return row is not None and row.blocked_until is not None and row.blocked_until > now
+
+
+def record_login_failure(session: Session, email: str, *, now: datetime) -> None:
+    """After five failures each further one doubles the wait (1 s … 15 min)."""
+    key = _throttle_key(email)
+    row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures > FREE_FAILURES:
+        delay = timedelta(seconds=2 ** min(row.failures - FREE_FAILURES - 1, 20))
+        row.blocked_until = now + min(delay, MAX_LOGIN_DELAY)
+    session.add(row)
+
+
+def record_login_success(session: Session, email: str) -> None:
+    row = session.get(LoginThrottle, _throttle_key(email))
+    if row is not None:
+        session.delete(row)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

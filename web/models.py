@@ -258,6 +258,18 @@ class Coordinator(SQLModel, table=True):
         return self.role == "admin"
 
 
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per account (keyed by a hash of the e-mail typed, known or not):
+    a growing delay after repeated failures, never a hard lock-out."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    blocked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
 # --- matching and tandems -----------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 19:00:26.804947
+Create Date: 2026-11-26 19:06:50.975104
 """
 
 from collections.abc import Sequence
@@ -68,6 +68,14 @@ def upgrade() -> None:
         sa.CheckConstraint("role IN ('admin', 'coordinator')", name=op.f("ck_coordinator_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coordinator")),
         sa.UniqueConstraint("email", name=op.f("uq_coordinator_email")),
+    )
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
     )
     op.create_table(
         "region",
@@ -583,6 +591,7 @@ def downgrade() -> None:
 
     op.drop_table("store_entry")
     op.drop_table("region")
+    op.drop_table("login_throttle")
     op.drop_table("coordinator")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))

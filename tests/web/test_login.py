@@ -134,3 +134,39 @@ def test_a_session_ends_after_12_hours_even_when_busy(client, engine):
             assert client.get("/coordinator/", follow_redirects=False).status_code == 200
     with time_machine.travel(start + timedelta(hours=12, minutes=5), tick=False):
         assert client.get("/coordinator/", follow_redirects=False).status_code == 303
+
+
+def test_repeated_failures_slow_an_account_down_without_locking_it_out(client, engine):
+    import time_machine
+
+    from web.models import utcnow
+
+    alice(engine)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        for _ in range(5):
+            assert login(client, "alice@example.org", password="guess").status_code == 400
+        assert login(client, "alice@example.org", password="guess").status_code == 400
+        # Now even the right password waits: the delay has begun.
+        blocked = login(client, "alice@example.org")
+        assert blocked.status_code == 429
+        assert html(blocked).find(attrs={"role": "alert"}) is not None
+    with time_machine.travel(start + timedelta(seconds=2), tick=False):
+        assert login(client, "alice@example.org").status_code == 303
+
+
+def test_unknown_accounts_are_slowed_down_the_same_way(client, engine):
+    alice(engine)
+    for _ in range(6):
+        login(client, "nobody@example.org", password="guess")
+    assert login(client, "nobody@example.org", password="guess").status_code == 429
+    assert login(client, "alice@example.org").status_code == 303  # others are not affected
+
+
+def test_the_login_form_is_rate_limited_per_address(client, engine):
+    alice(engine)
+    statuses = [
+        login(client, f"user{n}@example.org", password="guess").status_code for n in range(31)
+    ]
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429

@@ -6,13 +6,26 @@ from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from web import audit
-from web.auth import authenticate, coordinator_required, start_authenticated_session
+from web.auth import (
+    authenticate,
+    coordinator_required,
+    login_blocked,
+    record_login_failure,
+    record_login_success,
+    start_authenticated_session,
+)
 from web.deps import DbSession
+from web.models import utcnow
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME = "/coordinator"
@@ -34,14 +47,18 @@ def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002 (t
 def login(request: Request, db: DbSession, data: FormData) -> Template | Redirect:
     email = str(data.get("email", ""))[:254]
     password = str(data.get("password", ""))[:1024]
+    now = utcnow()
+    context = {"email": email, "next": safe_next(data.get("next"))}
+    if login_blocked(db, email, now=now):
+        return Template(template_name="auth/login.html", context={**context, "blocked": True},
+                        status_code=HTTP_429_TOO_MANY_REQUESTS)  # fmt: skip
     coordinator = authenticate(db, email, password)
     if coordinator is None:
+        record_login_failure(db, email, now=now)
         # One message for unknown e-mail and wrong password: no account enumeration.
-        return Template(
-            template_name="auth/login.html",
-            context={"email": email, "next": safe_next(data.get("next")), "failed": True},
-            status_code=HTTP_400_BAD_REQUEST,
-        )
+        return Template(template_name="auth/login.html", context={**context, "failed": True},
+                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    record_login_success(db, email)
     audit.record(
         db, actor=coordinator, action="login", subject_type="coordinator", subject_id=coordinator.id
     )
@@ -55,4 +72,14 @@ def logout(request: Request) -> Redirect:
     return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
 
 
-router = Router(path="/", route_handlers=[login_form, login, logout])
+# Per address, in its own store (limiters sharing a store share a counter, SECURITY.md F4);
+# the per-account delay above is the other half.
+login_limit = RateLimitConfig(rate_limit=("minute", 30), store="rl_login")
+router = Router(
+    path="/",
+    route_handlers=[
+        login_form,
+        Router(path="/", route_handlers=[login], middleware=[login_limit.middleware]),
+        logout,
+    ],
+)
