@@ -23,6 +23,7 @@ from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.mail import cmd_send_mail
 from web.models import Coordinator, Region
 from web.places import UnknownPlace, create_region
+from web.proposals import cmd_follow_up
 from web.settings import ROOT, Settings, SettingsError
 
 MIN_PASSWORD_LENGTH = 12
@@ -178,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     send_mail = commands.add_parser("send-mail", help="send the e-mails that are due, once")
     send_mail.add_argument("--limit", type=int, default=50, help="messages per batch")
     send_mail.set_defaults(run=cmd_send_mail)
+
+    follow_up = commands.add_parser("follow-up", help="remind and expire proposals (hourly)")
+    follow_up.set_defaults(run=cmd_follow_up)
 
     region = commands.add_parser("add-region", help="add a region: the places around a centre")
     region.add_argument("--slug", required=True)
