@@ -1,4 +1,4 @@
-"""The ``tandem`` command: serve, migrate, demo, create-coordinator, add-region.
+"""The ``tandem`` command: serve, migrate, demo, create-coordinator, add-region, match.
 
 Wrong arguments or an unusable database give one line on stderr and a
 non-zero exit code, never a traceback.
@@ -21,7 +21,8 @@ from web.auth import hash_password
 from web.db import create_db_engine, transaction
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.mail import cmd_send_mail
-from web.models import Coordinator, Region
+from web.matching_runs import RunAlreadyRunning, execute_run, start_run
+from web.models import Coordinator, MatchingRun, Region, utcnow
 from web.places import UnknownPlace, create_region
 from web.proposals import cmd_follow_up
 from web.settings import ROOT, Settings, SettingsError
@@ -123,6 +124,33 @@ def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
     print(f"created region {region.slug} ({len(region.places)} places); {count} regions in all")
 
 
+def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            region = session.scalars(select(Region).where(Region.slug == args.region)).first()
+            if region is None:
+                raise CommandError(f"unknown region: {args.region}")
+            try:
+                run_id = start_run(session, region, None, now=utcnow()).id
+            except RunAlreadyRunning as exc:
+                raise CommandError(str(exc)) from exc
+        execute_run(engine, run_id, today=args.today or date.today())  # noqa: DTZ011
+        with transaction(engine) as session:
+            run = session.get(MatchingRun, run_id)
+            assert run is not None  # noqa: S101
+            if run.status != "done":
+                raise CommandError(f"matching run {run_id} failed: {run.error}")
+            stats = run.stats.get("stats", {})
+    finally:
+        engine.dispose()
+    print(
+        f"run {run_id} for {args.region}: {stats.get('pairs', 0)} pairs, "
+        f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
+        f"{stats.get('seconds', 0):.2f} s"
+    )
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -179,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     send_mail = commands.add_parser("send-mail", help="send the e-mails that are due, once")
     send_mail.add_argument("--limit", type=int, default=50, help="messages per batch")
     send_mail.set_defaults(run=cmd_send_mail)
+
+    match = commands.add_parser("match", help="run matching for a region and store suggestions")
+    match.add_argument("--region", required=True, help="region slug")
+    match.add_argument("--today", type=_parse_date, help="reference date (default: today)")
+    match.set_defaults(run=cmd_match)
 
     follow_up = commands.add_parser("follow-up", help="remind and expire proposals (hourly)")
     follow_up.set_defaults(run=cmd_follow_up)
