@@ -36,7 +36,7 @@ from web.routes import proposals as proposal_routes
 from web.routes import review as review_routes
 from web.routes import suggestions as suggestion_routes
 from web.settings import ROOT, Settings, SettingsError
-from web.stores import DatabaseStore
+from web.store_config import build_stores
 
 REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
 
@@ -164,11 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         state=State({"settings": settings, "engine": engine}),
-        stores={
-            "sessions": DatabaseStore(engine, "session"),
-            "rl_signup": DatabaseStore(engine, "rl_signup"),
-            "rl_login": DatabaseStore(engine, "rl_login"),
-        },
+        stores=build_stores(engine, settings.store_url),
         middleware=[session_config.middleware],
         csrf_config=csrf_config,
         template_config=TemplateConfig(

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     signup_limit_per_hour: int = Field(
         20, description="Sign-ups accepted per hour from one IP address."
     )
+    store_url: str = Field(
+        "",
+        description="Where sessions and rate-limit counters live: empty = the database, "
+        "or a `redis://host:6379/0` URL (needs the `redis` package).",
+    )
 
     @property
     def is_production(self) -> bool:

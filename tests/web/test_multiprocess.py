@@ -1,0 +1,181 @@
+"""Two real Uvicorn processes on one database behave like one site.
+
+Sessions and rate-limit counters must not live in process memory
+(SECURITY.md F4, §2.2): a coordinator logged in through one process is
+logged in on the other, and the sign-up limit counts the requests of both.
+Checked with the default database store and with Redis (TANDEM_STORE_URL).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from tests.builders import csrf_token, db, login, make_coordinator, make_participant, make_region
+from tests.conftest import TEST_SECRET
+from tests.web.test_signup import valid_form
+from web.models import Participant
+from web.settings import ROOT
+
+REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 15
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
+START_TIMEOUT = 60.0  # seconds for a process to answer /healthz (imports are heavy)
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+SESSION_COOKIE = "tandem_session"  # the development name (production uses __Host-session)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _redis_command(*commands: str) -> list[bytes]:
+    """Send inline commands to Redis with a plain socket; one reply line each."""
+    with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=2) as sock:
+        sock.sendall("".join(f"{command}\r\n" for command in commands).encode())
+        replies: list[bytes] = []
+        buffer = b""
+        while len(replies) < len(commands):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\r\n")
+            replies.extend(lines)
+        return replies
+
+
+def _redis_ready() -> str | None:
+    """Flush the test database of Redis; the reason it cannot be used, or None."""
+    if importlib.util.find_spec("redis") is None:
+        return "the `redis` package is not installed"
+    try:
+        replies = _redis_command(f"SELECT {REDIS_DB}", "FLUSHDB")
+    except OSError as exc:
+        return f"no Redis answers at {REDIS_HOST}:{REDIS_PORT} ({exc})"
+    if replies != [b"+OK", b"+OK"]:
+        return f"Redis refused SELECT/FLUSHDB: {replies!r}"
+    return None
+
+
+@contextmanager
+def uvicorn_process(env: dict[str, str], log: Path) -> Iterator[str]:
+    """Start ``uvicorn --factory web.app:create_app`` on a free loopback port; yield its URL."""
+    for _attempt in range(3):  # a free port can be taken between choosing and binding
+        port = _free_port()
+        with log.open("ab") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
+                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + START_TIMEOUT
+            while process.poll() is None and time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                if process.poll() is None:
+                    pytest.fail(f"no answer within {START_TIMEOUT} s:\n{log.read_text()}")
+                if b"address already in use" in log.read_bytes().lower():
+                    continue
+                pytest.fail(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
+            yield url
+            return
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=15)
+    pytest.fail(f"no free port after 3 attempts:\n{log.read_text()}")
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "database":
+        return ""
+    problem = _redis_ready()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test the Redis store: {problem}")
+        pytest.skip(problem)
+    return REDIS_URL
+
+
+@pytest.fixture
+def two_processes(database_url: str, store_url: str, tmp_path: Path) -> Iterator[list[str]]:
+    """Two app processes sharing one migrated database, one secret and one store."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TANDEM_")}
+    env.update(
+        TANDEM_ENV="development",
+        TANDEM_DATABASE_URL=database_url,
+        TANDEM_SECRET_KEY=TEST_SECRET,
+        TANDEM_STORE_URL=store_url,
+        TANDEM_SIGNUP_LIMIT_PER_HOUR="3",
+        TANDEM_MAIL_DIR=str(tmp_path / "mail"),
+        PYTHONWARNINGS="ignore",  # server-side warnings go to the log, not into the test
+    )
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(uvicorn_process(env, tmp_path / f"uvicorn-{n}.log")) for n in (1, 2)
+        ]
+
+
+def test_a_session_started_on_one_process_works_on_the_other(two_processes, engine):
+    first, second = two_processes
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+        newcomer = make_participant(session, kassel).public_id
+
+    with httpx.Client(base_url=first, timeout=HTTP_TIMEOUT) as browser:
+        response = login(browser, "alice@example.org")
+        assert response.status_code == 303, response.text
+        cookie = browser.cookies.get(SESSION_COOKIE)
+        assert cookie
+        assert newcomer in browser.get("/coordinator/").text
+
+    cookies = {SESSION_COOKIE: cookie}
+    with httpx.Client(base_url=second, cookies=cookies, timeout=HTTP_TIMEOUT) as same_browser:
+        dashboard = same_browser.get("/coordinator/", follow_redirects=False)
+        assert dashboard.status_code == 200
+        assert newcomer in dashboard.text
+    with httpx.Client(base_url=second, timeout=HTTP_TIMEOUT) as stranger:
+        refused = stranger.get("/coordinator/", follow_redirects=False)
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+
+
+def test_the_sign_up_limit_counts_the_requests_of_both_processes(two_processes, engine):
+    first, second = two_processes
+    with db(engine) as session:
+        make_region(session, "kassel")
+
+    statuses = []
+    for n, url in enumerate([first, first, second, second]):
+        with httpx.Client(base_url=url, timeout=HTTP_TIMEOUT) as browser:
+            token = csrf_token(browser, "/signup/newcomer")
+            data = {**valid_form(email=f"nour{n}@example.org"), "_csrf_token": token}
+            statuses.append(browser.post("/signup/newcomer", data=data).status_code)
+
+    assert statuses == [303, 303, 303, 429]
+    with db(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 3
