@@ -354,6 +354,7 @@ def region_counts(session: Session, region_ids: list[int]) -> dict[int, dict[str
         return counts
     active = (
         select(Place.region_id, Participant.role, func.count())
+        .select_from(Participant)
         .join(Place, Participant.place_id == Place.id)
         .where(Place.region_id.in_(region_ids), Participant.status == "active")  # type: ignore[union-attr]
         .group_by(Place.region_id, Participant.role)
@@ -362,6 +363,7 @@ def region_counts(session: Session, region_ids: list[int]) -> dict[int, dict[str
         counts[region_id]["locals" if role == "local" else "newcomers"] = number
     waiting = (
         select(Place.region_id, func.count())
+        .select_from(Participant)
         .join(Place, Participant.place_id == Place.id)
         .where(
             Place.region_id.in_(region_ids),  # type: ignore[union-attr]
