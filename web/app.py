@@ -26,15 +26,18 @@ from web import i18n, mail, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
+    SecondFactorSetupRequired,
     provide_coordinator,
     provide_participant,
 )
 from web.db import create_db_engine, provide_session
 from web.models import Coordinator
+from web.routes import accounts as account_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
 from web.routes import proposals as proposal_routes
 from web.routes import review as review_routes
 from web.routes import suggestions as suggestion_routes
+from web.routes import weights as weights_routes
 from web.settings import ROOT, Settings, SettingsError
 from web.store_config import build_stores
 
@@ -86,6 +89,10 @@ def _redirect_to_login(request: Request, _: NotAuthorizedException) -> Response[
     return Redirect(
         path="/login", query_params={"next": request.url.path}, status_code=HTTP_303_SEE_OTHER
     )
+
+
+def _redirect_to_second_factor_setup(_: Request, __: SecondFactorSetupRequired) -> Response[Any]:
+    return Redirect(path="/coordinator/account/second-factor", status_code=HTTP_303_SEE_OTHER)
 
 
 def _participant_login_page(request: Request, _: ParticipantLoginRequired) -> Response[Any]:
@@ -147,11 +154,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             signup.build_router(settings.signup_limit_per_hour),
             me.build_router(),
             auth.router,
+            account_routes.router,
             coordinator.router,
             *proposal_routes.routers,
             runs.router,
             review_routes.router,
             suggestion_routes.router,
+            weights_routes.router,
             *([dev.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
@@ -173,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[_security_headers(settings), i18n.remember_chosen_locale],
         exception_handlers={
             ParticipantLoginRequired: _participant_login_page,
+            SecondFactorSetupRequired: _redirect_to_second_factor_setup,
             NotAuthorizedException: _redirect_to_login,
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,

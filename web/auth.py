@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
@@ -121,6 +121,32 @@ def start_authenticated_session(request: Request, coordinator: Coordinator) -> N
     request.set_session({SESSION_KEY: coordinator.id, "login_at": utcnow().isoformat()})
 
 
+SECOND_FACTOR_WINDOW = timedelta(minutes=5)
+
+
+def start_second_factor(request: Request, coordinator: Coordinator, *, next_path: str) -> None:
+    """Password accepted; the session is not logged in until the code is right."""
+    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    request.set_session(
+        {"pending_2fa": coordinator.id, "pending_at": utcnow().isoformat(), "next": next_path}
+    )
+
+
+def pending_second_factor(request: Request, *, now: datetime) -> int | None:
+    session = request.scope.get("session")
+    if not isinstance(session, dict) or not session.get("pending_2fa"):
+        return None
+    try:
+        started = datetime.fromisoformat(session["pending_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return session["pending_2fa"] if now - started <= SECOND_FACTOR_WINDOW else None
+
+
+class SecondFactorSetupRequired(PermissionDeniedException):
+    """Production: a coordinator without a second factor may only set one up."""
+
+
 def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guard for every coordinator route: a logged-in session or 401 (→ login page)."""
     session = connection.scope.get("session")
@@ -170,6 +196,14 @@ def provide_coordinator(request: Request, db: NamedDependency[Session]) -> Coord
     ):
         _refuse(request, db)
         raise NotAuthorizedException()
+    settings: Settings = request.app.state.settings
+    if (
+        settings.is_production
+        and not coordinator.totp_secret
+        and not request.route_handler.opt.get("second_factor_setup")
+    ):
+        db.rollback()  # see _refuse
+        raise SecondFactorSetupRequired()
     _touch(request, now)
     return coordinator
 

@@ -11,12 +11,14 @@ import getpass
 import re
 import sys
 from datetime import date
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from web import backup
 from web.auth import hash_password
 from web.db import create_db_engine, transaction
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
@@ -103,6 +105,35 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
     print(f"created {args.role} {args.email}")
 
 
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
+    from web.accounts import invite
+
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.email):
+        raise CommandError(f"{args.email!r} is not an e-mail address")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            regions = list(session.scalars(select(Region).where(Region.slug.in_(args.region))))  # type: ignore[attr-defined]
+            missing = set(args.region) - {region.slug for region in regions}
+            if missing:
+                raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
+            if args.role == "coordinator" and not regions:
+                raise CommandError("a coordinator needs at least one --region")
+            raw = invite(
+                session,
+                email=args.email,
+                role=args.role,
+                regions=regions,
+                invited_by=None,
+                now=utcnow(),
+            )
+    finally:
+        engine.dispose()
+    # Printed for the admin at the server's shell (how the first admin gets an account).
+    print(f"invitation for {args.email} ({args.role}), valid for 24 hours:")
+    print(f"  {settings.base_url}/invite/{raw}")
+
+
 def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_db_engine(settings.database_url)
     try:
@@ -148,6 +179,36 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
         f"run {run_id} for {args.region}: {stats.get('pairs', 0)} pairs, "
         f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
         f"{stats.get('seconds', 0):.2f} s"
+    )
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    try:
+        info = backup.backup(settings.database_url, Path(args.file))
+    except backup.BackupError as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        f"backed up the {info.kind} database to {info.path} ({info.size} bytes, "
+        f"schema {info.schema_revision}); description in {backup.sidecar_path(info.path)}"
+    )
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> None:
+    source = Path(args.file)
+    try:
+        info = backup.inspect(source)
+        if not args.yes:
+            raise CommandError(
+                f"restoring replaces the whole database with {source}; stop the app, "
+                "then run again with --yes"
+            )
+        result = backup.restore(settings.database_url, source, ledger=Path(settings.erasure_ledger))
+    except backup.BackupError as exc:
+        raise CommandError(str(exc)) from exc
+    taken = f"taken {info.created_at.isoformat()}" if info.created_at else "time unknown"
+    print(
+        f"restored the {info.kind} database from {source} ({taken}); erased again "
+        f"{result.replayed} of {result.ledger_entries} people in the erasure ledger"
     )
 
 
@@ -216,12 +277,27 @@ def build_parser() -> argparse.ArgumentParser:
     follow_up = commands.add_parser("follow-up", help="remind and expire proposals (hourly)")
     follow_up.set_defaults(run=cmd_follow_up)
 
+    invitation = commands.add_parser("invite", help="print a one-time link to create an account")
+    invitation.add_argument("--email", required=True)
+    invitation.add_argument("--role", choices=("coordinator", "admin"), default="coordinator")
+    invitation.add_argument("--region", action="append", default=[], help="region slug")
+    invitation.set_defaults(run=cmd_invite)
+
     region = commands.add_parser("add-region", help="add a region: the places around a centre")
     region.add_argument("--slug", required=True)
     region.add_argument("--name", required=True)
     region.add_argument("--centre", required=True, help="a town, e.g. Kassel")
     region.add_argument("--radius-km", type=float, required=True)
     region.set_defaults(run=cmd_add_region)
+
+    backup_ = commands.add_parser("backup", help="write a consistent copy of the database")
+    backup_.add_argument("file", help="new file for the backup (FILE.json describes it)")
+    backup_.set_defaults(run=cmd_backup)
+
+    restore = commands.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("file", help="a file written by tandem backup")
+    restore.add_argument("--yes", action="store_true", help="really replace the database")
+    restore.set_defaults(run=cmd_restore)
     return parser
 
 

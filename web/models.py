@@ -248,6 +248,9 @@ class Coordinator(SQLModel, table=True):
     is_active: bool = True
     # Demo accounts have published passwords: production refuses to start with one.
     is_demo: bool = False
+    # Second factor (RFC 6238 TOTP); the last accepted time step stops a code's reuse.
+    totp_secret: str | None = Field(default=None, sa_column=Column(String(64)))
+    totp_last_step: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
@@ -268,6 +271,25 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     blocked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class CoordinatorInvitation(SQLModel, table=True):
+    """A single-use, expiring link that lets a new coordinator choose their password."""
+
+    __tablename__ = "coordinator_invitation"
+    __table_args__ = (CheckConstraint(one_of("role", COORDINATOR_ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    role: str = Field(default="coordinator", sa_column=Column(String(12), nullable=False))
+    region_ids: list[int] = Field(default_factory=list, sa_column=json_list())
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 # --- matching and tandems -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 19:06:50.975104
+Create Date: 2026-11-26 19:10:37.198765
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=12), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("role IN ('admin', 'coordinator')", name=op.f("ck_coordinator_role")),
@@ -103,6 +105,29 @@ def upgrade() -> None:
     with op.batch_alter_table("store_entry", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_store_entry_expires_at"), ["expires_at"], unique=False)
 
+    op.create_table(
+        "coordinator_invitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("role", sa.String(length=12), nullable=False),
+        sa.Column("region_ids", sa.JSON(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "role IN ('admin', 'coordinator')", name=op.f("ck_coordinator_invitation_role")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["coordinator.id"],
+            name=op.f("fk_coordinator_invitation_created_by_id_coordinator"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coordinator_invitation")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_coordinator_invitation_token_hash")),
+    )
     op.create_table(
         "coordinator_region",
         sa.Column("coordinator_id", sa.Integer(), nullable=False),
@@ -586,6 +611,7 @@ def downgrade() -> None:
 
     op.drop_table("matching_run")
     op.drop_table("coordinator_region")
+    op.drop_table("coordinator_invitation")
     with op.batch_alter_table("store_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_store_entry_expires_at"))
 

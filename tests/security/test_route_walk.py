@@ -23,6 +23,8 @@ PUBLIC = {
     "/",
     "/healthz",
     "/login",
+    "/login/code",
+    "/invite/{token:str}",
     "/signup",
     "/signup/{role:str}",
     "/signup/sent",

@@ -16,16 +16,19 @@ from litestar.status_codes import (
 )
 
 from web import audit
+from web.accounts import verify_totp
 from web.auth import (
     authenticate,
     coordinator_required,
     login_blocked,
+    pending_second_factor,
     record_login_failure,
     record_login_success,
     start_authenticated_session,
+    start_second_factor,
 )
 from web.deps import DbSession
-from web.models import utcnow
+from web.models import Coordinator, utcnow
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME = "/coordinator"
@@ -50,20 +53,65 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
     now = utcnow()
     context = {"email": email, "next": safe_next(data.get("next"))}
     if login_blocked(db, email, now=now):
-        return Template(template_name="auth/login.html", context={**context, "blocked": True},
-                        status_code=HTTP_429_TOO_MANY_REQUESTS)  # fmt: skip
+        return Template(
+            template_name="auth/login.html",
+            context={**context, "blocked": True},
+            status_code=HTTP_429_TOO_MANY_REQUESTS,
+        )
     coordinator = authenticate(db, email, password)
     if coordinator is None:
         record_login_failure(db, email, now=now)
         # One message for unknown e-mail and wrong password: no account enumeration.
-        return Template(template_name="auth/login.html", context={**context, "failed": True},
-                        status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+        return Template(
+            template_name="auth/login.html",
+            context={**context, "failed": True},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    if coordinator.totp_secret:
+        start_second_factor(request, coordinator, next_path=safe_next(data.get("next")))
+        return Redirect(path="/login/code", status_code=HTTP_303_SEE_OTHER)
+    return _complete_login(request, db, coordinator, email, safe_next(data.get("next")))
+
+
+def _complete_login(request, db, coordinator, email, next_path):  # type: ignore[no-untyped-def]
     record_login_success(db, email)
     audit.record(
         db, actor=coordinator, action="login", subject_type="coordinator", subject_id=coordinator.id
     )
     start_authenticated_session(request, coordinator)
-    return Redirect(path=safe_next(data.get("next")), status_code=HTTP_303_SEE_OTHER)
+    return Redirect(path=next_path, status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/login/code", name="login_code_form", sync_to_thread=False)
+def login_code_form(request: Request) -> Template | Redirect:
+    if pending_second_factor(request, now=utcnow()) is None:
+        return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
+    return Template(template_name="auth/code.html")
+
+
+@post("/login/code", name="login_code", sync_to_thread=True)
+def login_code(request: Request, db: DbSession, data: FormData) -> Template | Redirect:
+    now = utcnow()
+    pending = pending_second_factor(request, now=now)
+    coordinator = db.get(Coordinator, pending) if pending is not None else None
+    if coordinator is None or not coordinator.is_active:
+        return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
+    if login_blocked(db, coordinator.email, now=now):
+        return Template(
+            template_name="auth/code.html",
+            context={"blocked": True},
+            status_code=HTTP_429_TOO_MANY_REQUESTS,
+        )
+    if not verify_totp(db, coordinator, str(data.get("code", ""))[:20], now=now):
+        record_login_failure(db, coordinator.email, now=now)
+        return Template(
+            template_name="auth/code.html",
+            context={"failed": True},
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return _complete_login(
+        request, db, coordinator, coordinator.email, request.session.get("next", HOME)
+    )
 
 
 @post("/logout", name="logout", sync_to_thread=False, guards=[coordinator_required])
@@ -79,7 +127,8 @@ router = Router(
     path="/",
     route_handlers=[
         login_form,
-        Router(path="/", route_handlers=[login], middleware=[login_limit.middleware]),
+        login_code_form,
+        Router(path="/", route_handlers=[login, login_code], middleware=[login_limit.middleware]),
         logout,
     ],
 )
