@@ -437,3 +437,11 @@ def test_it_confirms_several_and_reports_each(client, engine):
     assert tandem_row(engine, pair).status == "confirmed"
     assert tandem_row(engine, rival) is None  # the newcomer's other suggestion went
     assert person(engine, ids["nour"]).open_tandems == 1
+
+
+def test_a_suggestion_that_is_gone_answers_kindly(client, engine):
+    world(engine)
+    login(client, "alice@example.org")
+    response = post(client, f"/coordinator/suggestions/{'0' * 32}/confirm")
+    assert response.status_code == 404
+    assert "no longer there" in html(response).select_one("[role=alert]").text

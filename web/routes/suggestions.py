@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
 )
 from sqlalchemy import func, or_, select, union
@@ -307,6 +308,23 @@ def _problem_for(
     return _problem(coordinator, error.message, status=status, back=back)
 
 
+GONE = N_(
+    "This suggestion is no longer there: it was decided already or replaced by a new matching run."
+)
+
+
+def _visible(session: Session, coordinator: Coordinator, public_id: str) -> Tandem | None:
+    """The tandem, or None: a missing and a foreign id look alike (both answer 404)."""
+    try:
+        return get_tandem_for(session, coordinator, public_id)
+    except NotFoundException:
+        return None
+
+
+def _gone(coordinator: Coordinator) -> Template:
+    return _problem(coordinator, GONE, status=HTTP_404_NOT_FOUND, back="/coordinator/regions")
+
+
 def _region_of(session: Session, tandem: Tandem) -> Region:
     region = session.get(Region, tandem.region_id)
     assert region is not None  # a foreign key
@@ -331,7 +349,9 @@ def confirm_suggestion(
     public_id: FromPath[str],
     data: FormData,
 ) -> Template | Redirect:
-    tandem = get_tandem_for(db, coordinator, public_id)
+    tandem = _visible(db, coordinator, public_id)
+    if tandem is None:
+        return _gone(coordinator)
     slug = _region_of(db, tandem).slug
     back = f"/coordinator/regions/{slug}/suggestions"
     try:
@@ -345,7 +365,9 @@ def confirm_suggestion(
 def reject_suggestion(
     db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str], data: FormData
 ) -> Template | Redirect:
-    tandem = get_tandem_for(db, coordinator, public_id)
+    tandem = _visible(db, coordinator, public_id)
+    if tandem is None:
+        return _gone(coordinator)
     slug = _region_of(db, tandem).slug
     try:
         decisions.reject(
@@ -379,12 +401,7 @@ def confirm_suggestions(
     a missing and a foreign id look alike; when none is visible the answer is a 404.
     """
     wanted = list(dict.fromkeys(values(data, "tandem")))[:500]
-    found: list[tuple[str, Tandem | None]] = []
-    for public_id in wanted:
-        try:
-            found.append((public_id, get_tandem_for(db, coordinator, public_id)))
-        except NotFoundException:
-            found.append((public_id, None))
+    found = [(public_id, _visible(db, coordinator, public_id)) for public_id in wanted]
     if not any(tandem for _, tandem in found):
         raise NotFoundException()
     results: list[BulkResult] = []
