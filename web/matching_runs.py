@@ -240,7 +240,8 @@ def execute_run(engine: Engine, run_id: int, *, today: date, solve: Any = None) 
         _execute(engine, run_id, today=today, solve=solve)
     except Exception as exc:
         logger.exception("matching run %s failed", run_id)
-        message = f"{type(exc).__name__}: {exc}"[:500]
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        message = f"{type(exc).__name__}: {first_line}"[:500]
         try:
             with transaction(engine) as session:
                 session.execute(

@@ -405,7 +405,7 @@ def test_a_run_that_fails_is_marked_failed_and_keeps_the_old_suggestions(engine)
     before = {t.id for t in suggestions(engine, region_id)}
 
     def broken(instance):  # type: ignore[no-untyped-def]
-        raise ValueError("the solver broke")
+        raise ValueError("the solver broke\n[SQL: a long second line]")
 
     failed = run_now(engine, region_id, alice_id, solve=broken)
     assert failed.status == "failed" and failed.finished_at is not None
