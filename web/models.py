@@ -28,14 +28,18 @@ from sqlmodel import Field, Relationship, SQLModel
 from web.vocabulary import (
     ACTOR_TYPES,
     ANSWERS,
+    CHECKIN_KINDS,
     CONSENT_PURPOSES,
     COORDINATOR_ROLES,
     END_REASONS,
+    EVENT_KINDS,
     GENDERS,
     LEVELS,
+    MEETING_FREQUENCIES,
     OPEN_TANDEM_STATUSES,
     PAIR_RULE_KINDS,
     PARTICIPANT_STATUSES,
+    PROBLEM_KINDS,
     REJECT_REASONS,
     ROLES,
     RUN_STATUSES,
@@ -171,6 +175,8 @@ class Participant(SQLModel, table=True):
     slots: list[str] = Field(default_factory=list, sa_column=json_list())
     about_me: str | None = Field(default=None, sa_column=Column(String(500)))
     waiting_since: date | None = None
+    # Retention: when the "we will delete your data" reminder went out.
+    retention_warned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     verified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     call_requested_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -389,6 +395,15 @@ class Tandem(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
+    # Who ended it: "coordinator", "local" or "newcomer".
+    ended_by: str | None = Field(default=None, sa_column=Column(String(12)))
+    paused_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Trial phase: a fit check four weeks after the start, then check-ins every 60 days.
+    fit_check_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    fit_checked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    next_checkin_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True, index=True)
+    )
 
     local: Optional["Participant"] = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"}
@@ -416,6 +431,94 @@ class PairRule(SQLModel, table=True):
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+# --- after the match ----------------------------------------------------------------------
+
+
+class CheckIn(SQLModel, table=True):
+    """Three questions to one partner about how their tandem goes; seen by coordinators only."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("kind", CHECKIN_KINDS), name="kind"),
+        CheckConstraint(one_of("meetings", MEETING_FREQUENCIES, nullable=True), name="meetings"),
+        CheckConstraint("mood IS NULL OR mood BETWEEN 1 AND 5", name="mood"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", index=True)
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    sent_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    meetings: str | None = Field(default=None, sa_column=Column(String(12)))
+    mood: int | None = None  # 1 (very unhappy) … 5 (very happy)
+    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    needs_attention: bool = Field(default=False, index=True)
+
+
+class ProblemReport(SQLModel, table=True):
+    """ "Something is wrong" from a partner; lands in the coordinator's queue."""
+
+    __tablename__ = "problem_report"
+    __table_args__ = (
+        CheckConstraint(one_of("reporter_role", ROLES), name="reporter_role"),
+        CheckConstraint(one_of("kind", PROBLEM_KINDS), name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", index=True)
+    reporter_role: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    handled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    handled_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+
+
+class Note(SQLModel, table=True):
+    """A coordinator's private note on a person or on a tandem."""
+
+    __table_args__ = (
+        CheckConstraint("(participant_id IS NULL) <> (tandem_id IS NULL)", name="one_subject"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    tandem_id: int | None = Field(
+        default=None, foreign_key="tandem.id", ondelete="CASCADE", index=True
+    )
+    body: str = Field(sa_column=Column(String(2000), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Event(SQLModel, table=True):
+    """An anonymous fact for reports (no person ids), kept when people erase their data,
+    so that last year's numbers never change."""
+
+    __table_args__ = (CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    region_id: int | None = Field(
+        default=None, foreign_key="region.id", ondelete="SET NULL", index=True
+    )
+    role: str | None = Field(default=None, sa_column=Column(String(10)))
+    # The tandem's random public id (not a person): links "started" to "ended".
+    tandem_ref: str | None = Field(default=None, sa_column=Column(String(32), index=True))
+    reason: str | None = Field(default=None, sa_column=Column(String(24)))
+    days: int | None = None  # waiting days at the start, or the tandem's duration at its end
+    languages: list[str] = Field(default_factory=list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=list, sa_column=json_list())
+    help_topics: list[str] = Field(default_factory=list, sa_column=json_list())
 
 
 # --- audit ----------------------------------------------------------------------------------------

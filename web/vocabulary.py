@@ -27,17 +27,39 @@ TANDEM_STATUSES = (
     "suggested",  # proposed by the engine (or paired by hand), waiting for a coordinator
     "confirmed",  # a coordinator said yes: a proposal, waiting for both partners' answers
     "active",  # both partners accepted; contact details exchanged
+    "paused",  # on hold (holidays, illness); still the partners' tandem
     "ended",
     "rejected",  # a coordinator said no
     "declined",  # a partner said no
     "expired",  # a partner did not answer in time
 )
-OPEN_TANDEM_STATUSES = ("confirmed", "active")  # a newcomer is in at most one of these
+OPEN_TANDEM_STATUSES = ("confirmed", "active", "paused")  # a newcomer is in at most one
 ANSWERS = ("accepted", "declined")
 PAIR_RULE_KINDS = ("lock", "forbid")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
-TOKEN_PURPOSES = ("verify", "profile", "answer")
+TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")
+CHECKIN_KINDS = ("fit_check", "regular")
+MEETING_FREQUENCIES = {
+    "weekly": N_("About every week"),
+    "fortnightly": N_("About every two weeks"),
+    "monthly": N_("About once a month"),
+    "rarely": N_("Rarely or not yet"),
+}
+PROBLEM_KINDS = {
+    "unreachable": N_("My partner does not answer"),
+    "not_ok": N_("Something is not OK"),
+}
+EVENT_KINDS = (
+    "signed_up",
+    "verified",
+    "proposed",
+    "started",
+    "ended",
+    "declined",
+    "expired",
+    "erased",
+)
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 

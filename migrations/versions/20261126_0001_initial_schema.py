@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 19:10:37.198765
+Create Date: 2026-11-26 19:19:21.504815
 """
 
 from collections.abc import Sequence
@@ -147,6 +147,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("coordinator_id", "region_id", name=op.f("pk_coordinator_region")),
     )
     op.create_table(
+        "event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=True),
+        sa.Column("role", sa.String(length=10), nullable=True),
+        sa.Column("tandem_ref", sa.String(length=32), nullable=True),
+        sa.Column("reason", sa.String(length=24), nullable=True),
+        sa.Column("days", sa.Integer(), nullable=True),
+        sa.Column("languages", sa.JSON(), nullable=False),
+        sa.Column("interests", sa.JSON(), nullable=False),
+        sa.Column("help_topics", sa.JSON(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('signed_up', 'verified', 'proposed', 'started', 'ended', 'declined', 'expired', 'erased')",
+            name=op.f("ck_event_kind"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_id"],
+            ["region.id"],
+            name=op.f("fk_event_region_id_region"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
+    )
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_event_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_event_region_id"), ["region_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_event_tandem_ref"), ["tandem_ref"], unique=False)
+
+    op.create_table(
         "matching_run",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("region_id", sa.Integer(), nullable=False),
@@ -230,6 +260,7 @@ def upgrade() -> None:
         sa.Column("slots", sa.JSON(), nullable=False),
         sa.Column("about_me", sa.String(length=500), nullable=True),
         sa.Column("waiting_since", sa.Date(), nullable=True),
+        sa.Column("retention_warned_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("call_requested_at", sa.DateTime(timezone=True), nullable=True),
@@ -414,6 +445,11 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(length=24), nullable=True),
+        sa.Column("ended_by", sa.String(length=12), nullable=True),
+        sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fit_check_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fit_checked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_checkin_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "end_reason IS NULL OR end_reason IN ('goal_reached', 'drifted_apart', 'moved_away', 'no_time', 'conflict', 'partner_unreachable', 'other')",
             name=op.f("ck_tandem_end_reason"),
@@ -431,7 +467,7 @@ def upgrade() -> None:
             name=op.f("ck_tandem_reject_reason"),
         ),
         sa.CheckConstraint(
-            "status IN ('suggested', 'confirmed', 'active', 'ended', 'rejected', 'declined', 'expired')",
+            "status IN ('suggested', 'confirmed', 'active', 'paused', 'ended', 'rejected', 'declined', 'expired')",
             name=op.f("ck_tandem_status"),
         ),
         sa.CheckConstraint("local_id <> newcomer_id", name=op.f("ck_tandem_two_people")),
@@ -474,14 +510,17 @@ def upgrade() -> None:
     with op.batch_alter_table("tandem", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tandem_local_id"), ["local_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tandem_newcomer_id"), ["newcomer_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_tandem_next_checkin_at"), ["next_checkin_at"], unique=False
+        )
         batch_op.create_index("ix_tandem_region_id_status", ["region_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_tandem_run_id"), ["run_id"], unique=False)
         batch_op.create_index(
             "uq_tandem_open_newcomer",
             ["newcomer_id"],
             unique=True,
-            sqlite_where=sa.text("status IN ('confirmed', 'active')"),
-            postgresql_where=sa.text("status IN ('confirmed', 'active')"),
+            sqlite_where=sa.text("status IN ('confirmed', 'active', 'paused')"),
+            postgresql_where=sa.text("status IN ('confirmed', 'active', 'paused')"),
         )
 
     op.create_table(
@@ -518,7 +557,8 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "purpose IN ('verify', 'profile', 'answer')", name=op.f("ck_access_token_purpose")
+            "purpose IN ('verify', 'profile', 'answer', 'checkin')",
+            name=op.f("ck_access_token_purpose"),
         ),
         sa.ForeignKeyConstraint(
             ["participant_id"],
@@ -541,6 +581,108 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_access_token_tandem_id"), ["tandem_id"], unique=False)
 
+    op.create_table(
+        "check_in",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tandem_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("meetings", sa.String(length=12), nullable=True),
+        sa.Column("mood", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("needs_attention", sa.Boolean(), nullable=False),
+        sa.CheckConstraint("kind IN ('fit_check', 'regular')", name=op.f("ck_check_in_kind")),
+        sa.CheckConstraint(
+            "meetings IS NULL OR meetings IN ('weekly', 'fortnightly', 'monthly', 'rarely')",
+            name=op.f("ck_check_in_meetings"),
+        ),
+        sa.CheckConstraint("role IN ('local', 'newcomer')", name=op.f("ck_check_in_role")),
+        sa.CheckConstraint("mood IS NULL OR mood BETWEEN 1 AND 5", name=op.f("ck_check_in_mood")),
+        sa.ForeignKeyConstraint(
+            ["tandem_id"],
+            ["tandem.id"],
+            name=op.f("fk_check_in_tandem_id_tandem"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_in")),
+    )
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_check_in_needs_attention"), ["needs_attention"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_check_in_tandem_id"), ["tandem_id"], unique=False)
+
+    op.create_table(
+        "note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("participant_id", sa.Integer(), nullable=True),
+        sa.Column("tandem_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.String(length=2000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(participant_id IS NULL) <> (tandem_id IS NULL)", name=op.f("ck_note_one_subject")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["coordinator.id"],
+            name=op.f("fk_note_author_id_coordinator"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_note_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tandem_id"], ["tandem.id"], name=op.f("fk_note_tandem_id_tandem"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_note")),
+    )
+    with op.batch_alter_table("note", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_note_participant_id"), ["participant_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_note_tandem_id"), ["tandem_id"], unique=False)
+
+    op.create_table(
+        "problem_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tandem_id", sa.Integer(), nullable=False),
+        sa.Column("reporter_role", sa.String(length=10), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("handled_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "kind IN ('unreachable', 'not_ok')", name=op.f("ck_problem_report_kind")
+        ),
+        sa.CheckConstraint(
+            "reporter_role IN ('local', 'newcomer')", name=op.f("ck_problem_report_reporter_role")
+        ),
+        sa.ForeignKeyConstraint(
+            ["handled_by_id"],
+            ["coordinator.id"],
+            name=op.f("fk_problem_report_handled_by_id_coordinator"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tandem_id"],
+            ["tandem.id"],
+            name=op.f("fk_problem_report_tandem_id_tandem"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_problem_report")),
+    )
+    with op.batch_alter_table("problem_report", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_problem_report_tandem_id"), ["tandem_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
     # The audit log is append-only in the database, not only by convention.
@@ -558,6 +700,20 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER audit_log_append_only")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("problem_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_problem_report_tandem_id"))
+
+    op.drop_table("problem_report")
+    with op.batch_alter_table("note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_note_tandem_id"))
+        batch_op.drop_index(batch_op.f("ix_note_participant_id"))
+
+    op.drop_table("note")
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_check_in_tandem_id"))
+        batch_op.drop_index(batch_op.f("ix_check_in_needs_attention"))
+
+    op.drop_table("check_in")
     with op.batch_alter_table("access_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_token_tandem_id"))
         batch_op.drop_index(batch_op.f("ix_access_token_participant_id"))
@@ -567,11 +723,12 @@ def downgrade() -> None:
     with op.batch_alter_table("tandem", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_tandem_open_newcomer",
-            sqlite_where=sa.text("status IN ('confirmed', 'active')"),
-            postgresql_where=sa.text("status IN ('confirmed', 'active')"),
+            sqlite_where=sa.text("status IN ('confirmed', 'active', 'paused')"),
+            postgresql_where=sa.text("status IN ('confirmed', 'active', 'paused')"),
         )
         batch_op.drop_index(batch_op.f("ix_tandem_run_id"))
         batch_op.drop_index("ix_tandem_region_id_status")
+        batch_op.drop_index(batch_op.f("ix_tandem_next_checkin_at"))
         batch_op.drop_index(batch_op.f("ix_tandem_newcomer_id"))
         batch_op.drop_index(batch_op.f("ix_tandem_local_id"))
 
@@ -610,6 +767,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_matching_run_region_id"))
 
     op.drop_table("matching_run")
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_event_tandem_ref"))
+        batch_op.drop_index(batch_op.f("ix_event_region_id"))
+        batch_op.drop_index(batch_op.f("ix_event_at"))
+
+    op.drop_table("event")
     op.drop_table("coordinator_region")
     op.drop_table("coordinator_invitation")
     with op.batch_alter_table("store_entry", schema=None) as batch_op:
