@@ -84,6 +84,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key=TEST_SECRET,
         env="development",
         mail_dir=str(tmp_path / "mail"),
+        erasure_ledger=str(tmp_path / "erasures.jsonl"),
     )
 
 

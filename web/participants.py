@@ -4,12 +4,13 @@ download and erase. Functions take a session and never commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from web import audit
+from web import audit, backup
 from web.forms import ParticipantForm
 from web.models import (
     AccessToken,
@@ -138,9 +139,14 @@ def _drop_suggestions(session: Session, person: Participant) -> None:
     )
 
 
-def erase(session: Session, person: Participant, *, now: datetime) -> None:
+def erase(session: Session, person: Participant, *, now: datetime, ledger: Path | None) -> None:
     """GDPR Art. 17: the person's data are gone from every table. Their tandems stay
-    as anonymous records (no link to anyone) so that statistics keep adding up."""
+    as anonymous records (no link to anyone) so that statistics keep adding up.
+
+    With a ``ledger``, the erasure is appended to it once the session commits, so that
+    restoring an older backup erases the person again (``web.backup``)."""
+    if ledger is not None:
+        backup.record_erasure_after_commit(session, ledger, person.public_id, now)
     _drop_suggestions(session, person)
     session.execute(
         update(Tandem)

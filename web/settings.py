@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         str(ROOT / "var" / "mail"),
         description="Where e-mails are written as .eml files when no SMTP server is set.",
     )
+    erasure_ledger: str = Field(
+        str(ROOT / "var" / "erasures.jsonl"),
+        description="Append-only file of erasures (random ids and times only), kept outside "
+        "the database so that `tandem restore` erases those people again. Back it up apart.",
+    )
     verify_link_hours: int = Field(48, description="How long an address-confirmation link works.")
     profile_link_days: int = Field(30, description='How long a "my profile" link works.')
     signup_limit_per_hour: int = Field(

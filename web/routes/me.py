@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
@@ -147,12 +148,16 @@ def export(db: DbSession, person: CurrentParticipant) -> Response[bytes]:
 
 @post("/me/erase", name="erase", sync_to_thread=True)
 def erase(
-    request: Request, db: DbSession, person: CurrentParticipant, data: FormData
+    request: Request,
+    db: DbSession,
+    settings: AppSettings,
+    person: CurrentParticipant,
+    data: FormData,
 ) -> Template | Redirect:
     if not single(data, "confirm"):
         return Template(template_name="me/profile.html", status_code=HTTP_400_BAD_REQUEST,
                         context={"person": person, "erase_error": True})  # fmt: skip
-    participants.erase(db, person, now=utcnow())
+    participants.erase(db, person, now=utcnow(), ledger=Path(settings.erasure_ledger))
     request.clear_session()
     return _see("/me/erased")
 
