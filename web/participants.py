@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from web import audit, backup
+from web import audit, backup, events
 from web.forms import ParticipantForm
 from web.models import (
     AccessToken,
@@ -71,9 +71,16 @@ def register(
     session: Session, form: ParticipantForm, *, place: Place, locale: str, now: datetime
 ) -> Participant:
     """Store a new, unverified sign-up with one consent record per purpose."""
-    person = Participant(role=form.role, email=form.email, locale=locale, status="unverified",
-                         first_name=form.first_name, birth_year=int(form.birth_year),
-                         place_id=place.id, created_at=now)  # fmt: skip
+    person = Participant(
+        role=form.role,
+        email=form.email,
+        locale=locale,
+        status="unverified",
+        first_name=form.first_name,
+        birth_year=int(form.birth_year),
+        place_id=place.id,
+        created_at=now,
+    )
     _apply(person, form, place, now)
     if form.role == "newcomer":
         person.waiting_since = now.date()
@@ -84,6 +91,7 @@ def register(
     session.add(person)
     session.flush()
     audit.record_participant(session, person, action="participant.signed_up")
+    events.record_person(session, "signed_up", person, at=now)
     return person
 
 
@@ -93,6 +101,7 @@ def confirm_address(session: Session, person: Participant, *, now: datetime) -> 
         person.verified_at = now
         session.add(person)
         audit.record_participant(session, person, action="participant.verified")
+        events.record_person(session, "verified", person, at=now)
 
 
 def update_profile(
@@ -157,8 +166,15 @@ def erase(session: Session, person: Participant, *, now: datetime, ledger: Path 
     person_id = person.id
     session.delete(person)
     session.flush()
-    session.add(AuditLog(actor_type="participant", actor_id=person_id, action="participant.erased",
-                         subject_type="participant", subject_id=str(person_id)))  # fmt: skip
+    session.add(
+        AuditLog(
+            actor_type="participant",
+            actor_id=person_id,
+            action="participant.erased",
+            subject_type="participant",
+            subject_id=str(person_id),
+        )
+    )
 
 
 def export(session: Session, person: Participant) -> dict[str, Any]:
@@ -212,7 +228,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "withdrawn_at": _iso(c.withdrawn_at),
             }
             for c in person.consents
-        ],  # fmt: skip
+        ],
         "vetting": (
             {
                 "certificate_date": _iso(person.vetting.certificate_date),
@@ -220,7 +236,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             }
             if person.vetting
             else None
-        ),  # fmt: skip
+        ),
         "tandems": [
             {
                 "id": t.public_id,
@@ -231,7 +247,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "ended_at": _iso(t.ended_at),
             }
             for t in tandems
-        ],  # fmt: skip
+        ],
         "links_sent": [
             {
                 "purpose": t.purpose,
@@ -240,7 +256,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "used_at": _iso(t.used_at),
             }
             for t in tokens
-        ],  # fmt: skip
+        ],
         "emails": [
             {
                 "kind": m.kind,
@@ -250,7 +266,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "sent_at": _iso(m.sent_at),
             }
             for m in messages
-        ],  # fmt: skip
+        ],
     }
 
 

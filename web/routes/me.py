@@ -30,8 +30,12 @@ def _see(path: str) -> Redirect:
 # --- opening a session from an e-mail link ------------------------------------------------------
 
 
-@get("/me/open/{token:str}", name="open_profile_form", sync_to_thread=False,
-     opt={"skip_session": True})  # fmt: skip
+@get(
+    "/me/open/{token:str}",
+    name="open_profile_form",
+    sync_to_thread=False,
+    opt={"skip_session": True},
+)
 def open_profile_form(token: FromPath[str]) -> Template:
     return Template(template_name="me/open.html", context={"token": token})
 
@@ -41,8 +45,11 @@ def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Templ
     try:
         person = tokens.redeem(db, token, "profile", now=utcnow(), single_use=False)
     except tokens.TokenError as problem:
-        return Template(template_name="me/link_problem.html", status_code=HTTP_400_BAD_REQUEST,
-                        context={"problem": type(problem).__name__})  # fmt: skip
+        return Template(
+            template_name="me/link_problem.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={"problem": type(problem).__name__},
+        )
     start_participant_session(request, person.id)  # type: ignore[arg-type]
     return _see("/me")
 
@@ -69,8 +76,9 @@ def new_link(request: Request, db: DbSession, settings: AppSettings, data: FormD
 def profile(
     db: DbSession, person: CurrentParticipant, confirmed: FromQuery[bool] = False
 ) -> Template:
-    return Template(template_name="me/profile.html",
-                    context={"person": person, "confirmed": confirmed})  # fmt: skip
+    return Template(
+        template_name="me/profile.html", context={"person": person, "confirmed": confirmed}
+    )
 
 
 @get("/me/edit", name="edit_profile_form", sync_to_thread=True)
@@ -112,8 +120,11 @@ def edit_profile(
     if form.place and place is None:
         form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
     if form.errors:
-        return Template(template_name="signup/form.html", status_code=HTTP_400_BAD_REQUEST,
-                        context=form_context(db, form, "edit"))  # fmt: skip
+        return Template(
+            template_name="signup/form.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context=form_context(db, form, "edit"),
+        )
     participants.update_profile(db, person, form, place=place, now=now)  # type: ignore[arg-type]
     return _see("/me")
 
@@ -155,8 +166,11 @@ def erase(
     data: FormData,
 ) -> Template | Redirect:
     if not single(data, "confirm"):
-        return Template(template_name="me/profile.html", status_code=HTTP_400_BAD_REQUEST,
-                        context={"person": person, "erase_error": True})  # fmt: skip
+        return Template(
+            template_name="me/profile.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={"person": person, "erase_error": True},
+        )
     participants.erase(db, person, now=utcnow(), ledger=Path(settings.erasure_ledger))
     request.clear_session()
     return _see("/me/erased")
@@ -177,11 +191,26 @@ def build_router() -> Router:
     signed_in = Router(
         path="/",
         guards=[participant_required],
-        route_handlers=[profile, edit_profile_form, edit_profile, pause, resume, withdraw,
-                        export, erase, participant_logout],
-    )  # fmt: skip
+        route_handlers=[
+            profile,
+            edit_profile_form,
+            edit_profile,
+            pause,
+            resume,
+            withdraw,
+            export,
+            erase,
+            participant_logout,
+        ],
+    )
     return Router(
         path="/",
-        route_handlers=[open_profile_form, open_profile, new_link_form, new_link, erased,
-                        signed_in],
-    )  # fmt: skip
+        route_handlers=[
+            open_profile_form,
+            open_profile,
+            new_link_form,
+            new_link,
+            erased,
+            signed_in,
+        ],
+    )

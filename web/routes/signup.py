@@ -42,16 +42,24 @@ def _role(role: str) -> str:
 def send_profile_link(db, person, settings, *, now) -> None:  # type: ignore[no-untyped-def]
     """E-mail a fresh "my profile" link (also the answer to a repeated sign-up)."""
     if person.status == "unverified":
-        raw = tokens.issue(db, person, "verify", now=now,
-                           lifetime=timedelta(hours=settings.verify_link_hours))  # fmt: skip
+        raw = tokens.issue(
+            db, person, "verify", now=now, lifetime=timedelta(hours=settings.verify_link_hours)
+        )
         template, url = "verify_address", f"{settings.base_url}/verify/{raw}"
     else:
-        raw = tokens.issue(db, person, "profile", now=now,
-                           lifetime=timedelta(days=settings.profile_link_days))  # fmt: skip
+        raw = tokens.issue(
+            db, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
+        )
         template, url = "profile_link", f"{settings.base_url}/me/open/{raw}"
-    mail.enqueue(db, to_address=person.email, locale=person.locale, template=template,
-                 context={"first_name": person.first_name, "url": url},
-                 participant_id=person.id, now=now)  # fmt: skip
+    mail.enqueue(
+        db,
+        to_address=person.email,
+        locale=person.locale,
+        template=template,
+        context={"first_name": person.first_name, "url": url},
+        participant_id=person.id,
+        now=now,
+    )
 
 
 @get("/signup", name="signup_start", sync_to_thread=False)
@@ -87,8 +95,11 @@ def signup(
     if form.place and place is None:
         form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
     if form.errors:
-        return Template(template_name="signup/form.html", status_code=HTTP_400_BAD_REQUEST,
-                        context=form_context(db, form, "signup"))  # fmt: skip
+        return Template(
+            template_name="signup/form.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context=form_context(db, form, "signup"),
+        )
     locale = i18n.negotiate(request)
     existing = find_by_email(db, form.email)
     if existing is None:
@@ -126,8 +137,11 @@ def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | 
     try:
         person = tokens.redeem(db, token, "verify", now=now, single_use=True)
     except tokens.TokenError as problem:
-        return Template(template_name="me/link_problem.html", status_code=HTTP_400_BAD_REQUEST,
-                        context={"problem": type(problem).__name__})  # fmt: skip
+        return Template(
+            template_name="me/link_problem.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={"problem": type(problem).__name__},
+        )
     confirm_address(db, person, now=now)
     start_participant_session(request, person.id)  # type: ignore[arg-type]
     return Redirect(path="/me?confirmed=1", status_code=HTTP_303_SEE_OTHER)
