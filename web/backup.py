@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -169,23 +170,41 @@ def restore(database_url: str, source: Path, *, ledger: Path) -> RestoreResult:
         )
     erasures = read_ledger(ledger)  # before touching the database: a bad ledger stops here
     if kind == "sqlite":
-        _sqlite_restore(source, _sqlite_path(url))
-    else:
-        # One transaction: a restore that fails half-way leaves the database as it was.
-        command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"]
-        _run_pg([*command, str(source)], url)
-    replayed = replay_erasures(database_url, erasures)
+        replayed = _sqlite_restore(source, _sqlite_path(url), erasures)
+        return RestoreResult(info, len(erasures), replayed)
+    # One transaction: a restore that fails half-way leaves the database as it was.
+    command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction"]
+    _run_pg([*command, str(source)], url)
+    try:
+        replayed = replay_erasures(database_url, erasures)
+    except SQLAlchemyError as exc:
+        # pg_restore has committed: say loudly that erased people are back for now.
+        raise BackupError(
+            "the backup was restored, but erasing again the people in the ledger failed "
+            f"({_first_line(exc)}); run the restore again before starting the app"
+        ) from exc
     return RestoreResult(info, len(erasures), replayed)
 
 
-def _sqlite_restore(source: Path, target: Path) -> None:
+def _sqlite_restore(source: Path, target: Path, erasures: list[Erasure]) -> int:
+    """Erasures are replayed on a staged copy before it replaces the live file, so the
+    database never holds, not even for a moment, a person who asked to be erased."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as folder:
+        staged = Path(folder) / "staged.db"
+        _sqlite_copy(source, staged, check=True, label=source)
+        replayed = replay_erasures(f"sqlite:///{staged}", erasures)
+        _sqlite_copy(staged, target, check=False, label=source)
+    return replayed
+
+
+def _sqlite_copy(source: Path, target: Path, *, check: bool, label: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        if src.execute("PRAGMA quick_check").fetchone() != ("ok",):
-            raise BackupError(f"{source} is a damaged SQLite database")
-        if _sqlite_revision(src) is None:
-            raise BackupError(f"{source} is a SQLite database, but not one of Tandem")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if check and src.execute("PRAGMA quick_check").fetchone() != ("ok",):
+            raise BackupError(f"{label} is a damaged SQLite database")
+        if check and _sqlite_revision(src) is None:
+            raise BackupError(f"{label} is a SQLite database, but not one of Tandem")
         # Through the backup API as well: it takes the write lock and rewrites the
         # live file page by page, where a file copy would corrupt an open WAL.
         dst = sqlite3.connect(target, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
@@ -194,7 +213,7 @@ def _sqlite_restore(source: Path, target: Path) -> None:
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"SQLite restore from {source} failed: {exc}") from exc
+        raise BackupError(f"SQLite restore from {label} failed: {exc}") from exc
     finally:
         src.close()
 
@@ -348,8 +367,7 @@ def _schema_revision(database_url: str) -> str | None:
         with engine.connect() as connection:
             return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise BackupError(f"the database cannot be read: {reason}") from exc
+        raise BackupError(f"the database cannot be read: {_first_line(exc)}") from exc
     finally:
         engine.dispose()
 
@@ -380,6 +398,10 @@ def _run_pg(command: list[str], url: URL) -> None:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         reason = lines[0] if lines else f"exit code {result.returncode}"
         raise BackupError(f"{command[0]} failed: {reason}")
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _sha256(path: Path) -> str:

@@ -17,6 +17,7 @@ from alembic import command
 from litestar.testing import TestClient
 from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres_schema
@@ -352,6 +353,18 @@ def test_an_erasure_rolled_back_is_not_written_to_the_ledger(engine, tmp_path):
     with db(engine) as session:  # she is still there, and a restore will not erase her
         nour = select(Participant).where(Participant.public_id == seeded_ids["nour"])
         assert session.scalars(nour).one()
+
+
+def test_a_session_reused_after_a_rolled_back_erasure_writes_nothing(engine, tmp_path):
+    world(engine)
+    ledger = tmp_path / "erasures.jsonl"
+    with Session(engine) as session:
+        nour = session.scalars(select(Participant).where(Participant.first_name == "Nour")).one()
+        participants.erase(session, nour, now=ERASED_AT, ledger=ledger)
+        session.rollback()
+        session.execute(update(Participant).values(about_me="still here"))
+        session.commit()
+    assert not ledger.exists()
 
 
 def test_a_torn_ledger_line_still_names_the_people_in_it(tmp_path):
