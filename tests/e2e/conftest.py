@@ -1,0 +1,236 @@
+"""Browser tests: the real app under Uvicorn on a free loopback port, driven by Chromium.
+
+Each test module gets its own server and a fresh, migrated SQLite database with
+one region (Kassel, place ``kassel-town``). Playwright cannot download browsers
+here, so the tests use the system Chromium (Debian: ``apt-get install chromium``;
+elsewhere point ``TANDEM_CHROMIUM`` at a Chromium or Chrome binary).
+
+Without Chromium or the ``playwright`` package the tests skip with the reason,
+unless ``CI=true`` or ``TANDEM_REQUIRE_BROWSER=1``: then they fail.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine
+
+from tests.builders import db, make_region
+from web.cli import alembic_config
+from web.db import create_db_engine
+from web.settings import ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
+
+LOCALES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
+PLACE = "kassel-town"
+SERVER_START_TIMEOUT = 30.0
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
+    "--disable-gpu",
+    # Without these Chromium keeps calling Google services, which the CI network refuses.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_required() -> bool:
+    return (
+        os.environ.get("CI", "").lower() in ("true", "1")
+        or os.environ.get("TANDEM_REQUIRE_BROWSER") == "1"
+    )
+
+
+def no_browser(reason: str) -> NoReturn:
+    """Skip on a developer's machine; fail in CI, where a skipped browser test proves nothing."""
+    if browser_required():
+        pytest.fail(f"{reason} (CI=true or TANDEM_REQUIRE_BROWSER=1: browser tests must run)")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("TANDEM_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:<port>
+    database_url: str
+    mail_dir: Path
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+    def engine(self) -> Engine:
+        return create_db_engine(self.database_url)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer /healthz in time:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app as people meet it: Uvicorn in a subprocess on 127.0.0.1, its own database."""
+    home = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{home / 'tandem.db'}"
+    command.upgrade(alembic_config(database_url), "head")
+    engine = create_db_engine(database_url)
+    try:
+        with db(engine) as session:
+            make_region(session, "kassel")
+    finally:
+        engine.dispose()
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    mail_dir = home / "mail"
+    env = {
+        **os.environ,
+        "TANDEM_ENV": "development",
+        "TANDEM_DATABASE_URL": database_url,
+        "TANDEM_SECRET_KEY": "e2e-secret-key-with-more-than-32-characters",
+        "TANDEM_MAIL_DIR": str(mail_dir),
+        "TANDEM_BASE_URL": url,
+        "TANDEM_DEFAULT_LOCALE": "de",
+    }
+    env.pop("TANDEM_SMTP_HOST", None)  # e-mails must land in mail_dir
+    log = home / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_until_healthy(url, process, log)
+        yield LiveServer(url=url, database_url=database_url, mail_dir=mail_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    # Module scope: Playwright's sync API runs its own event loop, which must not
+    # outlive the browser tests and overlap the rest of the suite.
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        no_browser("the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:
+        no_browser("Chromium is not installed (apt-get install chromium, or set TANDEM_CHROMIUM)")
+    launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
+    """Make browser contexts (closed after the test); every context refuses other hosts."""
+    made: list[BrowserContext] = []
+
+    def refuse_other_hosts(route: Route) -> None:
+        if route.request.url.startswith(f"{live_server.origin}/"):
+            route.continue_()
+        else:  # never reach out, even if a page asks; test_public_pages.py reports it
+            route.abort("blockedbyclient")
+
+    def factory(**options: Any) -> BrowserContext:
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(10_000)
+        context.route("**/*", refuse_other_hosts)
+        made.append(context)
+        return context
+
+    yield factory
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Any) -> Page:
+    return new_context().new_page()
+
+
+# --- helpers the tests share ------------------------------------------------------------
+
+
+def wait_for_mail(mail_dir: Path, to: str, *, timeout: float = 10.0) -> email.message.EmailMessage:
+    """The newest e-mail to ``to`` that the server's background sender wrote."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to in str(message["To"]):
+                found.append(message)
+        if found:
+            return found[-1]  # type: ignore[return-value]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no e-mail to {to} in {mail_dir} after {timeout} s")
+        time.sleep(0.2)
+
+
+def link_in(message: email.message.EmailMessage, path_prefix: str) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None, "the e-mail has no text part"
+    match = re.search(rf"https?://\S+{re.escape(path_prefix)}\S+", body.get_content())
+    assert match, f"no {path_prefix} link in the e-mail:\n{body.get_content()}"
+    return match.group(0)
