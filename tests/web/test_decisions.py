@@ -120,7 +120,7 @@ SUGGESTIONS = "/coordinator/regions/kassel/suggestions"
 
 
 def post(client, path: str, data: dict[str, Any] | None = None, *, page: str = SUGGESTIONS):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, page)
+    token = csrf_token(client, page + "?lang=en")  # English from here on (a cookie)
     return client.post(path, data={"_csrf_token": token, **(data or {})}, follow_redirects=False)
 
 

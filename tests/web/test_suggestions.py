@@ -153,6 +153,23 @@ def test_every_card_can_be_selected_for_confirming_together(client, engine):
     assert page.select_one("form#bulk")["action"] == "/coordinator/suggestions/confirm"
 
 
+def test_it_pages_through_many_suggestions_keeping_the_filters(client, engine, monkeypatch):
+    ids = kassel_with_three(engine)
+    monkeypatch.setattr("web.routes.suggestions.PAGE_SIZE", 2)
+    login(client, "alice@example.org")
+    first = client.get(SUGGESTIONS + "?sort=waiting")
+    assert shown(first) == [ids["good"], ids["very_good"]]
+    following = html(first).find("a", rel="next")["href"]
+    assert set(following.lstrip("?").split("&")) == {"sort=waiting", "page=2"}
+    second = client.get(SUGGESTIONS + following)
+    assert shown(second) == [ids["fair"]]
+    assert html(second).find("a", rel="next") is None
+    assert html(second).find("a", rel="prev") is not None
+    back = html(second).select_one("input[name=back]")["value"]
+    assert set(back.split("&")) == {"sort=waiting", "page=2"}
+    assert shown(client.get(SUGGESTIONS + "?sort=waiting&page=99")) == [ids["fair"]]
+
+
 # --- query count ---------------------------------------------------------------------------------
 
 
@@ -191,8 +208,9 @@ def region_with(engine, n: int) -> None:  # type: ignore[no-untyped-def]
 
 
 # The session store (3: two reads, one renewal), the coordinator (1), the region and the
-# coordinator's regions (2), suggestions with both people and places (1), both people's
-# languages (2), pair rules (1), the total (1), the places for the filter (1).
+# coordinator's regions (2), the suggestions passing the filters (1: a count), one page of
+# them with both people and places (1), their languages (1), pair rules (1), all the
+# region's suggestions (1: a count), the places for the filter (1).
 PAGE_QUERIES = 12
 
 

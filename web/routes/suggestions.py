@@ -7,7 +7,7 @@ becomes a friendly "already taken" page (409), bad input a 400.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
@@ -24,7 +24,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
 )
 from sqlalchemy import func, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from web import decisions, i18n
@@ -68,7 +68,7 @@ FLASH = {
     "unforbidden": N_("The pair may be suggested again."),
     "paired": N_("Pair created. Confirm it below to send the proposal to both."),
 }
-FILTER_KEYS = ("place", "min_score", "language", "sort")
+FILTER_KEYS = ("place", "min_score", "language", "sort", "page")
 RULE_ACTIONS = {
     "pin": (decisions.pin, "pinned"),
     "forbid": (decisions.forbid, "forbidden"),
@@ -90,44 +90,65 @@ def score_words(score: float | None) -> str:
 # --- the page ------------------------------------------------------------------------------------
 
 
+PAGE_SIZE = 100
+
+
 @dataclass
 class Filters:
     place: int | None = None
     min_score: str = ""
     language: str = ""
     sort: str = "score"
+    page: int = 1
 
     @classmethod
     def parse(cls, raw: dict[str, str]) -> Filters:
         """Lenient: an unknown value is ignored rather than refused (it came from a link)."""
-        place = raw.get("place", "")
+        place, page = raw.get("place", ""), raw.get("page", "")
         return cls(
             place=int(place) if place.isdigit() else None,
             min_score=raw.get("min_score", "") if raw.get("min_score") in MIN_SCORES else "",
             language=raw.get("language", "") if raw.get("language") in LANGUAGES else "",
             sort=raw.get("sort", "score") if raw.get("sort") in SORTS else "score",
+            page=min(int(page), 10_000) if page.isdigit() and int(page) > 0 else 1,
         )
 
-    def query_string(self) -> str:
+    def query_string(self, **changes: Any) -> str:
         chosen = {
             "place": str(self.place) if self.place else "",
             "min_score": self.min_score,
             "language": self.language,
             "sort": "" if self.sort == "score" else self.sort,
+            "page": "" if self.page == 1 else str(self.page),
         }
+        chosen.update({key: str(value) for key, value in changes.items()})
         return urlencode({key: value for key, value in chosen.items() if value})
 
 
 @dataclass
+class Person:
+    """What a card shows of one person: plain values, already in the reader's language
+    (a page of cards needs no ORM objects, and the template no call per word)."""
+
+    id: int
+    public_id: str
+    first_name: str
+    place: str
+    waiting: str  # "waiting 94 days", or empty
+    languages: list[str] = field(default_factory=list)  # "Arabic First language", "English B2"
+
+
+@dataclass
 class Card:
-    tandem: Tandem
-    local: Participant
-    newcomer: Participant
+    public_id: str
+    score: float
+    percent: int
+    manual: bool
+    local: Person
+    newcomer: Person
     words: str
     reasons: list[str]
     components: list[tuple[str, int]]
-    local_waiting: int | None
-    newcomer_waiting: int | None
     rule: str | None  # "lock" or "forbid" when a coordinator set one for this pair
 
 
@@ -135,47 +156,56 @@ def _days_since(day: date | None, today: date) -> int | None:
     return None if day is None else max(0, (today - day).days)
 
 
+LOCAL, NEWCOMER = aliased(Participant), aliased(Participant)
+LOCAL_PLACE, NEWCOMER_PLACE = aliased(Place), aliased(Place)
+
+
 def _suggestion_query(region: Region, filters: Filters):  # type: ignore[no-untyped-def]
+    """The region's suggestions with both people, filtered; the columns a card needs."""
     query = (
-        select(Tandem)
+        select(
+            Tandem.public_id,
+            Tandem.score,
+            Tandem.components,
+            Tandem.reasons,
+            Tandem.manual,
+            LOCAL.id,
+            LOCAL.public_id,
+            LOCAL.first_name,
+            LOCAL_PLACE.name,
+            LOCAL.waiting_since,
+            NEWCOMER.id,
+            NEWCOMER.public_id,
+            NEWCOMER.first_name,
+            NEWCOMER_PLACE.name,
+            NEWCOMER.waiting_since,
+        )  # fmt: skip
+        .join(LOCAL, LOCAL.id == Tandem.local_id)
+        .join(LOCAL_PLACE, LOCAL_PLACE.id == LOCAL.place_id)
+        .join(NEWCOMER, NEWCOMER.id == Tandem.newcomer_id)
+        .join(NEWCOMER_PLACE, NEWCOMER_PLACE.id == NEWCOMER.place_id)
         .where(
             Tandem.region_id == region.id,  # type: ignore[arg-type]
             Tandem.status == "suggested",  # type: ignore[arg-type]
-            Tandem.local_id.is_not(None),  # type: ignore[union-attr]
-            Tandem.newcomer_id.is_not(None),  # type: ignore[union-attr]
-        )
-        .options(
-            joinedload(Tandem.local).options(  # type: ignore[arg-type]
-                joinedload(Participant.place),  # type: ignore[arg-type]
-                selectinload(Participant.languages),  # type: ignore[arg-type]
-            ),
-            joinedload(Tandem.newcomer).options(  # type: ignore[arg-type]
-                joinedload(Participant.place),  # type: ignore[arg-type]
-                selectinload(Participant.languages),  # type: ignore[arg-type]
-            ),
         )
     )
     if filters.min_score:
         query = query.where(Tandem.score >= float(filters.min_score))  # type: ignore[operator]
     if filters.place:
-        at_place = select(Participant.id).where(Participant.place_id == filters.place)
         query = query.where(
-            or_(Tandem.local_id.in_(at_place), Tandem.newcomer_id.in_(at_place))  # type: ignore[union-attr]
+            or_(LOCAL.place_id == filters.place, NEWCOMER.place_id == filters.place)
         )
     if filters.language:
         speakers = select(ParticipantLanguage.participant_id).where(
             ParticipantLanguage.language == filters.language
         )
-        query = query.where(
-            or_(Tandem.local_id.in_(speakers), Tandem.newcomer_id.in_(speakers))  # type: ignore[union-attr]
-        )
+        query = query.where(or_(LOCAL.id.in_(speakers), NEWCOMER.id.in_(speakers)))  # type: ignore[union-attr]
+    return query
+
+
+def _ordered(query, filters: Filters):  # type: ignore[no-untyped-def]
     if filters.sort == "waiting":
-        waiting_since = (
-            select(Participant.waiting_since)
-            .where(Participant.id == Tandem.newcomer_id)
-            .scalar_subquery()
-        )
-        query = query.order_by(waiting_since.asc().nulls_last())
+        query = query.order_by(NEWCOMER.waiting_since.asc().nulls_last())  # type: ignore[union-attr]
     return query.order_by(Tandem.score.desc(), Tandem.id)  # type: ignore[union-attr]
 
 
@@ -193,8 +223,48 @@ def _places_with_suggestions(session: Session, region: Region) -> list[Place]:
     )
 
 
-def _cards(session: Session, region: Region, filters: Filters, *, locale: str) -> list[Card]:
-    tandems = session.scalars(_suggestion_query(region, filters)).unique().all()
+def _cards(
+    session: Session, region: Region, filters: Filters, *, locale: str
+) -> tuple[list[Card], int]:
+    """One page of cards and the number of suggestions that pass the filters."""
+    query = _suggestion_query(region, filters)
+    matching = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    filters.page = min(filters.page, max(1, -(-matching // PAGE_SIZE)))  # clamp, never empty
+    rows = session.execute(
+        _ordered(query, filters).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+    ).all()
+    today = utcnow().date()
+    catalogue = i18n.translations(locale)
+    _ = catalogue.gettext
+    people: dict[int, Person] = {}
+
+    def person(id_: int, public_id: str, name: str, place: str, since: date | None) -> Person:
+        if id_ not in people:
+            days = _days_since(since, today)
+            waiting = (
+                ""
+                if days is None
+                else catalogue.ngettext("waiting %(num)d day", "waiting %(num)d days", days)
+                % {"num": days}
+            )
+            people[id_] = Person(id_, public_id, name, place, waiting)
+        return people[id_]
+
+    pairs = [(row, person(*row[5:10]), person(*row[10:15])) for row in rows]
+    if people:
+        first_language = _("First language")
+        for participant_id, language, level in session.execute(
+            select(
+                ParticipantLanguage.participant_id,
+                ParticipantLanguage.language,
+                ParticipantLanguage.level,
+            )
+            .where(ParticipantLanguage.participant_id.in_(list(people)))  # type: ignore[attr-defined]
+            .order_by(ParticipantLanguage.participant_id, ParticipantLanguage.language)
+        ):
+            name = _(LANGUAGES.get(language, language))
+            shown = first_language if level == "native" else level
+            people[participant_id].languages.append(f"{name} {shown}")
     rules = {
         (local_id, newcomer_id): kind
         for local_id, newcomer_id, kind in session.execute(
@@ -203,35 +273,35 @@ def _cards(session: Session, region: Region, filters: Filters, *, locale: str) -
             )
         )
     }
-    today = utcnow().date()
+    labels = {key: _(label) for key, label in COMPONENT_LABELS.items()}
     cards = []
-    for tandem in tandems:
-        local, newcomer = tandem.local, tandem.newcomer
-        assert local is not None and newcomer is not None  # filtered in the query
-        components = tandem.components or {}
+    for row, local, newcomer in pairs:
+        public_id, score, components, reasons, manual = row[:5]
+        components = components or {}
         cards.append(
             Card(
-                tandem=tandem,
+                public_id=public_id,
+                score=score or 0.0,
+                percent=round(100 * (score or 0.0)),
+                manual=manual,
                 local=local,
                 newcomer=newcomer,
-                words=score_words(tandem.score),
+                words=_(score_words(score)),
                 reasons=describe(
-                    list(tandem.reasons or []),
+                    list(reasons or []),
                     locale=locale,
                     local_name=local.first_name,
                     newcomer_name=newcomer.first_name,
                 ),
                 components=[
-                    (label, round(100 * float(components.get(key, 0.0))))
-                    for key, label in COMPONENT_LABELS.items()
+                    (labels[key], round(100 * float(components[key])))
+                    for key in COMPONENT_LABELS
                     if key in components
                 ],
-                local_waiting=_days_since(local.waiting_since, today),
-                newcomer_waiting=_days_since(newcomer.waiting_since, today),
                 rule=rules.get((local.id, newcomer.id)),
             )
         )
-    return cards
+    return cards, matching
 
 
 @get("/regions/{slug:str}/suggestions", name="suggestions", sync_to_thread=True)
@@ -244,19 +314,23 @@ def suggestions(
     min_score: FromQuery[str] = "",
     language: FromQuery[str] = "",
     sort: FromQuery[str] = "score",
+    page: FromQuery[str] = "",
     flash: FromQuery[str] = "",
 ) -> Template:
     region = get_region_for(db, coordinator, slug)
     filters = Filters.parse(
-        {"place": place, "min_score": min_score, "language": language, "sort": sort}
+        {"place": place, "min_score": min_score, "language": language, "sort": sort, "page": page}
     )
-    cards = _cards(db, region, filters, locale=i18n.negotiate(request))
+    locale = i18n.negotiate(request)
+    cards, matching = _cards(db, region, filters, locale=locale)
+    gettext = i18n.translations(locale).gettext
     total = db.scalar(
         select(func.count(Tandem.id)).where(  # type: ignore[arg-type]
             Tandem.region_id == region.id,  # type: ignore[arg-type]
             Tandem.status == "suggested",  # type: ignore[arg-type]
         )
     )
+    pages = max(1, -(-matching // PAGE_SIZE))
     return Template(
         template_name="coordinator/suggestions/index.html",
         context={
@@ -264,14 +338,23 @@ def suggestions(
             "region": region,
             "cards": cards,
             "total": total or 0,
+            "matching": matching,
             "filters": filters,
             "back": filters.query_string(),
+            "pages": pages,
+            "previous_page": filters.query_string(page=filters.page - 1)
+            if filters.page > 1
+            else None,
+            "next_page": filters.query_string(page=filters.page + 1)
+            if filters.page < pages
+            else None,
             "places": _places_with_suggestions(db, region),
             "languages": LANGUAGES,
             "sorts": SORTS,
             "min_scores": MIN_SCORES,
             "flash": FLASH.get(flash),
-            "reject_reasons": REJECT_REASONS,
+            # Translated once here rather than once per card in the template.
+            "reject_reasons": [(key, gettext(label)) for key, label in REJECT_REASONS.items()],
         },
     )
 
