@@ -170,6 +170,30 @@ def test_it_pages_through_many_suggestions_keeping_the_filters(client, engine, m
     assert shown(client.get(SUGGESTIONS + "?sort=waiting&page=99")) == [ids["fair"]]
 
 
+def test_confirming_nothing_selected_says_so(client, engine):
+    kassel_with_three(engine)
+    login(client, "alice@example.org")
+    token = csrf_token(client, SUGGESTIONS + "?lang=en")
+    response = client.post(
+        "/coordinator/suggestions/confirm",
+        data={"_csrf_token": token, "region": "kassel", "back": "sort=waiting"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == SUGGESTIONS + "?sort=waiting&flash=none_selected"
+    page = html(client.get(response.headers["location"]))
+    assert page.select_one(".flash").text == "Please tick at least one suggestion first."
+
+
+@pytest.mark.parametrize("path", [SUGGESTIONS, "/coordinator/regions/kassel/pairs/new"])
+def test_the_pages_render_right_to_left(client, engine, path):
+    kassel_with_three(engine)
+    login(client, "alice@example.org")
+    response = client.get(path + "?lang=ar")
+    assert response.status_code == 200
+    assert html(response).html["dir"] == "rtl"
+
+
 # --- query count ---------------------------------------------------------------------------------
 
 
@@ -254,6 +278,7 @@ def foreign_requests(ids: dict[str, str]) -> list[tuple[str, str, dict]]:  # typ
         ("POST", f"/coordinator/suggestions/{ids['theirs']}/confirm", {}),
         ("POST", f"/coordinator/suggestions/{ids['theirs']}/reject", {"reason": "other"}),
         ("POST", "/coordinator/suggestions/confirm", {"tandem": ids["theirs"]}),
+        ("POST", "/coordinator/suggestions/confirm", {"region": "goettingen"}),
     ]
     for action in ("pin", "forbid", "unpin", "unforbid"):
         requests += [

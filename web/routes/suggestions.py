@@ -67,6 +67,7 @@ FLASH = {
     "unpinned": N_("The pin was removed."),
     "unforbidden": N_("The pair may be suggested again."),
     "paired": N_("Pair created. Confirm it below to send the proposal to both."),
+    "none_selected": N_("Please tick at least one suggestion first."),
 }
 FILTER_KEYS = ("place", "min_score", "language", "sort", "page")
 RULE_ACTIONS = {
@@ -477,13 +478,16 @@ class BulkResult:
 @post("/suggestions/confirm", name="confirm_suggestions", sync_to_thread=True)
 def confirm_suggestions(
     db: DbSession, coordinator: CurrentCoordinator, settings: AppSettings, data: FormData
-) -> Template:
+) -> Template | Redirect:
     """Confirm several suggestions, each on its own: one conflict does not stop the others.
 
     Ids the coordinator may not see (or that are gone) are reported like a conflict, so that
     a missing and a foreign id look alike; when none is visible the answer is a 404.
     """
     wanted = list(dict.fromkeys(values(data, "tandem")))[:500]
+    if not wanted:  # nothing ticked: back to the page it came from
+        region = get_region_for(db, coordinator, single(data, "region"))
+        return _back_to(region.slug, data, flash="none_selected")
     found = [(public_id, _visible(db, coordinator, public_id)) for public_id in wanted]
     if not any(tandem for _, tandem in found):
         raise NotFoundException()
