@@ -157,11 +157,34 @@ def erase(session: Session, person: Participant, *, now: datetime, ledger: Path 
     if ledger is not None:
         backup.record_erasure_after_commit(session, ledger, person.public_id, now)
     _drop_suggestions(session, person)
-    session.execute(
-        update(Tandem)
+    running = session.scalars(
+        select(Tandem)
         .where(Tandem.status.in_(OPEN_TANDEM_STATUSES))  # type: ignore[attr-defined]
         .where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
-        .values(status="ended", end_reason="other", ended_at=now)
+    ).all()
+    for tandem in running:
+        partner_id = tandem.newcomer_id if tandem.local_id == person.id else tandem.local_id
+        if partner_id is not None:  # the partner's place is free again
+            session.execute(
+                update(Participant)
+                .where(Participant.id == partner_id, Participant.open_tandems > 0)
+                .values(open_tandems=Participant.open_tandems - 1)
+            )
+        tandem.status, tandem.end_reason, tandem.ended_at = "ended", "other", now
+        tandem.ended_by = person.role
+        session.add(tandem)
+        days = (now - tandem.started_at).days if tandem.started_at else None
+        events.record(
+            session,
+            "ended",
+            at=now,
+            region_id=tandem.region_id,
+            tandem=tandem,
+            reason="other",
+            days=days,
+        )
+    events.record(
+        session, "erased", at=now, region_id=events.region_of(session, person), role=person.role
     )
     person_id = person.id
     session.delete(person)
@@ -215,6 +238,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             "waiting_since": _iso(person.waiting_since),
             "verified_at": _iso(person.verified_at),
             "approved_at": _iso(person.approved_at),
+            "retention_warned_at": _iso(person.retention_warned_at),
             "call_requested_at": _iso(person.call_requested_at),
             "created_at": _iso(person.created_at),
             "updated_at": _iso(person.updated_at),

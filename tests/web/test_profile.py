@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
 from web import tokens
-from web.models import Consent, Participant, Tandem, metadata, utcnow
+from web.models import Consent, Event, Participant, Tandem, metadata, utcnow
 
 CANARIES = ("Canarina", "canary.person@example.org", "Vogelsang", "sings at dawn")
 
@@ -231,3 +231,6 @@ def test_erasure_keeps_an_anonymous_record_of_a_running_tandem(client, engine, n
     with db(engine) as session:
         [record] = session.scalars(select(Tandem)).all()
         assert (record.newcomer_id, record.local_id, record.status) == (None, local_id, "ended")
+        assert session.get(Participant, local_id).open_tandems == 0  # the local is free again
+        kinds = sorted(session.scalars(select(Event.kind)).all())
+        assert kinds == ["ended", "erased"]
