@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web import mail, tokens
+from web import lifecycle, mail, tokens
 from web.access import region_ids_of
 from web.models import (
     AccessToken,
@@ -272,6 +272,7 @@ def _set_status(session: Session, tandem: Tandem, status: str, **values: object)
 def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
     if not _set_status(session, tandem, "active", started_at=now):
         return
+    lifecycle.started(session, tandem, now=now)  # fit check due, started event
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
         mail.enqueue(
