@@ -1,15 +1,28 @@
-"""Exact assignment by min-cost flow (OR-Tools), and candidate pruning for huge instances.
+"""Exact assignment by min-cost flow (OR-Tools), with an optimality certificate.
 
-Network: source -> newcomer (capacity 1) -> local (capacity 1, cost -score)
--> sink (capacity = the local's remaining capacity). Scores are scaled to
-integers (SCALE) and rounded, so the optimum is exact to 1e-6 per pair.
+Both objectives are a maximum-weight b-matching with integer pair weights
+(`pair_weights`): scores are scaled to integers (SCALE) and rounded, so the
+optimum is exact to 1e-6 per pair.
 
-* ``total_score``: every newcomer also has a bypass arc to the sink at cost 0;
-  a pair costs ``-(score * K + 1)`` with K larger than the number of newcomers,
-  so the total score is maximised first and, among equal totals, the number of
-  pairs.
-* ``coverage``: no bypass; the maximum flow (most newcomers matched) is found
-  first, and among those the one of least cost (highest total score).
+* ``total_score``: weight ``score * K + 1`` with K larger than the number of
+  newcomers, so the total score is maximised first and, among equal totals,
+  the number of pairs.
+* ``coverage``: weight ``score + B`` with B larger than any total score, so
+  the number of matched newcomers is maximised first, then the total score.
+
+Network: source -> newcomer (capacity 1) -> local (cost -weight) -> sink
+(capacity = the local's remaining capacity), plus a bypass newcomer -> sink at
+cost 0 for newcomers left unmatched.
+
+Certificate (`certified_assign`): the solver runs on a pruned set of arcs;
+dual prices are then read off the optimal flow (`prices`: shortest distances
+in the residual network), newcomer price u and local price v with
+``u[n] + v[l] >= weight`` on every solver arc and equality on every chosen
+pair, ``u = 0`` for unmatched newcomers and ``v = 0`` for locals with room
+left. If every other eligible pair also satisfies ``u[n] + v[l] >= weight``,
+(u, v) is a feasible solution of the dual LP whose value equals the matching's
+weight, which proves the matching optimal over all pairs. Pairs that break
+it are added and the pruned problem is solved again.
 """
 
 from __future__ import annotations
@@ -17,23 +30,40 @@ from __future__ import annotations
 import numpy as np
 
 SCALE = 1_000_000
+# Pairs whose reduced cost is within this many score units are added with the
+# violators: prices move when the problem grows, and a little slack saves rounds.
+NEAR = 0.05
+MAX_ROUNDS = 30
+_CHECK_BLOCK = 4_000_000
 
 
 def scaled(score: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(score, dtype=float) * SCALE).astype(np.int64)
 
 
+def score_unit(objective: str, n_newcomers: int) -> int:
+    """The integer weight of one score unit (1.0) under `pair_weights`."""
+    return SCALE * (n_newcomers + 1) if objective == "total_score" else SCALE
+
+
+def pair_weights(score: np.ndarray, objective: str, n_newcomers: int) -> np.ndarray:
+    w = scaled(score)
+    if objective == "total_score":
+        return w * (n_newcomers + 1) + 1
+    return w + SCALE * (n_newcomers + 1)
+
+
 def assign(
     cl: np.ndarray,
     cn: np.ndarray,
-    score: np.ndarray,
+    weight: np.ndarray,
     capacity: np.ndarray,
     n_newcomers: int,
-    objective: str = "total_score",
 ) -> np.ndarray:
-    """Return a bool array over the arcs: is (cl[i], cn[i]) in the optimal assignment?
+    """Bool array over the arcs: is (cl[i], cn[i]) in a maximum-weight assignment?
 
-    The arcs must be unique pairs; locals' capacities are ``capacity[cl]``.
+    The arcs must be unique pairs with positive integer weights; locals'
+    capacities are ``capacity[cl]``.
     """
     m = len(cl)
     if m == 0:
@@ -42,21 +72,11 @@ def assign(
     source, sink = n_newcomers + n_locals, n_newcomers + n_locals + 1
     active = np.unique(cn)
     used_locals = np.unique(cl)
-    w = scaled(score)
-    if objective == "total_score":
-        k = len(active) + 1
-        pair_cost = -(w * k + 1)
-    else:
-        pair_cost = -w
-    tails = [np.full(len(active), source), cn, n_newcomers + used_locals]
-    heads = [active, n_newcomers + cl, np.full(len(used_locals), sink)]
-    caps = [np.ones(len(active)), np.ones(m), capacity[used_locals]]
-    costs = [np.zeros(len(active)), pair_cost, np.zeros(len(used_locals))]
-    if objective == "total_score":
-        tails.append(active)
-        heads.append(np.full(len(active), sink))
-        caps.append(np.ones(len(active)))
-        costs.append(np.zeros(len(active)))
+    a = len(active)
+    tails = [np.full(a, source), cn, n_newcomers + used_locals, active]
+    heads = [active, n_newcomers + cl, np.full(len(used_locals), sink), np.full(a, sink)]
+    caps = [np.ones(a), np.ones(m), capacity[used_locals], np.ones(a)]
+    costs = [np.zeros(a), -np.asarray(weight), np.zeros(len(used_locals)), np.zeros(a)]
     from ortools.graph.python import min_cost_flow  # slow to import; only when solving
 
     flow = min_cost_flow.SimpleMinCostFlow()
@@ -66,44 +86,147 @@ def assign(
         np.concatenate(caps).astype(np.int64),
         np.concatenate(costs).astype(np.int64),
     )
-    if objective == "total_score":
-        flow.set_nodes_supplies(
-            np.array([source, sink], dtype=np.int32),
-            np.array([len(active), -len(active)], dtype=np.int64),
-        )
-        status = flow.solve()
-    else:
-        flow.set_nodes_supplies(
-            np.array([source, sink], dtype=np.int32),
-            np.array([len(active), -len(active)], dtype=np.int64),
-        )
-        status = flow.solve_max_flow_with_min_cost()
+    flow.set_nodes_supplies(
+        np.array([source, sink], dtype=np.int32), np.array([a, -a], dtype=np.int64)
+    )
+    status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
-    pair_arcs = arcs[len(active) : len(active) + m]
-    return flow.flows(pair_arcs) > 0
+    return flow.flows(arcs[a : a + m]) > 0
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenated ranges starts[i]:ends[i]."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total)
+
+
+def prices(
+    cl: np.ndarray,
+    cn: np.ndarray,
+    weight: np.ndarray,
+    chosen: np.ndarray,
+    capacity: np.ndarray,
+    n_newcomers: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal dual prices (u per newcomer, v per local) of an optimal assignment.
+
+    Shortest distances d from the sink in the residual network (pair arcs taken
+    as uncapacitated, which changes no feasible flow since a newcomer carries
+    one unit): newcomer -> local at -w for every arc, local -> newcomer at +w
+    for chosen pairs, local -> sink if it has room, sink -> local if it has
+    someone, newcomer -> sink if matched, sink -> newcomer if not. Then
+    u = max(0, d[n]) and v = max(0, -d[l]). A matched newcomer's only way in
+    is from its local, so the label-correcting loop alternates locals and
+    newcomers over a shrinking frontier; no negative cycle exists at an optimum.
+    """
+    n_locals = len(capacity)
+    inf = np.iinfo(np.int64).max // 4
+    load = np.bincount(cl[chosen], minlength=n_locals)
+    dl = np.where(load > 0, 0, inf).astype(np.int64)
+    match_l = np.full(n_newcomers, -1, dtype=np.int64)
+    match_w = np.zeros(n_newcomers, dtype=np.int64)
+    match_l[cn[chosen]] = cl[chosen]
+    match_w[cn[chosen]] = weight[chosen]
+    matched = match_l >= 0
+    dn = np.zeros(n_newcomers, dtype=np.int64)
+    dn[matched] = match_w[matched]  # dl of a loaded local starts at 0
+    order = np.argsort(cn, kind="stable")
+    arc_l = cl[order].astype(np.int64)
+    arc_w = np.asarray(weight)[order]
+    start = np.searchsorted(cn[order], np.arange(n_newcomers + 1))
+    who = np.flatnonzero(matched)
+    who = who[np.argsort(match_l[who], kind="stable")]
+    mstart = np.searchsorted(match_l[who], np.arange(n_locals + 1))
+    frontier = np.arange(n_newcomers)
+    for _ in range(4 * (n_newcomers + n_locals) + 4):
+        arcs = _segments(start[frontier], start[frontier + 1])
+        if len(arcs) == 0:
+            break
+        tails = np.repeat(frontier, start[frontier + 1] - start[frontier])
+        reach = dn[tails] - arc_w[arcs]
+        heads = arc_l[arcs]
+        better = reach < dl[heads]
+        if not better.any():
+            break
+        heads, reach = heads[better], reach[better]
+        first = np.lexsort((reach, heads))
+        heads, reach = heads[first], reach[first]
+        lead = np.r_[True, heads[1:] != heads[:-1]]
+        changed = heads[lead]
+        dl[changed] = reach[lead]
+        nn = who[_segments(mstart[changed], mstart[changed + 1])]
+        reach = dl[match_l[nn]] + match_w[nn]
+        better = reach < dn[nn]
+        frontier = nn[better]
+        dn[frontier] = reach[better]
+    else:  # pragma: no cover - impossible for an optimal flow
+        raise RuntimeError("negative cycle: the assignment is not optimal")
+    return np.maximum(dn, 0), np.maximum(-dl, 0)
+
+
+def certified_assign(
+    cl: np.ndarray,
+    cn: np.ndarray,
+    weight: np.ndarray,
+    capacity: np.ndarray,
+    n_newcomers: int,
+    keep: np.ndarray,
+    unit: int,
+) -> tuple[np.ndarray, bool, int, int]:
+    """Solve on the arcs in `keep`, then prove optimality over all arcs or grow `keep`.
+
+    Returns (chosen arc indices, proven, solver arcs in the last round, rounds).
+    """
+    idx = np.flatnonzero(keep)
+    near = int(NEAR * unit)
+    for rounds in range(1, MAX_ROUNDS + 1):
+        picked = assign(cl[idx], cn[idx], weight[idx], capacity, n_newcomers)
+        u, v = prices(cl[idx], cn[idx], weight[idx], picked, capacity, n_newcomers)
+        chosen, solved = idx[picked], len(idx)
+        add, violated = [], False
+        for s in range(0, len(cl), _CHECK_BLOCK):
+            slack = u[cn[s : s + _CHECK_BLOCK]]
+            slack += v[cl[s : s + _CHECK_BLOCK]]
+            slack -= weight[s : s + _CHECK_BLOCK]
+            close = np.flatnonzero(slack < near)
+            violated |= bool((slack[close] < 0).any())
+            add.append(close + s)
+        if not violated:
+            return chosen, True, solved, rounds
+        idx = np.union1d(idx, np.concatenate(add))
+    return chosen, False, solved, MAX_ROUNDS
 
 
 def top_pairs(
     cl: np.ndarray, cn: np.ndarray, score: np.ndarray, capacity: np.ndarray, k: int
 ) -> np.ndarray:
-    """Bool mask keeping each newcomer's k best pairs and each local's k x capacity best.
+    """Bool mask keeping about each newcomer's k best pairs and each local's k x capacity best.
 
     Keeping the locals' own top lists is what protects popular locals: newcomer
-    top-k alone loses most of the optimum when scores correlate. Ties keep the
-    arcs' order (a stable sort), which is fixed by the sorted ids.
+    top-k alone loses most of the optimum when scores correlate. Scores are
+    binned (BINS levels between the lowest and highest score), so a group keeps
+    every pair in the bin of its k-th best: a few more than k on ties, never
+    fewer. The certificate makes the result exact whatever is kept.
     """
     keep = np.zeros(len(cl), dtype=bool)
     if len(cl) == 0:
         return keep
-    descending = SCALE - scaled(score)
-    n_newcomers = int(cn.max()) + 1
-    for group, limit in ((cn, np.full(n_newcomers, k)), (cl, k * capacity)):
-        key = group.astype(np.int64) * (SCALE + 1) + descending
-        order = np.argsort(key, kind="stable")
-        sorted_group = group[order]
-        starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
-        lengths = np.diff(np.r_[starts, len(order)])
-        rank = np.arange(len(order)) - np.repeat(starts, lengths)
-        keep[order[rank < limit[sorted_group]]] = True
+    low, high = float(score.min()), float(score.max())
+    span = high - low if high > low else 1.0
+    level = np.minimum(((high - score) / span * BINS).astype(np.int64), BINS - 1)  # 0 = best
+    for group, limit in ((cn, np.full(int(cn.max()) + 1, k)), (cl, k * capacity)):
+        n = len(limit)
+        counts = np.bincount(group.astype(np.int64) * BINS + level, minlength=n * BINS)
+        counts = counts.reshape(n, BINS).cumsum(axis=1)
+        # the first level at which the group has `limit` pairs (all levels if never)
+        cut = np.minimum((counts < limit[:, None]).sum(axis=1), BINS - 1)
+        keep |= (level <= cut[group]) & (limit[group] > 0)
     return keep
+
+
+BINS = 64

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, Side, haversine_km
+from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, Side, distance_km
 from .instance import SLOTS, Settings
 
 RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
@@ -20,7 +20,7 @@ RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
 # whatever the last bit of the floating-point haversine says.
 DISTANCE_SLACK_KM = 1e-9
 _CHUNK_PAIRS = 2_000_000
-_DENSE_BLOCK = 4_000_000
+_GROUP_BLOCK = 1_000_000  # cells per block of the grouped path
 # Up to this many locals x newcomers candidates are found by dense bit-mask blocks.
 DENSE_PAIR_LIMIT = 200_000_000
 # Up to this many (newcomer, local) cells slot exclusions are counted directly,
@@ -39,7 +39,7 @@ def rule_checks(
 ) -> dict[str, np.ndarray]:
     """For each rule, a bool array: does the pair pass it? (No short-cuts; for explaining.)"""
     loc, new = enc.locals, enc.newcomers
-    dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
+    dist = distance_km(loc.axes, cl, new.axes, cn)
     return {
         "forbidden": ~_is_forbidden(forbidden, cl, cn, len(new)),
         "language": _any(loc.speaks[cl], new.speaks[cn]),
@@ -99,19 +99,27 @@ def feasible_chunks(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (local index, newcomer index, distance km) of feasible pairs, chunk by chunk.
 
-    Every feasible pair is yielded exactly once. Up to DENSE_PAIR_LIMIT
-    locals x newcomers, blocks of newcomers are checked against all locals with
-    bit-mask rules (slots, language, gender, age) before any distance is
-    computed, which is faster than a spatial index when most people live in one
-    region. Beyond it, nearby pairs come from a haversine BallTree and online
-    pairs beyond the radius from the online cross product.
+    Every feasible pair is yielded exactly once, in an order fixed by the
+    id-sorted people. Up to DENSE_PAIR_LIMIT locals x newcomers, newcomers are
+    grouped by the rules that ignore place and time (language, gender, age), so
+    each group meets only the locals it is compatible with, and within a group
+    spatially close newcomers (Morton order) meet only the locals inside their
+    bounding box, with bit masks for the slots and a dot-product distance
+    pre-filter. Beyond the limit, nearby pairs come from a haversine BallTree.
+    Online pairs beyond the radius come from the online cross product.
     """
     loc, new = enc.locals, enc.newcomers
     if len(loc) == 0 or len(new) == 0:
         return
     if len(loc) * len(new) <= DENSE_PAIR_LIMIT:
-        yield from _dense_chunks(enc, settings, forbidden)
-        return
+        yield from _grouped_chunks(enc, settings, forbidden)
+    else:
+        yield from _tree_chunks(enc, settings, forbidden)
+    yield from _online_chunks(enc, settings, forbidden)
+
+
+def _tree_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+    loc, new = enc.locals, enc.newcomers
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
     tree = _ball_tree(_points(loc))
     radius = limit / EARTH_RADIUS_KM * (1 + 1e-9)
@@ -126,9 +134,18 @@ def feasible_chunks(
             continue
         cl = np.concatenate(found).astype(np.int64)
         cn = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
-        dist = np.concatenate(angles) * EARTH_RADIUS_KM
+        # BallTree's own haversine only finds them; distances come from `distance_km`.
+        near = np.concatenate(angles) * EARTH_RADIUS_KM <= limit + 1e-6
+        cl, cn = cl[near], cn[near]
+        dist = distance_km(loc.axes, cl, new.axes, cn)
         near = dist <= limit
         yield _filter(enc, settings, forbidden, cl[near], cn[near], dist[near])
+
+
+def _online_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+    """Pairs of two online people beyond the radius (the nearby ones come elsewhere)."""
+    loc, new = enc.locals, enc.newcomers
+    limit = settings.max_distance_km + DISTANCE_SLACK_KM
     online_l = np.flatnonzero(loc.online)
     online_n = np.flatnonzero(new.online)
     if len(online_l) == 0 or len(online_n) == 0:
@@ -141,36 +158,95 @@ def feasible_chunks(
         keep = (loc.slots[cl] & new.slots[cn]) != 0
         keep &= _any(loc.speaks[cl], new.speaks[cn])
         cl, cn = cl[keep], cn[keep]
-        dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
-        far = dist > limit  # the near ones came from the BallTree already
+        dist = distance_km(loc.axes, cl, new.axes, cn)
+        far = dist > limit
         yield _filter(enc, settings, forbidden, cl[far], cn[far], dist[far])
 
 
-def _dense_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """Put bit i of a 16-bit integer at bit 3i (for a 3-d Morton code)."""
+    v = v.astype(np.uint64) & np.uint64(0xFFFF)
+    for shift, mask in ((16, 0xFF0000FF), (8, 0x0F00F00F), (4, 0xC30C30C3), (2, 0x49249249)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask | (mask << 32))
+    return v
+
+
+def morton(xyz: np.ndarray) -> np.ndarray:
+    """Z-order key of unit vectors (about 0.2 km resolution): close keys, close places."""
+    q = np.clip(((xyz + 1.0) * 32767.5).astype(np.int64), 0, 0xFFFF)
+    return (_spread_bits(q[:, 0]) | (_spread_bits(q[:, 1]) << np.uint64(1))) | (
+        _spread_bits(q[:, 2]) << np.uint64(2)
+    )
+
+
+def _grouped_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
     loc, new = enc.locals, enc.newcomers
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
-    rows = max(1, _DENSE_BLOCK // len(loc))
-    cos_limit = np.cos(min(np.pi, (limit + 0.01) / EARTH_RADIUS_KM))
-    for start in range(0, len(new), rows):
-        block = slice(start, min(len(new), start + rows))
-        ok = (new.slots[block, None] & loc.slots[None, :]) != 0
-        ok &= (new.gender[block, None] & loc.accepts[None, :]) != 0
-        ok &= (new.accepts[block, None] & loc.gender[None, :]) != 0
-        ok &= ~new.minor[block, None] | loc.vetted[None, :]
-        speaks = np.zeros(ok.shape, dtype=bool)
-        for word in range(new.speaks.shape[1]):
-            speaks |= (new.speaks[block, word, None] & loc.speaks[None, :, word]) != 0
-        ok &= speaks
-        # Dot products of unit vectors: a cheap, slightly generous distance pre-filter.
-        near = new.xyz[block] @ loc.xyz.T >= cos_limit
-        ok &= near | (new.online[block, None] & loc.online[None, :])
-        r, cl = np.nonzero(ok)
-        cn = r + start
-        dist = haversine_km(loc.lat[cl], loc.lon[cl], new.lat[cn], new.lon[cn])
-        keep = (dist <= limit) | (loc.online[cl] & new.online[cn])
-        cl, cn, dist = cl[keep], cn[keep], dist[keep]
-        keep = ~_is_forbidden(forbidden, cl, cn, len(new))
-        yield cl[keep], cn[keep], dist[keep]
+    # A generous float32 dot-product pre-filter (1 km and 1e-6 of slack); the exact
+    # distance decides.
+    angle = min(np.pi, (limit + 1.0) / EARTH_RADIUS_KM)
+    cos_limit = np.float32(np.cos(angle) - 1e-6)
+    half = 2 * np.sin(angle / 2) + 1e-6  # chord length: bounding boxes in xyz
+    # Locals sorted by x, so a bounding box is a slice and two comparisons.
+    by_x = np.argsort(loc.axes[0], kind="stable")
+    l_axes = tuple(a[by_x] for a in loc.axes)
+    l_axes32 = tuple(a.astype(np.float32) for a in l_axes)
+    n_axes32 = tuple(a.astype(np.float32) for a in new.axes)
+    l_slots, l_speaks = loc.slots[by_x], loc.speaks[by_x]
+    l_gender, l_accepts, l_vetted = loc.gender[by_x], loc.accepts[by_x], loc.vetted[by_x]
+    key = np.column_stack(
+        [new.speaks.view(np.int64), new.gender, new.accepts, new.minor.astype(np.int64)]
+    )
+    groups, group_of = np.unique(key, axis=0, return_inverse=True)
+    group_of = group_of.reshape(-1)
+    order = np.lexsort((np.arange(len(new)), morton(new.xyz), group_of))
+    bounds = np.searchsorted(group_of[order], np.arange(len(groups) + 1))
+    words = new.speaks.shape[1]
+    has_forbidden = np.zeros(len(new), dtype=bool)
+    has_forbidden[forbidden % max(1, len(new))] = True
+    for g, row in enumerate(groups):
+        members = order[bounds[g] : bounds[g + 1]]
+        speaks = row[:words].view(np.uint64)
+        gender, accepts, minor = int(row[words]), int(row[words + 1]), bool(row[words + 2])
+        fits = _any(l_speaks, speaks[None, :])
+        fits &= (l_accepts & gender) != 0
+        fits &= (l_gender & accepts) != 0
+        if minor:
+            fits &= l_vetted
+        fit = np.flatnonzero(fits)  # positions in by_x order, so sorted by x
+        if len(fit) == 0:
+            continue
+        fx = l_axes[0][fit]
+        rows = int(np.clip(_GROUP_BLOCK // len(fit), 32, 2048))
+        for start in range(0, len(members), rows):
+            block = members[start : start + rows]
+            p = tuple(a[block] for a in new.axes)
+            a, b = np.searchsorted(fx, [p[0].min() - half, p[0].max() + half])
+            box = fit[a:b]
+            for axis in (1, 2):
+                q = l_axes[axis][box]
+                box = box[(q >= p[axis].min() - half) & (q <= p[axis].max() + half)]
+            if len(box) == 0:
+                continue
+            ok = (new.slots[block, None] & l_slots[None, box]) != 0
+            near = None
+            for u, w in zip(n_axes32, l_axes32, strict=True):
+                term = u[block, None] * w[None, box]
+                if near is None:
+                    near = term
+                else:
+                    near += term
+            ok &= near >= cos_limit
+            r, c = np.nonzero(ok)
+            dist = distance_km(p, r, tuple(a[box] for a in l_axes), c)
+            keep = dist <= limit
+            cn = block[r[keep]]
+            cl = by_x[box[c[keep]]]
+            dist = dist[keep]
+            if has_forbidden[block].any():
+                keep = ~_is_forbidden(forbidden, cl, cn, len(new))
+                cl, cn, dist = cl[keep], cn[keep], dist[keep]
+            yield cl, cn, dist
 
 
 def exclusion_counts(

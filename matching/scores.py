@@ -27,9 +27,10 @@ NEWCOMER_PRACTICE_SHARE = 0.7
 
 
 def _practice_table(speaker, learner) -> tuple[np.ndarray, np.ndarray]:
-    """Fit of each speaker for each distinct learning set: (table, learner's set number).
+    """Fit of each speaker for each distinct learning set: (flat table, learner's set number).
 
-    Few distinct learning sets exist, so one small table replaces six gathers per pair.
+    Few distinct learning sets exist, so one small table replaces six gathers per
+    pair; ``table[speaker * n_sets + set]`` is the fit.
     """
     sets, which = np.unique(learner.learning, axis=0, return_inverse=True)
     table = np.zeros((len(speaker), len(sets)))
@@ -37,35 +38,65 @@ def _practice_table(speaker, learner) -> tuple[np.ndarray, np.ndarray]:
     for masks, (_, fit) in reversed(list(zip(speaker.practice, PRACTICE_LEVELS, strict=True))):
         hit = (masks[:, None, :] & sets[None, :, :]).any(axis=2)
         table = np.where(hit, fit, table)
-    return table, which.reshape(-1)
+    return table.ravel(), which.reshape(-1), len(sets)
+
+
+def _tables(enc: Encoded) -> dict:
+    """Per-person lookups for the components, computed once per encoded instance."""
+    if not enc.cache.get("score_tables"):
+        loc, new = enc.locals, enc.newcomers
+        share = np.minimum(np.arange(65), FULL_AT) / FULL_AT  # by number shared
+        enc.cache["score_tables"] = {
+            "share": share,
+            "newcomer_side": _practice_table(loc, new),
+            "local_side": _practice_table(new, loc),
+            "waiting": np.minimum(new.waiting_days / WAITING_FULL_DAYS, 1.0),
+        }
+    return enc.cache["score_tables"]
+
+
+def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Set bits of a & b per row, for (m, words) uint64 masks or 1-d masks."""
+    if a.ndim == 2 and a.shape[1] > 1:
+        return np.minimum(popcount(a & b), 64)
+    if a.ndim == 2:
+        a, b = a[:, 0], b[:, 0]
+    return np.bitwise_count(a & b)
+
+
+def _columns(enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray):
+    """Yield the components of the pairs (cl[i], cn[i]) one by one, in COMPONENTS order."""
+    loc, new = enc.locals, enc.newcomers
+    tables = _tables(enc)
+    share = tables["share"]
+    yield share[_shared(loc.interests[cl], new.interests[cn])]
+    met = _shared(loc.topics[cl], new.topics[cn])
+    needs = new.n_topics[cn]
+    yield np.divide(met, needs, out=np.zeros(len(cl)), where=needs > 0)
+    yield share[_shared(loc.slots[cl], new.slots[cn])]
+    limit = settings.max_distance_km
+    if limit > 0:
+        yield np.clip(1.0 - dist / limit, 0.0, 1.0)
+    else:
+        yield (dist <= 1e-9).astype(float)
+    table, which, n_sets = tables["newcomer_side"]
+    newcomer_side = table[cl * n_sets + which[cn]]
+    table, which, n_sets = tables["local_side"]
+    local_side = table[cn * n_sets + which[cl]]
+    newcomer_side *= NEWCOMER_PRACTICE_SHARE
+    local_side *= 1 - NEWCOMER_PRACTICE_SHARE
+    newcomer_side += local_side
+    yield newcomer_side
+    yield tables["waiting"][cn]
 
 
 def components(
     enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray
 ) -> np.ndarray:
     """(m, len(COMPONENTS)) array of components for the pairs (cl[i], cn[i])."""
-    loc, new = enc.locals, enc.newcomers
-    m = len(cl)
-    out = np.empty((m, len(COMPONENTS)))
-    shared = popcount(loc.interests[cl] & new.interests[cn])
-    out[:, 0] = np.minimum(shared, FULL_AT) / FULL_AT
-    met = popcount(loc.topics[cl] & new.topics[cn])
-    needs = new.n_topics[cn]
-    out[:, 1] = np.divide(met, needs, out=np.zeros(m), where=needs > 0)
-    slots = popcount(loc.slots[cl] & new.slots[cn])
-    out[:, 2] = np.minimum(slots, FULL_AT) / FULL_AT
-    limit = settings.max_distance_km
-    if limit > 0:
-        out[:, 3] = np.clip(1.0 - dist / limit, 0.0, 1.0)
-    else:
-        out[:, 3] = (dist <= 1e-9).astype(float)
-    table, which = _practice_table(loc, new)
-    newcomer_side = table[cl, which[cn]]
-    table, which = _practice_table(new, loc)
-    local_side = table[cn, which[cl]]
-    share = NEWCOMER_PRACTICE_SHARE
-    out[:, 4] = share * newcomer_side + (1 - share) * local_side
-    out[:, 5] = np.minimum(new.waiting_days[cn] / WAITING_FULL_DAYS, 1.0)
+    out = np.empty((len(cl), len(COMPONENTS)))
+    for i, column in enumerate(_columns(enc, settings, cl, cn, dist)):
+        out[:, i] = column
     return out
 
 
@@ -74,6 +105,25 @@ def weight_vector(settings: Settings) -> np.ndarray:
     return w / w.sum()
 
 
+def _weighted(columns, settings: Settings) -> np.ndarray:
+    # Summed column by column in COMPONENTS order, so `scores` and `pair_scores`
+    # give bit-identical results.
+    total = None
+    for column, w in zip(columns, weight_vector(settings), strict=True):
+        if total is None:
+            total = column * w
+        else:
+            total += column * w
+    return np.clip(total, 0.0, 1.0, out=total)
+
+
 def scores(comps: np.ndarray, settings: Settings) -> np.ndarray:
     """Weighted mean of the components, clipped against rounding to [0, 1]."""
-    return np.clip(comps @ weight_vector(settings), 0.0, 1.0)
+    return _weighted((comps[:, i] for i in range(comps.shape[1])), settings)
+
+
+def pair_scores(
+    enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray
+) -> np.ndarray:
+    """`scores(components(...))` without the (m, 6) array."""
+    return _weighted(_columns(enc, settings, cl, cn, dist), settings)

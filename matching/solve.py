@@ -8,17 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import Encoded, encode, haversine_km
-from .assign import assign, top_pairs
+from .arrays import Encoded, distance_km, encode
+from .assign import assign, certified_assign, pair_weights, score_unit, top_pairs
 from .explain import area_of, blocked_by, gaps, pair_reasons
 from .instance import COMPONENTS, Instance, parse_instance
 from .rules import RULES, exclusion_counts, feasible_chunks, forbidden_keys, rule_checks
-from .scores import components, scores
+from .scores import components, pair_scores, scores
 
-# Above this many eligible pairs the candidate graph is pruned (see README); every
-# regional instance stays below it and is solved exactly on all feasible pairs.
-PRUNE_ABOVE = 3_000_000
-TOP_K = 12
+# Above this many eligible pairs the solver starts from a pruned candidate graph and
+# the price certificate adds pairs until the optimum over all pairs is proven (README).
+PRUNE_ABOVE = 1_000_000
+TOP_K = 16
 SCORE_DIGITS = 6
 
 
@@ -98,7 +98,7 @@ def feasible_pairs(enc: Encoded, inst: Instance) -> Candidates:
     parts = []
     for cl, cn, dist in feasible_chunks(enc, settings, forbidden):
         if len(cl):
-            parts.append((cl, cn, dist, scores(components(enc, settings, cl, cn, dist), settings)))
+            parts.append((cl, cn, dist, pair_scores(enc, settings, cl, cn, dist)))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty, np.zeros(0), np.zeros(0))
@@ -118,8 +118,10 @@ def solve(
 
     `instance` is an `Instance` or its JSON-shaped dict (validated by
     `parse_instance`, which raises `InputError`). Above `prune_above` eligible
-    pairs, only each newcomer's `top_k` and each local's `top_k` x capacity best
-    pairs enter the solver (``stats["exact"]`` is then false).
+    pairs, the solver starts from each newcomer's `top_k` and each local's
+    `top_k` x capacity best pairs and adds pairs until dual prices prove the
+    optimum over all eligible pairs (``stats["exact"]`` is false only if that
+    proof did not finish within `assign.MAX_ROUNDS`).
     """
     started = time.perf_counter()
     inst = parse_instance(instance)
@@ -139,14 +141,24 @@ def solve(
     eligible = cand.score >= settings.min_score - 1e-12
     usable = eligible & ~locked_newcomer[cand.cn] & (remaining[cand.cl] > 0)
     idx = np.flatnonzero(usable)
+    n_new = len(new)
+    weight = pair_weights(cand.score[idx], settings.objective, n_new)
     exact = True
+    solver_pairs = len(idx)
     if len(idx) > prune_above:
         keep = top_pairs(cand.cl[idx], cand.cn[idx], cand.score[idx], remaining, top_k)
-        idx = idx[keep]
-        exact = False
-    chosen = idx[
-        assign(cand.cl[idx], cand.cn[idx], cand.score[idx], remaining, len(new), settings.objective)
-    ]
+        picked, exact, solver_pairs, _ = certified_assign(
+            cand.cl[idx],
+            cand.cn[idx],
+            weight,
+            remaining,
+            n_new,
+            keep,
+            score_unit(settings.objective, n_new),
+        )
+        chosen = idx[picked]
+    else:
+        chosen = idx[assign(cand.cl[idx], cand.cn[idx], weight, remaining, n_new)]
 
     pl = np.concatenate([np.array([li for li, _ in locked], dtype=np.int64), cand.cl[chosen]])
     pn = np.concatenate([np.array([ni for _, ni in locked], dtype=np.int64), cand.cn[chosen]])
@@ -161,7 +173,7 @@ def solve(
         "newcomers": len(new),
         "feasible_pairs": len(cand.cl),
         "eligible_pairs": int(eligible.sum()),
-        "solver_pairs": len(idx),
+        "solver_pairs": solver_pairs,
         "exact": exact,
         "objective": settings.objective,
         "pairs": len(pairs),
@@ -187,7 +199,7 @@ def solve(
 def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
     loc, new = enc.locals, enc.newcomers
     settings = inst.settings
-    dist = haversine_km(loc.lat[pl], loc.lon[pl], new.lat[pn], new.lon[pn])
+    dist = distance_km(loc.axes, pl, new.axes, pn)
     comps = components(enc, settings, pl, pn, dist)
     score = scores(comps, settings)
     forbidden = forbidden_keys(enc, inst.forbidden)

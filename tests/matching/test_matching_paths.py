@@ -1,12 +1,17 @@
-"""The spatial-index path and the pruned solver agree with the dense, exact path."""
+"""The spatial-index path and the pruned, certified solver agree with the dense, exact path."""
+
+import math
 
 import numpy as np
+import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from test_matching_properties import PROPERTY_SETTINGS, instances
 
+import matching.assign as assign_module
 import matching.rules as rules
-from matching import solve
-from matching.assign import top_pairs
+from matching import COMPONENTS, solve
+from matching.assign import assign, pair_weights, prices, top_pairs
 
 
 @PROPERTY_SETTINGS
@@ -34,8 +39,9 @@ def test_it_keeps_each_newcomers_and_each_locals_best_pairs():
     assert keep.tolist() == [True, True, True, True, True, False, True, False]
 
 
-def test_it_reports_pruning_in_the_stats():
-    raw = {
+def tied_instance():
+    # every newcomer ties on every local; odd locals share an interest, so they are better
+    return {
         "today": "2026-05-01",
         "locals": [
             {
@@ -60,10 +66,112 @@ def test_it_reports_pruning_in_the_stats():
             for i in range(6)
         ],
     }
+
+
+def test_it_proves_the_pruned_optimum_exact():
+    raw = tied_instance()
     exact = solve(raw).to_dict()["stats"]
     pruned = solve(raw, prune_above=10, top_k=2).to_dict()["stats"]
     assert exact["exact"] is True and exact["solver_pairs"] == 36
-    assert pruned["exact"] is False and pruned["solver_pairs"] < 36
-    # with many ties every local keeps the same two newcomers, so pruning loses pairs here
+    # top-2 lists keep only the best locals; the certificate adds what is missing
+    assert pruned["exact"] is True
+    assert pruned["total_score"] == exact["total_score"]
+    assert pruned["pairs"] == exact["pairs"] == 6
+
+
+def on_a_line():
+    # scores are nearness only; everyone prefers L0, whose own best is N0 or N1, and N0 is
+    # also the best of L1 and L2: top-1 lists keep 5 arcs that match only 2 newcomers
+    def person(pid, km, **extra):
+        return {
+            "id": pid,
+            "languages": {"de": "native"},
+            "slots": ["mon_morning"],
+            "lat": 51.0 + km / (6371.0088 * math.pi / 180),
+            "lon": 9.5,
+            **extra,
+        }
+
+    return {
+        "today": "2026-05-01",
+        "settings": {"weights": {c: 1 if c == "nearness" else 0 for c in COMPONENTS}},
+        "locals": [person("L0", 0), person("L1", 3), person("L2", 5)],
+        "newcomers": [person("N0", 1), person("N1", -1), person("N2", -1.5)],
+    }
+
+
+def test_it_proves_a_pruned_optimum_that_needed_more_pairs():
+    exact = solve(on_a_line()).to_dict()["stats"]
+    pruned = solve(on_a_line(), prune_above=0, top_k=1).to_dict()["stats"]
+    assert exact["pairs"] == 3
+    assert pruned["exact"] is True
+    assert pruned["total_score"] == exact["total_score"]
+
+
+def test_it_says_inexact_when_the_proof_does_not_finish(monkeypatch):
+    monkeypatch.setattr(assign_module, "MAX_ROUNDS", 1)
+    exact = solve(on_a_line()).to_dict()["stats"]
+    pruned = solve(on_a_line(), prune_above=0, top_k=1).to_dict()["stats"]
+    assert pruned["exact"] is False
+    assert pruned["solver_pairs"] == 5 and pruned["pairs"] == 2
     assert pruned["total_score"] < exact["total_score"]
-    assert exact["pairs"] == 6
+
+
+@PROPERTY_SETTINGS
+@given(instances(max_newcomers=6), st.sampled_from([1, 2]))
+def test_the_pruned_and_certified_optimum_is_the_exact_optimum(raw, top_k):
+    exact = solve(raw).to_dict()
+    pruned = solve(raw, prune_above=0, top_k=top_k).to_dict()
+    assert pruned["stats"]["exact"] is True
+    for key in ("total_score", "pairs", "eligible_pairs"):
+        assert pruned["stats"][key] == exact["stats"][key]
+
+
+@st.composite
+def bipartite(draw):
+    n_locals = draw(st.integers(1, 6))
+    n_newcomers = draw(st.integers(1, 8))
+    cells = [(a, b) for a in range(n_locals) for b in range(n_newcomers)]
+    arcs = draw(st.lists(st.sampled_from(cells), unique=True, min_size=1))
+    score = draw(st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.5, 0.9, 1.0]), min_size=len(arcs),
+                          max_size=len(arcs)))  # fmt: skip
+    capacity = draw(st.lists(st.integers(1, 3), min_size=n_locals, max_size=n_locals))
+    objective = draw(st.sampled_from(["total_score", "coverage"]))
+    cl, cn = (np.array(col, dtype=np.int64) for col in zip(*arcs, strict=True))
+    return cl, cn, np.array(score), np.array(capacity, dtype=np.int64), n_newcomers, objective
+
+
+@PROPERTY_SETTINGS
+@given(bipartite())
+def test_the_prices_prove_the_assignment_optimal(case):
+    cl, cn, score, capacity, n, objective = case
+    w = pair_weights(score, objective, n)
+    chosen = assign(cl, cn, w, capacity, n)
+    u, v = prices(cl, cn, w, chosen, capacity, n)
+    # dual feasible: no arc could improve the assignment ...
+    assert (u >= 0).all() and (v >= 0).all()
+    assert (u[cn] + v[cl] >= w).all()
+    # ... and complementary: the dual value equals the assignment's weight
+    assert (u[cn] + v[cl] == w)[chosen].all()
+    assert (u[np.setdiff1d(np.arange(n), cn[chosen])] == 0).all()
+    load = np.bincount(cl[chosen], minlength=len(capacity))
+    assert (v[load < capacity] == 0).all()
+    assert u.sum() + (capacity * v).sum() == w[chosen].sum()
+
+
+@pytest.mark.parametrize("objective", ["total_score", "coverage"])
+def test_a_violating_pair_is_added_and_the_optimum_found(objective):
+    # pruned to newcomer 0's single best arc, local 0 (capacity 1) takes newcomer 0 and
+    # newcomer 1 is left out; the prices show that newcomer 1 -> local 1 is better
+    cl = np.array([0, 1, 0, 1])
+    cn = np.array([0, 0, 1, 1])
+    score = np.array([0.9, 0.8, 0.7, 0.1])
+    capacity = np.array([1, 1])
+    w = pair_weights(score, objective, 2)
+    keep = np.array([True, False, True, False])
+    unit = assign_module.score_unit(objective, 2)
+    picked, proven, solver_pairs, rounds = assign_module.certified_assign(
+        cl, cn, w, capacity, 2, keep, unit
+    )
+    assert proven and rounds == 2 and solver_pairs == 4
+    assert sorted(picked.tolist()) == [1, 2]  # 0.8 + 0.7 beats 0.9 + 0.1
