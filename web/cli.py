@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from web import backup
 from web.auth import hash_password
+from web.checkins import cmd_check_ins
 from web.db import create_db_engine, transaction
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.mail import cmd_send_mail
@@ -27,6 +28,7 @@ from web.matching_runs import RunAlreadyRunning, execute_run, start_run
 from web.models import Coordinator, MatchingRun, Region, utcnow
 from web.places import UnknownPlace, create_region
 from web.proposals import cmd_follow_up
+from web.retention import cmd_purge
 from web.settings import ROOT, Settings, SettingsError
 
 MIN_PASSWORD_LENGTH = 12
@@ -276,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     follow_up = commands.add_parser("follow-up", help="remind and expire proposals (hourly)")
     follow_up.set_defaults(run=cmd_follow_up)
+
+    check_ins = commands.add_parser("check-ins", help="send the check-ins that are due (daily)")
+    check_ins.set_defaults(run=cmd_check_ins)
+
+    purge_parser = commands.add_parser(
+        "purge", help="apply the retention rules (daily from cron); --dry-run lists only"
+    )
+    purge_parser.add_argument("--dry-run", action="store_true")
+    purge_parser.set_defaults(run=cmd_purge)
 
     invitation = commands.add_parser("invite", help="print a one-time link to create an account")
     invitation.add_argument("--email", required=True)

@@ -95,6 +95,13 @@ def register(
     return person
 
 
+def touch(session: Session, person: Participant, *, now: datetime) -> None:
+    """The person showed up (opened their profile): they count as active again."""
+    person.updated_at = now
+    person.retention_warned_at = None
+    session.add(person)
+
+
 def confirm_address(session: Session, person: Participant, *, now: datetime) -> None:
     if person.status == "unverified":
         person.status = "pending"

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     )
     verify_link_hours: int = Field(48, description="How long an address-confirmation link works.")
     profile_link_days: int = Field(30, description='How long a "my profile" link works.')
+    unverified_days: int = Field(
+        14, description="Sign-ups whose address is not confirmed are erased after these days."
+    )
+    retention_months: int = Field(
+        12, description="People inactive this long are reminded, then erased 30 days later."
+    )
     signup_limit_per_hour: int = Field(
         20, description="Sign-ups accepted per hour from one IP address."
     )

@@ -12,7 +12,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from web import i18n, participants, tokens
+from web import i18n, participants, problems, tokens
 from web.auth import participant_required, start_participant_session
 from web.deps import AppSettings, CurrentParticipant, DbSession
 from web.forms import EMAIL_MAX, ParticipantForm, clean_text, parse_participant_form, single
@@ -50,6 +50,7 @@ def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Templ
             status_code=HTTP_400_BAD_REQUEST,
             context={"problem": type(problem).__name__},
         )
+    participants.touch(db, person, now=utcnow())
     start_participant_session(request, person.id)  # type: ignore[arg-type]
     return _see("/me")
 
@@ -77,7 +78,12 @@ def profile(
     db: DbSession, person: CurrentParticipant, confirmed: FromQuery[bool] = False
 ) -> Template:
     return Template(
-        template_name="me/profile.html", context={"person": person, "confirmed": confirmed}
+        template_name="me/profile.html",
+        context={
+            "person": person,
+            "confirmed": confirmed,
+            "my_tandems": problems.current_tandems(db, person),
+        },
     )
 
 
