@@ -32,7 +32,14 @@ from web.vocabulary import CONSENT_PURPOSES
 ERASED_AT = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
 KIND = "postgresql" if POSTGRES_URL else "sqlite"
 # Tables an erasure touches; every other table must come back exactly as seeded.
-TOUCHED_BY_ERASURE = {"participant", "participant_language", "consent", "tandem", "audit_log"}
+TOUCHED_BY_ERASURE = {
+    "participant",
+    "participant_language",
+    "consent",
+    "tandem",
+    "audit_log",
+    "event",
+}
 
 
 def world(engine: Engine) -> dict[str, Any]:
@@ -216,7 +223,14 @@ def test_it_restores_every_table_and_erases_again_who_left_after_the_backup(
     for name in seeded.keys() - TOUCHED_BY_ERASURE:
         assert restored[name] == seeded[name], name
     nour, nour_id = seeded_ids["nour"], seeded_ids["nour_id"]
-    assert restored["participant"] == [r for r in seeded["participant"] if r["public_id"] != nour]
+    freed = {  # her partner in the running tandem has a free place again
+        row["local_id"] for row in seeded["tandem"] if row["public_id"] == seeded_ids["confirmed"]
+    }
+    assert restored["participant"] == [
+        {**r, "open_tandems": max(0, r["open_tandems"] - 1)} if r["id"] in freed else r
+        for r in seeded["participant"]
+        if r["public_id"] != nour
+    ]
     for name in ("participant_language", "consent"):
         assert restored[name] == [r for r in seeded[name] if r["participant_id"] != nour_id]
     tandems = {row["public_id"]: row for row in restored["tandem"]}
