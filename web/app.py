@@ -34,6 +34,7 @@ from web.db import create_db_engine, provide_session
 from web.models import Coordinator
 from web.routes import accounts as account_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
+from web.routes import checkins as checkin_routes
 from web.routes import proposals as proposal_routes
 from web.routes import review as review_routes
 from web.routes import suggestions as suggestion_routes
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             account_routes.router,
             coordinator.router,
             *proposal_routes.routers,
+            checkin_routes.router,
             runs.router,
             review_routes.router,
             suggestion_routes.router,
