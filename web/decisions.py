@@ -48,7 +48,8 @@ class AlreadyTaken(DecisionError):
 
 ALREADY_DECIDED = N_("This suggestion has already been decided by someone else.")
 NO_LONGER_FREE = N_(
-    "Already taken: one of the two is no longer free (another proposal was confirmed first)."
+    "Already taken: one of the two is no longer free (another proposal was confirmed first, "
+    "or they paused or left the programme)."
 )
 
 
@@ -56,11 +57,12 @@ NO_LONGER_FREE = N_(
 
 
 def _take_place(session: Session, participant_id: int) -> bool:
-    """Raise a person's ``open_tandems`` if they have a free place; False if they have none."""
+    """Raise a person's ``open_tandems`` if they are active and have a free place."""
     result = session.execute(
         update(Participant)
         .where(
             Participant.id == participant_id,  # type: ignore[arg-type]
+            Participant.status == "active",  # type: ignore[arg-type]
             Participant.open_tandems < Participant.capacity,  # type: ignore[arg-type]
         )
         .values(open_tandems=Participant.open_tandems + 1)

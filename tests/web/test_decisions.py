@@ -213,6 +213,18 @@ def test_a_full_local_cannot_be_confirmed_twice(client, engine):
     assert person(engine, ids["lena"]).open_tandems == 1
 
 
+def test_a_paused_newcomer_cannot_be_confirmed(client, engine):
+    ids = world(engine)
+    with db(engine) as session:
+        nour = session.scalars(select(Participant).where(Participant.public_id == ids["nour"]))
+        nour.one().status = "paused"
+    login(client, "alice@example.org")
+    response = post(client, f"/coordinator/suggestions/{ids['ours']}/confirm")
+    assert response.status_code == 409
+    assert tandem_row(engine, ids["ours"]).status == "suggested"
+    assert person(engine, ids["lena"]).open_tandems == 0
+
+
 # --- reject --------------------------------------------------------------------------------------
 
 
