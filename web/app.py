@@ -36,8 +36,10 @@ from web.routes import accounts as account_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
 from web.routes import checkins as checkin_routes
 from web.routes import proposals as proposal_routes
+from web.routes import reports as report_routes
 from web.routes import review as review_routes
 from web.routes import suggestions as suggestion_routes
+from web.routes import tandems as tandem_routes
 from web.routes import weights as weights_routes
 from web.settings import ROOT, Settings, SettingsError
 from web.store_config import build_stores
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             me.build_router(),
             auth.router,
             account_routes.router,
+            report_routes.router,
             coordinator.router,
             *proposal_routes.routers,
             checkin_routes.router,
@@ -163,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             review_routes.router,
             suggestion_routes.router,
             weights_routes.router,
+            *tandem_routes.routers,
             *([dev.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
