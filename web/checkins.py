@@ -30,7 +30,7 @@ from sqlmodel import Session
 from web import lifecycle, mail, tokens
 from web.forms import clean_text, single
 from web.i18n import N_
-from web.models import AccessToken, CheckIn, Participant, Tandem, utcnow
+from web.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
 from web.proposals import local_date
 from web.settings import Settings
 from web.vocabulary import MEETING_FREQUENCIES
@@ -337,3 +337,26 @@ def checkins_for(session: Session, tandem: Tandem) -> list[CheckIn]:
             .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
         ).all()
     )
+
+
+def acknowledge(
+    session: Session, checkin: CheckIn, *, coordinator: Coordinator, now: datetime
+) -> bool:
+    """A coordinator has seen a worrying answer: it leaves the "needs attention" queue.
+
+    False when it was not (or no longer) flagged, e.g. a colleague clicked first.
+    """
+    cleared = session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.needs_attention.is_(True))  # type: ignore[attr-defined]
+        .values(needs_attention=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(checkin)
+    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    lifecycle.audit(
+        session, coordinator, "checkin.seen", subject="check_in", subject_id=checkin.id, now=now
+    )
+    session.flush()
+    return True

@@ -15,7 +15,15 @@ import time_machine
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tests.builders import csrf_token, db, html, make_participant, make_region
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+)
 from tests.web.test_cli import tandem as run_cli
 from web import checkins, lifecycle, tokens
 from web.models import AccessToken, AuditLog, CheckIn, OutboxMessage, Participant, Tandem, utcnow
@@ -468,3 +476,70 @@ def test_no_participant_page_shows_the_answers(engine, client, settings, world):
         page = html(client.get("/me")).get_text()
         for word in ("Very bad", "Rarely or not yet", "Sehr schlecht"):
             assert word not in page
+
+
+def _coordinators(engine) -> None:  # type: ignore[no-untyped-def]
+    from web.models import Region
+
+    with db(engine) as session:
+        kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
+        goettingen = make_region(session, "goettingen", lat=51.5, lon=9.9)
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+        make_coordinator(session, "bob@example.org", regions=[goettingen])
+
+
+def _logout(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/logout", data={"_csrf_token": client.cookies.get("tandem_csrf")})
+
+
+def test_the_coordinator_sees_the_answers_and_marks_a_worry_as_seen(
+    engine, client, world, fit_check_sent
+):
+    _coordinators(engine)
+    with time_machine.travel(FIT_CHECK + timedelta(days=1), tick=False):
+        post_answers(
+            client, fit_check_sent["nour@kassel.example"], meetings="rarely", mood="2",
+            note=NOTE_CANARY,
+        )  # fmt: skip
+    flagged = rows(engine, world)[1]
+    assert flagged.needs_attention is True
+    public_id = tandem_of(engine, world).public_id
+    seen = f"/coordinator/check-ins/{flagged.id}/seen"
+
+    anonymous = client.post(
+        seen, data={"_csrf_token": client.cookies.get("tandem_csrf")}, follow_redirects=False
+    )
+    assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
+    login(client, "bob@example.org")  # Göttingen: this tandem does not exist for him
+    assert client.get(f"/coordinator/tandems/{public_id}").status_code == 404
+    response = client.post(
+        seen, data={"_csrf_token": client.cookies.get("tandem_csrf")}, follow_redirects=False
+    )
+    assert response.status_code == 404
+    assert rows(engine, world)[1].needs_attention is True
+    _logout(client)
+
+    login(client, "alice@example.org")
+    page = client.get(f"/coordinator/tandems/{public_id}")
+    assert page.status_code == 200 and NOTE_CANARY in page.text
+    response = client.post(
+        seen, data={"_csrf_token": client.cookies.get("tandem_csrf")}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/coordinator/tandems/{public_id}#checkins"
+    again = client.post(
+        seen, data={"_csrf_token": client.cookies.get("tandem_csrf")}, follow_redirects=False
+    )
+    assert again.status_code == 303  # a second click does no harm
+    stored = rows(engine, world)[1]
+    assert stored.needs_attention is False and stored.note == NOTE_CANARY  # the answer stays
+    with db(engine) as session:
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "checkin.seen")).all()
+        assert [(a.actor_type, a.subject_id) for a in audit] == [("coordinator", str(stored.id))]
+    assert (
+        client.post(
+            "/coordinator/check-ins/999999/seen",
+            data={"_csrf_token": client.cookies.get("tandem_csrf")},
+        ).status_code
+        == 404
+    )

@@ -6,15 +6,18 @@ from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from web import checkins, i18n
-from web.deps import DbSession
+from web.access import get_tandem_for
+from web.auth import coordinator_required
+from web.deps import CurrentCoordinator, DbSession
 from web.forms import single
-from web.models import utcnow
+from web.models import CheckIn, Tandem, utcnow
 from web.vocabulary import MEETING_FREQUENCIES
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -109,4 +112,24 @@ def answer_checkin(
     )
 
 
-router = Router(path="/", route_handlers=[checkin_thanks, checkin_form, answer_checkin])
+@post("/{checkin_id:int}/seen", name="checkin_seen", sync_to_thread=True)
+def checkin_seen(
+    checkin_id: FromPath[int], db: DbSession, coordinator: CurrentCoordinator
+) -> Redirect:
+    """A coordinator marks a worrying answer as seen (it leaves the dashboard's queue)."""
+    checkin = db.get(CheckIn, checkin_id)
+    if checkin is None:
+        raise NotFoundException()
+    tandem = db.get(Tandem, checkin.tandem_id)
+    tandem = get_tandem_for(db, coordinator, tandem.public_id if tandem else "")  # 404 elsewhere
+    checkins.acknowledge(db, checkin, coordinator=coordinator, now=utcnow())  # twice: no harm
+    return Redirect(
+        path=f"/coordinator/tandems/{tandem.public_id}#checkins", status_code=HTTP_303_SEE_OTHER
+    )
+
+
+public_router = Router(path="/", route_handlers=[checkin_thanks, checkin_form, answer_checkin])
+coordinator_router = Router(
+    path="/coordinator/check-ins", route_handlers=[checkin_seen], guards=[coordinator_required]
+)
+router = Router(path="/", route_handlers=[public_router, coordinator_router])
