@@ -33,6 +33,7 @@ from web.auth import (
 from web.db import create_db_engine, provide_session
 from web.models import Coordinator
 from web.routes import accounts as account_routes
+from web.routes import audit_log as audit_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
 from web.routes import checkins as checkin_routes
 from web.routes import proposals as proposal_routes
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             account_routes.router,
             report_routes.router,
             coordinator.router,
+            audit_routes.router,
             *proposal_routes.routers,
             checkin_routes.router,
             runs.router,

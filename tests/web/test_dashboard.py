@@ -17,7 +17,7 @@ def world(engine):  # type: ignore[no-untyped-def]
 
 
 def listed(client) -> set[str]:  # type: ignore[no-untyped-def]
-    rows = html(client.get("/coordinator/")).select("tr[data-participant]")
+    rows = html(client.get("/coordinator/participants")).select("tr[data-participant]")
     return {row["data-participant"] for row in rows}
 
 
@@ -53,8 +53,8 @@ def test_the_dashboard_pages_through_many_participants(client, engine, settings)
             make_participant(session, kassel).public_id for _ in range(settings.page_size + 5)
         }
     login(client, "alice@example.org")
-    first = html(client.get("/coordinator/?page=1"))
-    second = html(client.get("/coordinator/?page=2"))
+    first = html(client.get("/coordinator/participants?page=1"))
+    second = html(client.get("/coordinator/participants?page=2"))
     first_ids = {row["data-participant"] for row in first.select("tr[data-participant]")}
     second_ids = {row["data-participant"] for row in second.select("tr[data-participant]")}
     assert len(first_ids) == settings.page_size
@@ -62,5 +62,5 @@ def test_the_dashboard_pages_through_many_participants(client, engine, settings)
     assert first_ids | second_ids == everyone
     assert first.find("a", rel="next") is not None and second.find("a", rel="next") is None
     # Out-of-range pages clamp instead of failing.
-    beyond = html(client.get("/coordinator/?page=99"))
+    beyond = html(client.get("/coordinator/participants?page=99"))
     assert {r["data-participant"] for r in beyond.select("tr[data-participant]")} == second_ids
