@@ -26,17 +26,27 @@ PRACTICE_LEVELS = (("C1", 1.0), ("B2", 0.75), ("B1", 0.5))
 class Vocabulary:
     """A sorted list of keys, each given one bit in a multi-word mask."""
 
-    def __init__(self, keys: set[str]) -> None:
-        self.keys = sorted(keys)
+    def __init__(self, keys, *, ordered: bool = False) -> None:
+        self.keys = list(keys) if ordered else sorted(keys)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.words = max(1, (len(self.keys) + 63) // 64)
 
     def masks(self, sets: list) -> np.ndarray:
+        rows, bits = self.flat(sets)
+        return self.pack(len(sets), rows, bits)
+
+    def flat(self, sets: list) -> tuple[np.ndarray, np.ndarray]:
+        """(row, bit) of every key in every set, as two arrays."""
         index = self.index
-        ints = [sum(1 << index[key] for key in keys) for keys in sets]
-        out = np.zeros((len(sets), self.words), dtype=np.uint64)
-        for word in range(self.words):
-            out[:, word] = [(m >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for m in ints]
+        lengths = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        total = int(lengths.sum())
+        bits = np.fromiter((index[k] for keys in sets for k in keys), dtype=np.int64, count=total)
+        return np.repeat(np.arange(len(sets)), lengths), bits
+
+    def pack(self, n: int, rows: np.ndarray, bits: np.ndarray) -> np.ndarray:
+        out = np.zeros((n, self.words), dtype=np.uint64)
+        one = np.left_shift(np.uint64(1), (bits & 63).astype(np.uint64))
+        np.bitwise_or.at(out, (rows, bits >> 6), one)
         return out
 
     def items(self, mask_row: np.ndarray) -> list[str]:
@@ -47,6 +57,9 @@ class Vocabulary:
                 found.append(self.keys[word * 64 + low.bit_length() - 1])
                 value ^= low
         return found
+
+
+_SLOT_VOCABULARY = Vocabulary(SLOTS, ordered=True)  # bit i is SLOTS[i], as in SLOT_BIT
 
 
 @dataclass
@@ -98,12 +111,20 @@ def _side(people: list, inst: Instance, vocab: dict[str, Vocabulary], is_local: 
     min_rank = RANK[inst.settings.min_level]
     n = len(people)
 
-    ranked = [[(c, RANK[lv]) for c, lv in p.languages.items()] for p in people]
+    languages = vocab["languages"]
+    lang_rows, lang_bits = languages.flat([p.languages for p in people])
+    lang_rank = np.fromiter(
+        (RANK[lv] for p in people for lv in p.languages.values()),
+        dtype=np.int64,
+        count=len(lang_rows),
+    )
 
     def spoken_at(rank: int) -> np.ndarray:
-        return vocab["languages"].masks([[c for c, r in langs if r >= rank] for langs in ranked])
+        at = lang_rank >= rank
+        return languages.pack(n, lang_rows[at], lang_bits[at])
 
-    slots = np.array([sum(SLOT_BIT[s] for s in p.slots) for p in people], dtype=np.uint32)
+    slot_rows, slot_bits = _SLOT_VOCABULARY.flat([p.slots for p in people])
+    slots = _SLOT_VOCABULARY.pack(n, slot_rows, slot_bits)[:, 0].astype(np.uint32)
     interest_masks = vocab["interests"].masks([p.interests for p in people])
     topic_sets = [p.offers if is_local else p.needs for p in people]
     topic_masks = vocab["topics"].masks(topic_sets)

@@ -45,8 +45,10 @@ _PERSON_KEYS = {
     "birth_year",
     "area",
 }
+_REQUIRED_KEYS = frozenset({"languages", "slots", "lat", "lon"})
 _LOCAL_KEYS = _PERSON_KEYS | {"offers", "capacity", "vetted"}
 _NEWCOMER_KEYS = _PERSON_KEYS | {"needs", "waiting_since"}
+_ALLOWED = {allowed: frozenset(allowed) for allowed in (SLOTS, GENDERS)}
 _TOP_KEYS = {"today", "settings", "locals", "newcomers", "locked", "forbidden"}
 _SETTINGS_KEYS = {"min_level", "max_distance_km", "min_score", "objective", "weights"}
 
@@ -112,8 +114,19 @@ def _q(value: Any) -> str:
 
 
 class _Where:
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
+    """Where a field sits, e.g. ``newcomers[17] (id "N17")``; formatted only on failure."""
+
+    __slots__ = ("_prefix", "_pid")
+
+    def __init__(self, prefix: str, pid: Any = None) -> None:
+        self._prefix = prefix
+        self._pid = pid
+
+    @property
+    def prefix(self) -> str:
+        if self._pid is None:
+            return self._prefix
+        return f"{self._prefix} (id {_q(self._pid)})"
 
     def fail(self, fieldname: str, message: str) -> InputError:
         where = f"{self.prefix}: {fieldname}" if fieldname else self.prefix
@@ -158,6 +171,17 @@ def _date(where: _Where, name: str, value: Any) -> date:
 
 
 def _strings(where: _Where, name: str, value: Any, allowed: tuple[str, ...] = ()) -> frozenset:
+    # The common, valid case first (join fails unless every item is a string); the
+    # checks below find and name any error.
+    if type(value) is list and "" not in value:
+        try:
+            "".join(value)
+        except TypeError:
+            pass
+        else:
+            out = frozenset(value)
+            if not allowed or out <= (_ALLOWED.get(allowed) or frozenset(allowed)):
+                return out
     if not isinstance(value, list):
         raise where.fail(name, f"{_q(value)} is not a list")
     for i, item in enumerate(value):
@@ -200,14 +224,16 @@ def _person(side: str, index: int, raw: Any) -> Local | Newcomer:
     pid = raw["id"]
     if not isinstance(pid, str) or not pid:
         raise where.fail("id", f"{_q(pid)} is not a non-empty string")
-    where = _Where(f"{side}[{index}] (id {_q(pid)})")
+    where = _Where(f"{side}[{index}]", pid)
     allowed = _LOCAL_KEYS if side == "locals" else _NEWCOMER_KEYS
-    for key in sorted(raw):
-        if key not in allowed:
-            raise where.fail(key, f"unknown key (allowed: {' '.join(sorted(allowed))})")
-    for key in ("languages", "slots", "lat", "lon"):
-        if key not in raw:
-            raise where.fail(key, "missing")
+    if not allowed.issuperset(raw):
+        for key in sorted(raw):
+            if key not in allowed:
+                raise where.fail(key, f"unknown key (allowed: {' '.join(sorted(allowed))})")
+    if not _REQUIRED_KEYS.issubset(raw):
+        for key in ("languages", "slots", "lat", "lon"):
+            if key not in raw:
+                raise where.fail(key, "missing")
     gender = raw.get("gender")
     if gender is not None and gender not in GENDERS:
         raise where.fail("gender", f"{_q(gender)} is not one of ({' '.join(GENDERS)}) or null")

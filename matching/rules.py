@@ -20,7 +20,7 @@ RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
 # whatever the last bit of the floating-point haversine says.
 DISTANCE_SLACK_KM = 1e-9
 _CHUNK_PAIRS = 2_000_000
-_GROUP_BLOCK = 1_000_000  # cells per block of the grouped path
+_GROUP_BLOCK = 500_000  # cells per block of the grouped path
 # Up to this many locals x newcomers candidates are found by dense bit-mask blocks.
 DENSE_PAIR_LIMIT = 200_000_000
 # Up to this many (newcomer, local) cells slot exclusions are counted directly,

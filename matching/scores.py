@@ -41,13 +41,25 @@ def _practice_table(speaker, learner) -> tuple[np.ndarray, np.ndarray]:
     return table.ravel(), which.reshape(-1), len(sets)
 
 
+def _flat(masks: np.ndarray) -> np.ndarray:
+    """Single-word masks as a 1-d array (faster to gather), others unchanged."""
+    return masks[:, 0] if masks.ndim == 2 and masks.shape[1] == 1 else masks
+
+
 def _tables(enc: Encoded) -> dict:
     """Per-person lookups for the components, computed once per encoded instance."""
     if not enc.cache.get("score_tables"):
         loc, new = enc.locals, enc.newcomers
-        share = np.minimum(np.arange(65), FULL_AT) / FULL_AT  # by number shared
+        topics = 64 * loc.topics.shape[1] + 1
+        needs = np.arange(topics)[:, None]
+        met = np.arange(topics)[None, :]
+        ratio = np.divide(met, needs, out=np.zeros((topics, topics)), where=(needs > 0))
         enc.cache["score_tables"] = {
-            "share": share,
+            "share": np.minimum(np.arange(65), FULL_AT) / FULL_AT,  # by number shared
+            "ratio": ratio.ravel(),  # [needs * topics + met]: met / needs, 0 if no needs
+            "needs_row": new.n_topics * topics,
+            "interests": (_flat(loc.interests), _flat(new.interests)),
+            "topics": (_flat(loc.topics), _flat(new.topics)),
             "newcomer_side": _practice_table(loc, new),
             "local_side": _practice_table(new, loc),
             "waiting": np.minimum(new.waiting_days / WAITING_FULL_DAYS, 1.0),
@@ -56,29 +68,20 @@ def _tables(enc: Encoded) -> dict:
 
 
 def _shared(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Set bits of a & b per row, for (m, words) uint64 masks or 1-d masks."""
-    if a.ndim == 2 and a.shape[1] > 1:
-        return np.minimum(popcount(a & b), 64)
+    """Set bits of a & b per row, for (m, words) uint64 masks or 1-d masks (at most 64)."""
     if a.ndim == 2:
-        a, b = a[:, 0], b[:, 0]
+        return np.minimum(popcount(a & b), 64)
     return np.bitwise_count(a & b)
 
 
-def _columns(enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray):
-    """Yield the components of the pairs (cl[i], cn[i]) one by one, in COMPONENTS order."""
-    loc, new = enc.locals, enc.newcomers
-    tables = _tables(enc)
-    share = tables["share"]
-    yield share[_shared(loc.interests[cl], new.interests[cn])]
-    met = _shared(loc.topics[cl], new.topics[cn])
-    needs = new.n_topics[cn]
-    yield np.divide(met, needs, out=np.zeros(len(cl)), where=needs > 0)
-    yield share[_shared(loc.slots[cl], new.slots[cn])]
+def _nearness(settings: Settings, dist: np.ndarray) -> np.ndarray:
     limit = settings.max_distance_km
     if limit > 0:
-        yield np.clip(1.0 - dist / limit, 0.0, 1.0)
-    else:
-        yield (dist <= 1e-9).astype(float)
+        return np.clip(1.0 - dist / limit, 0.0, 1.0)
+    return (dist <= 1e-9).astype(float)
+
+
+def _language(tables: dict, cl: np.ndarray, cn: np.ndarray) -> np.ndarray:
     table, which, n_sets = tables["newcomer_side"]
     newcomer_side = table[cl * n_sets + which[cn]]
     table, which, n_sets = tables["local_side"]
@@ -86,7 +89,21 @@ def _columns(enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, d
     newcomer_side *= NEWCOMER_PRACTICE_SHARE
     local_side *= 1 - NEWCOMER_PRACTICE_SHARE
     newcomer_side += local_side
-    yield newcomer_side
+    return newcomer_side
+
+
+def _columns(enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray):
+    """Yield the components of the pairs (cl[i], cn[i]) one by one, in COMPONENTS order."""
+    loc, new = enc.locals, enc.newcomers
+    tables = _tables(enc)
+    share = tables["share"]
+    a, b = tables["interests"]
+    yield share[_shared(a[cl], b[cn])]
+    a, b = tables["topics"]
+    yield tables["ratio"][tables["needs_row"][cn] + _shared(a[cl], b[cn])]
+    yield share[_shared(loc.slots[cl], new.slots[cn])]
+    yield _nearness(settings, dist)
+    yield _language(tables, cl, cn)
     yield tables["waiting"][cn]
 
 
@@ -125,5 +142,25 @@ def scores(comps: np.ndarray, settings: Settings) -> np.ndarray:
 def pair_scores(
     enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray
 ) -> np.ndarray:
-    """`scores(components(...))` without the (m, 6) array."""
-    return _weighted(_columns(enc, settings, cl, cn, dist), settings)
+    """`scores(components(...))`, bit for bit, without the (m, 6) array.
+
+    Components read from a table are read from the table times their weight
+    (the same products), so each costs one gather.
+    """
+    loc, new = enc.locals, enc.newcomers
+    tables = _tables(enc)
+    w = weight_vector(settings)
+    share = tables["share"]
+    a, b = tables["interests"]
+    total = (share * w[0])[_shared(a[cl], b[cn])]
+    a, b = tables["topics"]
+    total += (tables["ratio"] * w[1])[tables["needs_row"][cn] + _shared(a[cl], b[cn])]
+    total += (share * w[2])[_shared(loc.slots[cl], new.slots[cn])]
+    near = _nearness(settings, dist)
+    near *= w[3]
+    total += near
+    language = _language(tables, cl, cn)
+    language *= w[4]
+    total += language
+    total += (tables["waiting"] * w[5])[cn]
+    return np.clip(total, 0.0, 1.0, out=total)

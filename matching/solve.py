@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import Encoded, distance_km, encode
-from .assign import assign, certified_assign, pair_weights, score_unit, top_pairs
+from .assign import assign, certified_assign, pair_weights, top_pairs
 from .explain import area_of, blocked_by, gaps, pair_reasons
 from .instance import COMPONENTS, Instance, parse_instance
 from .rules import RULES, exclusion_counts, feasible_chunks, forbidden_keys, rule_checks
@@ -18,7 +18,7 @@ from .scores import components, pair_scores, scores
 # Above this many eligible pairs the solver starts from a pruned candidate graph and
 # the price certificate adds pairs until the optimum over all pairs is proven (README).
 PRUNE_ABOVE = 1_000_000
-TOP_K = 16
+TOP_K = 10
 SCORE_DIGITS = 6
 
 
@@ -84,11 +84,10 @@ class Result:
 
 @dataclass
 class Candidates:
-    """All feasible pairs with distance and score, in an order fixed by the sorted ids."""
+    """All feasible pairs with their score, in an order fixed by the sorted ids."""
 
     cl: np.ndarray
     cn: np.ndarray
-    dist: np.ndarray
     score: np.ndarray
 
 
@@ -98,13 +97,14 @@ def feasible_pairs(enc: Encoded, inst: Instance) -> Candidates:
     parts = []
     for cl, cn, dist in feasible_chunks(enc, settings, forbidden):
         if len(cl):
-            parts.append((cl, cn, dist, pair_scores(enc, settings, cl, cn, dist)))
+            score = pair_scores(enc, settings, cl, cn, dist)
+            parts.append((cl.astype(np.int32), cn.astype(np.int32), score))
     if not parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return Candidates(empty, empty, np.zeros(0), np.zeros(0))
+        empty = np.zeros(0, dtype=np.int32)
+        return Candidates(empty, empty, np.zeros(0))
     # No sorting needed: the order is a function of the id-sorted people alone.
-    cl, cn, dist, score = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return Candidates(cl.astype(np.int32), cn.astype(np.int32), dist.astype(np.float32), score)
+    cl, cn, score = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return Candidates(cl, cn, score)
 
 
 def solve(
@@ -140,25 +140,21 @@ def solve(
     cand = feasible_pairs(enc, inst)
     eligible = cand.score >= settings.min_score - 1e-12
     usable = eligible & ~locked_newcomer[cand.cn] & (remaining[cand.cl] > 0)
-    idx = np.flatnonzero(usable)
+    # Without copies when every feasible pair is usable (the common case).
+    idx = slice(None) if usable.all() else np.flatnonzero(usable)
+    ucl, ucn, uscore = cand.cl[idx], cand.cn[idx], cand.score[idx]
     n_new = len(new)
-    weight = pair_weights(cand.score[idx], settings.objective, n_new)
     exact = True
-    solver_pairs = len(idx)
-    if len(idx) > prune_above:
-        keep = top_pairs(cand.cl[idx], cand.cn[idx], cand.score[idx], remaining, top_k)
+    solver_pairs = len(ucl)
+    if len(ucl) > prune_above:
+        keep = top_pairs(ucl, ucn, uscore, remaining, top_k)
         picked, exact, solver_pairs, _ = certified_assign(
-            cand.cl[idx],
-            cand.cn[idx],
-            weight,
-            remaining,
-            n_new,
-            keep,
-            score_unit(settings.objective, n_new),
+            ucl, ucn, uscore, remaining, n_new, keep, settings.objective
         )
-        chosen = idx[picked]
     else:
-        chosen = idx[assign(cand.cl[idx], cand.cn[idx], weight, remaining, n_new)]
+        weight = pair_weights(uscore, settings.objective, n_new)
+        picked = np.flatnonzero(assign(ucl, ucn, weight, remaining, n_new))
+    chosen = picked if isinstance(idx, slice) else idx[picked]
 
     pl = np.concatenate([np.array([li for li, _ in locked], dtype=np.int64), cand.cl[chosen]])
     pn = np.concatenate([np.array([ni for _, ni in locked], dtype=np.int64), cand.cn[chosen]])
@@ -166,7 +162,7 @@ def solve(
     pairs = _pairs(enc, inst, pl, pn, is_locked)
     matched = np.zeros(len(new), dtype=bool)
     matched[pn] = True
-    unmatched = _unmatched(enc, inst, cand, eligible, remaining, np.flatnonzero(~matched))
+    unmatched = _unmatched(enc, inst, cand, eligible, usable, np.flatnonzero(~matched))
     total = float(sum(p.score for p in pairs))
     stats = {
         "locals": len(loc),
@@ -201,43 +197,49 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
     settings = inst.settings
     dist = distance_km(loc.axes, pl, new.axes, pn)
     comps = components(enc, settings, pl, pn, dist)
-    score = scores(comps, settings)
-    forbidden = forbidden_keys(enc, inst.forbidden)
-    checks = rule_checks(enc, settings, forbidden, pl, pn)
+    score = scores(comps, settings).tolist()
+    locked_rows = np.flatnonzero(is_locked)
+    broken: dict[int, list[str]] = {}
+    if len(locked_rows):
+        forbidden = forbidden_keys(enc, inst.forbidden)
+        checks = rule_checks(enc, settings, forbidden, pl[locked_rows], pn[locked_rows])
+        for j, row in enumerate(locked_rows.tolist()):
+            broken[row] = [rule for rule in RULES if not checks[rule][j]]
     out = []
-    for i, (li, ni) in enumerate(zip(pl.tolist(), pn.tolist(), strict=True)):
-        broken = [rule for rule in RULES if not checks[rule][i]] if is_locked[i] else []
+    rows = zip(pl.tolist(), pn.tolist(), comps.tolist(), dist.tolist(), strict=True)
+    for i, (li, ni, comp, km) in enumerate(rows):
+        locked = i in broken
         out.append(
             Pair(
                 local=loc.ids[li],
                 newcomer=new.ids[ni],
-                score=round(float(score[i]), SCORE_DIGITS),
+                score=round(score[i], SCORE_DIGITS),
                 components={
-                    c: round(float(v), SCORE_DIGITS)
-                    for c, v in zip(COMPONENTS, comps[i], strict=True)
+                    c: round(v, SCORE_DIGITS) for c, v in zip(COMPONENTS, comp, strict=True)
                 },
                 reasons=pair_reasons(
                     loc.people[li],
                     new.people[ni],
-                    float(dist[i]),
+                    km,
                     settings,
                     inst.today,
-                    broken,
-                    bool(is_locked[i]),
+                    broken.get(i, []),
+                    locked,
                 ),
-                locked=bool(is_locked[i]),
+                locked=locked,
             )
         )
     out.sort(key=lambda p: (p.local, p.newcomer))
     return out
 
 
-def _unmatched(enc, inst, cand, eligible, remaining, waiting) -> list[Unmatched]:
+def _unmatched(enc, inst, cand, eligible, usable, waiting) -> list[Unmatched]:
+    """`usable`: eligible pairs with capacity left, of newcomers not locked (never waiting)."""
     settings = inst.settings
     n = len(enc.newcomers)
     feasible = np.bincount(cand.cn, minlength=n)
-    eligible_count = np.bincount(cand.cn[eligible], minlength=n)
-    free = np.bincount(cand.cn[eligible & (remaining[cand.cl] > 0)], minlength=n)
+    eligible_count = feasible if eligible.all() else np.bincount(cand.cn[eligible], minlength=n)
+    free = np.bincount(cand.cn[usable], minlength=n)
     forbidden = forbidden_keys(enc, inst.forbidden)
     excluded = exclusion_counts(enc, settings, forbidden, waiting)
     out = []
