@@ -77,9 +77,10 @@ def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
     return add_security_headers
 
 
-def _template_environment() -> Environment:
+def _template_environment(*, reload: bool) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(ROOT / "templates"),
+        auto_reload=reload,  # checking every template file on disk per render is costly
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -185,7 +186,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[session_config.middleware],
         csrf_config=csrf_config,
         template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(_template_environment())
+            engine=JinjaTemplateEngine.from_environment(
+                _template_environment(reload=settings.debug)
+            )
         ),
         before_send=[_security_headers(settings), i18n.remember_chosen_locale],
         exception_handlers={

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import anyio.to_thread
+from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -21,6 +22,8 @@ from sqlmodel import Session, create_engine
 from web.settings import SettingsError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "tandem_read_only"  # execution option: a transaction that will not write
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
@@ -50,12 +53,16 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
         # A deferred transaction that reads and then writes fails at once with
         # "database is locked" when another writer got in between (the busy
         # timeout does not apply to lock upgrades). Taking the write lock at
-        # BEGIN makes concurrent writers wait their turn instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # BEGIN makes concurrent writers wait their turn instead. Read-only
+        # requests begin deferred, so that pages never queue behind the lock.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -68,9 +75,14 @@ def transaction(engine: Engine) -> Iterator[Session]:
             yield session
 
 
-async def provide_session(state: State) -> AsyncGenerator[Session, None]:
-    """Request dependency: one transaction per request, committed after the handler."""
-    session = Session(state.engine, expire_on_commit=False)
+async def provide_session(state: State, request: Request) -> AsyncGenerator[Session, None]:
+    """Request dependency: one transaction per request, committed after the handler.
+
+    GET requests read (on SQLite without taking the write lock) unless their route
+    says ``opt={"writes": True}`` (e.g. a page whose views are audited)."""
+    read_only = request.method in SAFE_METHODS and not request.route_handler.opt.get("writes")
+    bind = state.engine.execution_options(**{READ_ONLY: True}) if read_only else state.engine
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
         await anyio.to_thread.run_sync(session.commit)

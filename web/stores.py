@@ -11,6 +11,7 @@ from datetime import timedelta
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from web.models import StoreEntry, utcnow
@@ -43,13 +44,20 @@ class DatabaseStore(NamespacedStore):
         return entry
 
     def _set(self, key: str, value: bytes, expires_in: int | timedelta | None) -> None:
-        with Session(self.engine) as session, session.begin():
-            entry = session.get(StoreEntry, (self.namespace, key))
-            if entry is None:
-                entry = StoreEntry(namespace=self.namespace, key=key, value=value)
-            entry.value = value
-            entry.expires_at = self._expiry(expires_in)
-            session.add(entry)
+        for attempt in range(2):
+            try:
+                with Session(self.engine) as session, session.begin():
+                    entry = session.get(StoreEntry, (self.namespace, key))
+                    if entry is None:
+                        entry = StoreEntry(namespace=self.namespace, key=key, value=value)
+                    entry.value = value
+                    entry.expires_at = self._expiry(expires_in)
+                    session.add(entry)
+                return
+            except IntegrityError:
+                # Another process inserted the same new key a moment ago: update it instead.
+                if attempt:
+                    raise
 
     def _get(self, key: str, renew_for: int | timedelta | None) -> bytes | None:
         with Session(self.engine) as session, session.begin():

@@ -163,7 +163,12 @@ def _person_with_details(session: Session, coordinator: Coordinator, public_id: 
     return person
 
 
-@get("/participants/{public_id:str}", name="participant_detail", sync_to_thread=True)
+@get(
+    "/participants/{public_id:str}",
+    name="participant_detail",
+    sync_to_thread=True,
+    opt={"writes": True},  # every view is audited
+)
 def participant_detail(
     request: Request,
     db: DbSession,
