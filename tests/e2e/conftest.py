@@ -83,10 +83,6 @@ class LiveServer:
     database_url: str
     mail_dir: Path
 
-    @property
-    def origin(self) -> str:
-        return self.url
-
     def engine(self) -> Engine:
         return create_db_engine(self.database_url)
 
@@ -187,7 +183,7 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
     made: list[BrowserContext] = []
 
     def refuse_other_hosts(route: Route) -> None:
-        if route.request.url.startswith(f"{live_server.origin}/"):
+        if route.request.url.startswith(f"{live_server.url}/"):
             route.continue_()
         else:  # never reach out, even if a page asks; test_public_pages.py reports it
             route.abort("blockedbyclient")

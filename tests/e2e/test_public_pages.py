@@ -19,7 +19,7 @@ def test_it_loads_nothing_from_another_host(page, live_server, path, locale):
     # A resource the CSP blocks never becomes a request; the browser reports it here.
     page.on("console", lambda message: complaints.append(message.text))
     page.goto(f"{path}?lang={locale}", wait_until="load")
-    foreign = [url for url in requested if not url.startswith(f"{live_server.origin}/")]
+    foreign = [url for url in requested if not url.startswith(f"{live_server.url}/")]
     assert requested and not foreign
     assert not complaints
 
