@@ -51,6 +51,7 @@ def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Templ
             context={"problem": type(problem).__name__},
         )
     participants.touch(db, person, now=utcnow())
+    i18n.choose(request, person.locale)
     start_participant_session(request, person.id)  # type: ignore[arg-type]
     return _see("/me")
 

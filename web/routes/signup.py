@@ -143,6 +143,7 @@ def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | 
             context={"problem": type(problem).__name__},
         )
     confirm_address(db, person, now=now)
+    i18n.choose(request, person.locale)  # the page speaks the language they signed up in
     start_participant_session(request, person.id)  # type: ignore[arg-type]
     return Redirect(path="/me?confirmed=1", status_code=HTTP_303_SEE_OTHER)
 
