@@ -34,6 +34,8 @@ PUBLIC = {
     "/me/new-link",
     "/me/erased",
     "/answer/{token:str}",
+    "/check-in/thanks",
+    "/check-in/{token:str}",
     "/static/{file_path:path}",
 }
 DEVELOPMENT_ONLY = re.compile(r"^/dev/")
