@@ -25,14 +25,13 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from web import lifecycle, mail, tokens
-from web.access import region_ids_of
+from web.access import region_ids_of, visible_regions
 from web.models import (
     AccessToken,
     AuditLog,
     Coordinator,
     PairRule,
     Participant,
-    Region,
     Tandem,
     utcnow,
 )
@@ -494,14 +493,7 @@ def _closed_at(tandem: Tandem) -> datetime | None:
 def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Overview:
     """Open proposals (oldest first) and the recently closed ones, in the coordinator's regions."""
     region_ids = region_ids_of(session, coordinator)
-    regions = {
-        region.id: region.name
-        for region in session.scalars(
-            select(Region).where(Region.id.in_(region_ids))
-            if region_ids is not None
-            else select(Region)  # type: ignore[union-attr]
-        )
-    }
+    regions = {region.id: region.name for region in visible_regions(session, coordinator)}
     base = select(Tandem).options(
         selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
         selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
