@@ -254,7 +254,7 @@ def test_it_restores_every_table_and_erases_again_who_left_after_the_backup(
     )
     with TestClient(app=create_app(settings)) as client:
         assert login(client, "alice@example.org").status_code == 303
-        rows = html(client.get("/coordinator/")).select("tr[data-participant]")
+        rows = html(client.get("/coordinator/participants")).select("tr[data-participant]")
         assert {row["data-participant"] for row in rows} == seeded_ids["kassel"]
     # Sequences continue after the restored rows (pg_restore sets them).
     with db(engine) as session:

@@ -175,11 +175,11 @@ def a_session_started_on_one_process_works_on_the_other(first, second, newcomer)
         assert response.status_code == 303, response.text
         cookie = browser.cookies.get(SESSION_COOKIE)
         assert cookie
-        assert newcomer in browser.get("/coordinator/").text
+        assert newcomer in browser.get("/coordinator/participants").text
 
     cookies = {SESSION_COOKIE: cookie}
     with httpx.Client(base_url=second, cookies=cookies, timeout=HTTP_TIMEOUT) as same_browser:
-        dashboard = same_browser.get("/coordinator/", follow_redirects=False)
+        dashboard = same_browser.get("/coordinator/participants", follow_redirects=False)
         assert dashboard.status_code == 200
         assert newcomer in dashboard.text
     with httpx.Client(base_url=second, timeout=HTTP_TIMEOUT) as stranger:

@@ -53,9 +53,7 @@ def fixed_world(engine) -> int:  # type: ignore[no-untyped-def]
 def test_the_figures_match_a_hand_count(engine):
     region_id = fixed_world(engine)
     with db(engine) as session:
-        report = reports.build(
-            session, region_id=region_id, period="month", start=date(2026, 3, 1)
-        )
+        report = reports.build(session, region_id=region_id, period="month", start=date(2026, 3, 1))
     assert report.signups == {"newcomer": 2, "local": 1}
     assert report.formed == 2  # t1 and t2 started in March
     assert report.active_at_end == 2  # t0 and t1
