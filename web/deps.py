@@ -6,7 +6,11 @@ signatures short: ``def handler(db: DbSession, coordinator: CurrentCoordinator)`
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from sqlmodel import Session
 
 from web.models import Coordinator, Participant
@@ -16,3 +20,6 @@ DbSession = NamedDependency[Session]
 CurrentCoordinator = NamedDependency[Coordinator]
 AppSettings = NamedDependency[Settings]
 CurrentParticipant = NamedDependency[Participant]
+
+# A URL-encoded form body; repeated keys (checkbox groups) arrive as lists.
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

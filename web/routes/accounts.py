@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
@@ -15,13 +12,12 @@ from sqlalchemy import select
 from web import accounts, audit, mail
 from web.access import visible_regions
 from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession
+from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
 from web.forms import EMAIL_MAX, clean_text, single, values
 from web.i18n import N_
 from web.models import Coordinator, CoordinatorInvitation, Region, utcnow
 from web.vocabulary import COORDINATOR_ROLES
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 SETUP_KEY = "totp_setup"
 
 

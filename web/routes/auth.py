@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -27,10 +24,9 @@ from web.auth import (
     start_authenticated_session,
     start_second_factor,
 )
-from web.deps import DbSession
+from web.deps import DbSession, FormData
 from web.models import Coordinator, utcnow
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME = "/coordinator"
 
 

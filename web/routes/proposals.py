@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from web import i18n, proposals
 from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession
+from web.deps import CurrentCoordinator, DbSession, FormData
 from web.forms import single
 from web.models import utcnow
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _speak(request: Request, person: Any) -> None:

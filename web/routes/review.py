@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
@@ -16,11 +15,10 @@ from sqlmodel import Session
 from web import review
 from web.access import get_participant_for
 from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession
+from web.deps import CurrentCoordinator, DbSession, FormData
 from web.i18n import N_
 from web.models import Coordinator, Participant, utcnow
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 QUEUE = "/coordinator/review"
 
 # What the page says after an action (?done=...); only these keys are ever shown.

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy.exc import IntegrityError
 
 from web import i18n, mail, tokens
 from web.auth import start_participant_session
-from web.deps import AppSettings, DbSession
+from web.deps import AppSettings, DbSession, FormData
 from web.forms import ParticipantForm, parse_participant_form, single
 from web.models import utcnow
 from web.participants import (
@@ -28,7 +26,6 @@ from web.participants import (
 )
 from web.routes.form_context import form_context
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 ROLES = ("local", "newcomer")
 HONEYPOT = "website"  # hidden from people, filled in by bots
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -30,7 +29,7 @@ from sqlmodel import Session
 from web import decisions, i18n
 from web.access import get_participant_for, get_region_for, get_tandem_for
 from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession
+from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
 from web.forms import single, values
 from web.i18n import N_
 from web.models import (
@@ -46,8 +45,6 @@ from web.models import (
 from web.reasons import describe, rule_label
 from web.settings import Settings
 from web.vocabulary import LANGUAGES, REJECT_REASONS
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 COMPONENT_LABELS = {
     "interests": N_("Shared interests"),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Router, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
@@ -16,12 +15,11 @@ import matching
 from web import weights
 from web.access import get_region_for
 from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession
+from web.deps import CurrentCoordinator, DbSession, FormData
 from web.i18n import N_
 from web.models import Coordinator, Region, utcnow
 
 logger = logging.getLogger(__name__)
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 FLASH = {
     "saved": N_("The new settings are saved. The next matching run uses them."),
