@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.web.test_lifecycle import Pair, build_tandem, reload
-from tests.web.test_profile import open_profile
+from tests.web.test_profile import open_profile as open_profile_link
 from web.models import AuditLog, OutboxMessage, ProblemReport, Region, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -41,6 +41,12 @@ def world(engine) -> dict[str, Pair]:  # type: ignore[no-untyped-def]
             "tandem": build_tandem(session, kassel),
             "other": build_tandem(session, kassel, local_name="Uwe", newcomer_name="Omar"),
         }
+
+
+def open_profile(client, engine, person_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Open "my profile" from a link (it speaks the person's language), then pick English."""
+    open_profile_link(client, engine, person_id)
+    client.get("/me?lang=en")
 
 
 def post(client, path: str, **data: str):  # type: ignore[no-untyped-def]
