@@ -144,7 +144,10 @@ def parse_participant_form(
         errors["partner_wish"] = N_("Please choose one of the options.")
 
     form.birth_year = single(data, "birth_year").strip()
-    if not form.birth_year.isdigit() or not 1900 <= int(form.birth_year) <= this_year:
+    if (
+        not (form.birth_year.isdecimal() and len(form.birth_year) == 4)
+        or not 1900 <= int(form.birth_year) <= this_year
+    ):
         errors["birth_year"] = N_("Please enter the year you were born, for example 1990.")
     elif this_year - int(form.birth_year) < MIN_AGE:
         errors["birth_year"] = N_(
