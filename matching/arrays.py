@@ -59,7 +59,7 @@ class Vocabulary:
         return found
 
 
-_SLOT_VOCABULARY = Vocabulary(SLOTS, ordered=True)  # bit i is SLOTS[i], as in SLOT_BIT
+SLOT_VOCABULARY = Vocabulary(SLOTS, ordered=True)  # bit i is SLOTS[i], as in SLOT_BIT
 
 
 @dataclass
@@ -123,8 +123,8 @@ def _side(people: list, inst: Instance, vocab: dict[str, Vocabulary], is_local: 
         at = lang_rank >= rank
         return languages.pack(n, lang_rows[at], lang_bits[at])
 
-    slot_rows, slot_bits = _SLOT_VOCABULARY.flat([p.slots for p in people])
-    slots = _SLOT_VOCABULARY.pack(n, slot_rows, slot_bits)[:, 0].astype(np.uint32)
+    slot_rows, slot_bits = SLOT_VOCABULARY.flat([p.slots for p in people])
+    slots = SLOT_VOCABULARY.pack(n, slot_rows, slot_bits)[:, 0].astype(np.uint32)
     interest_masks = vocab["interests"].masks([p.interests for p in people])
     topic_sets = [p.offers if is_local else p.needs for p in people]
     topic_masks = vocab["topics"].masks(topic_sets)

@@ -9,11 +9,12 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from .arrays import RANK
+from .arrays import PRACTICE_LEVELS, RANK, SLOT_VOCABULARY, Encoded, Vocabulary
 from .instance import LEVELS, SLOTS, Local, Newcomer, Settings
 from .rules import RULES
 
 PRACTICE_MIN = "B1"  # a partner speaking at least this well helps practising
+_PRACTICE_AT = [level for level, _ in PRACTICE_LEVELS].index(PRACTICE_MIN)  # Side.practice
 
 
 def area_of(person: Newcomer | Local) -> str:
@@ -28,44 +29,76 @@ def _spoken(person, minimum: str) -> set[str]:
     return {code for code, level in person.languages.items() if RANK[level] >= floor}
 
 
-def pair_reasons(
-    local: Local,
-    newcomer: Newcomer,
-    distance_km: float,
+def _decoded(vocab: Vocabulary, masks: np.ndarray) -> list[list[str]]:
+    """The keys of each row of `masks` (bit order: the vocabulary's order), decoding each
+    distinct mask once."""
+    if len(masks) == 0:
+        return []
+    rows = masks.reshape(len(masks), -1)
+    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    keys = [vocab.items(row) for row in distinct]
+    return [keys[i] for i in inverse.reshape(-1).tolist()]
+
+
+def pairs_reasons(
+    enc: Encoded,
     settings: Settings,
     today,
-    broken_rules: list[str],
-    locked: bool,
-) -> list[dict]:
-    reasons: list[dict] = []
-    if locked:
-        reasons.append({"code": "locked"})
-        if broken_rules:
-            reasons.append({"code": "overrides", "items": broken_rules})
-    common = sorted(_spoken(local, settings.min_level) & _spoken(newcomer, settings.min_level))
-    if common:
-        best = max(min(RANK[local.languages[c]], RANK[newcomer.languages[c]]) for c in common)
-        reasons.append({"code": "common_language", "items": common, "level": LEVELS[best]})
-    for learner, speaker, side in ((newcomer, local, "newcomer"), (local, newcomer, "local")):
-        practice = sorted(learner.learning & _spoken(speaker, PRACTICE_MIN))
-        if practice:
-            reasons.append({"code": "practice_language", "items": practice, "for": side})
-    interests = sorted(local.interests & newcomer.interests)
-    if interests:
-        reasons.append({"code": "shared_interests", "items": interests})
-    offers = sorted(local.offers & newcomer.needs)
-    if offers:
-        reasons.append({"code": "offers_needs", "items": offers})
-    slots = [s for s in SLOTS if s in local.slots and s in newcomer.slots]
-    if slots:
-        reasons.append({"code": "slots", "items": slots})
-    reasons.append({"code": "distance_km", "value": round(float(distance_km), 1)})
-    if local.online and newcomer.online and distance_km > settings.max_distance_km:
-        reasons.append({"code": "online"})
-    if newcomer.waiting_since is not None:
-        days = max(0, (today - newcomer.waiting_since).days)
-        reasons.append({"code": "waiting_days", "value": days})
-    return reasons
+    pl: np.ndarray,
+    pn: np.ndarray,
+    distances: list[float],
+    broken: dict[int, list[str]],
+) -> list[list[dict]]:
+    """The reasons of each pair (pl[i], pn[i]); `broken` holds the locked rows (rules they break).
+
+    Set intersections come from the encoded bit masks, vectorised over all pairs.
+    """
+    loc, new = enc.locals, enc.newcomers
+    practice = loc.practice[_PRACTICE_AT], new.practice[_PRACTICE_AT]
+    common = _decoded(enc.languages, loc.speaks[pl] & new.speaks[pn])
+    practice_new = _decoded(enc.languages, new.learning[pn] & practice[0][pl])
+    practice_loc = _decoded(enc.languages, loc.learning[pl] & practice[1][pn])
+    interests = _decoded(enc.interests, loc.interests[pl] & new.interests[pn])
+    offers = _decoded(enc.topics, loc.topics[pl] & new.topics[pn])
+    slots = _decoded(SLOT_VOCABULARY, loc.slots[pl] & new.slots[pn])
+    out = []
+    rows = zip(pl.tolist(), pn.tolist(), distances, strict=True)
+    for i, (li, ni, km) in enumerate(rows):
+        local, newcomer = loc.people[li], new.people[ni]
+        reasons: list[dict] = []
+        if i in broken:
+            reasons.append({"code": "locked"})
+            if broken[i]:
+                reasons.append({"code": "overrides", "items": broken[i]})
+        if common[i]:
+            best = max(
+                min(RANK[local.languages[c]], RANK[newcomer.languages[c]]) for c in common[i]
+            )
+            reasons.append(
+                {"code": "common_language", "items": list(common[i]), "level": LEVELS[best]}
+            )
+        if practice_new[i]:
+            reasons.append(
+                {"code": "practice_language", "items": list(practice_new[i]), "for": "newcomer"}
+            )
+        if practice_loc[i]:
+            reasons.append(
+                {"code": "practice_language", "items": list(practice_loc[i]), "for": "local"}
+            )
+        if interests[i]:
+            reasons.append({"code": "shared_interests", "items": list(interests[i])})
+        if offers[i]:
+            reasons.append({"code": "offers_needs", "items": list(offers[i])})
+        if slots[i]:
+            reasons.append({"code": "slots", "items": list(slots[i])})
+        reasons.append({"code": "distance_km", "value": round(float(km), 1)})
+        if local.online and newcomer.online and km > settings.max_distance_km:
+            reasons.append({"code": "online"})
+        if newcomer.waiting_since is not None:
+            days = max(0, (today - newcomer.waiting_since).days)
+            reasons.append({"code": "waiting_days", "value": days})
+        out.append(reasons)
+    return out
 
 
 def blocked_by(excluded: np.ndarray, feasible: int, eligible: int, free: int) -> str:

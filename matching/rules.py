@@ -249,14 +249,67 @@ def _grouped_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
             yield cl, cn, dist
 
 
+def near_counts(
+    enc: Encoded, settings: Settings, newcomers: np.ndarray, locals_: np.ndarray
+) -> np.ndarray:
+    """Per newcomer in `newcomers`, how many of `locals_` are within the radius (the rule's
+    `distance_km`, never all pairs).
+
+    Blocks of spatially close newcomers (Morton order) meet the locals inside their
+    bounding box; a float32 dot product settles the pairs clearly inside or outside
+    (1 km and 1e-6 of slack), the exact distance the band in between.
+    """
+    loc, new = enc.locals, enc.newcomers
+    out = np.zeros(len(newcomers), dtype=np.int64)
+    if len(newcomers) == 0 or len(locals_) == 0:
+        return out
+    limit = settings.max_distance_km + DISTANCE_SLACK_KM
+    outer = min(np.pi, (limit + 1.0) / EARTH_RADIUS_KM)
+    inner = max(0.0, (limit - 1.0) / EARTH_RADIUS_KM)
+    cos_out = np.float32(np.cos(outer) - 1e-6)  # below: surely beyond
+    cos_in = np.float32(np.cos(inner) + 1e-6)  # at or above: surely within
+    half = 2 * np.sin(outer / 2) + 1e-6
+    by_x = locals_[np.argsort(loc.axes[0][locals_], kind="stable")]
+    l_axes = tuple(a[by_x] for a in loc.axes)
+    l_axes32 = tuple(a.astype(np.float32) for a in l_axes)
+    n_axes32 = tuple(a[newcomers].astype(np.float32) for a in new.axes)
+    order = np.argsort(morton(new.xyz[newcomers]), kind="stable")
+    rows = int(np.clip(_GROUP_BLOCK // len(by_x), 32, 2048))
+    for start in range(0, len(order), rows):
+        sel = order[start : start + rows]
+        p = tuple(a[newcomers[sel]] for a in new.axes)
+        a, b = np.searchsorted(l_axes[0], [p[0].min() - half, p[0].max() + half])
+        box = np.arange(a, b)
+        for axis in (1, 2):
+            q = l_axes[axis][box]
+            box = box[(q >= p[axis].min() - half) & (q <= p[axis].max() + half)]
+        if len(box) == 0:
+            continue
+        dot = None
+        for u, w in zip(n_axes32, l_axes32, strict=True):
+            term = u[sel, None] * w[None, box]
+            if dot is None:
+                dot = term
+            else:
+                dot += term
+        sure = dot >= cos_in
+        count = sure.sum(axis=1)
+        r, c = np.nonzero((dot >= cos_out) & ~sure)
+        if len(r):
+            dist = distance_km(p, r, tuple(a[box] for a in l_axes), c)
+            count += np.bincount(r[dist <= limit], minlength=len(sel))
+        out[sel] = count
+    return out
+
+
 def exclusion_counts(
     enc: Encoded, settings: Settings, forbidden: np.ndarray, newcomers: np.ndarray
 ) -> np.ndarray:
     """(len(newcomers), len(RULES)) counts of locals each rule excludes, per newcomer.
 
     A local failing several rules counts once under each. Computed by grouping
-    (distinct language masks, a subset-sum table over the 21 slot bits, BallTree
-    counts, a gender table), so it never visits all pairs.
+    (distinct language masks, a subset-sum table over the 21 slot bits, `near_counts`,
+    a gender table), so it never visits all pairs.
     """
     loc, new = enc.locals, enc.newcomers
     n_locals = len(loc)
@@ -283,16 +336,13 @@ def exclusion_counts(
             view[:, 1, :] += view[:, 0, :]
         out[:, 2] = table[full ^ new.slots[newcomers].astype(np.int64)]
     # distance: beyond the radius, unless both are online
-    radius = (settings.max_distance_km + DISTANCE_SLACK_KM) / EARTH_RADIUS_KM * (1 + 1e-9)
-    points = _points(new, newcomers)
-    near = _ball_tree(_points(loc)).query_radius(points, radius, count_only=True)
-    beyond = n_locals - near
+    everyone = np.arange(n_locals)
+    beyond = n_locals - near_counts(enc, settings, newcomers, everyone)
     online_l = np.flatnonzero(loc.online)
-    if len(online_l):
-        tree = _ball_tree(_points(loc, online_l))
-        online_near = tree.query_radius(points, radius, count_only=True)
-        online_beyond = len(online_l) - online_near
-        beyond = np.where(new.online[newcomers], beyond - online_beyond, beyond)
+    online_n = np.flatnonzero(new.online[newcomers])
+    if len(online_l) and len(online_n):
+        online_near = near_counts(enc, settings, newcomers[online_n], online_l)
+        beyond[online_n] -= len(online_l) - online_near
     out[:, 3] = beyond
     # gender: a 4 x 16 table of locals by (gender bit, accepted genders)
     bits = list(GENDER_BIT.values())

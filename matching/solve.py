@@ -10,7 +10,7 @@ import numpy as np
 
 from .arrays import Encoded, distance_km, encode
 from .assign import assign, certified_assign, pair_weights, top_pairs
-from .explain import area_of, blocked_by, gaps, pair_reasons
+from .explain import area_of, blocked_by, gaps, pairs_reasons
 from .instance import COMPONENTS, Instance, parse_instance
 from .rules import RULES, exclusion_counts, feasible_chunks, forbidden_keys, rule_checks
 from .scores import components, pair_scores, scores
@@ -205,10 +205,11 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
         checks = rule_checks(enc, settings, forbidden, pl[locked_rows], pn[locked_rows])
         for j, row in enumerate(locked_rows.tolist()):
             broken[row] = [rule for rule in RULES if not checks[rule][j]]
+    km = dist.tolist()
+    reasons = pairs_reasons(enc, settings, inst.today, pl, pn, km, broken)
     out = []
-    rows = zip(pl.tolist(), pn.tolist(), comps.tolist(), dist.tolist(), strict=True)
-    for i, (li, ni, comp, km) in enumerate(rows):
-        locked = i in broken
+    rows = zip(pl.tolist(), pn.tolist(), comps.tolist(), reasons, strict=True)
+    for i, (li, ni, comp, why) in enumerate(rows):
         out.append(
             Pair(
                 local=loc.ids[li],
@@ -217,16 +218,8 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
                 components={
                     c: round(v, SCORE_DIGITS) for c, v in zip(COMPONENTS, comp, strict=True)
                 },
-                reasons=pair_reasons(
-                    loc.people[li],
-                    new.people[ni],
-                    km,
-                    settings,
-                    inst.today,
-                    broken.get(i, []),
-                    locked,
-                ),
-                locked=locked,
+                reasons=why,
+                locked=i in broken,
             )
         )
     out.sort(key=lambda p: (p.local, p.newcomer))
