@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
+from web import auth
 from web.app import create_app
 from web.cli import alembic_config
 from web.db import create_db_engine
@@ -92,6 +94,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(app=create_app(settings)) as test_client:
         yield test_client
+
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production argon2 takes ~0.3 s a hash on purpose; in-process tests use the cheapest
+    parameters (tests/web/test_login.py checks the production ones)."""
+    monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", FAST_HASHER.hash("not-a-real-password"))
 
 
 def pytest_report_header() -> str:

@@ -180,3 +180,30 @@ def test_the_login_form_is_rate_limited_per_address(client, engine):
         ]
     assert statuses[:30] == [400] * 30
     assert statuses[30] == 429
+
+
+def test_passwords_are_hashed_with_argon2id_above_the_asvs_minimum():
+    from argon2 import Type
+
+    from web.auth import PASSWORD_HASHER
+
+    assert PASSWORD_HASHER.type is Type.ID
+    assert PASSWORD_HASHER.time_cost >= 3 and PASSWORD_HASHER.memory_cost >= 64 * 1024
+    assert PASSWORD_HASHER.hash("x" * 12).startswith("$argon2id$v=19$m=65536,t=3")
+
+
+def test_a_weaker_old_hash_is_upgraded_at_login(client, engine):
+    from argon2 import PasswordHasher
+
+    from tests.builders import PASSWORD
+    from web import auth
+
+    with db(engine) as session:
+        old = make_coordinator(session, "old@example.org")
+        old.password_hash = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
+    strong = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
+    auth._hasher = strong  # the fixture restores the test hasher afterwards
+    assert login(client, "old@example.org").status_code == 303
+    with db(engine) as session:
+        upgraded = session.scalars(select(Coordinator)).one().password_hash
+    assert "m=2048,t=2" in upgraded

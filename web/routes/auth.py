@@ -25,6 +25,7 @@ from web.auth import (
     start_second_factor,
 )
 from web.deps import DbSession, FormData
+from web.forms import EMAIL_MAX, clean_text, single
 from web.models import Coordinator, utcnow
 
 HOME = "/coordinator"
@@ -44,7 +45,7 @@ def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002 (t
 
 @post("/login", name="login", sync_to_thread=True)
 def login(request: Request, db: DbSession, data: FormData) -> Template | Redirect:
-    email = str(data.get("email", ""))[:254]
+    email = clean_text(single(data, "email"), max_length=EMAIL_MAX)
     password = str(data.get("password", ""))[:1024]
     now = utcnow()
     context = {"email": email, "next": safe_next(data.get("next"))}
