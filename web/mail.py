@@ -363,19 +363,21 @@ def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
 # --- in the web app: wake-up after commit and the background sender ------------------------
 
 _WAKE_PENDING = "tandem.mail_wake_pending"
-# Per engine, the function that wakes the background sender serving it (one per app).
-_wakers: weakref.WeakKeyDictionary[Engine, Callable[[], None]] = weakref.WeakKeyDictionary()
+# Per connection pool, the function that wakes the background sender serving it (one per
+# app). Keyed by the pool, because a session may be bound to a copy of the app's engine with
+# other execution options (read-only requests), which shares the pool but not identity.
+_wakers: weakref.WeakKeyDictionary[Any, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def _wake_sender_after_commit(session: Session) -> None:
     if session.info.get(_WAKE_PENDING):
         return
     session.info[_WAKE_PENDING] = True
-    engine = session.get_bind().engine
+    pool = session.get_bind().engine.pool
 
     def wake(committed: Session) -> None:
         committed.info.pop(_WAKE_PENDING, None)
-        waker = _wakers.get(engine)
+        waker = _wakers.get(pool)
         if waker is not None:
             waker()
 
@@ -438,13 +440,13 @@ class MailSender:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._stopping.clear()
-        _wakers[self.engine] = self.wake
+        _wakers[self.engine.pool] = self.wake
         task = asyncio.create_task(self._run(), name="tandem-mail-sender")
         try:
             yield self
         finally:
-            if _wakers.get(self.engine) == self.wake:
-                del _wakers[self.engine]
+            if _wakers.get(self.engine.pool) == self.wake:
+                del _wakers[self.engine.pool]
             self._stopping.set()
             self._wake.set()
             await asyncio.shield(task)

@@ -18,7 +18,7 @@ from tests.builders import (
 from web.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
-DASHBOARD_QUERIES = 14
+DASHBOARD_QUERIES = 12  # the page's own statements, the same for any amount of data
 
 
 def world(engine):  # type: ignore[no-untyped-def]
@@ -217,7 +217,7 @@ def dashboard_world(engine, *, extra: int = 0):  # type: ignore[no-untyped-def]
 
 
 def sections(client) -> dict[str, dict]:  # type: ignore[no-untyped-def]
-    page = html(client.get("/coordinator/"))
+    page = html(client.get("/coordinator/?lang=en"))
     found = {}
     for section in page.select("section[data-section]"):
         found[section["data-section"]] = {
@@ -305,7 +305,10 @@ def _statements_of_one_dashboard(client) -> int:  # type: ignore[no-untyped-def]
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
+        # The session store and the background mail sender share the engine; they are
+        # not the page's queries.
+        if "store_entry" not in statement and "outbox_message" not in statement:
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:

@@ -202,7 +202,10 @@ def counted(engine):  # type: ignore[no-untyped-def]
     statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE is no query
+        if statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE is no query
+            return
+        # The session store and the background mail sender share the engine.
+        if "store_entry" not in statement and "outbox_message" not in statement:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
@@ -231,11 +234,11 @@ def region_with(engine, n: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-# The session store (3: two reads, one renewal), the coordinator (1), the region and the
-# coordinator's regions (2), the suggestions passing the filters (1: a count), one page of
-# them with both people and places (1), their languages (1), pair rules (1), all the
-# region's suggestions (1: a count), the places for the filter (1).
-PAGE_QUERIES = 12
+# The coordinator (1), the region and the coordinator's regions (2), the suggestions
+# passing the filters (1: a count), one page of them with both people and places (1),
+# their languages (1), pair rules (1), all the region's suggestions (1: a count), the
+# places for the filter (1). The session store's queries are not counted.
+PAGE_QUERIES = 9
 
 
 @pytest.mark.parametrize("n", [5, 50])
