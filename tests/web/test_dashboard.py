@@ -18,7 +18,7 @@ from tests.builders import (
 from web.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
-DASHBOARD_QUERIES = 12  # the page's own statements, the same for any amount of data
+DASHBOARD_QUERIES = 9  # the page's own statements, the same for any amount of data
 
 
 def world(engine):  # type: ignore[no-untyped-def]
@@ -306,7 +306,9 @@ def _statements_of_one_dashboard(client) -> int:  # type: ignore[no-untyped-def]
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
         # The session store and the background mail sender share the engine; they are
-        # not the page's queries.
+        # not the page's queries. SQLite's BEGIN is no query either.
+        if statement.startswith("BEGIN"):
+            return
         if "store_entry" not in statement and "outbox_message" not in statement:
             statements.append(statement)
 
