@@ -312,9 +312,8 @@ def _exact(path: str) -> dict:
 
 
 def _child(mode: str, path: str) -> None:
-    # A server has its libraries loaded already; import time (~1.5 s) is not solve time.
+    # A server has its libraries loaded already; import time is not solve time.
     from ortools.graph.python import min_cost_flow  # noqa: F401
-    from sklearn.neighbors import BallTree  # noqa: F401
 
     out = {"engine": _engine, "greedy": _greedy, "exact": _exact}[mode](path)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

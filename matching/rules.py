@@ -1,7 +1,8 @@
 """The six hard rules: which (local, newcomer) pairs are feasible, and why not.
 
-Candidates come from blocking, never from all pairs: a haversine `BallTree`
-finds the locals within the radius of each newcomer, and the online people
+Candidates come from blocking, never from all pairs: newcomers are grouped by
+the rules that ignore place and time, and blocks of spatially close newcomers
+meet only the compatible locals inside their bounding box; the online people
 (who may meet beyond the radius) are crossed separately, language and slots
 first. The rules then run vectorised over the candidate index arrays.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, Side, distance_km
+from .arrays import EARTH_RADIUS_KM, GENDER_BIT, Encoded, distance_km
 from .instance import SLOTS, Settings
 
 RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
@@ -21,8 +22,6 @@ RULES = ("forbidden", "language", "slots", "distance", "gender", "age")
 DISTANCE_SLACK_KM = 1e-9
 _CHUNK_PAIRS = 2_000_000
 _GROUP_BLOCK = 500_000  # cells per block of the grouped path
-# Up to this many locals x newcomers candidates are found by dense bit-mask blocks.
-DENSE_PAIR_LIMIT = 200_000_000
 # Up to this many (newcomer, local) cells slot exclusions are counted directly,
 # above it through a subset-sum table over the 21 slot bits.
 DIRECT_SLOT_COUNT_LIMIT = 1 << 22
@@ -81,65 +80,25 @@ def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
     return cl[keep], cn[keep], dist[keep]
 
 
-def _ball_tree(points: np.ndarray):
-    # Imported here: scikit-learn takes a second to import, and bad input should not wait.
-    from sklearn.neighbors import BallTree
-
-    return BallTree(points, metric="haversine")
-
-
-def _points(side: Side, idx=None) -> np.ndarray:
-    if idx is None:
-        return np.column_stack([side.lat, side.lon])
-    return np.column_stack([side.lat[idx], side.lon[idx]])
-
-
 def feasible_chunks(
     enc: Encoded, settings: Settings, forbidden: np.ndarray
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (local index, newcomer index, distance km) of feasible pairs, chunk by chunk.
 
     Every feasible pair is yielded exactly once, in an order fixed by the
-    id-sorted people. Up to DENSE_PAIR_LIMIT locals x newcomers, newcomers are
-    grouped by the rules that ignore place and time (language, gender, age), so
-    each group meets only the locals it is compatible with, and within a group
-    spatially close newcomers (Morton order) meet only the locals inside their
-    bounding box, with bit masks for the slots and a dot-product distance
-    pre-filter. Beyond the limit, nearby pairs come from a haversine BallTree.
-    Online pairs beyond the radius come from the online cross product.
+    id-sorted people. Newcomers are grouped by the rules that ignore place and
+    time (language, gender, age), so each group meets only the locals it is
+    compatible with, and within a group spatially close newcomers (Morton order)
+    meet only the locals inside their bounding box, with bit masks for the slots
+    and a dot-product distance pre-filter. Memory stays bounded by the block
+    size, whatever the number of people. Online pairs beyond the radius come
+    from the online cross product.
     """
     loc, new = enc.locals, enc.newcomers
     if len(loc) == 0 or len(new) == 0:
         return
-    if len(loc) * len(new) <= DENSE_PAIR_LIMIT:
-        yield from _grouped_chunks(enc, settings, forbidden)
-    else:
-        yield from _tree_chunks(enc, settings, forbidden)
+    yield from _grouped_chunks(enc, settings, forbidden)
     yield from _online_chunks(enc, settings, forbidden)
-
-
-def _tree_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
-    loc, new = enc.locals, enc.newcomers
-    limit = settings.max_distance_km + DISTANCE_SLACK_KM
-    tree = _ball_tree(_points(loc))
-    radius = limit / EARTH_RADIUS_KM * (1 + 1e-9)
-    per_chunk = max(1, min(len(new), 20_000))
-    for start in range(0, len(new), per_chunk):
-        stop = min(len(new), start + per_chunk)
-        found, angles = tree.query_radius(
-            _points(new, np.arange(start, stop)), radius, return_distance=True
-        )
-        lengths = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-        if lengths.sum() == 0:
-            continue
-        cl = np.concatenate(found).astype(np.int64)
-        cn = np.repeat(np.arange(start, stop, dtype=np.int64), lengths)
-        # BallTree's own haversine only finds them; distances come from `distance_km`.
-        near = np.concatenate(angles) * EARTH_RADIUS_KM <= limit + 1e-6
-        cl, cn = cl[near], cn[near]
-        dist = distance_km(loc.axes, cl, new.axes, cn)
-        near = dist <= limit
-        yield _filter(enc, settings, forbidden, cl[near], cn[near], dist[near])
 
 
 def _online_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):

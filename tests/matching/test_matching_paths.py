@@ -11,21 +11,62 @@ from test_matching_properties import PROPERTY_SETTINGS, instances
 import matching.assign as assign_module
 import matching.rules as rules
 from matching import COMPONENTS, solve
+from matching.arrays import encode
 from matching.assign import assign, pair_weights, prices, top_pairs
+from matching.instance import SLOTS, parse_instance
 
 
-@PROPERTY_SETTINGS
-@given(instances(max_newcomers=6))
-def test_it_finds_the_same_pairs_with_the_ball_tree(raw):
-    dense = solve(raw, all_scores=True).to_dict()
-    saved = rules.DENSE_PAIR_LIMIT
-    rules.DENSE_PAIR_LIMIT = 0
-    try:
-        tree = solve(raw, all_scores=True).to_dict()
-    finally:
-        rules.DENSE_PAIR_LIMIT = saved
-    assert tree["scores"] == dense["scores"]
-    assert tree["stats"]["total_score"] == dense["stats"]["total_score"]
+def scattered_instance(seed=3, n_locals=120, n_newcomers=400):
+    """People scattered over ~100 km around Kassel, with every rule in play."""
+    rng = np.random.default_rng(seed)
+    levels = ["A2", "B1", "C1", "native"]
+
+    def person(prefix, i):
+        languages = {
+            str(code): str(rng.choice(levels))
+            for code in rng.choice(["de", "en", "ar", "fa"], size=int(rng.integers(1, 3)))
+        }
+        return {
+            "id": f"{prefix}{i}",
+            "languages": languages,
+            "slots": sorted({str(s) for s in rng.choice(SLOTS[:5], size=int(rng.integers(1, 4)))}),
+            "lat": float(51.3 + rng.normal(0, 0.3)),
+            "lon": float(9.5 + rng.normal(0, 0.45)),
+            "online": bool(rng.random() < 0.2),
+            "gender": str(rng.choice(["female", "male", "diverse"])),
+            "partner_genders": ["female"] if rng.random() < 0.2 else [],
+        }
+
+    locals_ = [{**person("L", i), "vetted": bool(rng.random() < 0.5)} for i in range(n_locals)]
+    newcomers = [
+        {**person("N", i), "birth_year": 2012 if rng.random() < 0.2 else 1990}
+        for i in range(n_newcomers)
+    ]
+    forbidden = [[f"L{i}", f"N{3 * i}"] for i in range(0, n_locals, 7)]
+    return {"today": "2026-05-01", "locals": locals_, "newcomers": newcomers,
+            "forbidden": forbidden}  # fmt: skip
+
+
+def test_the_blocked_candidates_are_exactly_the_pairs_passing_every_rule(monkeypatch):
+    # small blocks: many newcomer groups, each cut into many Morton blocks and boxes
+    monkeypatch.setattr(rules, "_GROUP_BLOCK", 1_000)
+    inst = parse_instance(scattered_instance())
+    enc = encode(inst)
+    forbidden = rules.forbidden_keys(enc, inst.forbidden)
+    found = [
+        pair
+        for cl, cn, _ in rules.feasible_chunks(enc, inst.settings, forbidden)
+        for pair in zip(cl.tolist(), cn.tolist(), strict=True)
+    ]
+    everyone_l, everyone_n = np.divmod(np.arange(len(enc.locals) * len(enc.newcomers)),
+                                       len(enc.newcomers))  # fmt: skip
+    checks = rules.rule_checks(enc, inst.settings, forbidden, everyone_l, everyone_n)
+    passing = np.logical_and.reduce([checks[rule] for rule in rules.RULES])
+    expected = set(zip(everyone_l[passing].tolist(), everyone_n[passing].tolist(), strict=True))
+    assert len(found) == len(set(found))  # each pair once
+    assert set(found) == expected
+    assert len(expected) > 500
+    assert 0.1 < checks["distance"].mean() < 0.9  # the boxes matter
 
 
 def test_it_keeps_each_newcomers_and_each_locals_best_pairs():
