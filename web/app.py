@@ -30,7 +30,7 @@ from web.auth import (
     provide_coordinator,
     provide_participant,
 )
-from web.db import create_db_engine, provide_session
+from web.db import create_db_engine, make_request_slots, provide_session
 from web.models import Coordinator
 from web.routes import accounts as account_routes
 from web.routes import audit_log as audit_routes
@@ -198,7 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
-        on_startup=[_refuse_demo_accounts_in_production],
+        on_startup=[_refuse_demo_accounts_in_production, make_request_slots],
         lifespan=[mail.background_sender()],
         on_shutdown=[lambda: engine.dispose()],
         openapi_config=None,  # the default UIs load scripts from CDNs (SECURITY.md F10)

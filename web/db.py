@@ -11,8 +11,9 @@ from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -22,6 +23,15 @@ from sqlmodel import Session, create_engine
 from web.settings import SettingsError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Requests that may hold a pooled connection at once, per process. Litestar runs each
+# sync dependency and handler as its own hop on the event loop's small thread pool,
+# and a request keeps its connection between hops: with more such requests than
+# connections, every thread can end up waiting for a connection that belongs to a
+# request waiting for a thread (seen under 64 concurrent dashboard requests).
+# The overflow is for the session and rate-limit stores and the mail sender, which
+# take a connection briefly outside any request slot.
+REQUEST_SLOTS = 10
+POOL = {"pool_size": REQUEST_SLOTS, "max_overflow": 10}
 READ_ONLY = "tandem_read_only"  # execution option: a transaction that will not write
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -34,10 +44,11 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         raise SettingsError(f"TANDEM_DATABASE_URL is not a database URL: {url!r}") from exc
     try:
         if parsed.get_backend_name() != "sqlite":
-            return create_engine(parsed, pool_pre_ping=True)
+            return create_engine(parsed, pool_pre_ping=True, **POOL)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        pool = {} if parsed.database in (None, "", ":memory:") else POOL
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, **pool)
     except (NoSuchModuleError, ImportError) as exc:
         message = f"TANDEM_DATABASE_URL names an unknown database driver: {url!r}"
         raise SettingsError(message) from exc
@@ -82,12 +93,23 @@ async def provide_session(state: State, request: Request) -> AsyncGenerator[Sess
     says ``opt={"writes": True}`` (e.g. a page whose views are audited)."""
     read_only = request.method in SAFE_METHODS and not request.route_handler.opt.get("writes")
     bind = state.engine.execution_options(**{READ_ONLY: True}) if read_only else state.engine
-    session = Session(bind, expire_on_commit=False)
-    try:
-        yield session
-        await anyio.to_thread.run_sync(session.commit)
-    except BaseException:
-        await anyio.to_thread.run_sync(session.rollback)
-        raise
-    finally:
-        await anyio.to_thread.run_sync(session.close)
+    async with request_slots(state):
+        session = Session(bind, expire_on_commit=False)
+        try:
+            yield session
+            await anyio.to_thread.run_sync(session.commit)
+        except BaseException:
+            await anyio.to_thread.run_sync(session.rollback)
+            raise
+        finally:
+            await anyio.to_thread.run_sync(session.close)
+
+
+def request_slots(state: State) -> anyio.Semaphore:
+    """The app's limit on requests holding a session, made at start-up in the app's loop."""
+    return state["db_request_slots"]
+
+
+def make_request_slots(app: Litestar) -> None:
+    """``on_startup`` hook: a new limit for each event loop that serves the app."""
+    app.state["db_request_slots"] = anyio.Semaphore(REQUEST_SLOTS)
