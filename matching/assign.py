@@ -190,8 +190,10 @@ def certified_assign(
     Returns (chosen arc indices, proven, solver arcs in the last solve, rounds).
     """
     unit = score_unit(objective, n_newcomers)
-    approx = (pair_weights(score, objective, n_newcomers) / unit).astype(np.float32)
-    margin = np.float32(NEAR + 1e-4)  # float32 errors are below 1e-6 here
+    # weight / unit = rint(score * SCALE) / SCALE + offset (1 / unit, or n + 1 for
+    # coverage): the screen compares u + (v - offset) with the score itself in float32.
+    offset = pair_weights(np.zeros(1), objective, n_newcomers)[0] / unit
+    score32 = score.astype(np.float32)
     keep = keep.copy()
     chosen, solved = np.zeros(0, dtype=np.int64), 0
     for rounds in range(1, MAX_ROUNDS + 1):
@@ -200,15 +202,7 @@ def certified_assign(
         picked = assign(cl[idx], cn[idx], weight, capacity, n_newcomers)
         u, v = prices(cl[idx], cn[idx], weight, picked, capacity, n_newcomers)
         chosen, solved = idx[picked], len(idx)
-        u32, v32 = (u / unit).astype(np.float32), (v / unit).astype(np.float32)
-        close = []
-        for s in range(0, len(cl), _CHECK_BLOCK):
-            block = slice(s, s + _CHECK_BLOCK)
-            slack = u32[cn[block]]
-            slack += v32[cl[block]]
-            slack -= approx[block]
-            close.append(np.flatnonzero(slack < margin) + s)
-        close = np.concatenate(close)
+        close = _close_arcs(cl, cn, score32, u / unit, v / unit - offset)
         exact = u[cn[close]] + v[cl[close]] - pair_weights(score[close], objective, n_newcomers)
         if not (exact < 0).any():
             return chosen, True, solved, rounds
@@ -217,6 +211,25 @@ def certified_assign(
             keep[chosen] = True
         keep[close] = True
     return chosen, False, solved, MAX_ROUNDS
+
+
+def _close_arcs(cl, cn, score32, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Arcs whose slack ``u[n] + v[l] - score`` may be below NEAR, screened in float32.
+
+    The margin covers the rounding of scores to 1e-6 and float32's error, which grows
+    with the size of the prices (coverage prices are about the number of newcomers).
+    """
+    u32, v32 = u.astype(np.float32), v.astype(np.float32)
+    size = float(np.abs(u32).max(initial=0) + np.abs(v32).max(initial=0) + 1)
+    margin = np.float32(NEAR + 1e-4 + 4 * np.finfo(np.float32).eps * size)
+    close = []
+    for s in range(0, len(cl), _CHECK_BLOCK):
+        block = slice(s, s + _CHECK_BLOCK)
+        slack = u32[cn[block]]
+        slack += v32[cl[block]]
+        slack -= score32[block]
+        close.append(np.flatnonzero(slack < margin) + s)
+    return np.concatenate(close)
 
 
 def top_pairs(

@@ -214,3 +214,14 @@ def test_a_violating_pair_is_added_and_the_optimum_found(objective):
     )
     assert proven and rounds == 2
     assert sorted(picked.tolist()) == [1, 2]  # 0.8 + 0.7 beats 0.9 + 0.1
+
+
+def test_the_float32_screen_keeps_a_violating_arc_when_prices_are_large():
+    # coverage prices are about the number of newcomers; at 10^7, float32 rounds
+    # u + v = 0.6 to 1.0, and a fixed margin would miss the slack of -0.05
+    u = np.array([10_000_000.0])
+    v = np.array([-9_999_999.4])
+    score32 = np.array([0.65], dtype=np.float32)
+    assert np.float32(u[0]) + np.float32(v[0]) - score32[0] > assign_module.NEAR
+    close = assign_module._close_arcs(np.array([0]), np.array([0]), score32, u, v)
+    assert close.tolist() == [0]
