@@ -106,8 +106,12 @@ async def provide_session(state: State, request: Request) -> AsyncGenerator[Sess
 
 
 def request_slots(state: State) -> anyio.Semaphore:
-    """The app's limit on requests holding a session, made at start-up in the app's loop."""
-    return state["db_request_slots"]
+    """The app's limit on requests holding a session, made at start-up in the app's loop
+    (or here, for an app assembled without that hook, e.g. in a test)."""
+    slots = state.get("db_request_slots")
+    if slots is None:
+        slots = state["db_request_slots"] = anyio.Semaphore(REQUEST_SLOTS)
+    return slots
 
 
 def make_request_slots(app: Litestar) -> None:
