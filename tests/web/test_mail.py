@@ -401,6 +401,8 @@ def test_a_batch_stops_between_messages_when_asked(engine):
     report = mail.deliver_pending(engine, transport, now=NOW, stop=lambda: len(transport.sent) >= 1)
     assert report.sent == 1
     assert [row.sent_at is not None for row in outbox(engine)] == [True, False, False]
+    # The two it claimed but did not send are released: the next run sends them now.
+    assert mail.deliver_pending(engine, transport, now=NOW) == mail.DeliveryReport(2, 0)
 
 
 # --- files -------------------------------------------------------------------------------------
