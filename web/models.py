@@ -65,6 +65,17 @@ def new_public_id() -> str:
     return uuid.uuid4().hex
 
 
+# Default factories for JSON columns. Python functions, not the builtins ``list`` and
+# ``dict``: pydantic inspects a factory's signature on every model construction, and for
+# builtins that means parsing a text signature (most of a sign-up's model-building time).
+def empty_list() -> list:  # type: ignore[type-arg]
+    return []
+
+
+def empty_dict() -> dict:  # type: ignore[type-arg]
+    return {}
+
+
 def one_of(column: str, values: tuple[str, ...] | dict[str, str], *, nullable: bool = False) -> str:
     """SQL for a CHECK that ``column`` holds one of ``values``."""
     quoted = ", ".join(f"'{value}'" for value in values)
@@ -110,7 +121,7 @@ class Region(SQLModel, table=True):
     centre_lon: float | None = None
     radius_km: float | None = None
     # Matching settings of this region (engine defaults where empty).
-    weights: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    weights: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
     max_distance_km: float = 25.0
 
@@ -163,16 +174,16 @@ class Participant(SQLModel, table=True):
     place_id: int = Field(foreign_key="place.id", ondelete="RESTRICT", index=True)
     online_ok: bool = False
     gender: str | None = Field(default=None, sa_column=Column(String(10)))
-    partner_genders: list[str] = Field(default_factory=list, sa_column=json_list())
+    partner_genders: list[str] = Field(default_factory=empty_list, sa_column=json_list())
     birth_year: int
     capacity: int = 1
     # Confirmed or active tandems; raised only by a compare-and-set against capacity.
     open_tandems: int = 0
-    learning: list[str] = Field(default_factory=list, sa_column=json_list())
-    interests: list[str] = Field(default_factory=list, sa_column=json_list())
+    learning: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=empty_list, sa_column=json_list())
     # What a local offers, or what a newcomer needs (keys of vocabulary.HELP_TOPICS).
-    help_topics: list[str] = Field(default_factory=list, sa_column=json_list())
-    slots: list[str] = Field(default_factory=list, sa_column=json_list())
+    help_topics: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    slots: list[str] = Field(default_factory=empty_list, sa_column=json_list())
     about_me: str | None = Field(default=None, sa_column=Column(String(500)))
     waiting_since: date | None = None
     # Retention: when the "we will delete your data" reminder went out.
@@ -288,7 +299,7 @@ class CoordinatorInvitation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), nullable=False))
     role: str = Field(default="coordinator", sa_column=Column(String(12), nullable=False))
-    region_ids: list[int] = Field(default_factory=list, sa_column=json_list())
+    region_ids: list[int] = Field(default_factory=empty_list, sa_column=json_list())
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_by_id: int | None = Field(
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
@@ -323,8 +334,8 @@ class MatchingRun(SQLModel, table=True):
     )
     started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    stats: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    settings: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    stats: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     error: str | None = Field(default=None, sa_column=Column(String(500)))
 
 
@@ -373,8 +384,8 @@ class Tandem(SQLModel, table=True):
     )
     status: str = Field(default="suggested", sa_column=Column(String(10), nullable=False))
     score: float | None = None
-    components: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    components: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    reasons: list = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     locked: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -516,9 +527,9 @@ class Event(SQLModel, table=True):
     tandem_ref: str | None = Field(default=None, sa_column=Column(String(32), index=True))
     reason: str | None = Field(default=None, sa_column=Column(String(24)))
     days: int | None = None  # waiting days at the start, or the tandem's duration at its end
-    languages: list[str] = Field(default_factory=list, sa_column=json_list())
-    interests: list[str] = Field(default_factory=list, sa_column=json_list())
-    help_topics: list[str] = Field(default_factory=list, sa_column=json_list())
+    languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    help_topics: list[str] = Field(default_factory=empty_list, sa_column=json_list())
 
 
 # --- audit ----------------------------------------------------------------------------------------
