@@ -9,7 +9,8 @@ from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -117,6 +118,12 @@ def _error_page(request: Request, exc: Exception) -> Response[Any]:
     )
 
 
+def _refuse_nul_in_the_url(request: Request) -> None:
+    """A NUL in the path or query is a 400: PostgreSQL refuses it in text with a 500."""
+    if "\x00" in request.scope["path"] or b"%00" in request.scope["query_string"]:
+        raise ValidationException("NUL in the URL")
+
+
 def _refuse_demo_accounts_in_production(app: Litestar) -> None:
     settings: Settings = app.state.settings
     if not settings.is_production:
@@ -133,7 +140,9 @@ def provide_settings(state: State) -> Settings:
     return state.settings
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Litestar:
+    """``fuzzing`` is for tests/security/test_fuzz_openapi.py only (never from settings):
+    it turns CSRF off and serves the OpenAPI schema, so schemathesis reaches the handlers."""
     settings = settings or Settings()
     settings.validate_for_production()
     engine = create_db_engine(settings.database_url)
@@ -184,12 +193,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "engine": engine}),
         stores=build_stores(engine, settings.store_url),
         middleware=[session_config.middleware],
-        csrf_config=csrf_config,
+        csrf_config=None if fuzzing else csrf_config,
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(
                 _template_environment(reload=settings.debug)
             )
         ),
+        before_request=_refuse_nul_in_the_url,
         before_send=[_security_headers(settings), i18n.remember_chosen_locale],
         exception_handlers={
             ParticipantLoginRequired: _participant_login_page,
@@ -201,7 +211,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[_refuse_demo_accounts_in_production, make_request_slots],
         lifespan=[mail.background_sender()],
         on_shutdown=[lambda: engine.dispose()],
-        openapi_config=None,  # the default UIs load scripts from CDNs (SECURITY.md F10)
+        # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
+        openapi_config=OpenAPIConfig(title="Tandem", version="0", render_plugins=[])
+        if fuzzing
+        else None,
         request_max_body_size=REQUEST_MAX_BODY_SIZE,
         debug=settings.debug,
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, PathParameter
 from sqlmodel import Session
 
 from web.models import Coordinator, Participant
@@ -23,3 +23,7 @@ CurrentParticipant = NamedDependency[Participant]
 
 # A URL-encoded form body; repeated keys (checkbox groups) arrive as lists.
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+# A row id in a path: 1 up to what an INTEGER column holds. Anything else is a 400, not an
+# OverflowError from the database driver (a 500).
+RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]

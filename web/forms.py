@@ -42,11 +42,12 @@ def clean_text(value: object, *, max_length: int, multiline: bool = False) -> st
 
 
 def values(data: dict[str, Any], key: str) -> list[str]:
-    """All values of a form field (checkbox groups send one value per ticked box)."""
+    """All values of a form field (checkbox groups send one value per ticked box), without
+    NUL: PostgreSQL refuses it in text, also in a lookup (an id, a slug), with a 500."""
     raw = data.get(key)
     if raw is None:
         return []
-    return [str(v) for v in raw] if isinstance(raw, list) else [str(raw)]
+    return [str(v).replace("\x00", "") for v in (raw if isinstance(raw, list) else [raw])]
 
 
 def single(data: dict[str, Any], key: str) -> str:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from web import checkins, i18n
 from web.access import get_tandem_for
 from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession
+from web.deps import CurrentCoordinator, DbSession, RowId
 from web.forms import single
 from web.models import CheckIn, Tandem, utcnow
 from web.vocabulary import MEETING_FREQUENCIES
@@ -113,9 +113,7 @@ def answer_checkin(
 
 
 @post("/{checkin_id:int}/seen", name="checkin_seen", sync_to_thread=True)
-def checkin_seen(
-    checkin_id: FromPath[int], db: DbSession, coordinator: CurrentCoordinator
-) -> Redirect:
+def checkin_seen(checkin_id: RowId, db: DbSession, coordinator: CurrentCoordinator) -> Redirect:
     """A coordinator marks a worrying answer as seen (it leaves the dashboard's queue)."""
     checkin = db.get(CheckIn, checkin_id)
     if checkin is None:

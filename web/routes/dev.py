@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from litestar import Router, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
 
-from web.deps import DbSession
+from web.deps import DbSession, RowId
 from web.models import OutboxMessage
 
 OUTBOX_PAGE = 200
@@ -28,7 +27,7 @@ def mail_outbox(db: DbSession) -> Template:
 
 
 @get("/{message_id:int}", name="dev_mail_message", sync_to_thread=True)
-def mail_message(db: DbSession, message_id: FromPath[int]) -> Template:
+def mail_message(db: DbSession, message_id: RowId) -> Template:
     message = db.get(OutboxMessage, message_id)
     if message is None:
         raise NotFoundException

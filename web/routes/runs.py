@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from web.access import get_region_for, region_ids_of, visible_regions
 from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession
+from web.deps import CurrentCoordinator, DbSession, RowId
 from web.i18n import negotiate
 from web.matching_runs import (
     RunAlreadyRunning,
@@ -94,7 +94,7 @@ def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
 
 
 @get("/runs/{run_id:int}", name="matching_run", sync_to_thread=True)
-def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: FromPath[int]) -> Template:
+def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Template:
     run = _run_for(db, coordinator, run_id)
     region = db.get(Region, run.region_id)
     started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None

@@ -26,7 +26,7 @@ from sqlmodel import Session
 from web import i18n, lifecycle, notes, problems
 from web.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
 from web.auth import coordinator_required, participant_required
-from web.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession
+from web.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
 from web.forms import single
 from web.i18n import N_
 from web.models import CheckIn, Coordinator, Participant, Tandem, utcnow
@@ -396,7 +396,7 @@ def problem_handle(
     db: DbSession,
     coordinator: CurrentCoordinator,
     public_id: FromPath[str],
-    report_id: FromPath[int],
+    report_id: RowId,
 ) -> Redirect:
     tandem = _open(db, coordinator, public_id)
     row = problems.get_for_tandem(db, tandem, report_id)

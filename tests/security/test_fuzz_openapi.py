@@ -1,0 +1,531 @@
+"""OpenAPI-driven fuzz run (issue 7 item 4, SECURITY.md VAL-1/VAL-3): schemathesis sends
+generated requests to every form and page of the app, in-process, and no answer is a 5xx.
+
+The app under test is ``create_app(settings, fuzzing=True)``: CSRF off (otherwise every POST
+is a 403) and the OpenAPI schema served. The real app has neither (checked below, and
+tests/security/test_route_walk.py refuses every unsafe method without a CSRF token).
+
+Litestar's schema knows form bodies only as ``dict[str, Any]``, so before generating, the
+schema is rewritten: each POST body lists the fields its form really reads (FORM_FIELDS; a
+new POST route without an entry fails the run), each value a string or a list of strings,
+sometimes a real value (REAL_FIELD_VALUES). Path parameters are sometimes ids that exist in
+a seeded world and otherwise junk. Calls carry a logged-in admin's session (coordinator
+routes) or a participant's (/me...); public routes go without one.
+
+CI runs this file on SQLite and on PostgreSQL, which refuses NUL in text where SQLite
+stores it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from litestar.testing import TestClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
+from sqlalchemy import select
+
+from tests.builders import (
+    PASSWORD,
+    csrf_token,
+    db,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+)
+from tests.security.test_hostile_input import NASTY
+from tests.web.test_decisions import make_suggestion
+from web import accounts, checkins, decisions, lifecycle, proposals, tokens
+from web.app import create_app
+from web.models import OutboxMessage, ProblemReport, Tandem, utcnow
+from web.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
+
+pytestmark = [
+    # The app (in schemathesis' event-loop thread) uses the global `random` while hypothesis
+    # draws; hypothesis then blames the strategy. Our strategies use no randomness of their own.
+    pytest.mark.filterwarnings(
+        "ignore:Do not use the `random` module inside strategies"
+        ":hypothesis.errors.HypothesisDeprecationWarning"
+    ),
+]
+
+EXAMPLES = 25  # per operation and pass; the whole file stays well under 90 s per database
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,  # the same requests on every run: CI is reproducible
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # report the first 5xx as generated, no shrinking
+    suppress_health_check=list(HealthCheck),
+)
+
+PARTICIPANT_FORM = [
+    "first_name",
+    "last_name",
+    "email",
+    "place",
+    *(f"language_{index}" for index in range(1, 5)),
+    *(f"level_{index}" for index in range(1, 5)),
+    "learning",
+    "interests",
+    "help_topics",
+    "slots",
+    "online_ok",
+    "gender",
+    "partner_wish",
+    "birth_year",
+    "capacity",
+    "about_me",
+    "_switch_lang",
+]
+WEIGHTS = [
+    f"weight_{name}"
+    for name in ("interests", "offers_needs", "availability", "nearness", "language", "waiting")
+]
+
+# Every POST route (OpenAPI spelling) → the form fields its handler reads (web/routes/*.py,
+# web/forms.py, web/checkins.py, web/review.py, web/weights.py). Empty: no form body.
+FORM_FIELDS: dict[str, list[str]] = {
+    "/signup/{role}": [*PARTICIPANT_FORM, "consent_matching", "consent_contact", "website"],
+    "/verify/{token}": [],
+    "/me/open/{token}": [],
+    "/me/new-link": ["email"],
+    "/me/edit": PARTICIPANT_FORM,
+    "/me/pause": [],
+    "/me/resume": [],
+    "/me/withdraw": [],
+    "/me/erase": ["confirm"],
+    "/me/logout": [],
+    "/me/tandem/{public_id}/report": ["kind", "note"],
+    "/me/tandem/{public_id}/end": ["reason", "confirm"],
+    "/login": ["email", "password", "next"],
+    "/login/code": ["code"],
+    "/logout": [],
+    "/invite/{token}": ["name", "password", "password_again"],
+    "/answer/{token}": ["choice"],
+    "/check-in/{token}": ["meetings", "mood", "note", "_switch_lang"],
+    "/coordinator/account/second-factor": ["code"],
+    "/coordinator/invitations": ["email", "role", "regions"],
+    "/coordinator/check-ins/{checkin_id}/seen": [],
+    "/coordinator/regions/{slug}/match": [],
+    "/coordinator/review/{public_id}/approve": [],
+    "/coordinator/review/{public_id}/call": [],
+    "/coordinator/review/{public_id}/decline": [],
+    "/coordinator/participants/{public_id}/vetting": ["certificate_date", "seen_original"],
+    "/coordinator/participants/{public_id}/notes": ["body"],
+    "/coordinator/suggestions/{public_id}/confirm": ["back"],
+    "/coordinator/suggestions/{public_id}/reject": ["reason", "note", "back"],
+    "/coordinator/suggestions/confirm": ["tandem", "region", "back"],
+    "/coordinator/regions/{slug}/pairs/{action}": ["local", "newcomer", "back"],
+    "/coordinator/regions/{slug}/pairs/new": ["local", "newcomer", "accept_broken"],
+    "/coordinator/regions/{slug}/weights": [*WEIGHTS, "min_level", "max_distance_km"],
+    "/coordinator/regions/{slug}/weights/preview": [*WEIGHTS, "min_level", "max_distance_km"],
+    "/coordinator/regions/{slug}/weights/adopt": WEIGHTS,
+    "/coordinator/tandems/{public_id}/pause": [],
+    "/coordinator/tandems/{public_id}/resume": [],
+    "/coordinator/tandems/{public_id}/end": ["ended_on", "reason"],
+    "/coordinator/tandems/{public_id}/rematch": ["ended_on", "reason"],
+    "/coordinator/tandems/{public_id}/fit-check": [],
+    "/coordinator/tandems/{public_id}/notes": ["body"],
+    "/coordinator/tandems/{public_id}/problems/{report_id}/handle": [],
+}
+# Routes that end the session they are called with: called last in their pass.
+SESSION_ENDING = {"/logout", "/me/logout", "/me/erase"}
+PARTICIPANT_ROUTE = re.compile(r"^/me(/|$)")
+PARTICIPANT_PUBLIC = {"/me/open/{token}", "/me/new-link", "/me/erased"}
+
+
+@dataclass
+class World:
+    """Ids and link tokens that exist, for path parameters and form values."""
+
+    path_values: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    field_values: dict[str, list[str]] = field(default_factory=dict)
+    profile_token: str = ""
+
+
+def _links(engine, kind: str, pattern: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body_text).where(OutboxMessage.kind == kind)
+        ).all()
+    return [m.group(1) for body in bodies for m in re.finditer(pattern, body)]
+
+
+def seed(engine, settings) -> World:  # type: ignore[no-untyped-def]
+    """Kassel with an admin (Ada), people in every state, a suggestion, a proposal waiting for
+    answers, an active tandem with a due check-in and a problem report, and an invitation."""
+    now = utcnow()
+    started = now - timedelta(days=29)  # the fit check (day 28) is due
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        ada = make_coordinator(session, "ada@example.org", role="admin")
+
+        def local(name: str, **values: Any):  # type: ignore[no-untyped-def]
+            return make_participant(
+                session, kassel, role="local", first_name=name, capacity=2,
+                languages={"de": "native", "en": "C1"}, interests=["football"], **values,
+            )  # fmt: skip
+
+        def newcomer(name: str, **values: Any):  # type: ignore[no-untyped-def]
+            return make_participant(
+                session, kassel, first_name=name, languages={"ar": "native", "en": "B2"},
+                learning=["de"], **values,
+            )  # fmt: skip
+
+        lena, nour = local("Lena", open_tandems=1), newcomer("Nour", open_tandems=1)
+        jonas, olena = local("Jonas"), newcomer("Olena")
+        anke, omar = local("Anke"), newcomer("Omar")
+        pending = newcomer("Rama", status="pending")
+        unverified = newcomer("Ali", status="unverified")
+        active = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="active",
+            started_at=started, decided_at=started - timedelta(days=8),
+        )  # fmt: skip
+        session.add(active)
+        session.flush()
+        lifecycle.started(session, active, now=started)
+        checkins.send_due_checkins(session, settings=settings, now=now)
+        report = ProblemReport(
+            tandem_id=active.id, reporter_role="newcomer", kind="not_ok", note="Schwierig"
+        )
+        session.add(report)
+        suggestion = make_suggestion(session, kassel, jonas, olena)
+        proposal = make_suggestion(session, kassel, anke, omar)
+        decisions.confirm(session, proposal, ada, now=now)
+        proposals.invite(session, proposal, settings=settings, now=now)
+        verify_token = tokens.issue(
+            session, unverified, "verify", now=now, lifetime=timedelta(days=1)
+        )
+        profile_token = tokens.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
+        invitation = accounts.invite(
+            session, email="new@example.org", role="coordinator", regions=[kassel],
+            invited_by=ada, now=now,
+        )  # fmt: skip
+        session.flush()
+        people = [p.public_id for p in (lena, nour, jonas, olena, anke, omar, pending)]
+        tandem_ids = [t.public_id for t in (active, suggestion, proposal)]
+        report_id, checkin_ids = report.id, [1, 2]
+        slug = kassel.slug
+    checkin_tokens = _links(engine, "checkin", r"/check-in/([A-Za-z0-9_-]+)")
+    answer_tokens = _links(engine, "proposal", r"/answer/([A-Za-z0-9_-]+)")
+    assert checkin_tokens and answer_tokens, "the seeded world lacks links"
+    with db(engine) as session:
+        message_ids = list(session.scalars(select(OutboxMessage.id)).all())
+    return World(
+        path_values={
+            ("/signup/{role}", "role"): ["newcomer", "local"],
+            ("/verify/{token}", "token"): [verify_token],
+            ("/me/open/{token}", "token"): [profile_token],
+            ("/invite/{token}", "token"): [invitation],
+            ("/answer/{token}", "token"): answer_tokens,
+            ("/check-in/{token}", "token"): checkin_tokens,
+            ("", "slug"): [slug],
+            ("", "action"): ["pin", "forbid", "unpin", "unforbid", "new"],
+            ("", "checkin_id"): checkin_ids,
+            ("", "report_id"): [report_id],
+            ("", "run_id"): [1, 2],
+            ("", "message_id"): message_ids,
+            ("/coordinator/review/", "public_id"): [people[-1]],
+            ("/coordinator/participants/", "public_id"): people,
+            ("/coordinator/suggestions/", "public_id"): tandem_ids[1:],
+            ("/coordinator/tandems/", "public_id"): tandem_ids,
+            ("/me/tandem/", "public_id"): tandem_ids[:1],
+        },
+        field_values={
+            "local": people[0:6:2],
+            "newcomer": people[1:6:2],
+            "tandem": tandem_ids,
+            "region": [slug],
+            "regions": [slug, "1"],
+            "role": ["coordinator", "admin"],
+            "reason": [*END_REASONS, *REJECT_REASONS],
+            "kind": list(PROBLEM_KINDS),
+            "meetings": list(MEETING_FREQUENCIES),
+            "mood": ["1", "3", "5"],
+            "choice": ["accepted", "declined"],
+            "confirm": ["1"],
+            "accept_broken": ["1"],
+            "seen_original": ["1"],
+            "certificate_date": ["2025-01-31", "31.01.2025"],
+            "ended_on": [str(now.date()), str(started.date())],
+            "min_level": ["A1", "B1"],
+            "max_distance_km": ["10", "200.5"],
+            **{name: ["0.5", "1", "0"] for name in WEIGHTS},
+            "password": [PASSWORD],
+            "password_again": [PASSWORD],
+            "_switch_lang": ["de", "ar"],
+            "back": ["place=x&sort=score&page=2"],
+        },
+        profile_token=profile_token,
+    )
+
+
+def _path_values(world: World, path: str, name: str) -> list[Any]:
+    exact = world.path_values.get((path, name))
+    if exact is not None:
+        return exact
+    for (prefix, param), found in world.path_values.items():
+        if param == name and prefix and path.startswith(prefix):
+            return found
+    return world.path_values.get(("", name), [])
+
+
+ANY_FORM_VALUE = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    ]
+}
+
+
+def rewrite(raw: dict[str, Any]) -> list[str]:
+    """Give every form body its fields (in place); return the POST routes FORM_FIELDS lacks."""
+    unknown = []
+    for path, item in raw["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    # Without the route's own bounds, so that out-of-range ids are tried too.
+                    parameter["schema"] = {"type": parameter["schema"]["type"]}
+        if "post" not in item:
+            continue
+        if path not in FORM_FIELDS:
+            unknown.append(path)
+        elif FORM_FIELDS[path]:
+            properties = dict.fromkeys(FORM_FIELDS[path], ANY_FORM_VALUE)
+            form = {"type": "object", "properties": properties, "additionalProperties": False}
+            item["post"]["requestBody"] = {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            }
+    return unknown
+
+
+# Every answer's status, by operation (after redirects, which requests follows).
+STATUSES: defaultdict[str, Counter[int]] = defaultdict(Counter)
+
+
+@dataclass
+class Failure:
+    label: str
+    status: int
+    repro: str
+
+
+CHOICES = ("generated", "real", "nasty")
+
+
+def _mix_in_real_values(case: Any, world: World, data: st.DataObject) -> None:
+    """Swap generated path parameters and form values, now and then, for ones that exist
+    or for known-nasty text: NUL, bidi controls, huge numbers (tests/security/
+    test_hostile_input.py). An `enum` in the schema would never be drawn: schemathesis
+    folds it into the junk."""
+    path = case.operation.path
+    for name in list(case.path_parameters or {}):
+        real = _path_values(world, path, name)
+        choice = data.draw(st.sampled_from(CHOICES if real else CHOICES[::2]))
+        if choice == "real":
+            case.path_parameters[name] = data.draw(st.sampled_from(real))
+        elif choice == "nasty":
+            case.path_parameters[name] = quote(data.draw(st.sampled_from(NASTY)), safe="")
+    if isinstance(case.body, dict):
+        for name in FORM_FIELDS.get(path, []):
+            real = world.field_values.get(name, [])
+            choice = data.draw(st.sampled_from(CHOICES if real else CHOICES[::2]))
+            if choice == "real":
+                case.body[name] = data.draw(st.sampled_from(real))
+            elif choice == "nasty":
+                case.body[name] = data.draw(st.sampled_from(NASTY))
+
+
+def fuzz(
+    schema: Any,
+    world: World,
+    paths: list[str],
+    *,
+    client: requests.Session | None,
+    max_examples: int,
+) -> list[Failure]:
+    """Send up to ``max_examples`` generated requests to the GET and POST of each path;
+    return the first 5xx of each operation."""
+    failures: list[Failure] = []
+    for path in paths:
+        for method in ("GET", "POST"):
+            try:
+                operation = schema[path][method]
+            except LookupError:
+                continue
+
+            @settings(FUZZ, max_examples=max_examples)
+            @given(case=operation.as_strategy(), data=st.data())
+            def check(case: Any, data: st.DataObject) -> None:
+                _mix_in_real_values(case, world, data)
+                response = case.call(session=client)
+                STATUSES[case.operation.label][response.status_code] += 1
+                case.validate_response(response, checks=[not_a_server_error])
+
+            try:
+                check()
+            except (Exception, BaseExceptionGroup) as error:  # schemathesis' FailureGroup
+                failures.append(Failure(operation.label, 500, str(error)[:3000]))
+    return failures
+
+
+@pytest.fixture
+def fuzz_world(settings, engine):  # type: ignore[no-untyped-def]
+    quick = settings.model_copy(update={"signup_limit_per_hour": 100_000})
+    world = seed(engine, quick)
+    app = create_app(quick, fuzzing=True)
+    with asgi.get_client(app) as client:
+        raw = client.get("/schema/openapi.json").json()
+    yield app, raw, world
+    asgi.shutdown_lifespans()  # on_shutdown disposes of the engine
+
+
+def test_the_real_app_has_csrf_on_and_serves_no_schema(settings):
+    with TestClient(app=create_app(settings)) as client:
+        assert client.app.csrf_config is not None
+        assert client.get("/schema/openapi.json").status_code == 404
+        refused = client.post("/login", data={"email": "a@example.org", "password": "x"})
+        assert refused.status_code == 403
+    with TestClient(app=create_app(settings, fuzzing=True)) as client:
+        assert client.app.csrf_config is None
+        assert client.get("/schema/openapi.json").status_code == 200
+
+
+def test_every_post_route_has_its_form_fields(fuzz_world):
+    _, raw, _ = fuzz_world
+    posts = {path for path, item in raw["paths"].items() if "post" in item}
+    assert rewrite(raw) == [], "add these routes to FORM_FIELDS"
+    assert sorted(posts) == sorted(FORM_FIELDS), "FORM_FIELDS lists routes the app has not"
+
+
+def test_no_request_gives_a_server_error(fuzz_world):
+    app, raw, world = fuzz_world
+    assert rewrite(raw) == []
+    # What schemathesis.openapi.from_asgi does, with the rewritten schema.
+    schema = schemathesis.openapi.from_dict(raw)
+    schema.app = app
+    STATUSES.clear()
+    paths = sorted(raw["paths"])
+    coordinator_paths = [p for p in paths if p.startswith("/coordinator") or p == "/logout"]
+    participant_paths = [
+        p for p in paths if PARTICIPANT_ROUTE.match(p) and p not in PARTICIPANT_PUBLIC
+    ]
+    public_paths = [p for p in paths if p not in coordinator_paths + participant_paths]
+    started = time.monotonic()
+    failures: list[Failure] = []
+    with asgi.get_client(app) as coordinator, asgi.get_client(app) as participant:
+        logged_in = coordinator.post(
+            "/login", data={"email": "ada@example.org", "password": PASSWORD},
+            allow_redirects=False,
+        )  # fmt: skip
+        assert logged_in.status_code == 303, logged_in.text[:500]
+        opened = participant.post(f"/me/open/{world.profile_token}", allow_redirects=False)
+        assert opened.status_code == 303, opened.text[:500]
+        # Public routes first, while every seeded link still works (and before the fuzzed
+        # logins use up the login rate limit).
+        failures += fuzz(schema, world, public_paths, client=None, max_examples=EXAMPLES)
+        for client, own_paths, home in (
+            (coordinator, coordinator_paths, "/coordinator/"),
+            (participant, participant_paths, "/me"),
+        ):
+            assert client.get(home, allow_redirects=False).status_code == 200, home
+            ordered = [path for path in own_paths if path not in SESSION_ENDING]
+            failures += fuzz(schema, world, ordered, client=client, max_examples=EXAMPLES)
+            # Still signed in: the whole pass carried the session.
+            assert client.get(home, allow_redirects=False).status_code == 200, home
+            ending = sorted(set(own_paths) & SESSION_ENDING)
+            failures += fuzz(schema, world, ending, client=client, max_examples=5)
+    elapsed = time.monotonic() - started
+    report = "\n".join(f"{f.label}:\n{f.repro}" for f in failures)
+    assert failures == [], f"server errors ({elapsed:.0f} s):\n{report}"
+    # The run reached the handlers: most operations answered a success at least once
+    # (with junk alone nearly every answer would be a 400 or 404).
+    succeeded = [label for label, seen in STATUSES.items() if any(code < 300 for code in seen)]
+    assert len(succeeded) > 0.75 * len(STATUSES), {k: dict(v) for k, v in STATUSES.items()}
+
+
+# --- regressions the fuzz run found ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("row_id", ["99999999999999999999999", "-1", "0", "2147483648"])
+def test_an_id_out_of_range_in_a_path_is_a_400_not_a_500(client, engine, row_id):
+    """SQLite raised OverflowError for ids beyond 64 bits (web.deps.RowId)."""
+    with db(engine) as session:
+        make_coordinator(session, "ada@example.org", role="admin")
+    assert login(client, "ada@example.org").status_code == 303
+    token = csrf_token(client, "/coordinator/")
+    answers = [
+        client.get(f"/coordinator/runs/{row_id}", follow_redirects=False),
+        client.get(f"/dev/mail/{row_id}", follow_redirects=False),
+        client.post(
+            f"/coordinator/check-ins/{row_id}/seen",
+            data={"_csrf_token": token},
+            follow_redirects=False,
+        ),
+        client.post(
+            f"/coordinator/tandems/x/problems/{row_id}/handle",
+            data={"_csrf_token": token},
+            follow_redirects=False,
+        ),
+    ]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400]
+
+
+def _admin_in_kassel(client, engine) -> str:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        make_coordinator(session, "ada@example.org", role="admin")
+        make_region(session, "kassel")
+    assert login(client, "ada@example.org").status_code == 303
+    return csrf_token(client, "/coordinator/")
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/coordinator/regions/%00/gaps"),
+        ("GET", "/coordinator/regions/kassel%00/suggestions"),
+        ("POST", "/coordinator/review/%00/approve"),
+        ("POST", "/coordinator/suggestions/Nour%00/confirm"),
+        ("GET", "/coordinator/participants?region=kassel%00"),
+        ("GET", "/login?next=%00"),
+    ],
+)
+def test_a_nul_in_the_url_is_a_400_not_a_500(client, engine, method, url):
+    """PostgreSQL refused the NUL in a slug or id lookup (web.app._refuse_nul_in_the_url)."""
+    token = _admin_in_kassel(client, engine)
+    data = {"_csrf_token": token} if method == "POST" else None
+    response = client.request(method, url, data=data, follow_redirects=False)
+    assert response.status_code == 400
+
+
+def test_a_nul_in_a_form_value_used_for_a_lookup_is_not_a_500(client, engine):
+    """PostgreSQL refused "kassel\\x00" and "x\\x00" in the lookups (web.forms.values)."""
+    token = _admin_in_kassel(client, engine)
+    invited = client.post(
+        "/coordinator/invitations",
+        data={"email": "new@example.org", "role": "coordinator", "regions": "kassel\x00",
+              "_csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert invited.status_code == 303  # the NUL is dropped: "kassel" is a real region
+    confirmed = client.post(
+        "/coordinator/suggestions/confirm",
+        data={"tandem": "x\x00", "region": "kassel", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 404
