@@ -255,10 +255,11 @@ def top_pairs(
         key = group.astype(key_type) * BINS
         key += level
         counts = np.bincount(key, minlength=n * BINS).reshape(n, BINS).cumsum(axis=1)
-        # the first level at which the group has `limit` pairs (the last if never)
-        cut = np.minimum((counts < limit[:, None]).sum(axis=1), BINS - 1)
-        cut[limit <= 0] = -1
-        keep |= level <= cut[group]
+        # one past the first level at which the group has `limit` pairs (the last if
+        # never); uint8, since a small gather is half the cost of an int64 one
+        cut = np.minimum((counts < limit[:, None]).sum(axis=1), BINS - 1) + 1
+        cut[limit <= 0] = 0
+        keep |= level < cut.astype(np.uint8)[group]
     return keep
 
 

@@ -139,9 +139,12 @@ def solve(
 
     cand = feasible_pairs(enc, inst)
     eligible = cand.score >= settings.min_score - 1e-12
-    usable = eligible & ~locked_newcomer[cand.cn] & (remaining[cand.cl] > 0)
-    # Without copies when every feasible pair is usable (the common case).
-    idx = slice(None) if usable.all() else np.flatnonzero(usable)
+    usable = eligible & (remaining > 0)[cand.cl]  # bool gathers: cheaper than int64 ones
+    if locked_newcomer.any():
+        usable &= ~locked_newcomer[cand.cn]
+    # Without copies when every feasible pair is usable; else a boolean selection, which
+    # is about twice as fast as taking the pairs by index.
+    idx = slice(None) if usable.all() else usable
     ucl, ucn, uscore = cand.cl[idx], cand.cn[idx], cand.score[idx]
     n_new = len(new)
     exact = True
@@ -154,7 +157,7 @@ def solve(
     else:
         weight = pair_weights(uscore, settings.objective, n_new)
         picked = np.flatnonzero(assign(ucl, ucn, weight, remaining, n_new))
-    chosen = picked if isinstance(idx, slice) else idx[picked]
+    chosen = picked if isinstance(idx, slice) else np.flatnonzero(usable)[picked]
 
     pl = np.concatenate([np.array([li for li, _ in locked], dtype=np.int64), cand.cl[chosen]])
     pn = np.concatenate([np.array([ni for _, ni in locked], dtype=np.int64), cand.cn[chosen]])
