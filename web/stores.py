@@ -10,11 +10,14 @@ from datetime import timedelta
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Engine, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from web.models import StoreEntry, utcnow
+
+_TABLE = StoreEntry.__table__  # type: ignore[attr-defined]
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both know ON CONFLICT
 
 
 def _seconds(expires_in: int | timedelta | None) -> int | None:
@@ -43,30 +46,41 @@ class DatabaseStore(NamespacedStore):
             return None
         return entry
 
+    def _this(self, key: str):  # type: ignore[no-untyped-def]
+        return (_TABLE.c.namespace == self.namespace) & (_TABLE.c.key == key)
+
+    # get and set run on every request that has a session or a rate limit, so they are
+    # single Core statements (an upsert), not ORM round trips.
     def _set(self, key: str, value: bytes, expires_in: int | timedelta | None) -> None:
-        for attempt in range(2):
-            try:
-                with Session(self.engine) as session, session.begin():
-                    entry = session.get(StoreEntry, (self.namespace, key))
-                    if entry is None:
-                        entry = StoreEntry(namespace=self.namespace, key=key, value=value)
-                    entry.value = value
-                    entry.expires_at = self._expiry(expires_in)
-                    session.add(entry)
-                return
-            except IntegrityError:
-                # Another process inserted the same new key a moment ago: update it instead.
-                if attempt:
-                    raise
+        expires_at = self._expiry(expires_in)
+        insert = _INSERT[self.engine.dialect.name](_TABLE).values(
+            namespace=self.namespace, key=key, value=value, expires_at=expires_at
+        )
+        upsert = insert.on_conflict_do_update(
+            index_elements=["namespace", "key"], set_={"value": value, "expires_at": expires_at}
+        )
+        with self.engine.begin() as connection:
+            connection.execute(upsert)
 
     def _get(self, key: str, renew_for: int | timedelta | None) -> bytes | None:
-        with Session(self.engine) as session, session.begin():
-            entry = self._live(session, key)
-            if entry is None:
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                select(_TABLE.c.value, _TABLE.c.expires_at).where(self._this(key))
+            ).first()
+            if found is None:
                 return None
-            if renew_for is not None and entry.expires_at is not None:
-                entry.expires_at = self._expiry(renew_for)
-            return entry.value
+            value, expires_at = found
+            now = utcnow()
+            if expires_at is not None and expires_at <= now:
+                connection.execute(
+                    delete(_TABLE).where(self._this(key), _TABLE.c.expires_at <= now)
+                )
+                return None
+            if renew_for is not None and expires_at is not None:
+                connection.execute(
+                    update(_TABLE).where(self._this(key)).values(expires_at=self._expiry(renew_for))
+                )
+            return bytes(value)
 
     def _delete(self, key: str) -> None:
         with Session(self.engine) as session, session.begin():
