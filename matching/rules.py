@@ -80,6 +80,15 @@ def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
     return cl[keep], cn[keep], dist[keep]
 
 
+def _one_blas_thread():
+    """One thread for the many small float32 matrix products of the spatial blocks:
+    OpenBLAS would spread each over every core and spin between them (several times
+    the CPU time for nothing)."""
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def feasible_chunks(
     enc: Encoded, settings: Settings, forbidden: np.ndarray
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -97,11 +106,7 @@ def feasible_chunks(
     loc, new = enc.locals, enc.newcomers
     if len(loc) == 0 or len(new) == 0:
         return
-    # One thread for the many small float32 matrix products: OpenBLAS would spread each
-    # over every core and spin between them (three times the CPU time for nothing).
-    from threadpoolctl import threadpool_limits  # scikit-learn's dependency
-
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _one_blas_thread():
         yield from _grouped_chunks(enc, settings, forbidden)
     yield from _online_chunks(enc, settings, forbidden)
 
@@ -231,8 +236,8 @@ def near_counts(
     half = 2 * np.sin(outer / 2) + 1e-6
     by_x = locals_[np.argsort(loc.axes[0][locals_], kind="stable")]
     l_axes = tuple(a[by_x] for a in loc.axes)
-    l_axes32 = tuple(a.astype(np.float32) for a in l_axes)
-    n_axes32 = tuple(a[newcomers].astype(np.float32) for a in new.axes)
+    l_xyz32 = np.stack(l_axes).astype(np.float32)  # (3, locals): see _grouped_chunks
+    n_xyz32 = new.xyz[newcomers].astype(np.float32)
     order = np.argsort(morton(new.xyz[newcomers]), kind="stable")
     rows = int(np.clip(_GROUP_BLOCK // len(by_x), 32, 2048))
     for start in range(0, len(order), rows):
@@ -245,16 +250,10 @@ def near_counts(
             box = box[(q >= p[axis].min() - half) & (q <= p[axis].max() + half)]
         if len(box) == 0:
             continue
-        dot = None
-        for u, w in zip(n_axes32, l_axes32, strict=True):
-            term = u[sel, None] * w[None, box]
-            if dot is None:
-                dot = term
-            else:
-                dot += term
+        dot = n_xyz32[sel] @ l_xyz32[:, box]
         sure = dot >= cos_in
         count = sure.sum(axis=1)
-        r, c = np.nonzero((dot >= cos_out) & ~sure)
+        r, c = np.divmod(np.flatnonzero((dot >= cos_out) & ~sure), len(box))
         if len(r):
             dist = distance_km(p, r, tuple(a[box] for a in l_axes), c)
             count += np.bincount(r[dist <= limit], minlength=len(sel))
@@ -297,12 +296,13 @@ def exclusion_counts(
         out[:, 2] = table[full ^ new.slots[newcomers].astype(np.int64)]
     # distance: beyond the radius, unless both are online
     everyone = np.arange(n_locals)
-    beyond = n_locals - near_counts(enc, settings, newcomers, everyone)
-    online_l = np.flatnonzero(loc.online)
-    online_n = np.flatnonzero(new.online[newcomers])
-    if len(online_l) and len(online_n):
-        online_near = near_counts(enc, settings, newcomers[online_n], online_l)
-        beyond[online_n] -= len(online_l) - online_near
+    with _one_blas_thread():
+        beyond = n_locals - near_counts(enc, settings, newcomers, everyone)
+        online_l = np.flatnonzero(loc.online)
+        online_n = np.flatnonzero(new.online[newcomers])
+        if len(online_l) and len(online_n):
+            online_near = near_counts(enc, settings, newcomers[online_n], online_l)
+            beyond[online_n] -= len(online_l) - online_near
     out[:, 3] = beyond
     # gender: a 4 x 16 table of locals by (gender bit, accepted genders)
     bits = list(GENDER_BIT.values())

@@ -234,8 +234,9 @@ def _unmatched(enc, inst, cand, eligible, usable, waiting) -> list[Unmatched]:
     settings = inst.settings
     n = len(enc.newcomers)
     feasible = np.bincount(cand.cn, minlength=n)
-    eligible_count = feasible if eligible.all() else np.bincount(cand.cn[eligible], minlength=n)
-    free = np.bincount(cand.cn[usable], minlength=n)
+    # Counting the few pairs left out is cheaper than counting the many kept.
+    eligible_count = feasible - np.bincount(cand.cn[~eligible], minlength=n)
+    free = feasible - np.bincount(cand.cn[~usable], minlength=n)
     forbidden = forbidden_keys(enc, inst.forbidden)
     excluded = exclusion_counts(enc, settings, forbidden, waiting)
     out = []

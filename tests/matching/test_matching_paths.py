@@ -47,7 +47,7 @@ def scattered_instance(seed=3, n_locals=120, n_newcomers=400):
             "forbidden": forbidden}  # fmt: skip
 
 
-def test_the_blocked_candidates_are_exactly_the_pairs_passing_every_rule(monkeypatch):
+def test_blocks_find_exactly_the_pairs_passing_every_rule_and_count_exclusions(monkeypatch):
     # small blocks: many newcomer groups, each cut into many Morton blocks and boxes
     monkeypatch.setattr(rules, "_GROUP_BLOCK", 1_000)
     inst = parse_instance(scattered_instance())
@@ -67,6 +67,12 @@ def test_the_blocked_candidates_are_exactly_the_pairs_passing_every_rule(monkeyp
     assert set(found) == expected
     assert len(expected) > 500
     assert 0.1 < checks["distance"].mean() < 0.9  # the boxes matter
+    # the exclusion counts (Morton blocks for the distance) agree with the same checks
+    everyone = np.arange(len(enc.newcomers))
+    counts = rules.exclusion_counts(enc, inst.settings, forbidden, everyone)
+    for j, rule in enumerate(rules.RULES):
+        failing = np.bincount(everyone_n[~checks[rule]], minlength=len(everyone))
+        assert counts[:, j].tolist() == failing.tolist(), rule
 
 
 def test_it_keeps_each_newcomers_and_each_locals_best_pairs():
