@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from types import SimpleNamespace
@@ -76,13 +76,13 @@ class Recorder:
     mail_from = "Tandem <tandem@example.org>"
 
     def __init__(self, *, fail: int = 0, error: Exception | None = None, delay: float = 0.0):
-        self.sent: list[EmailMessage] = []
+        self.sent: list[Message] = []
         self.fail = fail
         self.error = error or ConnectionRefusedError(111, "Connection refused")
         self.delay = delay
         self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         time.sleep(self.delay)
         with self._lock:
             if self.fail:
