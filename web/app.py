@@ -7,7 +7,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -56,24 +56,28 @@ CONTENT_SECURITY_POLICY = (
 
 def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
     headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-        "Cross-Origin-Opener-Policy": "same-origin",
+        "content-security-policy": CONTENT_SECURITY_POLICY,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+        "cross-origin-opener-policy": "same-origin",
+        "cache-control": "no-store",
     }
     if settings.is_production:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    ours = [(name.encode(), value.encode()) for name, value in headers.items()]
+    static = [header for header in ours if header[0] != b"cache-control"]  # files may be cached
+    names, static_names = {name for name, _ in ours}, {name for name, _ in static}
 
-    # A before_send hook, because app-level response headers skip error responses.
+    # A before_send hook, because app-level response headers skip error responses. It
+    # runs on every response, so it edits the raw header list in one pass.
     async def add_security_headers(message: Any, scope: Any) -> None:
         if message["type"] != "http.response.start":
             return
-        mutable = MutableScopeHeaders.from_message(message)
-        for name, value in headers.items():
-            mutable[name] = value
-        if not str(scope.get("path", "")).startswith("/static/"):
-            mutable["Cache-Control"] = "no-store"
+        is_static = str(scope.get("path", "")).startswith("/static/")
+        added, replaced = (static, static_names) if is_static else (ours, names)
+        kept = [header for header in message["headers"] if header[0].lower() not in replaced]
+        message["headers"] = kept + added
 
     return add_security_headers
 

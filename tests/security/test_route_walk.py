@@ -148,3 +148,18 @@ def test_authenticated_pages_are_not_cached(app, engine):
     with TestClient(app) as client:
         login(client, "alice@example.org")
         assert client.get("/coordinator/").headers["cache-control"] == "no-store"
+
+
+def test_pages_without_a_form_set_no_csrf_cookie_and_forms_do(client):
+    for path in ("/", "/privacy", "/signup", "/signup/sent"):
+        response = client.get(path)
+        assert "tandem_csrf" not in response.headers.get("set-cookie", ""), path
+        assert 'method="post"' not in response.text, path  # nothing to protect on the page
+    assert "tandem_csrf" in client.get("/signup/newcomer").headers["set-cookie"]
+
+
+def test_static_files_keep_their_cache_headers_and_get_the_security_headers(client):
+    response = client.get("/static/tandem.css")
+    assert response.status_code == 200
+    assert response.headers.get("cache-control") != "no-store"
+    assert_security_headers(response)

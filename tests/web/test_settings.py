@@ -43,7 +43,7 @@ def test_production_starts_with_a_real_secret(database_url):
 
     app = create_app(Settings(env="production", secret_key=GOOD_SECRET, database_url=database_url))
     with TestClient(app) as client:
-        response = client.get("/")
+        response = client.get("/login")  # a page with a form sets the CSRF cookie
         assert response.headers["strict-transport-security"].startswith("max-age=")
         assert "__Host-csrf" in response.headers["set-cookie"]
         assert "Secure" in response.headers["set-cookie"]

@@ -59,7 +59,8 @@ def send_profile_link(db, person, settings, *, now) -> None:  # type: ignore[no-
     )
 
 
-@get("/signup", name="signup_start", sync_to_thread=False)
+# Pages without a form set no CSRF cookie ("exclude_from_csrf"; they only answer GET).
+@get("/signup", name="signup_start", sync_to_thread=False, opt={"exclude_from_csrf": True})
 def signup_start() -> Template:
     return Template(template_name="signup/start.html")
 
@@ -112,12 +113,12 @@ def signup(
     return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
 
 
-@get("/signup/sent", name="signup_sent", sync_to_thread=False)
+@get("/signup/sent", name="signup_sent", sync_to_thread=False, opt={"exclude_from_csrf": True})
 def signup_sent() -> Template:
     return Template(template_name="signup/sent.html")
 
 
-@get("/privacy", name="privacy", sync_to_thread=False)
+@get("/privacy", name="privacy", sync_to_thread=False, opt={"exclude_from_csrf": True})
 def privacy() -> Template:
     return Template(template_name="privacy.html", context={"consent_version": CONSENT_TEXT_VERSION})
 
