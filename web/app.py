@@ -122,8 +122,9 @@ def _error_page(request: Request, exc: Exception) -> Response[Any]:
     )
 
 
-def _refuse_nul_in_the_url(request: Request) -> None:
-    """A NUL in the path or query is a 400: PostgreSQL refuses it in text with a 500."""
+async def _refuse_nul_in_the_url(request: Request) -> None:
+    """A NUL in the path or query is a 400: PostgreSQL refuses it in text with a 500.
+    (Async: Litestar would run a sync hook in a worker thread on every request.)"""
     if "\x00" in request.scope["path"] or b"%00" in request.scope["query_string"]:
         raise ValidationException("NUL in the URL")
 
