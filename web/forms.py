@@ -24,7 +24,14 @@ PARTNER_WISHES = ("any", "female", "male")
 # Bidirectional overrides and isolates can disguise text (e.g. reverse a link);
 # ZWJ/ZWNJ stay, Persian spelling needs them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Without the characters the mailer refuses in an address (web.mail): such an address gets
+# the message next to the field, not a 500 when its e-mail is written.
+_EMAIL = re.compile(r"[^@\s<>,;:\"']+@[^@\s<>,;:\"']+\.[^@\s<>,;:\"']+")
+
+
+def is_email(text: str) -> bool:
+    """One plain address the app can write to."""
+    return bool(_EMAIL.fullmatch(text))
 
 
 def clean_text(value: object, *, max_length: int, multiline: bool = False) -> str:
@@ -105,7 +112,7 @@ def parse_participant_form(
     form.about_me = clean_text(single(data, "about_me"), max_length=ABOUT_MAX, multiline=True)
     if not form.first_name:
         errors["first_name"] = N_("Please enter your first name.")
-    if not _EMAIL.fullmatch(form.email):
+    if not is_email(form.email):
         errors["email"] = N_("Please enter an e-mail address like name@example.org.")
     if not form.place:
         errors["place"] = N_("Please choose your town or village from the list.")

@@ -13,7 +13,7 @@ from web import accounts, audit, mail
 from web.access import visible_regions
 from web.auth import coordinator_required
 from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.forms import EMAIL_MAX, clean_text, single, values
+from web.forms import EMAIL_MAX, clean_text, is_email, single, values
 from web.i18n import N_
 from web.models import Coordinator, CoordinatorInvitation, Region, utcnow
 from web.vocabulary import COORDINATOR_ROLES
@@ -130,7 +130,7 @@ def invite(
     chosen = values(data, "regions")
     regions = list(db.scalars(select(Region).where(Region.slug.in_(chosen)))) if chosen else []  # type: ignore[attr-defined]
     errors = {}
-    if "@" not in email or "." not in email.rpartition("@")[2]:
+    if not is_email(email):
         errors["email"] = N_("Please enter an e-mail address like name@example.org.")
     elif db.scalars(select(Coordinator).where(Coordinator.email == email)).first():
         errors["email"] = N_("There is an account with this address already.")
