@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import binascii
 import logging
 import os
 import re
@@ -47,11 +48,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import cache
@@ -74,8 +74,7 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = ROOT / "templates" / "email"
 MAIL_POLICY = compat32.clone(linesep="\r\n")  # RFC 5322 line ends, as SMTP sends them
-UTF8_QP = Charset("utf-8")
-UTF8_QP.body_encoding = QP
+
 SUBJECT_MAX_LENGTH = 200  # the column's width
 ERROR_MAX_LENGTH = 500
 SMTP_TIMEOUT = 30.0  # seconds per socket operation
@@ -242,11 +241,20 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     message["Message-ID"] = make_msgid(idstring=f"outbox.{row.id}", domain=domain)
     message["Content-Language"] = row.locale
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
-    # Quoted-printable keeps every line 7-bit and short, whatever the server supports.
-    message.attach(MIMEText(row.body_text, "plain", UTF8_QP))
+    message.attach(_text_part(row.body_text, "plain"))
     if row.body_html:
-        message.attach(MIMEText(row.body_html, "html", UTF8_QP))
+        message.attach(_text_part(row.body_html, "html"))
     return message
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    """A UTF-8 text part in quoted-printable, which keeps every line 7-bit and short
+    whatever the server supports; encoded by binascii (C), not the email package's
+    per-character Python loop."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8", policy=MAIL_POLICY)
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(text.encode(), istext=True).decode("ascii"))
+    return part
 
 
 # --- sending -------------------------------------------------------------------------------------
