@@ -48,7 +48,8 @@ HOSTILE_EMAIL = '"><svg onload=alert(1)>@example.org'
 CARLA_NAME = PAYLOADS[1]
 LONG = blob(1000)  # check-in answers and problem reports take 1000 characters
 # Every GET route a coordinator or participant reaches must be filled in below (see
-# test_every_page_is_known_to_this_walk); the public pages show no stored data.
+# test_every_page_is_known_to_this_walk). Of the public pages only those behind e-mail links
+# show stored data (a partner's name); the world checks them as it opens them.
 AREAS = re.compile(r"^/(coordinator|me|dev)(/|$)")
 
 
@@ -170,6 +171,11 @@ def _partners(engine, public_id: str) -> tuple[str, str]:  # type: ignore[no-unt
         return tandem.local.email, tandem.newcomer.email  # type: ignore[union-attr]
 
 
+def _shows_names_safely(response) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.url
+    assert live_markup(response.text) == [] and shows_escaped(response.text), response.url
+
+
 def _run_status(engine, run_id: int, *, timeout: float = 20.0) -> str:  # type: ignore[no-untyped-def]
     """The run's status once the engine (a background task after the redirect) is done."""
     deadline = time.monotonic() + timeout
@@ -244,9 +250,12 @@ def world(settings, engine) -> Iterator[World]:  # type: ignore[no-untyped-def]
         _post(carla, f"/coordinator/suggestions/{rejected}/reject", reject, form=page)
 
         # Both partners of one tandem say yes through their answer links.
+        # The pages behind e-mail links (no login) name the partner: escaped too.
         for email in _partners(engine, world.active):
             token = _link(engine, email, "/answer")
+            _shows_names_safely(me.get(f"/answer/{token}"))
             _post(me, f"/answer/{token}", {"choice": "accept"})
+            _shows_names_safely(me.get(f"/answer/{token}"))
 
         # Its first check-in is due (the scheduled job sends it; no page does), and the
         # local answers that something is wrong, in many words.
@@ -260,6 +269,7 @@ def world(settings, engine) -> Iterator[World]:  # type: ignore[no-untyped-def]
             assert checkins.send_due_checkins(session, settings=settings, now=utcnow()) == 2
         local_email, newcomer_email = _partners(engine, world.active)
         token = _link(engine, local_email, "/check-in")
+        _shows_names_safely(me.get(f"/check-in/{token}"))
         _post(me, f"/check-in/{token}", {"meetings": "rarely", "mood": "1", "note": LONG})
 
         # The newcomer reports a problem from their profile.
