@@ -155,7 +155,6 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(message)
-    session.flush()
     _wake_sender_after_commit(session)
     return message
 

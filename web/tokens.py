@@ -72,8 +72,7 @@ def issue(
             expires_at=now + lifetime,
         )
     )
-    session.flush()
-    return raw
+    return raw  # the row is written with the request's transaction (or by an autoflush)
 
 
 def redeem(

@@ -99,15 +99,13 @@ def signup(
             context=form_context(db, form, "signup"),
         )
     locale = i18n.negotiate(request)
-    existing = find_by_email(db, form.email)
-    if existing is None:
-        try:
-            with db.begin_nested():
-                person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
-        except IntegrityError:  # the same address signed up a moment ago
-            person = find_by_email(db, form.email)  # type: ignore[assignment]
-    else:
-        person = existing
+    try:  # most sign-ups are new: let the unique address decide instead of looking first
+        with db.begin_nested():
+            person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
+    except IntegrityError:  # the address signed up before (or a moment ago)
+        person = find_by_email(db, form.email)  # type: ignore[assignment]
+        if person is None:  # another constraint: not a known address
+            raise
     # The same answer whether or not the address was known: no account enumeration.
     send_profile_link(db, person, settings, now=now)
     return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
