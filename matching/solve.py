@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +125,29 @@ def solve(
     optimum over all eligible pairs (``stats["exact"]`` is false only if that
     proof did not finish within `assign.MAX_ROUNDS`).
     """
+    with _gc_paused():
+        return _solve(instance, all_scores, prune_above, top_k)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while solving.
+
+    A solve builds hundreds of thousands of small containers (people, reasons) that all
+    survive; each automatic collection would walk the caller's whole heap (the instance
+    dict too) for nothing: 0.8 of 1.2 s of the country's pair reasons. Restores the
+    previous state, so a caller that disabled the collector keeps it disabled.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k: int) -> Result:
     started = time.perf_counter()
     inst = parse_instance(instance)
     settings = inst.settings

@@ -1,5 +1,6 @@
 """The spatial-index path and the pruned, certified solver agree with the dense, exact path."""
 
+import gc
 import math
 
 import numpy as np
@@ -10,7 +11,7 @@ from test_matching_properties import PROPERTY_SETTINGS, instances
 
 import matching.assign as assign_module
 import matching.rules as rules
-from matching import COMPONENTS, solve
+from matching import COMPONENTS, InputError, solve
 from matching.arrays import encode
 from matching.assign import assign, pair_weights, prices, top_pairs
 from matching.instance import SLOTS, parse_instance
@@ -231,3 +232,18 @@ def test_the_float32_screen_keeps_a_violating_arc_when_prices_are_large():
     assert np.float32(u[0]) + np.float32(v[0]) - score32[0] > assign_module.NEAR
     close = assign_module._close_arcs(np.array([0]), np.array([0]), score32, u, v)
     assert close.tolist() == [0]
+
+
+def test_solving_leaves_the_garbage_collector_as_it_was():
+    assert gc.isenabled()
+    solve(tied_instance())
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        solve({"today": "2026-05-01", "locals": "nobody"})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        solve(tied_instance())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
