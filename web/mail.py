@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import binascii
 import logging
 import os
@@ -48,7 +49,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
@@ -74,6 +74,10 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = ROOT / "templates" / "email"
 MAIL_POLICY = compat32.clone(linesep="\r\n")  # RFC 5322 line ends, as SMTP sends them
+# Bytes per encoded-word: 36 → 48 base64 characters + 12 of markup, so that "Subject: "
+# and the first word share a line (a longer first word is folded onto the next line,
+# which parsers read as a leading space).
+ENCODED_WORD_BYTES = 36
 
 SUBJECT_MAX_LENGTH = 200  # the column's width
 ERROR_MAX_LENGTH = 500
@@ -155,6 +159,7 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(message)
+    session.flush()  # the caller gets the row with its id
     _wake_sender_after_commit(session)
     return message
 
@@ -234,7 +239,7 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     message = MIMEMultipart("alternative", policy=MAIL_POLICY)
     message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = row.to_address
-    message["Subject"] = Header(row.subject, "utf-8")
+    message["Subject"] = encoded_words(row.subject)
     message["Date"] = format_datetime(now)
     domain = address.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"outbox.{row.id}", domain=domain)
@@ -244,6 +249,25 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     if row.body_html:
         message.attach(_text_part(row.body_html, "html"))
     return message
+
+
+def encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 base64 encoded-words, one per line (each under 78 characters),
+    split between characters; plain ASCII stays as it is. The email
+    package's ``Header`` does the same after trying quoted-printable character by character.
+    """
+    if text.isascii():
+        return text
+    words: list[bytes] = []
+    word = b""
+    for char in text:
+        encoded = char.encode()
+        if len(word) + len(encoded) > ENCODED_WORD_BYTES:
+            words.append(word)
+            word = b""
+        word += encoded
+    words.append(word)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
 
 
 def _text_part(text: str, subtype: str) -> MIMENonMultipart:

@@ -493,3 +493,23 @@ def test_the_background_sender_sends_what_a_request_wrote(settings, engine, tmp_
         wait_until(lambda: any((tmp_path / "mail").glob("*.eml")))
     [row] = outbox(engine)
     assert row.sent_at is not None
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Tandem: please confirm your address",
+        "يُرجى تأكيد عنوان بريدك الإلكتروني لدى Tandem",
+        "Bitte bestätige deine Adresse – Ünïcödé, 👋 " * 4,
+    ],
+)
+def test_subjects_in_any_script_survive_the_encoding_in_short_lines(engine, subject):
+    with db(engine) as session:
+        write(session)
+    [row] = outbox(engine)
+    row.subject = subject
+    raw = mail.build_message(row, mail_from="Tandem <t@example.org>", now=NOW).as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+    parsed = message_from_bytes(raw, policy=default_policy)
+    assert parsed["Subject"] == subject
