@@ -35,7 +35,11 @@ def _decoded(vocab: Vocabulary, masks: np.ndarray) -> list[list[str]]:
     if len(masks) == 0:
         return []
     rows = masks.reshape(len(masks), -1)
-    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    if rows.shape[1] == 1:  # one word: a plain unique, ten times faster than axis=0
+        distinct, inverse = np.unique(rows[:, 0], return_inverse=True)
+        distinct = distinct[:, None]
+    else:
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
     keys = [vocab.items(row) for row in distinct]
     return [keys[i] for i in inverse.reshape(-1).tolist()]
 
