@@ -1,15 +1,25 @@
-"""The baseline for ``web_load.py``: a bare Litestar app rendering a comparable Jinja page.
+"""The baseline for ``web_load.py``: a bare Litestar app rendering comparable Jinja pages.
 
 No database, no sessions, no CSRF, no i18n, no security headers: what is
-left is Uvicorn + Litestar routing + a Jinja template with a layout, a
-navigation, a loop and about as many bytes as Tandem's landing page.
+left is Uvicorn + Litestar routing + a Jinja template.
+
+* ``/`` compares with the landing page: a layout, a navigation, a loop and
+  about as many bytes.
+* ``/signup/newcomer`` compares with the sign-up form: Tandem's own form
+  template (23 KB, hundreds of fields and options), rendered from a fixed
+  context with untranslated labels, a fixed list of 60 places and no CSRF
+  field. Against it, the benchmark measures what Tandem adds to the page
+  (locale, the places query, CSRF, security headers), not the page's size.
 
     uvicorn --app-dir benchmarks --factory bare_app:create_app
 """
 
 from __future__ import annotations
 
-from jinja2 import DictLoader, Environment, select_autoescape
+import sys
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, DictLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, get
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -87,17 +97,59 @@ def page() -> Template:
     )
 
 
+TANDEM = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TANDEM))
+from web import vocabulary  # noqa: E402 (Tandem's data only: no database, no app)
+from web.forms import ParticipantForm  # noqa: E402
+from web.i18n import LOCALES, ui_locale  # noqa: E402
+
+PLACES = [f"Ort {n:02d}" for n in range(60)]  # as many as the demo serves
+
+
+@get("/signup/newcomer", sync_to_thread=False)
+def signup_form() -> Template:
+    return Template(
+        template_name="signup/form.html",
+        context={
+            "form": ParticipantForm(role="newcomer"),
+            "mode": "signup",
+            "action": "/signup/newcomer",
+            "switch_form": "participant-form",
+            "places": PLACES,
+            "csrf_input": "",
+        },
+    )
+
+
+def _environment() -> Environment:
+    """The pages above plus Tandem's template folder, with what Tandem's templates expect
+    (locale objects, vocabulary, ``labels``) but without translation."""
+    environment = Environment(
+        loader=ChoiceLoader([DictLoader(TEMPLATES), FileSystemLoader(TANDEM / "templates")]),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    german = ui_locale("de")
+    environment.globals.update(
+        ui_locale=lambda: german,
+        available_locales=[ui_locale(code) for code in LOCALES],
+        labels=lambda mapping: mapping,
+        vocabulary=vocabulary,
+    )
+    return environment
+
+
 @get("/healthz", sync_to_thread=False, media_type="text/plain")
 def healthz() -> str:
     return "ok"
 
 
 def create_app() -> Litestar:
-    environment = Environment(
-        loader=DictLoader(TEMPLATES), autoescape=select_autoescape(default=True)
-    )
     return Litestar(
-        route_handlers=[page, healthz],
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment)),
+        route_handlers=[page, signup_form, healthz],
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_environment())),
         openapi_config=None,
     )
