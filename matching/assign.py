@@ -257,7 +257,8 @@ def top_pairs(
     level = work.astype(np.uint8)  # 0 = best
     for group, limit in ((cn, np.full(int(cn.max()) + 1, k)), (cl, k * capacity)):
         n = len(limit)
-        key = np.multiply(group, BINS, out=buffer)  # int64: bincount makes no copy
+        # in int64 (no overflow from int32 ids; bincount's own type, so it makes no copy)
+        key = np.multiply(group, BINS, out=buffer, dtype=np.int64)
         key += level
         counts = np.bincount(key, minlength=n * BINS).reshape(n, BINS).cumsum(axis=1)
         # one past the first level at which the group has `limit` pairs (the last if
