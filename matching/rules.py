@@ -84,7 +84,7 @@ def _one_blas_thread():
     """One thread for the many small float32 matrix products of the spatial blocks:
     OpenBLAS would spread each over every core and spin between them (several times
     the CPU time for nothing)."""
-    from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+    from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
 
