@@ -31,6 +31,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 SESSION_KEY = "coordinator_id"
 _ROTATE, _NEW_ID = "tandem.rotate_session_id", "tandem.new_session_id"
+_LOADED = "tandem.session_as_loaded"
 
 
 def hash_password(password: str) -> str:
@@ -97,6 +98,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         data = await super().load_from_connection(connection)
         if connection.cookies.get(self.config.key) and not data:
             connection.scope[_ROTATE] = True  # type: ignore[literal-required]
+        elif data:
+            connection.scope[_LOADED] = self.serialize_data(data)  # type: ignore[literal-required]
         return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
@@ -106,9 +109,17 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 
     async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[no-untyped-def]
         old_id = connection.cookies.get(self.config.key)
-        if connection.scope.get(_ROTATE) and old_id:
+        rotate = connection.scope.get(_ROTATE)
+        if rotate and old_id:
             store = self.config.get_store_from_app(connection.scope["app"])
             await self.delete(old_id, store=store)
+        elif old_id and isinstance(scope_session, dict) and scope_session:
+            loaded = connection.scope.get(_LOADED)  # type: ignore[call-overload]
+            if loaded == self.serialize_data(scope_session):
+                # Unchanged: the stored copy and the browser's cookie are still right.
+                # Litestar would write the session on every response; the last-seen
+                # time (SEEN_RESOLUTION) still refreshes both once a minute of use.
+                return
         await super().store_in_message(scope_session, message, connection)
 
 

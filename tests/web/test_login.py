@@ -207,3 +207,32 @@ def test_a_weaker_old_hash_is_upgraded_at_login(client, engine):
     with db(engine) as session:
         upgraded = session.scalars(select(Coordinator)).one().password_hash
     assert "m=2048,t=2" in upgraded
+
+
+def test_an_unchanged_session_is_not_written_on_every_request(client, engine):
+    import time_machine
+    from sqlalchemy import event
+
+    from web.models import utcnow
+
+    alice(engine)
+    writes: list[str] = []
+
+    def note_writes(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "store_entry" in statement and statement.lstrip().upper().startswith(
+            ("INSERT", "UPDATE")
+        ):
+            writes.append(statement)
+
+    event.listen(client.app.state.engine, "before_cursor_execute", note_writes)
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        login(client, "alice@example.org")
+        logged_in = len(writes)
+        assert logged_in >= 1
+        for _ in range(3):
+            assert client.get("/coordinator/", follow_redirects=False).status_code == 200
+        assert len(writes) == logged_in  # the same session: nothing to store
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        assert client.get("/coordinator/", follow_redirects=False).status_code == 200
+        assert len(writes) == logged_in + 1  # the last-seen time moved on: stored once
