@@ -97,12 +97,19 @@ async def provide_session(state: State, request: Request) -> AsyncGenerator[Sess
         session = Session(bind, expire_on_commit=False)
         try:
             yield session
-            await anyio.to_thread.run_sync(session.commit)
+            if session.in_transaction() or session.new or session.dirty or session.deleted:
+                await anyio.to_thread.run_sync(session.commit)
         except BaseException:
-            await anyio.to_thread.run_sync(session.rollback)
+            if session.in_transaction():
+                await anyio.to_thread.run_sync(session.rollback)
             raise
         finally:
-            await anyio.to_thread.run_sync(session.close)
+            # A session that never reached the database has nothing to give back: no
+            # worker thread for it (the sign-up form, say, when its town list is cached).
+            if session.in_transaction():
+                await anyio.to_thread.run_sync(session.close)
+            else:
+                session.close()
 
 
 def request_slots(state: State) -> anyio.Semaphore:

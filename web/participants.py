@@ -3,6 +3,8 @@ download and erase. Functions take a session and never commit."""
 
 from __future__ import annotations
 
+import time
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,25 @@ def served_place_names(session: Session) -> list[str]:
             select(Place.name).where(Place.region_id.is_not(None)).distinct().order_by(Place.name)  # type: ignore[union-attr]
         )
     )
+
+
+# The town list behind the sign-up form's autocomplete, kept for a minute per connection
+# pool (one per app and database): every visitor's form needs it and it only changes when
+# a region is added. Only the suggestions can be a minute old; ``served_place`` checks
+# what is submitted.
+PLACE_SUGGESTIONS_SECONDS = 60.0
+_place_suggestions: weakref.WeakKeyDictionary[Any, tuple[float, list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def place_suggestions(session: Session) -> list[str]:
+    pool = session.get_bind().engine.pool
+    taken_at, names = _place_suggestions.get(pool, (float("-inf"), []))
+    if time.monotonic() - taken_at > PLACE_SUGGESTIONS_SECONDS:
+        names = served_place_names(session)
+        _place_suggestions[pool] = (time.monotonic(), names)
+    return names
 
 
 def find_by_email(session: Session, email: str) -> Participant | None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from web.forms import ParticipantForm
-from web.participants import served_place_names
+from web.participants import place_suggestions
 
 
 def form_context(session: Session, form: ParticipantForm, mode: str) -> dict[str, Any]:
@@ -16,5 +16,5 @@ def form_context(session: Session, form: ParticipantForm, mode: str) -> dict[str
         "mode": mode,  # "signup" or "edit"
         "action": f"/signup/{form.role}" if mode == "signup" else "/me/edit",
         "switch_form": "participant-form",  # the language switch submits this form
-        "places": served_place_names(session),
+        "places": place_suggestions(session),
     }
