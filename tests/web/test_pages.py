@@ -59,3 +59,17 @@ def test_the_default_language_is_a_setting(settings):
 
     with TestClient(create_app(settings.model_copy(update={"default_locale": "en"}))) as client:
         assert html(client.get("/")).html["lang"] == "en"
+
+
+def test_cached_public_pages_still_speak_each_visitors_language(client):
+    # The landing page is rendered once a minute per language; the cache must not hand
+    # one visitor's language to the next.
+    for _ in range(2):  # the second round comes from the cache
+        german = client.get("/", headers={"Accept-Language": "de"})
+        arabic = client.get("/", headers={"Accept-Language": "ar"})
+        assert html(german).html["lang"] == "de"
+        assert html(arabic).html["lang"] == "ar" and html(arabic).html["dir"] == "rtl"
+        chosen = client.get("/privacy?lang=en", headers={"Accept-Language": "de"})
+        assert html(chosen).html["lang"] == "en"
+        assert "tandem_lang=en" in chosen.headers["set-cookie"]  # the choice is remembered
+        client.cookies.clear()

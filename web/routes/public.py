@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from litestar import Router, get
+from typing import Any
+
+from litestar import Request, Router, get
+from litestar.config.response_cache import default_cache_key_builder
 from litestar.response import Template
 
+from web import i18n
 
-@get("/", name="landing", sync_to_thread=False)
+PAGE_CACHE_SECONDS = 60
+
+
+def _page_in_its_language(request: Request[Any, Any, Any]) -> str:
+    return f"{default_cache_key_builder(request)}|{i18n.negotiate(request)}"
+
+
+# Pages that are the same for everyone who reads the same language (no form, no session,
+# no database) are rendered once a minute per process and language, not per visitor.
+STATIC_PAGE: dict[str, Any] = {
+    "cache": PAGE_CACHE_SECONDS,
+    "cache_key_builder": _page_in_its_language,
+}
+
+
+@get("/", name="landing", sync_to_thread=False, **STATIC_PAGE)
 def landing() -> Template:
     return Template(template_name="landing.html")
 

@@ -25,6 +25,7 @@ from web.participants import (
     served_place,
 )
 from web.routes.form_context import form_context
+from web.routes.public import STATIC_PAGE
 
 ROLES = ("local", "newcomer")
 HONEYPOT = "website"  # hidden from people, filled in by bots
@@ -60,7 +61,13 @@ def send_profile_link(db, person, settings, *, now) -> None:  # type: ignore[no-
 
 
 # Pages without a form set no CSRF cookie ("exclude_from_csrf"; they only answer GET).
-@get("/signup", name="signup_start", sync_to_thread=False, opt={"exclude_from_csrf": True})
+@get(
+    "/signup",
+    name="signup_start",
+    sync_to_thread=False,
+    opt={"exclude_from_csrf": True},
+    **STATIC_PAGE,
+)
 def signup_start() -> Template:
     return Template(template_name="signup/start.html")
 
@@ -116,7 +123,9 @@ def signup_sent() -> Template:
     return Template(template_name="signup/sent.html")
 
 
-@get("/privacy", name="privacy", sync_to_thread=False, opt={"exclude_from_csrf": True})
+@get(
+    "/privacy", name="privacy", sync_to_thread=False, opt={"exclude_from_csrf": True}, **STATIC_PAGE
+)
 def privacy() -> Template:
     return Template(template_name="privacy.html", context={"consent_version": CONSENT_TEXT_VERSION})
 
