@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from web.db import READ_ONLY
 from web.models import StoreEntry, utcnow
 
 _TABLE = StoreEntry.__table__  # type: ignore[attr-defined]
@@ -30,6 +31,7 @@ class DatabaseStore(NamespacedStore):
     def __init__(self, engine: Engine, namespace: str = "default") -> None:
         super().__init__()
         self.engine = engine
+        self.reader = engine.execution_options(**{READ_ONLY: True})
         self.namespace = namespace
 
     def with_namespace(self, namespace: str) -> DatabaseStore:
@@ -63,24 +65,28 @@ class DatabaseStore(NamespacedStore):
             connection.execute(upsert)
 
     def _get(self, key: str, renew_for: int | timedelta | None) -> bytes | None:
-        with self.engine.begin() as connection:
+        # Read without the write lock (SQLite: a deferred BEGIN): every request with a
+        # session reads it, and under load BEGIN IMMEDIATE here queued them all.
+        with self.reader.begin() as connection:
             found = connection.execute(
                 select(_TABLE.c.value, _TABLE.c.expires_at).where(self._this(key))
             ).first()
-            if found is None:
-                return None
-            value, expires_at = found
-            now = utcnow()
-            if expires_at is not None and expires_at <= now:
+        if found is None:
+            return None
+        value, expires_at = found
+        now = utcnow()
+        if expires_at is not None and expires_at <= now:
+            with self.engine.begin() as connection:
                 connection.execute(
                     delete(_TABLE).where(self._this(key), _TABLE.c.expires_at <= now)
                 )
-                return None
-            if renew_for is not None and expires_at is not None:
+            return None
+        if renew_for is not None and expires_at is not None:
+            with self.engine.begin() as connection:
                 connection.execute(
                     update(_TABLE).where(self._this(key)).values(expires_at=self._expiry(renew_for))
                 )
-            return bytes(value)
+        return bytes(value)
 
     def _delete(self, key: str) -> None:
         with Session(self.engine) as session, session.begin():

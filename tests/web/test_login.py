@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -236,3 +237,22 @@ def test_an_unchanged_session_is_not_written_on_every_request(client, engine):
     with time_machine.travel(start + timedelta(minutes=2), tick=False):
         assert client.get("/coordinator/", follow_redirects=False).status_code == 200
         assert len(writes) == logged_in + 1  # the last-seen time moved on: stored once
+
+
+def test_reading_a_session_takes_no_write_lock(client, engine):
+    # Every logged-in request reads its session; if that read took SQLite's write lock
+    # (or waited for writers on PostgreSQL), pages would queue behind any writer.
+    from sqlalchemy import text  # noqa: PLC0415
+
+    alice(engine)
+    login(client, "alice@example.org")
+    with engine.connect() as writer:
+        writer.begin()  # on SQLite this is BEGIN IMMEDIATE (web/db.py): the write lock
+        if engine.dialect.name == "postgresql":
+            writer.execute(text("LOCK TABLE store_entry IN EXCLUSIVE MODE"))
+        started = time.monotonic()
+        response = client.get("/coordinator/", follow_redirects=False)
+        waited = time.monotonic() - started
+        writer.rollback()
+    assert response.status_code == 200
+    assert waited < 2  # the busy timeout is 5 s: it did not wait for the writer
