@@ -78,12 +78,7 @@ def _due(now: datetime) -> ColumnElement[bool]:
 def _issue_link(
     session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
 ) -> str:
-    raw = tokens.issue(session, person, "checkin", now=now, lifetime=LINK_LIFETIME)
-    row = session.scalars(
-        select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(raw))
-    ).one()
-    row.tandem_id = tandem.id
-    session.flush()
+    raw = tokens.issue(session, person, "checkin", now=now, lifetime=LINK_LIFETIME, tandem=tandem)
     return f"{settings.base_url}/check-in/{raw}"
 
 

@@ -86,12 +86,7 @@ def _issue_answer_link(
     session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
 ) -> str:
     lifetime = (tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now
-    raw = tokens.issue(session, person, "answer", now=now, lifetime=lifetime)
-    row = session.scalars(
-        select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(raw))
-    ).one()
-    row.tandem_id = tandem.id
-    session.flush()
+    raw = tokens.issue(session, person, "answer", now=now, lifetime=lifetime, tandem=tandem)
     return f"{settings.base_url}/answer/{raw}"
 
 

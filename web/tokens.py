@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from web.models import AccessToken, Participant
+from web.models import AccessToken, Participant, Tandem
 from web.vocabulary import TOKEN_PURPOSES
 
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
@@ -56,8 +56,10 @@ def issue(
     *,
     now: datetime,
     lifetime: timedelta,
+    tandem: Tandem | None = None,
 ) -> str:
-    """Store a new token for ``participant`` and return the raw value for the link."""
+    """Store a new token for ``participant`` (about ``tandem``, for answer and check-in
+    links) and return the raw value for the link."""
     if purpose not in TOKEN_PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     if participant.id is None:
@@ -66,6 +68,7 @@ def issue(
     session.add(
         AccessToken(
             participant_id=participant.id,  # type: ignore[arg-type]
+            tandem_id=tandem.id if tandem is not None else None,
             purpose=purpose,
             token_hash=hash_token(raw),
             created_at=now,
