@@ -268,3 +268,19 @@ def test_consents_are_stored_per_purpose(client, engine, kassel):
             "contact_sharing",
             "matching",
         ]
+
+
+def test_the_blank_form_is_shared_but_every_visitor_gets_their_own_token(settings):
+    # The empty form is rendered once per role and language; the CSRF field is not.
+    app = create_app(settings)
+    tokens, languages = set(), set()
+    for locale in ("de", "ar", "de"):
+        with TestClient(app=app) as visitor:  # a new visitor: no cookies yet
+            page = html(visitor.get("/signup/newcomer", headers={"Accept-Language": locale}))
+            token = page.find("input", attrs={"name": "_csrf_token"})["value"]
+            tokens.add(token)
+            languages.add(page.html["lang"])
+            assert visitor.cookies.get("tandem_csrf")  # the cookie the token belongs to
+            assert "\x00" not in page.decode()
+    assert len(tokens) == 3
+    assert languages == {"de", "ar"}

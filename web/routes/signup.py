@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
+from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from web import i18n, mail, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
-from web.forms import ParticipantForm, parse_participant_form, single
+from web.forms import parse_participant_form, single
 from web.models import utcnow
 from web.participants import (
     CONSENT_TEXT_VERSION,
@@ -24,6 +25,7 @@ from web.participants import (
     register,
     served_place,
 )
+from web.routes.blank_form import blank_signup_page
 from web.routes.form_context import form_context
 from web.routes.public import STATIC_PAGE
 
@@ -73,9 +75,9 @@ def signup_start() -> Template:
 
 
 @get("/signup/{role:str}", name="signup_form", sync_to_thread=True)
-def signup_form(role: FromPath[str], db: DbSession) -> Template:
-    form = ParticipantForm(role=_role(role))
-    return Template(template_name="signup/form.html", context=form_context(db, form, "signup"))
+def signup_form(role: FromPath[str], request: Request, db: DbSession) -> Response[str]:
+    page = blank_signup_page(request, db, _role(role))
+    return Response(page, media_type=MediaType.HTML)
 
 
 @post(
