@@ -9,6 +9,7 @@ message, a step the tandem's state does not allow a 409 — never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -251,9 +252,7 @@ def tandem_detail(
     public_id: FromPath[str],
     done: FromQuery[str | None] = None,
 ) -> Template:
-    tandem = get_tandem_for(db, coordinator, public_id)
-    if tandem.status not in STATUS_LABELS:
-        raise NotFoundException()  # suggestions and closed proposals live elsewhere
+    tandem = _open(db, coordinator, public_id)
     lifecycle.audit(
         db, coordinator, "tandem.viewed", subject="tandem", subject_id=tandem.id, now=utcnow()
     )
@@ -263,32 +262,39 @@ def tandem_detail(
 def _open(db: Session, coordinator: Coordinator, public_id: str) -> Tandem:
     tandem = get_tandem_for(db, coordinator, public_id)
     if tandem.status not in STATUS_LABELS:
-        raise NotFoundException()
+        raise NotFoundException()  # suggestions and closed proposals live elsewhere
     return tandem
+
+
+def _change(
+    request: Request,
+    db: Session,
+    coordinator: Coordinator,
+    public_id: str,
+    change: Callable[..., object],
+    done: str,
+) -> Template | Redirect:
+    """Apply a life-cycle step that needs no form; a refused step shows the tandem again."""
+    tandem = _open(db, coordinator, public_id)
+    try:
+        change(db, tandem, actor=coordinator, now=utcnow())
+    except lifecycle.LifecycleError as problem:
+        return _refused(request, db, coordinator, tandem, problem)
+    return _see(_tandem_path(tandem), done)
 
 
 @post("/tandems/{public_id:str}/pause", name="tandem_pause", sync_to_thread=True)
 def tandem_pause(
     request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Template | Redirect:
-    tandem = _open(db, coordinator, public_id)
-    try:
-        lifecycle.pause(db, tandem, actor=coordinator, now=utcnow())
-    except lifecycle.LifecycleError as problem:
-        return _refused(request, db, coordinator, tandem, problem)
-    return _see(_tandem_path(tandem), "paused")
+    return _change(request, db, coordinator, public_id, lifecycle.pause, "paused")
 
 
 @post("/tandems/{public_id:str}/resume", name="tandem_resume", sync_to_thread=True)
 def tandem_resume(
     request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Template | Redirect:
-    tandem = _open(db, coordinator, public_id)
-    try:
-        lifecycle.resume(db, tandem, actor=coordinator, now=utcnow())
-    except lifecycle.LifecycleError as problem:
-        return _refused(request, db, coordinator, tandem, problem)
-    return _see(_tandem_path(tandem), "resumed")
+    return _change(request, db, coordinator, public_id, lifecycle.resume, "resumed")
 
 
 def _end_moment(data: dict[str, Any], tandem: Tandem, now: datetime) -> datetime:
@@ -354,12 +360,7 @@ def tandem_rematch(
 def tandem_fit_check(
     request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Template | Redirect:
-    tandem = _open(db, coordinator, public_id)
-    try:
-        lifecycle.mark_fit_checked(db, tandem, actor=coordinator, now=utcnow())
-    except lifecycle.LifecycleError as problem:
-        return _refused(request, db, coordinator, tandem, problem)
-    return _see(_tandem_path(tandem), "fit_checked")
+    return _change(request, db, coordinator, public_id, lifecycle.mark_fit_checked, "fit_checked")
 
 
 @post("/tandems/{public_id:str}/notes", name="tandem_add_note", sync_to_thread=True)
