@@ -337,10 +337,13 @@ def _claim_due(engine: Engine, *, now: datetime, limit: int) -> list[OutboxMessa
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         ).all()
-        rows = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(claimed))  # type: ignore[union-attr]
-        ).all()
-    return sorted(rows, key=lambda row: candidates.index(row.id))
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(claimed))  # type: ignore[union-attr]
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            )
+        )
 
 
 def _record(engine: Engine, message_ids: list[int], **values: Any) -> None:
