@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from web.models import AuditLog, Coordinator, Participant
+from web.models import AuditLog, Coordinator, Participant, utcnow
+
+# Audit rows are only ever written, never read back as objects in the same request,
+# so they go in as one Core statement (no ORM unit of work: one runs per sign-up).
+_INSERT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
+
+
+def write(
+    session: Session,
+    *,
+    actor_type: str,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    at: datetime | None = None,
+) -> None:
+    """Add an audit row to the caller's transaction (it commits with the change it records)."""
+    session.execute(
+        _INSERT,
+        {
+            "at": at or utcnow(),
+            "actor_type": actor_type,
+            "actor_id": actor_id,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id),
+        },
+    )
 
 
 def record(
@@ -15,26 +46,27 @@ def record(
     subject_type: str,
     subject_id: object,
 ) -> None:
-    """Add an audit row to the caller's transaction (it commits with the change it records)."""
-    session.add(
-        AuditLog(
-            actor_type="coordinator" if actor is not None else "system",
-            actor_id=actor.id if actor is not None else None,
-            action=action,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-        )
+    """An action of a coordinator (or, without one, of the system)."""
+    write(
+        session,
+        actor_type="coordinator" if actor is not None else "system",
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
 
 
-def record_participant(session: Session, person: Participant, *, action: str) -> None:
+def record_participant(
+    session: Session, person: Participant, *, action: str, at: datetime | None = None
+) -> None:
     """An action a participant took on their own record."""
-    session.add(
-        AuditLog(
-            actor_type="participant",
-            actor_id=person.id,
-            action=action,
-            subject_type="participant",
-            subject_id=str(person.id),
-        )
+    write(
+        session,
+        actor_type="participant",
+        actor_id=person.id,
+        action=action,
+        subject_type="participant",
+        subject_id=person.id,
+        at=at,
     )

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from web.models import Event, Participant, Place, Tandem
+
+# Like audit rows, events are only written here (reports read them later): one Core
+# statement each, no ORM unit of work.
+_INSERT = insert(Event.__table__)  # type: ignore[attr-defined]
 
 
 def record(
@@ -28,19 +33,20 @@ def record(
     interests: Iterable[str] = (),
     help_topics: Iterable[str] = (),
 ) -> None:
-    session.add(
-        Event(
-            kind=kind,
-            at=at,
-            region_id=region_id,
-            role=role,
-            tandem_ref=tandem.public_id if tandem is not None else None,
-            reason=reason,
-            days=days,
-            languages=sorted(languages),
-            interests=sorted(interests),
-            help_topics=sorted(help_topics),
-        )
+    session.execute(
+        _INSERT,
+        {
+            "kind": kind,
+            "at": at,
+            "region_id": region_id,
+            "role": role,
+            "tandem_ref": tandem.public_id if tandem is not None else None,
+            "reason": reason,
+            "days": days,
+            "languages": sorted(languages),
+            "interests": sorted(interests),
+            "help_topics": sorted(help_topics),
+        },
     )
 
 
@@ -49,13 +55,15 @@ def region_of(session: Session, person: Participant) -> int | None:
     return place.region_id if place is not None else None
 
 
-def record_person(session: Session, kind: str, person: Participant, *, at: datetime) -> None:
+def record_person(
+    session: Session, kind: str, person: Participant, *, at: datetime, region_id: int | None
+) -> None:
     """A sign-up or verification: role, languages spoken, interests and help topics only."""
     record(
         session,
         kind,
         at=at,
-        region_id=region_of(session, person),
+        region_id=region_id,
         role=person.role,
         languages=[spoken.language for spoken in person.languages],
         interests=person.interests,

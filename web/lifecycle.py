@@ -29,7 +29,8 @@ from sqlalchemy import exists, select, update
 from sqlmodel import Session
 
 from web import events
-from web.models import AuditLog, Coordinator, Event, Participant, Tandem
+from web.audit import write as write_audit
+from web.models import Coordinator, Event, Participant, Tandem
 from web.vocabulary import END_REASONS, OPEN_TANDEM_STATUSES
 
 FIT_CHECK_AFTER = timedelta(days=28)
@@ -95,15 +96,14 @@ def audit(
         actor_type = "participant"
     else:
         actor_type = "system"
-    session.add(
-        AuditLog(
-            at=now,
-            actor_type=actor_type,
-            actor_id=actor.id if actor is not None else None,
-            action=action,
-            subject_type=subject,
-            subject_id=str(subject_id),
-        )
+    write_audit(
+        session,
+        at=now,
+        actor_type=actor_type,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        subject_type=subject,
+        subject_id=subject_id,
     )
 
 

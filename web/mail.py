@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import Engine, event, or_, select, update
+from sqlalchemy import Engine, event, insert, or_, select, update
 from sqlmodel import Session
 
 from web.i18n import translations, ui_locale
@@ -133,6 +133,10 @@ def render(template: str, locale: str, context: Mapping[str, Any]) -> RenderedMa
     )
 
 
+# One per sign-up: a Core statement, no ORM unit of work.
+_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.id)  # type: ignore[attr-defined]
+
+
 def enqueue(
     session: Session,
     *,
@@ -142,26 +146,32 @@ def enqueue(
     context: Mapping[str, Any],
     participant_id: int | None = None,
     now: datetime,
-) -> OutboxMessage:
-    """Render an e-mail in the recipient's ``locale`` and add it to the session's transaction."""
+) -> int:
+    """Render an e-mail in the recipient's ``locale`` and add it to the session's
+    transaction; returns the message's id."""
     if not _ADDRESS.fullmatch(to_address):
         raise ValueError("to_address must be one plain e-mail address")
     rendered = render(template, locale, context)
-    message = OutboxMessage(
-        participant_id=participant_id,
-        to_address=to_address,
-        locale=locale,
-        kind=template,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    session.add(message)
-    session.flush()  # the caller gets the row with its id
+    message_id = session.execute(
+        _INSERT,
+        {
+            "participant_id": participant_id,
+            "to_address": to_address,
+            "locale": locale,
+            "kind": template,
+            "subject": rendered.subject,
+            "body_text": rendered.text,
+            "body_html": rendered.html,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "last_error": None,
+            "claimed_until": None,
+            "sent_at": None,
+        },
+    ).scalar_one()
     _wake_sender_after_commit(session)
-    return message
+    return int(message_id)
 
 
 # --- transports -------------------------------------------------------------------------------

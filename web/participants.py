@@ -7,16 +7,16 @@ import time
 import weakref
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from web import audit, backup, events
 from web.forms import ParticipantForm
 from web.models import (
     AccessToken,
-    AuditLog,
     Consent,
     OutboxMessage,
     Participant,
@@ -30,13 +30,23 @@ from web.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
 CONSENT_TEXT_VERSION = "2026-11-26"
 
 
-def served_place(session: Session, name: str) -> Place | None:
+class ServedPlace(NamedTuple):
+    id: int
+    region_id: int
+
+
+_SERVED_PLACE = (
+    select(Place.id, Place.region_id)
+    .where(Place.region_id.is_not(None), Place.name == bindparam("name"))  # type: ignore[union-attr]
+    .order_by(Place.population.desc())  # type: ignore[attr-defined]
+    .limit(1)
+)
+
+
+def served_place(session: Session, name: str) -> ServedPlace | None:
     """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
-    return session.scalars(
-        select(Place)
-        .where(Place.region_id.is_not(None), Place.name == name)  # type: ignore[union-attr]
-        .order_by(Place.population.desc())  # type: ignore[attr-defined]
-    ).first()
+    found = session.execute(_SERVED_PLACE, {"name": name}).first()
+    return ServedPlace(*found) if found is not None else None
 
 
 def served_place_names(session: Session) -> list[str]:
@@ -70,10 +80,10 @@ def find_by_email(session: Session, email: str) -> Participant | None:
     return session.scalars(select(Participant).where(Participant.email == email)).first()
 
 
-def _apply(person: Participant, form: ParticipantForm, place: Place, now: datetime) -> None:
+def _apply(person: Participant, form: ParticipantForm, place: ServedPlace, now: datetime) -> None:
     person.first_name = form.first_name
     person.last_name = form.last_name or None
-    person.place_id = place.id  # type: ignore[assignment]
+    person.place_id = place.id
     person.learning = form.learning
     person.interests = form.interests
     person.help_topics = form.help_topics
@@ -88,10 +98,28 @@ def _apply(person: Participant, form: ParticipantForm, place: Place, now: dateti
     person.updated_at = now
 
 
+# A sign-up is written with Core statements, not the ORM's unit of work: it is the one
+# write a public crowd can cause at a high rate (issue 7: 300 per second), and the ORM
+# spent more on bookkeeping seven objects than the database did on storing them.
+_TABLE = Participant.__table__  # type: ignore[attr-defined]
+_NEW_PARTICIPANT = {  # a known address inserts nothing, instead of failing the transaction
+    name: dialect.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=[_TABLE.c.email])
+    .returning(_TABLE.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_NEW_LANGUAGES = insert(ParticipantLanguage.__table__)  # type: ignore[attr-defined]
+_NEW_CONSENTS = insert(Consent.__table__)  # type: ignore[attr-defined]
+
+
 def register(
-    session: Session, form: ParticipantForm, *, place: Place, locale: str, now: datetime
-) -> Participant:
-    """Store a new, unverified sign-up with one consent record per purpose."""
+    session: Session, form: ParticipantForm, *, place: ServedPlace, locale: str, now: datetime
+) -> Participant | None:
+    """Store a new, unverified sign-up with one consent record per purpose.
+
+    Returns the person as stored (with its id, but not attached to the session), or
+    None when the address is already known: the unique address decides, so that two
+    sign-ups racing with one address store one person and neither fails."""
     person = Participant(
         role=form.role,
         email=form.email,
@@ -101,18 +129,37 @@ def register(
         birth_year=int(form.birth_year),
         place_id=place.id,
         created_at=now,
+        waiting_since=now.date() if form.role == "newcomer" else None,
     )
     _apply(person, form, place, now)
-    if form.role == "newcomer":
-        person.waiting_since = now.date()
-    person.consents = [
-        Consent(purpose=purpose, text_version=CONSENT_TEXT_VERSION, language=locale, given_at=now)
-        for purpose in CONSENT_PURPOSES
-    ]
-    session.add(person)
-    session.flush()
-    audit.record_participant(session, person, action="participant.signed_up")
-    events.record_person(session, "signed_up", person, at=now)
+    columns = {column.name: getattr(person, column.name) for column in _TABLE.columns}
+    del columns["id"]
+    person.id = session.execute(_NEW_PARTICIPANT[session.get_bind().dialect.name], columns).scalar()
+    if person.id is None:
+        return None
+    session.execute(
+        _NEW_LANGUAGES,
+        [
+            {"participant_id": person.id, "language": spoken.language, "level": spoken.level}
+            for spoken in person.languages
+        ],
+    )
+    session.execute(
+        _NEW_CONSENTS,
+        [
+            {
+                "participant_id": person.id,
+                "purpose": purpose,
+                "text_version": CONSENT_TEXT_VERSION,
+                "language": locale,
+                "given_at": now,
+                "withdrawn_at": None,
+            }
+            for purpose in CONSENT_PURPOSES
+        ],
+    )
+    audit.record_participant(session, person, action="participant.signed_up", at=now)
+    events.record_person(session, "signed_up", person, at=now, region_id=place.region_id)
     return person
 
 
@@ -129,11 +176,17 @@ def confirm_address(session: Session, person: Participant, *, now: datetime) -> 
         person.verified_at = now
         session.add(person)
         audit.record_participant(session, person, action="participant.verified")
-        events.record_person(session, "verified", person, at=now)
+        region_id = events.region_of(session, person)
+        events.record_person(session, "verified", person, at=now, region_id=region_id)
 
 
 def update_profile(
-    session: Session, person: Participant, form: ParticipantForm, *, place: Place, now: datetime
+    session: Session,
+    person: Participant,
+    form: ParticipantForm,
+    *,
+    place: ServedPlace,
+    now: datetime,
 ) -> None:
     _apply(person, form, place, now)
     session.add(person)
@@ -217,14 +270,13 @@ def erase(session: Session, person: Participant, *, now: datetime, ledger: Path 
     person_id = person.id
     session.delete(person)
     session.flush()
-    session.add(
-        AuditLog(
-            actor_type="participant",
-            actor_id=person_id,
-            action="participant.erased",
-            subject_type="participant",
-            subject_id=str(person_id),
-        )
+    audit.write(
+        session,
+        actor_type="participant",
+        actor_id=person_id,
+        action="participant.erased",
+        subject_type="participant",
+        subject_id=person_id,
     )
 
 

@@ -24,11 +24,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web import lifecycle, mail, tokens
+from web import audit, lifecycle, mail, tokens
 from web.access import region_ids_of, visible_regions
 from web.models import (
     AccessToken,
-    AuditLog,
     Coordinator,
     PairRule,
     Participant,
@@ -356,15 +355,14 @@ def shares_contact(person: Participant) -> bool:
 def _audit(
     session: Session, person: Participant | None, action: str, tandem: Tandem, *, now: datetime
 ) -> None:
-    session.add(
-        AuditLog(
-            at=now,
-            actor_type="participant" if person is not None else "system",
-            actor_id=person.id if person is not None else None,
-            action=action,
-            subject_type="tandem",
-            subject_id=str(tandem.id),
-        )
+    audit.write(
+        session,
+        at=now,
+        actor_type="participant" if person is not None else "system",
+        actor_id=person.id if person is not None else None,
+        action=action,
+        subject_type="tandem",
+        subject_id=tandem.id,
     )
 
 

@@ -25,7 +25,7 @@ def dev_client(settings, tmp_path) -> Iterator[TestClient]:  # type: ignore[no-u
 
 def write(engine, *, to: str, name: str, locale: str = "de") -> int:  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        message = mail.enqueue(
+        return mail.enqueue(
             session,
             to_address=to,
             locale=locale,
@@ -33,7 +33,6 @@ def write(engine, *, to: str, name: str, locale: str = "de") -> int:  # type: ig
             context={"name": name, "note": "-", "link": "http://127.0.0.1:8000/x"},
             now=NOW,
         )
-        return message.id  # type: ignore[return-value]
 
 
 def test_it_lists_the_outbox_newest_first(dev_client, engine):

@@ -11,7 +11,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
-from sqlalchemy.exc import IntegrityError
 
 from web import i18n, mail, tokens
 from web.auth import start_participant_session
@@ -108,13 +107,11 @@ def signup(
             context=form_context(db, form, "signup"),
         )
     locale = i18n.negotiate(request)
-    try:  # most sign-ups are new: let the unique address decide instead of looking first
-        with db.begin_nested():
-            person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
-    except IntegrityError:  # the address signed up before (or a moment ago)
-        person = find_by_email(db, form.email)  # type: ignore[assignment]
-        if person is None:  # another constraint: not a known address
-            raise
+    # Most sign-ups are new: the unique address decides instead of a look-up first.
+    person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
+    if person is None:  # the address signed up before (or a moment ago)
+        person = find_by_email(db, form.email)
+        assert person is not None  # noqa: S101 (register found it taken)
     # The same answer whether or not the address was known: no account enumeration.
     send_profile_link(db, person, settings, now=now)
     return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
