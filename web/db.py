@@ -70,7 +70,15 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         # timeout does not apply to lock upgrades). Taking the write lock at
         # BEGIN makes concurrent writers wait their turn instead. Read-only
         # requests begin deferred, so that pages never queue behind the lock.
-        if conn.get_execution_options().get(READ_ONLY):
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction (web.limits): no BEGIN to leave open
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.isolation_level is not None:
+            # SQLAlchemy hands a connection back to the pool after AUTOCOMMIT with
+            # pysqlite's own transaction handling ("") on again: take it away again.
+            dbapi_connection.isolation_level = None
+        if options.get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")

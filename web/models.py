@@ -102,8 +102,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
-def utc_column(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UTCDateTime(), nullable=nullable, index=index)
+def utc_column(*, nullable: bool = False, index: bool = False, primary_key: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key)
 
 
 def json_list() -> Column:  # type: ignore[type-arg]
@@ -603,7 +603,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
 
 
-# --- shared key-value store (sessions now; rate limits and locks later) ---------------------
+# --- shared key-value store (sessions) and rate-limit counters -----------------------------
 
 
 class StoreEntry(SQLModel, table=True):
@@ -617,3 +617,14 @@ class StoreEntry(SQLModel, table=True):
     expires_at: datetime | None = Field(
         default=None, sa_column=utc_column(nullable=True, index=True)
     )
+
+
+class RateCounter(SQLModel, table=True):
+    """Requests from one address in one fixed window of one limit (``web.limits``)."""
+
+    __tablename__ = "rate_counter"
+
+    scope: str = Field(sa_column=Column(String(20), primary_key=True))
+    client: str = Field(sa_column=Column(String(64), primary_key=True))
+    window_start: datetime = Field(sa_column=utc_column(primary_key=True))
+    hits: int

@@ -1,0 +1,119 @@
+"""Per-address rate limits: a fixed-window counter in the database, one statement a request.
+
+Why not Litestar's ``RateLimitMiddleware``: it reads a request history from a store and
+writes it back, which through our database store is two transactions per limited request
+(sign-ups topped out at about 350 a second), and it serialises them with a lock that holds
+in one process only (SECURITY.md F4b). Here each limited request is one upsert that adds one
+to the counter of its (scope, address, window) row and returns the new count.
+
+* The counter lives in the application database whatever ``TANDEM_STORE_URL`` says, so
+  every worker and every machine counts together (F4b, RL-3).
+* Each limit has its own ``scope``: the sign-up and the login limits never eat each
+  other's budget (F4a, RL-2).
+* The upsert runs on its own AUTOCOMMIT connection, before the request does anything
+  else: the count is committed at once, so a request that fails later (an invalid form,
+  a wrong password, a 500) still counts, and the row lock is held for that one statement
+  only, so concurrent requests from one address never wait for each other's transactions.
+* A fixed window, not a sliding one: a burst straddling a window's end can get up to
+  twice the limit through. For the sign-up and login limits that is good enough, and it
+  is what makes one statement possible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from litestar.exceptions import TooManyRequestsException
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from web.models import RateCounter
+
+if TYPE_CHECKING:
+    from litestar import Request
+
+    from web.settings import Settings
+
+KEEP_AFTER_WINDOW = timedelta(days=1)  # `tandem purge` keeps a counter this long after its window
+LONGEST_WINDOW = timedelta(days=1)
+CLIENT_MAX = 64  # the column's length; an address from a proxy header could be longer
+_TABLE = RateCounter.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str  # unique per limit: limits with the same scope share their counters
+    hits: int  # requests allowed per window and address
+    seconds: int  # the window's length, at most a day (LONGEST_WINDOW)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.seconds <= LONGEST_WINDOW.total_seconds() or self.hits < 0:
+            raise ValueError(f"not a usable rate limit: {self!r}")
+
+
+def signup_limit(settings: Settings) -> Limit:
+    return Limit("signup", settings.signup_limit_per_hour, 3600)
+
+
+def _upsert(insert: Any) -> Any:  # postgresql.insert or sqlite.insert
+    # Built once per dialect; the values come as a params dict at execution.
+    statement = insert(_TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=["scope", "client", "window_start"],
+        set_={"hits": _TABLE.c.hits + 1},
+    ).returning(_TABLE.c.hits)
+
+
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
+def window_start(limit: Limit, now: datetime) -> datetime:
+    """``now`` floored to a multiple of the window's length (counted from the epoch)."""
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % limit.seconds, UTC)
+
+
+def count(engine: Engine, limit: Limit, client: str, *, now: datetime) -> None:
+    """Count one request from ``client``; raise a 429 once the window's limit is passed."""
+    start = window_start(limit, now)
+    params = {"scope": limit.scope, "client": client[:CLIENT_MAX], "window_start": start, "hits": 1}
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        hits = connection.execute(_UPSERT[engine.dialect.name], params).scalar_one()
+    if hits <= limit.hits:
+        return
+    reset = max(1, math.ceil((start + timedelta(seconds=limit.seconds) - now).total_seconds()))
+    raise TooManyRequestsException(
+        headers={
+            "Retry-After": str(reset),
+            # The IETF draft headers Litestar's RateLimitMiddleware sent.
+            "RateLimit-Policy": f"{limit.hits}; w={limit.seconds}",
+            "RateLimit-Limit": str(limit.hits),
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(reset),
+        }
+    )
+
+
+def client_of(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def count_request(request: Request[Any, Any, Any], limit: Limit, *, now: datetime) -> None:
+    """``count`` for a request: on its app's engine, for its client's address."""
+    count(request.app.state.engine, limit, client_of(request), now=now)
+
+
+def purge(session: Session, *, now: datetime, dry_run: bool = False) -> int:
+    """Delete counters whose window ended more than a day ago; returns how many.
+
+    A row does not say how long its window was, so this goes by the longest a window may
+    be: what it deletes ended over a day ago, and nothing stays much longer than two days."""
+    old = _TABLE.c.window_start < now - KEEP_AFTER_WINDOW - LONGEST_WINDOW
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(_TABLE).where(old)) or 0
+    return session.execute(delete(_TABLE).where(old)).rowcount or 0  # type: ignore[attr-defined]
