@@ -4,7 +4,8 @@
 * people inactive for ``retention_months`` get a reminder, and are erased 30 days
   later if they still did nothing;
 * the record of a local's police certificate is deleted 3 months after their
-  activity ended (§ 72a SGB VIII).
+  activity ended (§ 72a SGB VIII);
+* rate-limit counters (an address per row) are deleted once their window is long over.
 Every step is audited (as the system) and erasures go through
 ``participants.erase``, so the backup ledger and report events follow.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit, mail, participants, tokens
+from web import audit, limits, mail, participants, tokens
 from web.models import Participant, Tandem, Vetting
 from web.settings import Settings
 from web.vocabulary import OPEN_TANDEM_STATUSES
@@ -33,6 +34,7 @@ class PurgeReport:
     warned: list[str] = field(default_factory=list)
     erased_inactive: list[str] = field(default_factory=list)
     vetting_deleted: list[str] = field(default_factory=list)
+    rate_counters_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -43,7 +45,7 @@ class PurgeReport:
                 ("inactive people erased", self.erased_inactive),
                 ("police-certificate records deleted", self.vetting_deleted),
             )
-        ]
+        ] + [f"old rate-limit counters deleted: {self.rate_counters_deleted}"]
 
 
 def _in_open_tandem(session: Session) -> set[int]:
@@ -144,6 +146,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
                     subject_type="participant",
                     subject_id=local.id,
                 )
+    report.rate_counters_deleted = limits.purge(session, now=now, dry_run=dry_run)
     session.flush()
     return report
 
