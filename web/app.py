@@ -117,8 +117,12 @@ def _error_page(request: Request, exc: Exception) -> Response[Any]:
     status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
     if status == HTTP_500_INTERNAL_SERVER_ERROR:
         request.logger.exception("unhandled error", exc_info=exc)
+    # An exception's headers go along: a 429 keeps its Retry-After and RateLimit-* headers.
     return Template(
-        template_name="errors/error.html", context={"status": status}, status_code=status
+        template_name="errors/error.html",
+        context={"status": status},
+        status_code=status,
+        headers=exc.headers if isinstance(exc, HTTPException) else None,
     )
 
 
