@@ -174,7 +174,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
     return Litestar(
         route_handlers=[
             public.router,
-            signup.build_router(settings.signup_limit_per_hour),
+            signup.build_router(),
             me.build_router(),
             auth.router,
             account_routes.router,

@@ -1,9 +1,11 @@
-"""Where sessions and rate-limit counters live: the database (default) or Redis.
+"""Where sessions live: the database (default) or Redis.
 
 Every worker process and every machine behind the proxy must see the same
-sessions and the same counters (SECURITY.md F4), so neither may live in
-process memory. The embedded default keeps them in the application database
-(``store_entry``); ``TANDEM_STORE_URL=redis://…`` moves them to Redis.
+sessions (SECURITY.md §2.2), so they may not live in process memory. The
+embedded default keeps them in the application database (``store_entry``);
+``TANDEM_STORE_URL=redis://…`` moves them to Redis. Rate-limit counters are
+not in a store: they always live in the database, one upsert per limited
+request (``web.limits``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from web.stores import DatabaseStore
 if TYPE_CHECKING:
     from litestar.stores.base import Store
 
-# Store names the app uses; each rate limiter has its own (limiters sharing one share a counter).
-STORE_NAMES = {"sessions": "session", "rl_signup": "rl_signup", "rl_login": "rl_login"}
+# Store names the app uses, each with its own namespace.
+STORE_NAMES = {"sessions": "session"}
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 REDIS_NAMESPACE = "tandem"
 

@@ -3,7 +3,9 @@
 Sessions and rate-limit counters must not live in process memory
 (SECURITY.md F4, §2.2): a coordinator logged in through one process is
 logged in on the other, and the sign-up limit counts the requests of both.
-Checked with the default database store and with Redis (TANDEM_STORE_URL).
+Sessions are checked with the default database store and with Redis
+(TANDEM_STORE_URL); the rate-limit counters are in the shared database
+either way (web.limits), so the sign-up limit is shared with both.
 """
 
 from __future__ import annotations

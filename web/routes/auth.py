@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Request, Router, get, post
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -12,7 +11,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from web import audit
+from web import audit, limits
 from web.accounts import verify_totp
 from web.auth import (
     authenticate,
@@ -29,6 +28,9 @@ from web.forms import EMAIL_MAX, clean_text, single
 from web.models import Coordinator, utcnow
 
 HOME = "/coordinator"
+# Per address, for the password and the code form together; the per-account delay
+# (web.auth.login_blocked) is the other half.
+LOGIN_LIMIT = limits.Limit("login", hits=30, seconds=60)
 
 
 def safe_next(target: object) -> str:
@@ -45,9 +47,10 @@ def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002 (t
 
 @post("/login", name="login", sync_to_thread=True)
 def login(request: Request, db: DbSession, data: FormData) -> Template | Redirect:
+    now = utcnow()
+    limits.count_request(request, LOGIN_LIMIT, now=now)
     email = clean_text(single(data, "email"), max_length=EMAIL_MAX)
     password = str(data.get("password", ""))[:1024]
-    now = utcnow()
     context = {"email": email, "next": safe_next(data.get("next"))}
     if login_blocked(db, email, now=now):
         return Template(
@@ -89,6 +92,7 @@ def login_code_form(request: Request) -> Template | Redirect:
 @post("/login/code", name="login_code", sync_to_thread=True)
 def login_code(request: Request, db: DbSession, data: FormData) -> Template | Redirect:
     now = utcnow()
+    limits.count_request(request, LOGIN_LIMIT, now=now)
     pending = pending_second_factor(request, now=now)
     coordinator = db.get(Coordinator, pending) if pending is not None else None
     if coordinator is None or not coordinator.is_active:
@@ -117,15 +121,4 @@ def logout(request: Request) -> Redirect:
     return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
 
 
-# Per address, in its own store (limiters sharing a store share a counter, SECURITY.md F4);
-# the per-account delay above is the other half.
-login_limit = RateLimitConfig(rate_limit=("minute", 30), store="rl_login")
-router = Router(
-    path="/",
-    route_handlers=[
-        login_form,
-        login_code_form,
-        Router(path="/", route_handlers=[login, login_code], middleware=[login_limit.middleware]),
-        logout,
-    ],
-)
+router = Router(path="/", route_handlers=[login_form, login_code_form, login, login_code, logout])

@@ -7,12 +7,11 @@ from datetime import timedelta
 from litestar import Request, Response, Router, get, post
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
-from web import i18n, mail, tokens
+from web import i18n, limits, mail, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
 from web.forms import parse_participant_form, single
@@ -90,6 +89,7 @@ def signup(
 ) -> Template | Redirect:
     role = _role(role)
     now = utcnow()
+    limits.count_request(request, limits.signup_limit(settings), now=now)
     switch_to = single(data, "_switch_lang")
     form = parse_participant_form(data, role=role, this_year=now.year)
     if switch_to and i18n.choose(request, switch_to):
@@ -152,16 +152,10 @@ def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | 
     return Redirect(path="/me?confirmed=1", status_code=HTTP_303_SEE_OTHER)
 
 
-def build_router(limit_per_hour: int) -> Router:
-    limiter = RateLimitConfig(
-        rate_limit=("hour", limit_per_hour),
-        store="rl_signup",  # its own store: limiters sharing one share a counter (SECURITY.md F4)
-        check_throttle_handler=lambda request: request.method == "POST",
-    )
+def build_router() -> Router:
     public = Router(
         path="/",
-        route_handlers=[signup_start, signup_form, signup_sent, privacy, verify_form],
+        route_handlers=[signup_start, signup_form, signup, signup_sent, privacy, verify_form],
         opt={"skip_session": True},
     )
-    limited = Router(path="/", route_handlers=[signup], middleware=[limiter.middleware])
-    return Router(path="/", route_handlers=[public, limited, verify])
+    return Router(path="/", route_handlers=[public, verify])
