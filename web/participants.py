@@ -41,39 +41,46 @@ _SERVED_PLACE = (
     .order_by(Place.population.desc())  # type: ignore[attr-defined]
     .limit(1)
 )
+_SERVED_PLACES = (
+    select(Place.name, Place.id, Place.region_id)
+    .where(Place.region_id.is_not(None))  # type: ignore[union-attr]
+    .order_by(Place.name, Place.population.desc())  # type: ignore[attr-defined]
+)
 
-
-def served_place(session: Session, name: str) -> ServedPlace | None:
-    """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
-    found = session.execute(_SERVED_PLACE, {"name": name}).first()
-    return ServedPlace(*found) if found is not None else None
-
-
-def served_place_names(session: Session) -> list[str]:
-    return list(
-        session.scalars(
-            select(Place.name).where(Place.region_id.is_not(None)).distinct().order_by(Place.name)  # type: ignore[union-attr]
-        )
-    )
-
-
-# The town list behind the sign-up form's autocomplete, kept for a minute per connection
-# pool (one per app and database): every visitor's form needs it and it only changes when
-# a region is added. Only the suggestions can be a minute old; ``served_place`` checks
-# what is submitted.
-PLACE_SUGGESTIONS_SECONDS = 60.0
-_place_suggestions: weakref.WeakKeyDictionary[Any, tuple[float, list[str]]] = (
+# The served places by name, kept for a minute per connection pool (one per app and
+# database): every sign-up form lists them and every sign-up checks its town against
+# them, and they only change when a region is added or dropped. A name the list does
+# not know yet is looked up (a region added a moment ago); a region dropped within the
+# minute can still take sign-ups until the list is renewed.
+SERVED_PLACES_SECONDS = 60.0
+_served_places: weakref.WeakKeyDictionary[Any, tuple[float, dict[str, ServedPlace]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def place_suggestions(session: Session) -> list[str]:
+def _served_places_by_name(session: Session) -> dict[str, ServedPlace]:
     pool = session.get_bind().engine.pool
-    taken_at, names = _place_suggestions.get(pool, (float("-inf"), []))
-    if time.monotonic() - taken_at > PLACE_SUGGESTIONS_SECONDS:
-        names = served_place_names(session)
-        _place_suggestions[pool] = (time.monotonic(), names)
-    return names
+    taken_at, places = _served_places.get(pool, (float("-inf"), {}))
+    if time.monotonic() - taken_at > SERVED_PLACES_SECONDS:
+        places = {}
+        for name, place_id, region_id in session.execute(_SERVED_PLACES):
+            places.setdefault(name, ServedPlace(place_id, region_id))  # the largest first
+        _served_places[pool] = (time.monotonic(), places)
+    return places
+
+
+def served_place(session: Session, name: str) -> ServedPlace | None:
+    """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
+    known = _served_places_by_name(session).get(name)
+    if known is not None:
+        return known
+    found = session.execute(_SERVED_PLACE, {"name": name}).first()
+    return ServedPlace(*found) if found is not None else None
+
+
+def place_suggestions(session: Session) -> list[str]:
+    """The names behind the sign-up form's town autocomplete, in order."""
+    return list(_served_places_by_name(session))
 
 
 def find_by_email(session: Session, email: str) -> Participant | None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.builders import csrf_token, db, html, make_region
 from web.app import create_app
-from web.models import AuditLog, Consent, OutboxMessage, Participant, utcnow
+from web.models import AuditLog, Consent, OutboxMessage, Participant, Place, Region, utcnow
 from web.participants import CONSENT_TEXT_VERSION
 
 
@@ -253,6 +253,40 @@ def test_only_places_in_served_regions_are_offered(client, engine, kassel):
         make_region(session, "goettingen")
     options = {o["value"] for o in html(client.get("/signup/newcomer")).select("#places option")}
     assert options == {"kassel-town", "goettingen-town"}
+
+
+def test_a_town_of_a_region_added_after_the_list_was_taken_is_accepted_at_once(
+    client, engine, kassel
+):
+    assert submit(client, email="first@example.org").status_code == 303  # the list is taken
+    with db(engine) as session:
+        make_region(session, "goettingen")
+    assert submit(client, email="second@example.org", place="goettingen-town").status_code == 303
+    assert sorted(person.place.name for person in people_with_places(engine)) == [
+        "goettingen-town",
+        "kassel-town",
+    ]
+
+
+def test_the_largest_of_two_served_towns_with_one_name_is_chosen(client, engine, kassel):
+    with db(engine) as session:
+        region = session.scalars(select(Region)).one()
+        for population in (50, 5000, 500):
+            session.add(
+                Place(geonameid=990000 + population, name="Lohfelden", lat=51.27, lon=9.53,
+                      population=population, region_id=region.id)
+            )  # fmt: skip
+    assert submit(client, place="Lohfelden").status_code == 303
+    [nour] = people_with_places(engine)
+    assert nour.place.population == 5000
+
+
+def people_with_places(engine) -> list[Participant]:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        found = session.scalars(select(Participant)).all()
+        for person in found:
+            _ = person.place
+        return list(found)
 
 
 def test_the_privacy_notice_names_the_consent_version(client):
