@@ -40,6 +40,7 @@ import binascii
 import logging
 import os
 import re
+import secrets
 import smtplib
 import ssl
 import tempfile
@@ -246,7 +247,10 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     comes from the settings.
     """
     name, address = parseaddr(mail_from)
-    message = MIMEMultipart("alternative", policy=MAIL_POLICY)
+    # Our own boundary: "=_" never occurs in quoted-printable text, so the generator
+    # need not search both bodies for a collision (as it does for one it makes up).
+    boundary = f"=_tandem_{secrets.token_hex(16)}"
+    message = MIMEMultipart("alternative", boundary=boundary, policy=MAIL_POLICY)
     message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = row.to_address
     message["Subject"] = encoded_words(row.subject)

@@ -513,3 +513,21 @@ def test_subjects_in_any_script_survive_the_encoding_in_short_lines(engine, subj
     assert all(len(line) <= 78 for line in head.split(b"\r\n"))
     parsed = message_from_bytes(raw, policy=default_policy)
     assert parsed["Subject"] == subject
+
+
+def test_a_body_that_quotes_a_boundary_keeps_both_parts_whole(engine):
+    with db(engine) as session:
+        write(session)
+    [row] = outbox(engine)
+    first = mail.build_message(row, mail_from="Tandem <t@example.org>", now=NOW)
+    row.body_text = row.body_text + f"\n--{first.get_boundary()}\n--{first.get_boundary()}--\n"
+    row.body_html = f"<p>--{first.get_boundary()}</p>"
+    again = mail.build_message(row, mail_from="Tandem <t@example.org>", now=NOW)
+    assert again.get_boundary() != first.get_boundary()  # a new one for every message
+
+    parsed = message_from_bytes(again.as_bytes(), policy=default_policy)
+    parts = list(parsed.iter_parts())  # type: ignore[attr-defined]
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    text, html_ = (part.get_content().replace("\r\n", "\n").rstrip("\n") for part in parts)
+    assert text == row.body_text.rstrip("\n")
+    assert html_ == row.body_html
