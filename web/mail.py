@@ -43,7 +43,6 @@ import re
 import secrets
 import smtplib
 import ssl
-import tempfile
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -224,12 +223,11 @@ class FileTransport:
     def send(self, message: Message) -> None:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<> "))
-        # Write, then rename: a reader never sees half a file.
-        with tempfile.NamedTemporaryFile(
-            dir=self.mail_dir, prefix=".", suffix=".tmp", delete=False
-        ) as handle:
-            handle.write(message.as_bytes())
-        os.replace(handle.name, self.mail_dir / f"{name}.eml")
+        # Write, then rename: a reader never sees half a file. The Message-ID is unique
+        # (and a claimed message has one sender), so its name is free.
+        partial = self.mail_dir / f".{name}.tmp"
+        partial.write_bytes(message.as_bytes())
+        os.replace(partial, self.mail_dir / f"{name}.eml")
 
 
 def transport_for(settings: Settings) -> Transport:
