@@ -5,7 +5,7 @@ Sessions and rate-limit counters must not live in process memory
 logged in on the other, and the sign-up limit counts the requests of both.
 Sessions are checked with the default database store and with Redis
 (TANDEM_STORE_URL); the rate-limit counters are in the shared database
-either way (web.limits), so the sign-up limit is shared with both.
+either way (web.limits), so both processes count against one sign-up limit.
 """
 
 from __future__ import annotations
