@@ -23,6 +23,7 @@ from web.models import (
     ParticipantLanguage,
     Place,
     Tandem,
+    new_public_id,
 )
 from web.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
 
@@ -87,27 +88,39 @@ def find_by_email(session: Session, email: str) -> Participant | None:
     return session.scalars(select(Participant).where(Participant.email == email)).first()
 
 
-def _apply(person: Participant, form: ParticipantForm, place: ServedPlace, now: datetime) -> None:
-    person.first_name = form.first_name
-    person.last_name = form.last_name or None
-    person.place_id = place.id
-    person.learning = form.learning
-    person.interests = form.interests
-    person.help_topics = form.help_topics
-    person.slots = form.slots
-    person.online_ok = form.online_ok
-    person.gender = form.gender or None
-    person.partner_genders = form.partner_genders
-    person.birth_year = int(form.birth_year)
-    person.capacity = int(form.capacity) if form.role == "local" else 1
-    person.about_me = form.about_me or None
-    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in form.languages]
-    person.updated_at = now
+def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
+    """The participant columns a profile form sets, at sign-up and on every edit."""
+    return {
+        "first_name": form.first_name,
+        "last_name": form.last_name or None,
+        "place_id": place.id,
+        "learning": form.learning,
+        "interests": form.interests,
+        "help_topics": form.help_topics,
+        "slots": form.slots,
+        "online_ok": form.online_ok,
+        "gender": form.gender or None,
+        "partner_genders": form.partner_genders,
+        "birth_year": int(form.birth_year),
+        "capacity": int(form.capacity) if form.role == "local" else 1,
+        "about_me": form.about_me or None,
+        "updated_at": now,
+    }
 
 
-# A sign-up is written with Core statements, not the ORM's unit of work: it is the one
-# write a public crowd can cause at a high rate (issue 7: 300 per second), and the ORM
-# spent more on bookkeeping seven objects than the database did on storing them.
+class SignUp(NamedTuple):
+    """A participant as ``register`` stored them: what the confirmation e-mail needs."""
+
+    id: int
+    status: str
+    email: str
+    locale: str
+    first_name: str
+
+
+# A sign-up is written with Core statements, not the ORM: it is the one write a public
+# crowd can cause at a high rate (issue 7: 300 per second), and building and flushing
+# seven ORM objects cost more than the database took to store them.
 _TABLE = Participant.__table__  # type: ignore[attr-defined]
 _NEW_PARTICIPANT = {  # a known address inserts nothing, instead of failing the transaction
     name: dialect.insert(_TABLE)
@@ -121,53 +134,62 @@ _NEW_CONSENTS = insert(Consent.__table__)  # type: ignore[attr-defined]
 
 def register(
     session: Session, form: ParticipantForm, *, place: ServedPlace, locale: str, now: datetime
-) -> Participant | None:
+) -> SignUp | None:
     """Store a new, unverified sign-up with one consent record per purpose.
 
-    Returns the person as stored (with its id, but not attached to the session), or
-    None when the address is already known: the unique address decides, so that two
-    sign-ups racing with one address store one person and neither fails."""
-    person = Participant(
-        role=form.role,
-        email=form.email,
-        locale=locale,
-        status="unverified",
-        first_name=form.first_name,
-        birth_year=int(form.birth_year),
-        place_id=place.id,
-        created_at=now,
-        waiting_since=now.date() if form.role == "newcomer" else None,
-    )
-    _apply(person, form, place, now)
-    columns = {column.name: getattr(person, column.name) for column in _TABLE.columns}
-    del columns["id"]
-    person.id = session.execute(_NEW_PARTICIPANT[session.get_bind().dialect.name], columns).scalar()
-    if person.id is None:
+    Returns None when the address is already known: the unique address decides, so
+    that two sign-ups racing with one address store one person and neither fails."""
+    columns = {
+        **_profile(form, place, now),
+        "public_id": new_public_id(),
+        "role": form.role,
+        "status": "unverified",
+        "email": form.email,
+        "phone": None,
+        "locale": locale,
+        "open_tandems": 0,
+        "waiting_since": now.date() if form.role == "newcomer" else None,
+        "retention_warned_at": None,
+        "verified_at": None,
+        "approved_at": None,
+        "call_requested_at": None,
+        "created_at": now,
+    }
+    person_id = session.execute(_NEW_PARTICIPANT[session.get_bind().dialect.name], columns).scalar()
+    if person_id is None:
         return None
-    session.execute(
-        _NEW_LANGUAGES,
-        [
-            {"participant_id": person.id, "language": spoken.language, "level": spoken.level}
-            for spoken in person.languages
-        ],
-    )
+    languages = [
+        {"participant_id": person_id, "language": c, "level": lv} for c, lv in form.languages
+    ]
+    session.execute(_NEW_LANGUAGES, languages)
+    consent = {"text_version": CONSENT_TEXT_VERSION, "language": locale, "given_at": now}
     session.execute(
         _NEW_CONSENTS,
         [
-            {
-                "participant_id": person.id,
-                "purpose": purpose,
-                "text_version": CONSENT_TEXT_VERSION,
-                "language": locale,
-                "given_at": now,
-                "withdrawn_at": None,
-            }
+            {**consent, "participant_id": person_id, "purpose": purpose, "withdrawn_at": None}
             for purpose in CONSENT_PURPOSES
         ],
     )
-    audit.record_participant(session, person, action="participant.signed_up", at=now)
-    events.record_person(session, "signed_up", person, at=now, region_id=place.region_id)
-    return person
+    audit.write(
+        session,
+        actor_type="participant",
+        actor_id=person_id,
+        action="participant.signed_up",
+        subject_type="participant",
+        subject_id=person_id,
+        at=now,
+    )
+    events.record(
+        session,
+        "signed_up",
+        at=now,
+        region_id=place.region_id,
+        role=form.role,
+        languages=[code for code, _ in form.languages],
+        interests=form.interests,
+        help_topics=form.help_topics,
+    )
+    return SignUp(person_id, "unverified", form.email, locale, form.first_name)
 
 
 def touch(session: Session, person: Participant, *, now: datetime) -> None:
@@ -195,7 +217,9 @@ def update_profile(
     place: ServedPlace,
     now: datetime,
 ) -> None:
-    _apply(person, form, place, now)
+    for column, value in _profile(form, place, now).items():
+        setattr(person, column, value)
+    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in form.languages]
     session.add(person)
     session.flush()
     audit.record_participant(session, person, action="participant.edited")

@@ -17,12 +17,16 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from web.models import AccessToken, Participant, Tandem
+
+if TYPE_CHECKING:
+    from web.participants import SignUp
 from web.vocabulary import TOKEN_PURPOSES
 
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
@@ -53,7 +57,7 @@ def hash_token(raw: str) -> str:
 
 def issue(
     session: Session,
-    participant: Participant,
+    participant: Participant | SignUp,
     purpose: str,
     *,
     now: datetime,

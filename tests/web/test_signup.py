@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.builders import csrf_token, db, html, make_region
 from web.app import create_app
-from web.models import AuditLog, Consent, OutboxMessage, Participant, Place, Region, utcnow
+from web.models import AuditLog, Consent, Event, OutboxMessage, Participant, Place, Region, utcnow
 from web.participants import CONSENT_TEXT_VERSION
 
 
@@ -77,6 +77,13 @@ def test_a_newcomer_signs_up_in_their_language(client, engine, kassel, locale):
     assert nour.slots == ["tue_evening", "sat_morning"]
     assert nour.partner_genders == ["female"] and nour.learning == ["de"]
     assert nour.waiting_since == utcnow().date()
+    assert (nour.capacity, nour.open_tandems, nour.online_ok, nour.phone) == (1, 0, False, None)
+    assert len(nour.public_id) == 32 and nour.created_at == nour.updated_at
+    assert nour.verified_at is None and nour.approved_at is None
+    with db(engine) as session:
+        [event] = session.scalars(select(Event)).all()
+        assert (event.kind, event.role, event.languages) == ("signed_up", "newcomer", ["ar", "de"])
+        assert event.region_id == session.get(Place, nour.place_id).region_id  # type: ignore[union-attr]
     assert {(c.purpose, c.text_version, c.language) for c in nour.consents} == {
         ("matching", CONSENT_TEXT_VERSION, locale),
         ("contact_sharing", CONSENT_TEXT_VERSION, locale),

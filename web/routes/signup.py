@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from litestar import Request, Response, Router, get, post
 from litestar.enums import MediaType
@@ -10,14 +10,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from sqlmodel import Session
 
 from web import i18n, limits, mail, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
 from web.forms import parse_participant_form, single
-from web.models import utcnow
+from web.models import Participant, utcnow
 from web.participants import (
     CONSENT_TEXT_VERSION,
+    SignUp,
     confirm_address,
     find_by_email,
     register,
@@ -26,6 +28,7 @@ from web.participants import (
 from web.routes.blank_form import blank_signup_page
 from web.routes.form_context import form_context
 from web.routes.public import STATIC_PAGE
+from web.settings import Settings
 
 ROLES = ("local", "newcomer")
 HONEYPOT = "website"  # hidden from people, filled in by bots
@@ -37,7 +40,9 @@ def _role(role: str) -> str:
     return role
 
 
-def send_profile_link(db, person, settings, *, now) -> None:  # type: ignore[no-untyped-def]
+def send_profile_link(
+    db: Session, person: Participant | SignUp, settings: Settings, *, now: datetime
+) -> None:
     """E-mail a fresh "my profile" link (also the answer to a repeated sign-up)."""
     if person.status == "unverified":
         raw = tokens.issue(
