@@ -107,10 +107,11 @@ def test_the_429_is_the_translated_error_page_with_retry_after(app_with_two_sign
         }
     page = html(german)
     assert page.find("html")["lang"] == "de"
-    assert page.find("h1").get_text() == "Diese Anfrage konnte nicht bearbeitet werden"
+    assert page.find("h1").get_text() == "Zu viele Versuche von diesem Anschluss"
+    assert "Bitte warten Sie eine Weile" in page.find("main").get_text()
     page = html(arabic)
     assert page.find("html")["lang"] == "ar" and page.find("html")["dir"] == "rtl"
-    assert page.find("h1").get_text() == "تعذّر تنفيذ هذا الطلب"
+    assert page.find("h1").get_text() == "محاولات كثيرة جدًا من هذا الاتصال"
 
 
 def test_the_login_429_carries_the_headers_of_its_own_limit(client, kassel):
@@ -121,7 +122,7 @@ def test_the_login_429_carries_the_headers_of_its_own_limit(client, kassel):
     assert refused.status_code == 429
     assert refused.headers["retry-after"] == refused.headers["ratelimit-reset"] == "55"
     assert refused.headers["ratelimit-policy"] == "30; w=60"
-    assert html(refused).find("h1").get_text() == "Diese Anfrage konnte nicht bearbeitet werden"
+    assert html(refused).find("h1").get_text() == "Zu viele Versuche von diesem Anschluss"
 
 
 def test_a_new_window_starts_afresh(settings, kassel, engine):
