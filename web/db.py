@@ -28,8 +28,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # and a request keeps its connection between hops: with more such requests than
 # connections, every thread can end up waiting for a connection that belongs to a
 # request waiting for a thread (seen under 64 concurrent dashboard requests).
-# The overflow is for the session and rate-limit stores and the mail sender, which
-# take a connection briefly outside any request slot.
+# The overflow is for the session store, the rate-limit counts and the mail sender,
+# which take a connection briefly outside any request slot.
 REQUEST_SLOTS = 10
 POOL = {"pool_size": REQUEST_SLOTS, "max_overflow": 10}
 READ_ONLY = "tandem_read_only"  # execution option: a transaction that will not write

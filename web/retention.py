@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit, limits, mail, participants, tokens
+from web import audit, limits, mail, participants, stores, tokens
 from web.models import Participant, Tandem, Vetting
 from web.settings import Settings
 from web.vocabulary import OPEN_TANDEM_STATUSES
@@ -35,6 +35,7 @@ class PurgeReport:
     erased_inactive: list[str] = field(default_factory=list)
     vetting_deleted: list[str] = field(default_factory=list)
     rate_counters_deleted: int = 0
+    sessions_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -45,7 +46,10 @@ class PurgeReport:
                 ("inactive people erased", self.erased_inactive),
                 ("police-certificate records deleted", self.vetting_deleted),
             )
-        ] + [f"old rate-limit counters deleted: {self.rate_counters_deleted}"]
+        ] + [
+            f"old rate-limit counters deleted: {self.rate_counters_deleted}",
+            f"expired sessions deleted: {self.sessions_deleted}",
+        ]
 
 
 def _in_open_tandem(session: Session) -> set[int]:
@@ -147,6 +151,8 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
                     subject_id=local.id,
                 )
     report.rate_counters_deleted = limits.purge(session, now=now, dry_run=dry_run)
+    # Sessions in Redis expire there by themselves.
+    report.sessions_deleted = stores.purge_expired(session, now=now, dry_run=dry_run)
     session.flush()
     return report
 

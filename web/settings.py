@@ -77,12 +77,12 @@ class Settings(BaseSettings):
         12, description="People inactive this long are reminded, then erased 30 days later."
     )
     signup_limit_per_hour: int = Field(
-        20, description="Sign-ups accepted per hour from one IP address."
+        20, ge=1, description="Sign-ups accepted per hour from one IP address."
     )
     store_url: str = Field(
         "",
-        description="Where sessions and rate-limit counters live: empty = the database, "
-        "or a `redis://host:6379/0` URL (needs the `redis` package).",
+        description="Where sessions live: empty = the database, or a `redis://host:6379/0` "
+        "URL (needs the `redis` package). Rate-limit counters are always in the database.",
     )
 
     @property

@@ -1,16 +1,16 @@
 """A Litestar ``Store`` kept in the application database.
 
-Sessions (and later rate limits and locks) must be shared by every worker
-process and survive restarts, without requiring Redis for small setups.
+Sessions must be shared by every worker process and survive restarts, without
+requiring Redis for small setups.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -51,7 +51,7 @@ class DatabaseStore(NamespacedStore):
     def _this(self, key: str):  # type: ignore[no-untyped-def]
         return (_TABLE.c.namespace == self.namespace) & (_TABLE.c.key == key)
 
-    # get and set run on every request that has a session or a rate limit, so they are
+    # get and set run on every request that has a session, so they are
     # single Core statements (an upsert), not ORM round trips.
     def _set(self, key: str, value: bytes, expires_in: int | timedelta | None) -> None:
         expires_at = self._expiry(expires_in)
@@ -112,15 +112,6 @@ class DatabaseStore(NamespacedStore):
                 return None
             return max(0, int((entry.expires_at - utcnow()).total_seconds()))
 
-    def delete_expired(self) -> int:
-        """Remove expired entries of every namespace; returns how many (for `tandem purge`)."""
-        with Session(self.engine) as session, session.begin():
-            expired = select(StoreEntry).where(StoreEntry.expires_at <= utcnow())
-            rows = session.scalars(expired).all()
-            for row in rows:
-                session.delete(row)
-            return len(rows)
-
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):  # type: ignore[no-untyped-def]
         data = value.encode() if isinstance(value, str) else value
         await anyio.to_thread.run_sync(self._set, key, data, expires_in)
@@ -139,3 +130,13 @@ class DatabaseStore(NamespacedStore):
 
     async def expires_in(self, key: str) -> int | None:
         return await anyio.to_thread.run_sync(self._expires_in, key)
+
+
+def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> int:
+    """Delete expired entries of every namespace (sessions nobody came back to); returns
+    how many. For `tandem purge`: a live entry is renewed on use, an expired one only
+    waits here, since ``get`` deletes just the one it is asked for."""
+    expired = _TABLE.c.expires_at <= now
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(_TABLE).where(expired)) or 0
+    return session.execute(delete(_TABLE).where(expired)).rowcount or 0  # type: ignore[attr-defined]

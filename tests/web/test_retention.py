@@ -116,3 +116,24 @@ def test_the_cli_dry_run_prints_counts(database_url, engine):
     assert "dry run: nothing changed" in result.stdout
     assert "unconfirmed sign-ups erased: 1" in result.stdout
     assert len(remaining(engine)) == 9
+
+
+def test_purge_deletes_expired_sessions_and_keeps_live_ones(engine, settings):
+    from web.models import StoreEntry
+
+    with db(engine) as session:
+        for key, expires_at in (
+            ("gone", NOW - timedelta(minutes=1)),
+            ("live", NOW + timedelta(minutes=29)),
+            ("forever", None),
+        ):
+            session.add(
+                StoreEntry(namespace="session", key=key, value=b"{}", expires_at=expires_at)
+            )
+    with db(engine) as session:
+        listed = purge(session, settings=settings, now=NOW, dry_run=True)
+    assert "expired sessions deleted: 1" in listed.lines()
+    with db(engine) as session:
+        assert purge(session, settings=settings, now=NOW, dry_run=False).sessions_deleted == 1
+    with db(engine) as session:
+        assert sorted(session.scalars(select(StoreEntry.key))) == ["forever", "live"]

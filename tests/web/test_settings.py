@@ -68,3 +68,11 @@ def test_nothing_is_built_at_import_time():
 
     assert callable(web.app.create_app)
     assert out.stdout.split()[0] == "False"
+
+
+@pytest.mark.parametrize("limit", [0, -5])
+def test_a_sign_up_limit_below_one_is_refused_at_start(limit):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="signup_limit_per_hour"):
+        Settings(signup_limit_per_hour=limit)
