@@ -23,7 +23,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, mail, vocabulary
+from web import i18n, mail, signup_writer, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -218,7 +218,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
         on_startup=[_refuse_demo_accounts_in_production, make_request_slots],
-        lifespan=[mail.background_sender()],
+        lifespan=[mail.background_sender(), signup_writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
         openapi_config=OpenAPIConfig(title="Tandem", version="0", render_plugins=[])

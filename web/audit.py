@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -14,8 +15,7 @@ from web.models import AuditLog, Coordinator, Participant, utcnow
 _INSERT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
 
 
-def write(
-    session: Session,
+def row(
     *,
     actor_type: str,
     actor_id: int | None,
@@ -23,19 +23,26 @@ def write(
     subject_type: str,
     subject_id: object,
     at: datetime | None = None,
-) -> None:
-    """Add an audit row to the caller's transaction (it commits with the change it records)."""
-    session.execute(
-        _INSERT,
-        {
-            "at": at or utcnow(),
-            "actor_type": actor_type,
-            "actor_id": actor_id,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": str(subject_id),
-        },
-    )
+) -> dict[str, object]:
+    """One audit row, as ``write_rows`` takes it."""
+    return {
+        "at": at or utcnow(),
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+    }
+
+
+def write_rows(session: Session, rows: list[dict[str, object]]) -> None:
+    """Add audit rows to the caller's transaction (they commit with the change they record)."""
+    session.execute(_INSERT, rows)
+
+
+def write(session: Session, **fields: Any) -> None:
+    """Add one audit row (the fields of ``row``) to the caller's transaction."""
+    write_rows(session, [row(**fields)])
 
 
 def record(

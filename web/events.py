@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -19,8 +20,7 @@ from web.models import Event, Participant, Place, Tandem
 _INSERT = insert(Event.__table__)  # type: ignore[attr-defined]
 
 
-def record(
-    session: Session,
+def row(
     kind: str,
     *,
     at: datetime,
@@ -32,22 +32,29 @@ def record(
     languages: Iterable[str] = (),
     interests: Iterable[str] = (),
     help_topics: Iterable[str] = (),
-) -> None:
-    session.execute(
-        _INSERT,
-        {
-            "kind": kind,
-            "at": at,
-            "region_id": region_id,
-            "role": role,
-            "tandem_ref": tandem.public_id if tandem is not None else None,
-            "reason": reason,
-            "days": days,
-            "languages": sorted(languages),
-            "interests": sorted(interests),
-            "help_topics": sorted(help_topics),
-        },
-    )
+) -> dict[str, object]:
+    """One event, as ``record_rows`` takes it."""
+    return {
+        "kind": kind,
+        "at": at,
+        "region_id": region_id,
+        "role": role,
+        "tandem_ref": tandem.public_id if tandem is not None else None,
+        "reason": reason,
+        "days": days,
+        "languages": sorted(languages),
+        "interests": sorted(interests),
+        "help_topics": sorted(help_topics),
+    }
+
+
+def record_rows(session: Session, rows: list[dict[str, object]]) -> None:
+    session.execute(_INSERT, rows)
+
+
+def record(session: Session, kind: str, **fields: Any) -> None:
+    """Add one event (the fields of ``row``) to the caller's transaction."""
+    record_rows(session, [row(kind, **fields)])
 
 
 def region_of(session: Session, person: Participant) -> int | None:

@@ -22,12 +22,14 @@ to the counter of its (scope, address, window) row and returns the new count.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from litestar.exceptions import TooManyRequestsException
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -79,15 +81,32 @@ def window_start(limit: Limit, now: datetime) -> datetime:
 
 def count(engine: Engine, limit: Limit, client: str, *, now: datetime) -> None:
     """Count one request from ``client``; raise a 429 once the window's limit is passed."""
-    start = window_start(limit, now)
-    params = {"scope": limit.scope, "client": client[:CLIENT_MAX], "window_start": start, "hits": 1}
+    with autocommit(engine) as connection:
+        refusal = hit(connection, limit, client, now=now)
+    if refusal is not None:
+        raise refusal
+
+
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """A connection on which every count commits at once (see the module's docstring)."""
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
-        hits = connection.execute(_UPSERT[engine.dialect.name], params).scalar_one()
+        yield connection
+
+
+def hit(
+    connection: Connection, limit: Limit, client: str, *, now: datetime
+) -> TooManyRequestsException | None:
+    """Count one request from ``client`` on an ``autocommit`` connection; the 429 to
+    answer with once the window's limit is passed, else None."""
+    start = window_start(limit, now)
+    params = {"scope": limit.scope, "client": client[:CLIENT_MAX], "window_start": start, "hits": 1}
+    hits = connection.execute(_UPSERT[connection.dialect.name], params).scalar_one()
     if hits <= limit.hits:
-        return
+        return None
     reset = max(1, math.ceil((start + timedelta(seconds=limit.seconds) - now).total_seconds()))
-    raise TooManyRequestsException(
+    return TooManyRequestsException(
         headers={
             "Retry-After": str(reset),
             # The IETF draft headers Litestar's RateLimitMiddleware sent.

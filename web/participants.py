@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -122,74 +123,104 @@ class SignUp(NamedTuple):
 # crowd can cause at a high rate (issue 7: 300 per second), and building and flushing
 # seven ORM objects cost more than the database took to store them.
 _TABLE = Participant.__table__  # type: ignore[attr-defined]
-_NEW_PARTICIPANT = {  # a known address inserts nothing, instead of failing the transaction
+_NEW_PARTICIPANTS = {  # a known address inserts nothing, instead of failing the transaction
     name: dialect.insert(_TABLE)
     .on_conflict_do_nothing(index_elements=[_TABLE.c.email])
-    .returning(_TABLE.c.id)
+    .returning(_TABLE.c.id, _TABLE.c.email)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _NEW_LANGUAGES = insert(ParticipantLanguage.__table__)  # type: ignore[attr-defined]
 _NEW_CONSENTS = insert(Consent.__table__)  # type: ignore[attr-defined]
 
 
-def register(
-    session: Session, form: ParticipantForm, *, place: ServedPlace, locale: str, now: datetime
-) -> SignUp | None:
-    """Store a new, unverified sign-up with one consent record per purpose.
+class NewPerson(NamedTuple):
+    """One sign-up for ``register``: the form, its checked town, its language and time."""
 
-    Returns None when the address is already known: the unique address decides, so
-    that two sign-ups racing with one address store one person and neither fails."""
-    columns = {
-        **_profile(form, place, now),
-        "public_id": new_public_id(),
-        "role": form.role,
-        "status": "unverified",
-        "email": form.email,
-        "phone": None,
-        "locale": locale,
-        "open_tandems": 0,
-        "waiting_since": now.date() if form.role == "newcomer" else None,
-        "retention_warned_at": None,
-        "verified_at": None,
-        "approved_at": None,
-        "call_requested_at": None,
-        "created_at": now,
-    }
-    person_id = session.execute(_NEW_PARTICIPANT[session.get_bind().dialect.name], columns).scalar()
-    if person_id is None:
-        return None
-    languages = [
-        {"participant_id": person_id, "language": c, "level": lv} for c, lv in form.languages
+    form: ParticipantForm
+    place: ServedPlace
+    locale: str
+    now: datetime
+
+
+def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | None]:
+    """Store new, unverified sign-ups, each with one consent record per purpose; one
+    statement per table for all of them (``web.signup_writer`` batches sign-ups).
+
+    Returns, in order, what was stored, or None where the address is already known
+    (also when two of ``people`` share an address: the first is stored): the unique
+    address decides, so that sign-ups racing with one address store one person."""
+    rows = [
+        {
+            **_profile(new.form, new.place, new.now),
+            "public_id": new_public_id(),
+            "role": new.form.role,
+            "status": "unverified",
+            "email": new.form.email,
+            "phone": None,
+            "locale": new.locale,
+            "open_tandems": 0,
+            "waiting_since": new.now.date() if new.form.role == "newcomer" else None,
+            "retention_warned_at": None,
+            "verified_at": None,
+            "approved_at": None,
+            "call_requested_at": None,
+            "created_at": new.now,
+        }
+        for new in people
     ]
-    session.execute(_NEW_LANGUAGES, languages)
-    consent = {"text_version": CONSENT_TEXT_VERSION, "language": locale, "given_at": now}
-    session.execute(
-        _NEW_CONSENTS,
-        [
-            {**consent, "participant_id": person_id, "purpose": purpose, "withdrawn_at": None}
+    inserted = session.execute(_NEW_PARTICIPANTS[session.get_bind().dialect.name], rows)
+    ids: dict[str, int] = {email: person_id for person_id, email in inserted}
+    stored: list[SignUp | None] = []
+    languages, consents, audit_rows, event_rows = [], [], [], []
+    for new in people:
+        form, now = new.form, new.now
+        person_id = ids.pop(form.email, None)  # pop: a second sign-up with the address is not new
+        if person_id is None:
+            stored.append(None)
+            continue
+        stored.append(SignUp(person_id, "unverified", form.email, new.locale, form.first_name))
+        languages += [
+            {"participant_id": person_id, "language": code, "level": level}
+            for code, level in form.languages
+        ]
+        consents += [
+            {
+                "participant_id": person_id,
+                "purpose": purpose,
+                "text_version": CONSENT_TEXT_VERSION,
+                "language": new.locale,
+                "given_at": now,
+                "withdrawn_at": None,
+            }
             for purpose in CONSENT_PURPOSES
-        ],
-    )
-    audit.write(
-        session,
-        actor_type="participant",
-        actor_id=person_id,
-        action="participant.signed_up",
-        subject_type="participant",
-        subject_id=person_id,
-        at=now,
-    )
-    events.record(
-        session,
-        "signed_up",
-        at=now,
-        region_id=place.region_id,
-        role=form.role,
-        languages=[code for code, _ in form.languages],
-        interests=form.interests,
-        help_topics=form.help_topics,
-    )
-    return SignUp(person_id, "unverified", form.email, locale, form.first_name)
+        ]
+        audit_rows.append(
+            audit.row(
+                actor_type="participant",
+                actor_id=person_id,
+                action="participant.signed_up",
+                subject_type="participant",
+                subject_id=person_id,
+                at=now,
+            )
+        )
+        event_rows.append(
+            events.row(
+                "signed_up",
+                at=now,
+                region_id=new.place.region_id,
+                role=form.role,
+                languages=[code for code, _ in form.languages],
+                interests=form.interests,
+                help_topics=form.help_topics,
+            )
+        )
+    if languages:
+        session.execute(_NEW_LANGUAGES, languages)
+        session.execute(_NEW_CONSENTS, consents)
+        audit.write_rows(session, audit_rows)
+        events.record_rows(session, event_rows)
+    return stored
 
 
 def touch(session: Session, person: Participant, *, now: datetime) -> None:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from web import i18n
 from web.forms import ParticipantForm
+from web.participants import place_suggestions
 from web.routes.form_context import form_context
 
 TEMPLATE = "signup/form.html"
@@ -36,7 +37,8 @@ def blank_signup_page(request: Request[Any, Any, Any], session: Session, role: s
     key = (role, i18n.negotiate(request))
     rendered_at, page = pages.get(key, (float("-inf"), ""))
     if time.monotonic() - rendered_at > KEEP_SECONDS:
-        context = form_context(session, ParticipantForm(role=role), "signup")
+        places = place_suggestions(session)
+        context = form_context(ParticipantForm(role=role), "signup", places)
         field = f'<input type="hidden" name="_csrf_token" value="{_MARKER}" />'
         template = request.app.template_engine.get_template(TEMPLATE)  # type: ignore[union-attr]
         page = template.render(**context, request=request, csrf_input=field)  # |safe there

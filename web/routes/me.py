@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from sqlmodel import Session
 
 from web import i18n, participants, problems, tokens
 from web.auth import participant_required, start_participant_session
@@ -18,7 +19,7 @@ from web.deps import AppSettings, CurrentParticipant, DbSession
 from web.forms import EMAIL_MAX, ParticipantForm, clean_text, parse_participant_form, single
 from web.models import utcnow
 from web.routes.form_context import form_context
-from web.routes.signup import send_profile_link
+from web.signup_writer import send_profile_link
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -108,7 +109,10 @@ def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
         capacity=str(person.capacity),
         about_me=person.about_me or "",
     )
-    return Template(template_name="signup/form.html", context=form_context(db, form, "edit"))
+    return Template(
+        template_name="signup/form.html",
+        context=_edit_context(db, form),
+    )
 
 
 @post("/me/edit", name="edit_profile", sync_to_thread=True)
@@ -122,7 +126,10 @@ def edit_profile(
     switch_to = single(data, "_switch_lang")
     if switch_to and i18n.choose(request, switch_to):
         form.errors.clear()
-        return Template(template_name="signup/form.html", context=form_context(db, form, "edit"))
+        return Template(
+            template_name="signup/form.html",
+            context=_edit_context(db, form),
+        )
     place = participants.served_place(db, form.place) if form.place else None
     if form.place and place is None:
         form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
@@ -130,7 +137,7 @@ def edit_profile(
         return Template(
             template_name="signup/form.html",
             status_code=HTTP_400_BAD_REQUEST,
-            context=form_context(db, form, "edit"),
+            context=_edit_context(db, form),
         )
     participants.update_profile(db, person, form, place=place, now=now)  # type: ignore[arg-type]
     return _see("/me")
@@ -221,3 +228,7 @@ def build_router() -> Router:
             signed_in,
         ],
     )
+
+
+def _edit_context(db: Session, form: ParticipantForm) -> dict[str, Any]:
+    return form_context(form, "edit", participants.place_suggestions(db))

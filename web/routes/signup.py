@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from litestar import Request, Response, Router, get, post
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
-from sqlmodel import Session
 
-from web import i18n, limits, mail, tokens
+from web import i18n, limits, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
 from web.forms import parse_participant_form, single
-from web.models import Participant, utcnow
+from web.models import utcnow
 from web.participants import (
     CONSENT_TEXT_VERSION,
-    SignUp,
     confirm_address,
-    find_by_email,
-    register,
-    served_place,
 )
 from web.routes.blank_form import blank_signup_page
 from web.routes.form_context import form_context
 from web.routes.public import STATIC_PAGE
-from web.settings import Settings
+from web.signup_writer import PendingSignUp, SignUpWriter
 
 ROLES = ("local", "newcomer")
 HONEYPOT = "website"  # hidden from people, filled in by bots
@@ -38,31 +31,6 @@ def _role(role: str) -> str:
     if role not in ROLES:
         raise NotFoundException()
     return role
-
-
-def send_profile_link(
-    db: Session, person: Participant | SignUp, settings: Settings, *, now: datetime
-) -> None:
-    """E-mail a fresh "my profile" link (also the answer to a repeated sign-up)."""
-    if person.status == "unverified":
-        raw = tokens.issue(
-            db, person, "verify", now=now, lifetime=timedelta(hours=settings.verify_link_hours)
-        )
-        template, url = "verify_address", f"{settings.base_url}/verify/{raw}"
-    else:
-        raw = tokens.issue(
-            db, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
-        )
-        template, url = "profile_link", f"{settings.base_url}/me/open/{raw}"
-    mail.enqueue(
-        db,
-        to_address=person.email,
-        locale=person.locale,
-        template=template,
-        context={"first_name": person.first_name, "url": url},
-        participant_id=person.id,
-        now=now,
-    )
 
 
 # Pages without a form set no CSRF cookie ("exclude_from_csrf"; they only answer GET).
@@ -83,42 +51,44 @@ def signup_form(role: FromPath[str], request: Request, db: DbSession) -> Respons
     return Response(page, media_type=MediaType.HTML)
 
 
-@post(
-    "/signup/{role:str}",
-    name="signup",
-    sync_to_thread=True,
-    opt={"skip_session": True},
-)
-def signup(
-    role: FromPath[str], request: Request, db: DbSession, settings: AppSettings, data: FormData
+@post("/signup/{role:str}", name="signup", opt={"skip_session": True})
+async def signup(
+    role: FromPath[str], request: Request, settings: AppSettings, data: FormData
 ) -> Template | Redirect:
+    """Async, unlike the other handlers: it touches no database itself but waits for the
+    sign-up writer (``web.signup_writer``), which also counts every post against the
+    address's limit."""
     role = _role(role)
     now = utcnow()
-    limits.count_request(request, limits.signup_limit(settings), now=now)
-    switch_to = single(data, "_switch_lang")
     form = parse_participant_form(data, role=role, this_year=now.year)
-    if switch_to and i18n.choose(request, switch_to):
+    switch_to = single(data, "_switch_lang")
+    switching = bool(switch_to) and i18n.choose(request, switch_to)
+    honeypot = bool(single(data, HONEYPOT))
+    writer: SignUpWriter = request.app.state.signup_writer
+    outcome = await writer.submit(
+        PendingSignUp(
+            form=form,
+            locale=i18n.negotiate(request),
+            client=limits.client_of(request),
+            now=now,
+            store=not (switching or honeypot or form.errors),
+        )
+    )
+    if switching:
         form.errors.clear()  # a language switch is not a submission: keep input, no errors
-        return Template(template_name="signup/form.html", context=form_context(db, form, "signup"))
-    if single(data, HONEYPOT):
+        return Template(
+            template_name="signup/form.html", context=form_context(form, "signup", outcome.places)
+        )
+    if honeypot:
         return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
-    place = served_place(db, form.place) if form.place else None
-    if form.place and place is None:
+    if outcome.place_unknown:
         form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
     if form.errors:
         return Template(
             template_name="signup/form.html",
             status_code=HTTP_400_BAD_REQUEST,
-            context=form_context(db, form, "signup"),
+            context=form_context(form, "signup", outcome.places),
         )
-    locale = i18n.negotiate(request)
-    # Most sign-ups are new: the unique address decides instead of a look-up first.
-    person = register(db, form, place=place, locale=locale, now=now)  # type: ignore[arg-type]
-    if person is None:  # the address signed up before (or a moment ago)
-        person = find_by_email(db, form.email)
-        assert person is not None  # noqa: S101 (register found it taken)
-    # The same answer whether or not the address was known: no account enumeration.
-    send_profile_link(db, person, settings, now=now)
     return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
 
 
