@@ -13,12 +13,15 @@ import time
 import weakref
 from typing import Any
 
+import anyio.to_thread
 from litestar import Request
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from web import i18n
+from web.db import READ_ONLY
 from web.forms import ParticipantForm
 from web.participants import place_suggestions
 from web.routes.form_context import form_context
@@ -31,17 +34,26 @@ _pages: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[float, str]]]
 )
 
 
-def blank_signup_page(request: Request[Any, Any, Any], session: Session, role: str) -> str:
-    """The sign-up form for ``role`` in the request's language, with the request's token."""
-    pages = _pages.setdefault(session.get_bind().engine.pool, {})
+async def blank_signup_page(request: Request[Any, Any, Any], role: str) -> str:
+    """The sign-up form for ``role`` in the request's language, with the request's token.
+
+    Async: nearly every visitor gets the kept page, with neither a worker thread nor a
+    database session; only a page due to be rendered again goes to a thread."""
+    engine = request.app.state.engine
+    pages = _pages.setdefault(engine.pool, {})
     key = (role, i18n.negotiate(request))
     rendered_at, page = pages.get(key, (float("-inf"), ""))
     if time.monotonic() - rendered_at > KEEP_SECONDS:
-        places = place_suggestions(session)
-        context = form_context(ParticipantForm(role=role), "signup", places)
-        field = f'<input type="hidden" name="_csrf_token" value="{_MARKER}" />'
-        template = request.app.template_engine.get_template(TEMPLATE)  # type: ignore[union-attr]
-        page = template.render(**context, request=request, csrf_input=field)  # |safe there
+        page = await anyio.to_thread.run_sync(_render, request, engine, role)
         pages[key] = (time.monotonic(), page)
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
     return page.replace(_MARKER, html.escape(token))
+
+
+def _render(request: Request[Any, Any, Any], engine: Engine, role: str) -> str:
+    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+        places = place_suggestions(session)
+    context = form_context(ParticipantForm(role=role), "signup", places)
+    field = f'<input type="hidden" name="_csrf_token" value="{_MARKER}" />'
+    template = request.app.template_engine.get_template(TEMPLATE)  # type: ignore[union-attr]
+    return template.render(**context, request=request, csrf_input=field)  # |safe there

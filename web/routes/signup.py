@@ -45,9 +45,9 @@ def signup_start() -> Template:
     return Template(template_name="signup/start.html")
 
 
-@get("/signup/{role:str}", name="signup_form", sync_to_thread=True)
-def signup_form(role: FromPath[str], request: Request, db: DbSession) -> Response[str]:
-    page = blank_signup_page(request, db, _role(role))
+@get("/signup/{role:str}", name="signup_form")
+async def signup_form(role: FromPath[str], request: Request) -> Response[str]:
+    page = await blank_signup_page(request, _role(role))
     return Response(page, media_type=MediaType.HTML)
 
 
