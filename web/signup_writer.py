@@ -21,7 +21,7 @@ import logging
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -117,12 +117,19 @@ class SignUpWriter:
                 batch.append(self._queue.get())
             stopping = _STOP in batch
             items = [item for item in batch if item is not _STOP]
-            if items:
+            try:
                 self._handle(items)
+            except Exception:  # a bug here must not end the thread: later sign-ups would hang
+                logger.exception("the sign-up writer failed on a batch")
+                for item in items:
+                    with suppress(Exception):
+                        item.resolve(RuntimeError("the sign-up could not be stored"))
             if stopping:
                 return
 
     def _handle(self, items: list[_Item]) -> None:
+        if not items:
+            return
         try:
             admitted = self._count(items)
         except Exception as exc:  # the database is gone: nothing was counted or stored

@@ -199,3 +199,27 @@ def test_what_is_queued_when_the_app_stops_is_still_written(engine, settings, ka
 def test_a_writer_that_is_not_running_refuses_instead_of_waiting_forever(engine, settings):
     with pytest.raises(RuntimeError, match="not running"):
         asyncio.run(SignUpWriter(engine, settings).submit(pending("nour@example.org")))
+
+
+def test_the_writer_survives_a_bug_in_a_batch_and_goes_on(engine, settings, kassel, monkeypatch):
+    calls = []
+
+    def broken_once(self, items):  # type: ignore[no-untyped-def]
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise KeyError("a bug")
+        return handle(self, items)
+
+    handle = SignUpWriter._handle
+    monkeypatch.setattr(SignUpWriter, "_handle", broken_once)
+
+    async def work(writer: SignUpWriter) -> list[Any]:
+        first = await asyncio.gather(
+            writer.submit(pending("a@example.org")), return_exceptions=True
+        )
+        second = await writer.submit(pending("b@example.org"))
+        return [first[0], second]
+
+    failed, outcome = run(SignUpWriter(engine, settings), work)
+    assert isinstance(failed, RuntimeError) and not outcome.place_unknown
+    assert stored(engine) == ["b@example.org"]
