@@ -15,7 +15,8 @@ import anyio
 import anyio.to_thread
 from litestar import Litestar, Request
 from litestar.datastructures import State
-from sqlalchemy import Engine, event
+from sqlalchemy import ColumnElement, Engine, Table, delete, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
@@ -33,6 +34,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 REQUEST_SLOTS = 10
 POOL = {"pool_size": REQUEST_SLOTS, "max_overflow": 10}
 READ_ONLY = "tandem_read_only"  # execution option: a transaction that will not write
+# insert() by dialect name, for statements with ON CONFLICT (both databases know it).
+INSERT_ON_CONFLICT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -118,6 +121,16 @@ async def provide_session(state: State, request: Request) -> AsyncGenerator[Sess
                 await anyio.to_thread.run_sync(session.close)
             else:
                 session.close()
+
+
+def delete_where(
+    session: Session, table: Table, condition: ColumnElement[bool], *, dry_run: bool
+) -> int:
+    """Delete the rows of ``table`` that meet ``condition`` (for `tandem purge`), or with
+    ``dry_run`` only count them; returns how many."""
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(table).where(condition)) or 0
+    return session.execute(delete(table).where(condition)).rowcount or 0  # type: ignore[attr-defined]
 
 
 def request_slots(state: State) -> anyio.Semaphore:

@@ -29,10 +29,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from litestar.exceptions import TooManyRequestsException
-from sqlalchemy import Connection, Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
+from web.db import INSERT_ON_CONFLICT, delete_where
 from web.models import RateCounter
 
 if TYPE_CHECKING:
@@ -61,16 +61,15 @@ def signup_limit(settings: Settings) -> Limit:
     return Limit("signup", settings.signup_limit_per_hour, 3600)
 
 
-def _upsert(insert: Any) -> Any:  # postgresql.insert or sqlite.insert
-    # Built once per dialect; the values come as a params dict at execution.
-    statement = insert(_TABLE)
-    return statement.on_conflict_do_update(
-        index_elements=["scope", "client", "window_start"],
-        set_={"hits": _TABLE.c.hits + 1},
-    ).returning(_TABLE.c.hits)
-
-
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+# Built once per dialect; the values come as a params dict at execution.
+_UPSERT = {
+    name: insert(_TABLE)
+    .on_conflict_do_update(
+        index_elements=["scope", "client", "window_start"], set_={"hits": _TABLE.c.hits + 1}
+    )
+    .returning(_TABLE.c.hits)
+    for name, insert in INSERT_ON_CONFLICT.items()
+}
 
 
 def window_start(limit: Limit, now: datetime) -> datetime:
@@ -133,6 +132,4 @@ def purge(session: Session, *, now: datetime, dry_run: bool = False) -> int:
     A row does not say how long its window was, so this goes by the longest a window may
     be: what it deletes ended over a day ago, and nothing stays much longer than two days."""
     old = _TABLE.c.window_start < now - KEEP_AFTER_WINDOW - LONGEST_WINDOW
-    if dry_run:
-        return session.scalar(select(func.count()).select_from(_TABLE).where(old)) or 0
-    return session.execute(delete(_TABLE).where(old)).rowcount or 0  # type: ignore[attr-defined]
+    return delete_where(session, _TABLE, old, dry_run=dry_run)

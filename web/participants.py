@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from web import audit, backup, events
+from web.db import INSERT_ON_CONFLICT
 from web.forms import ParticipantForm
 from web.models import (
     AccessToken,
@@ -124,10 +124,10 @@ class SignUp(NamedTuple):
 # seven ORM objects cost more than the database took to store them.
 _TABLE = Participant.__table__  # type: ignore[attr-defined]
 _NEW_PARTICIPANTS = {  # a known address inserts nothing, instead of failing the transaction
-    name: dialect.insert(_TABLE)
+    name: insert_for(_TABLE)
     .on_conflict_do_nothing(index_elements=[_TABLE.c.email])
     .returning(_TABLE.c.id, _TABLE.c.email)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    for name, insert_for in INSERT_ON_CONFLICT.items()
 }
 _NEW_LANGUAGES = insert(ParticipantLanguage.__table__)  # type: ignore[attr-defined]
 _NEW_CONSENTS = insert(Consent.__table__)  # type: ignore[attr-defined]

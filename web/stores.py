@@ -10,15 +10,13 @@ from datetime import datetime, timedelta
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
-from web.db import READ_ONLY
+from web.db import INSERT_ON_CONFLICT, READ_ONLY, delete_where
 from web.models import StoreEntry, utcnow
 
 _TABLE = StoreEntry.__table__  # type: ignore[attr-defined]
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # both know ON CONFLICT
 
 
 def _seconds(expires_in: int | timedelta | None) -> int | None:
@@ -55,7 +53,7 @@ class DatabaseStore(NamespacedStore):
     # single Core statements (an upsert), not ORM round trips.
     def _set(self, key: str, value: bytes, expires_in: int | timedelta | None) -> None:
         expires_at = self._expiry(expires_in)
-        insert = _INSERT[self.engine.dialect.name](_TABLE).values(
+        insert = INSERT_ON_CONFLICT[self.engine.dialect.name](_TABLE).values(
             namespace=self.namespace, key=key, value=value, expires_at=expires_at
         )
         upsert = insert.on_conflict_do_update(
@@ -136,7 +134,4 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
     """Delete expired entries of every namespace (sessions nobody came back to); returns
     how many. For `tandem purge`: a live entry is renewed on use, an expired one only
     waits here, since ``get`` deletes just the one it is asked for."""
-    expired = _TABLE.c.expires_at <= now
-    if dry_run:
-        return session.scalar(select(func.count()).select_from(_TABLE).where(expired)) or 0
-    return session.execute(delete(_TABLE).where(expired)).rowcount or 0  # type: ignore[attr-defined]
+    return delete_where(session, _TABLE, _TABLE.c.expires_at <= now, dry_run=dry_run)
