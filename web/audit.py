@@ -64,9 +64,7 @@ def record(
     )
 
 
-def record_participant(
-    session: Session, person: Participant, *, action: str, at: datetime | None = None
-) -> None:
+def record_participant(session: Session, person: Participant, *, action: str) -> None:
     """An action a participant took on their own record."""
     write(
         session,
@@ -75,5 +73,4 @@ def record_participant(
         action=action,
         subject_type="participant",
         subject_id=person.id,
-        at=at,
     )

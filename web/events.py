@@ -62,15 +62,13 @@ def region_of(session: Session, person: Participant) -> int | None:
     return place.region_id if place is not None else None
 
 
-def record_person(
-    session: Session, kind: str, person: Participant, *, at: datetime, region_id: int | None
-) -> None:
+def record_person(session: Session, kind: str, person: Participant, *, at: datetime) -> None:
     """A sign-up or verification: role, languages spoken, interests and help topics only."""
     record(
         session,
         kind,
         at=at,
-        region_id=region_id,
+        region_id=region_of(session, person),
         role=person.role,
         languages=[spoken.language for spoken in person.languages],
         interests=person.interests,

@@ -236,8 +236,7 @@ def confirm_address(session: Session, person: Participant, *, now: datetime) -> 
         person.verified_at = now
         session.add(person)
         audit.record_participant(session, person, action="participant.verified")
-        region_id = events.region_of(session, person)
-        events.record_person(session, "verified", person, at=now, region_id=region_id)
+        events.record_person(session, "verified", person, at=now)
 
 
 def update_profile(
