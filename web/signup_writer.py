@@ -137,22 +137,21 @@ class SignUpWriter:
             for item in items:
                 item.resolve(exc)
             return
-        try:
-            with transaction(self.engine) as session:
-                outcomes = self._store(session, admitted)
-        except Exception:
-            if len(admitted) == 1:
-                logger.exception("storing a sign-up failed")
-                admitted[0].resolve(RuntimeError("the sign-up could not be stored"))
+        if len(admitted) > 1:
+            try:
+                with transaction(self.engine) as session:
+                    outcomes = self._store(session, admitted)
+            except Exception:
+                # One at a time, so that one bad sign-up fails only its own request.
+                logger.exception("a batch of sign-ups failed; storing them one at a time")
+            else:
+                for item, outcome in zip(admitted, outcomes, strict=True):
+                    item.resolve(outcome)
                 return
-            # One at a time, so that one bad sign-up fails only its own request.
-            for item in admitted:
-                self._handle_counted(item)
-            return
-        for item, outcome in zip(admitted, outcomes, strict=True):
-            item.resolve(outcome)
+        for item in admitted:
+            self._store_one(item)
 
-    def _handle_counted(self, item: _Item) -> None:
+    def _store_one(self, item: _Item) -> None:
         try:
             with transaction(self.engine) as session:
                 [outcome] = self._store(session, [item])
