@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import re
 import sys
 from datetime import date
@@ -29,7 +30,7 @@ from web.models import Coordinator, MatchingRun, Region, utcnow
 from web.places import UnknownPlace, create_region
 from web.proposals import cmd_follow_up
 from web.retention import cmd_purge
-from web.settings import ROOT, Settings, SettingsError
+from web.settings import ROOT, Settings, SettingsError, local_url
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -219,12 +220,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
     settings.validate_for_production()
     create_db_engine(settings.database_url).dispose()  # fail early on a bad URL
-    print(f"Tandem serves at http://{args.host or settings.host}:{args.port or settings.port}")
+    host, port = args.host or settings.host, args.port or settings.port
+    # The app (and every worker) reads its settings from the environment: tell it where it
+    # listens, so that the links in its e-mails follow --host/--port.
+    os.environ.update(TANDEM_HOST=host, TANDEM_PORT=str(port))
+    print(f"Tandem serves at {local_url(host, port)}")
     uvicorn.run(
         "web.app:create_app",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         workers=settings.workers,
         proxy_headers=settings.is_production,
     )

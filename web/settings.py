@@ -9,11 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "dev-insecure-secret-change-me-0000000000"  # noqa: S105 (a known placeholder)
+
+
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 (names, not a bind)
+
+
+def local_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server bound to ``host:port``."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"  # bound to every interface: this one works on the machine itself
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
 
 
 class SettingsError(ValueError):
@@ -47,7 +59,9 @@ class Settings(BaseSettings):
     )
     debug: bool = Field(False, description="Show tracebacks in the browser (never in production).")
     base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public address of the site, used in e-mail links."
+        "",
+        description="Public address of the site, used in e-mail links. Unset: the address "
+        "`tandem serve` listens on (http://127.0.0.1:8000 with the default host and port).",
     )
     mail_from: str = Field(
         "Tandem <tandem@localhost>", description="Sender address of every e-mail."
@@ -84,6 +98,14 @@ class Settings(BaseSettings):
         description="Where sessions live: empty = the database, or a `redis://host:6379/0` "
         "URL (needs the `redis` package). Rate-limit counters are always in the database.",
     )
+
+    @model_validator(mode="after")
+    def _base_url_follows_the_server(self) -> Settings:
+        # Links in e-mails must reach this server: with `tandem serve --port 8080` (which
+        # sets TANDEM_PORT for the app) they point at 8080, not at a fixed 8000.
+        if not self.base_url:
+            self.base_url = local_url(self.host, self.port)
+        return self
 
     @property
     def is_production(self) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -76,3 +77,31 @@ def test_a_sign_up_limit_below_one_is_refused_at_start(limit):
 
     with pytest.raises(ValidationError, match="signup_limit_per_hour"):
         Settings(signup_limit_per_hour=limit)
+
+
+def test_the_default_base_url_follows_the_port(monkeypatch):
+    monkeypatch.delenv("TANDEM_BASE_URL", raising=False)
+    monkeypatch.setenv("TANDEM_PORT", "8123")
+    assert Settings().base_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("TANDEM_HOST", "0.0.0.0")  # every interface: a link for this machine
+    assert Settings().base_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("TANDEM_BASE_URL", "https://tandem.example.org")  # set: kept as it is
+    assert Settings().base_url == "https://tandem.example.org"
+
+
+def test_serve_with_a_port_prints_and_mails_links_to_that_port(monkeypatch, capsys):
+    import uvicorn
+
+    from web import cli
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options))
+    # serve writes TANDEM_HOST/PORT into the environment: a copy, so nothing leaks out.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    monkeypatch.setattr(os, "environ", {**environment, "TANDEM_DATABASE_URL": "sqlite://"})
+
+    assert cli.main(["serve", "--port", "8765"]) == 0
+    assert served["port"] == 8765
+    assert "Tandem serves at http://127.0.0.1:8765" in capsys.readouterr().out
+    # The app the factory builds in the server process reads the same environment.
+    assert Settings().base_url == "http://127.0.0.1:8765"
