@@ -83,7 +83,7 @@ def test_the_default_base_url_follows_the_port(monkeypatch):
     monkeypatch.delenv("TANDEM_BASE_URL", raising=False)
     monkeypatch.setenv("TANDEM_PORT", "8123")
     assert Settings().base_url == "http://127.0.0.1:8123"
-    monkeypatch.setenv("TANDEM_HOST", "0.0.0.0")  # every interface: a link for this machine
+    monkeypatch.setenv("TANDEM_HOST", "0.0.0.0")  # noqa: S104 (every interface: a local link)
     assert Settings().base_url == "http://127.0.0.1:8123"
     monkeypatch.setenv("TANDEM_BASE_URL", "https://tandem.example.org")  # set: kept as it is
     assert Settings().base_url == "https://tandem.example.org"
