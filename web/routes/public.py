@@ -6,15 +6,19 @@ from typing import Any
 
 from litestar import Request, Router, get
 from litestar.config.response_cache import default_cache_key_builder
-from litestar.response import Template
+from litestar.response import File, Template
 
 from web import i18n
+from web.settings import ROOT
 
 PAGE_CACHE_SECONDS = 60
 
 
 def _page_in_its_language(request: Request[Any, Any, Any]) -> str:
-    return f"{default_cache_key_builder(request)}|{i18n.negotiate(request)}"
+    # The cache keeps the response as sent, gzipped or not (web.app.COMPRESSION): a browser
+    # that accepts no gzip must not get the copy made for one that does.
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+    return f"{default_cache_key_builder(request)}|{i18n.negotiate(request)}|{gzip}"
 
 
 # Pages that are the same for everyone who reads the same language (no form, no session,
@@ -30,6 +34,16 @@ def landing() -> Template:
     return Template(template_name="landing.html")
 
 
+@get("/favicon.ico", name="favicon", sync_to_thread=False, include_in_schema=False)
+def favicon() -> File:
+    # Browsers ask for /favicon.ico on every site; without it each page view logs a 404.
+    return File(
+        ROOT / "static" / "favicon.ico",
+        media_type="image/vnd.microsoft.icon",
+        content_disposition_type="inline",
+    )
+
+
 @get("/healthz", name="healthz", sync_to_thread=False, media_type="text/plain")
 def healthz() -> str:
     return "ok"
@@ -38,6 +52,6 @@ def healthz() -> str:
 # No form on these pages: no CSRF cookie to set (a first visit costs less).
 router = Router(
     path="/",
-    route_handlers=[landing, healthz],
+    route_handlers=[landing, favicon, healthz],
     opt={"skip_session": True, "exclude_from_csrf": True},
 )
