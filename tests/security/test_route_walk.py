@@ -22,6 +22,7 @@ from web.models import AuditLog, StoreEntry, metadata
 PUBLIC = {
     "/",
     "/healthz",
+    "/favicon.ico",
     "/login",
     "/login/code",
     "/invite/{token:str}",
