@@ -41,14 +41,16 @@ CONSENT_PURPOSES = ("matching", "contact_sharing")
 TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")
 CHECKIN_KINDS = ("fit_check", "regular")
 MEETING_FREQUENCIES = {
-    # Translators: answers to "How often did you meet?" in a check-in on a tandem (local and newcomer).
+    # Translators: answers to "How often did you meet?" in a check-in on a tandem (local and
+    # newcomer).
     "weekly": N_("About every week"),
     "fortnightly": N_("About every two weeks"),
     "monthly": N_("About once a month"),
     "rarely": N_("Rarely or not yet"),
 }
 PROBLEM_KINDS = {
-    # Translators: a participant reports a problem with their tandem partner (the other person of their language and everyday-life tandem).
+    # Translators: a participant reports a problem with their tandem partner (the other person of
+    # their language and everyday-life tandem).
     "unreachable": N_("My partner does not answer"),
     "not_ok": N_("Something is not OK"),
 }
@@ -66,12 +68,14 @@ RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 
 END_REASONS = {
-    # Translators: reasons why a tandem (a local and a newcomer meeting regularly) ended; chosen by a coordinator or a partner.
+    # Translators: reasons why a tandem (a local and a newcomer meeting regularly) ended; chosen by
+    # a coordinator or a partner.
     "goal_reached": N_("Goal reached"),
     "drifted_apart": N_("Drifted apart"),
     "moved_away": N_("Moved away"),
     "no_time": N_("No time"),
-    # Translators: a reason a tandem ended: the two partners did not get on (a disagreement), not a war.
+    # Translators: a reason a tandem ended: the two partners did not get on (a disagreement), not a
+    # war.
     "conflict": N_("Conflict"),
     # Translators: a reason a tandem ended: the tandem partner could no longer be reached.
     "partner_unreachable": N_("Partner unreachable"),
@@ -82,7 +86,8 @@ REJECT_REASONS = {
     "languages": N_("Languages do not fit"),
     "distance": N_("Too far apart"),
     "availability": N_("Times do not fit"),
-    # Translators: a coordinator's reason to reject a suggested pair: the two people would not get on well.
+    # Translators: a coordinator's reason to reject a suggested pair: the two people would not get
+    # on well.
     "personal": N_("Personal fit"),
     "known_issue": N_("Known issue with one of them"),
     # Translators: the last reason in a list: any other reason ("Sonstiges").
@@ -95,7 +100,8 @@ LANGUAGES = {
     "de": N_("German"),
     "en": N_("English"),
     "ar": N_("Arabic"),
-    # Translators: a language a person speaks: Persian as spoken in Iran (Farsi) and in Afghanistan (Dari), one choice for both.
+    # Translators: a language a person speaks: Persian as spoken in Iran (Farsi) and in Afghanistan
+    # (Dari), one choice for both.
     "fa": N_("Persian (Farsi/Dari)"),
     "uk": N_("Ukrainian"),
     "ru": N_("Russian"),
@@ -145,7 +151,8 @@ INTERESTS = {
     "volunteering": N_("Volunteering"),
     "children": N_("Activities with children"),
     "fashion": N_("Fashion"),
-    # Translators: an interest: cars and motorbikes (vehicles with engines, not bicycles; cycling is its own interest). The same interest is matched across languages.
+    # Translators: an interest: cars and motorbikes (vehicles with engines, not bicycles; cycling is
+    # its own interest). The same interest is matched across languages.
     "cars": N_("Cars and bikes"),
 }
 

@@ -40,7 +40,8 @@ def test_every_concept_has_a_term_for_every_language():
         CONCEPTS
     )
     for concept, entry in GLOSSARY.items():
-        assert set(TRANSLATED) <= set(entry), f"{concept}: no term for {set(TRANSLATED) - set(entry)}"
+        missing = set(TRANSLATED) - set(entry)
+        assert not missing, f"{concept}: no term for {missing}"
         for locale in TRANSLATED:
             assert entry[locale]["term"] and entry[locale]["why"], (concept, locale)
             assert re.search(entry[locale]["accepted"], entry[locale]["term"], re.IGNORECASE)
@@ -67,7 +68,9 @@ def test_messages_naming_a_concept_use_its_accepted_word(concept, locale):
 @pytest.mark.parametrize("locale", TRANSLATED)
 def test_no_message_uses_a_forbidden_variant(locale):
     forbidden = {
-        variant: concept for concept, entry in GLOSSARY.items() for variant in entry[locale]["forbidden"]
+        variant: concept
+        for concept, entry in GLOSSARY.items()
+        for variant in entry[locale]["forbidden"]
     }
     found = [
         (variant, forbidden[variant], english(message), text)

@@ -63,7 +63,8 @@ def test_every_message_is_translated(locale, template):
         if m.id and not m.fuzzy and (all(m.string) if isinstance(m.string, tuple) else m.string)
     }
     missing = {key(m) for m in template} - translated
-    assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {sorted(missing, key=str)[:5]}"
+    examples = sorted(missing, key=str)[:5]
+    assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {examples}"
 
 
 def test_the_partner_wish_asks_about_a_tandem_partner_with_context_for_translators(template):
