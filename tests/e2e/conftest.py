@@ -32,8 +32,8 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
-from web.cli import alembic_config
 from web import i18n
+from web.cli import alembic_config
 from web.db import create_db_engine
 from web.settings import ROOT
 
