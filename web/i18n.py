@@ -187,6 +187,19 @@ def _jinja_labels(context: Any, mapping: dict[str, str]) -> dict[str, str]:
     return _translated_labels(negotiate(context["request"]), tuple(mapping.items()))
 
 
+@cache
+def language_name(code: str, *, reader: str) -> str:
+    """The name of the page language ``code`` in the ``reader``'s language, so a coordinator
+    reads "Dari" and "Persisch" rather than ``fa_AF`` and ``fa``."""
+    names = Locale.parse(reader).languages
+    return names.get(code) or names.get(code.split("_")[0]) or code
+
+
+@pass_context
+def _jinja_language_name(context: Any, code: str) -> str:
+    return language_name(code, reader=negotiate(context["request"]))
+
+
 @pass_context
 def _jinja_ui(context: Any) -> UILocale:
     return ui_locale(negotiate(context["request"]))
@@ -199,6 +212,7 @@ def install(environment: Any) -> None:
     )
     environment.globals["ui_locale"] = _jinja_ui
     environment.globals["labels"] = _jinja_labels
+    environment.globals["language_name"] = _jinja_language_name
     environment.globals["available_locales"] = [ui_locale(code) for code in LOCALES]
 
 

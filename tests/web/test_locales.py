@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.builders import db, html
+from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.web.test_signup import kassel, people, submit  # noqa: F401 (the fixture is used)
 from web.i18n import LOCALES, from_accept_language, ui_locale
 from web.mail import build_message, render
-from web.models import OutboxMessage
+from web.models import Consent, OutboxMessage
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,22 @@ def test_dari_e_mails_are_right_to_left():
     assert 'lang="fa-AF" dir="rtl"' in rendered.html
     assert "Zahra" in rendered.text and "ایمیل" in rendered.text
     assert ui_locale("fa_AF").direction == "rtl" and ui_locale("fa_AF").name == "دری"
+
+
+def test_a_coordinator_reads_the_name_of_a_persons_language_not_its_code(client, engine):
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+        zahra = make_participant(session, kassel, first_name="Zahra", locale="fa_AF")
+        session.add(
+            Consent(
+                participant_id=zahra.id, purpose="matching", text_version="v1", language="fa_AF"
+            )
+        )
+        session.flush()
+        zahra_id = zahra.public_id
+    login(client, "alice@example.org")
+    page = html(client.get(f"/coordinator/participants/{zahra_id}?lang=de"))
+    assert page.select_one('dd[data-field="locale"]').get_text(strip=True) == "Dari"
+    assert "Dari" in page.select_one('li[data-consent="matching"]').get_text()
+    assert "fa_AF" not in page.get_text()
