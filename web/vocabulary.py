@@ -153,7 +153,7 @@ INTERESTS = {
     "fashion": N_("Fashion"),
     # Translators: an interest: cars and motorbikes (vehicles with engines, not bicycles; cycling is
     # its own interest). The same interest is matched across languages.
-    "cars": N_("Cars and bikes"),
+    "cars": N_("Cars and motorbikes"),
 }
 
 HELP_TOPICS = {

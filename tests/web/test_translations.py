@@ -80,7 +80,7 @@ def test_the_partner_wish_asks_about_a_tandem_partner_with_context_for_translato
 
 def test_short_words_that_mean_several_things_carry_a_comment(template):
     by_key = {key(m): m for m in template}
-    for message_id in ("Running", "Cars and bikes", "Other", "Conflict", "Local", "Newcomer"):
+    for message_id in ("Running", "Cars and motorbikes", "Other", "Conflict", "Local", "Newcomer"):
         assert by_key[(None, message_id)].auto_comments, message_id
     # "Pin" a suggested pair: keep it in the next matching run (German had "Festsetzen").
     assert ("suggested pair", "Pin") in by_key and ("suggested pair", "Unpin") in by_key
