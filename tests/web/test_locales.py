@@ -107,3 +107,23 @@ def test_a_coordinator_reads_the_name_of_a_persons_language_not_its_code(client,
     assert page.select_one('dd[data-field="locale"]').get_text(strip=True) == "Dari"
     assert "Dari" in page.select_one('li[data-consent="matching"]').get_text()
     assert "fa_AF" not in page.get_text()
+
+
+@pytest.mark.parametrize(
+    ("locale", "tandem_word", "dating"),
+    [
+        ("en", "tandem partner", "I would like to meet"),
+        ("ru", "тандем", "встречаться с"),
+        ("uk", "тандем", "зустрічатися з"),
+        ("fa", "تاندم", "آشنا شوم با"),
+        ("fa_AF", "تاندم", "آشنا شوم با"),
+        ("ar", "التاندم", "أرغب في لقاء"),
+    ],
+)
+def test_the_partner_question_asks_about_the_tandem_partner(client, locale, tandem_word, dating):
+    # "I would like to meet" + "a woman" read like a dating form in ru, uk, fa and ar.
+    page = html(client.get(f"/signup/newcomer?lang={locale}"))
+    question = page.find("input", attrs={"name": "partner_wish"}).find_parent("fieldset")
+    text = question.get_text(" ", strip=True)
+    assert tandem_word in question.legend.get_text() and dating not in text
+    assert len(question.select("input[name=partner_wish]")) == 3
