@@ -40,5 +40,5 @@ bench: install ## run the benchmarks (quick sizes; see benchmarks/ for more)
 	$(BIN)/python benchmarks/matching.py --quick
 
 translations: install ## extract messages and merge them into every catalogue
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --add-comments=Translators: --no-location --sort-output -o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching

@@ -44,6 +44,8 @@ WORRYING_MEETINGS = "rarely"
 
 # The 5-face scale: the face is decoration, the words are what a screen reader says.
 MOODS = {
+    # Translators: answers to "How is your tandem going?", from very bad to very good;
+    # each is read out by screen readers for a face.
     1: N_("Very bad"),
     2: N_("Bad"),
     3: N_("Okay"),

@@ -63,7 +63,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine, event, insert, or_, select, update
 from sqlmodel import Session
 
-from web.i18n import translations, ui_locale
+from web.i18n import language_tag, translations, ui_locale
 from web.models import OutboxMessage, utcnow
 from web.settings import ROOT, Settings
 
@@ -255,7 +255,7 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     message["Date"] = format_datetime(now)
     domain = address.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"outbox.{row.id}", domain=domain)
-    message["Content-Language"] = row.locale
+    message["Content-Language"] = language_tag(row.locale)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
     message.attach(_text_part(row.body_text, "plain"))
     if row.body_html:

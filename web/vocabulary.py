@@ -41,12 +41,16 @@ CONSENT_PURPOSES = ("matching", "contact_sharing")
 TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")
 CHECKIN_KINDS = ("fit_check", "regular")
 MEETING_FREQUENCIES = {
+    # Translators: answers to "How often did you meet?" in a check-in on a tandem (local and
+    # newcomer).
     "weekly": N_("About every week"),
     "fortnightly": N_("About every two weeks"),
     "monthly": N_("About once a month"),
     "rarely": N_("Rarely or not yet"),
 }
 PROBLEM_KINDS = {
+    # Translators: a participant reports a problem with their tandem partner (the other person of
+    # their language and everyday-life tandem).
     "unreachable": N_("My partner does not answer"),
     "not_ok": N_("Something is not OK"),
 }
@@ -64,20 +68,29 @@ RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 
 END_REASONS = {
+    # Translators: reasons why a tandem (a local and a newcomer meeting regularly) ended; chosen by
+    # a coordinator or a partner.
     "goal_reached": N_("Goal reached"),
     "drifted_apart": N_("Drifted apart"),
     "moved_away": N_("Moved away"),
     "no_time": N_("No time"),
+    # Translators: a reason a tandem ended: the two partners did not get on (a disagreement), not a
+    # war.
     "conflict": N_("Conflict"),
+    # Translators: a reason a tandem ended: the tandem partner could no longer be reached.
     "partner_unreachable": N_("Partner unreachable"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
     "other": N_("Other"),
 }
 REJECT_REASONS = {
     "languages": N_("Languages do not fit"),
     "distance": N_("Too far apart"),
     "availability": N_("Times do not fit"),
+    # Translators: a coordinator's reason to reject a suggested pair: the two people would not get
+    # on well.
     "personal": N_("Personal fit"),
     "known_issue": N_("Known issue with one of them"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
     "other": N_("Other"),
 }
 
@@ -87,6 +100,8 @@ LANGUAGES = {
     "de": N_("German"),
     "en": N_("English"),
     "ar": N_("Arabic"),
+    # Translators: a language a person speaks: Persian as spoken in Iran (Farsi) and in Afghanistan
+    # (Dari), one choice for both.
     "fa": N_("Persian (Farsi/Dari)"),
     "uk": N_("Ukrainian"),
     "ru": N_("Russian"),
@@ -104,10 +119,12 @@ LANGUAGES = {
 
 INTERESTS = {
     "football": N_("Football"),
+    # Translators: an interest: running as a sport (jogging), not "in progress".
     "running": N_("Running"),
     "swimming": N_("Swimming"),
     "cycling": N_("Cycling"),
     "hiking": N_("Hiking and walks"),
+    # Translators: an interest: exercise, the gym.
     "fitness": N_("Fitness"),
     "cooking": N_("Cooking"),
     "baking": N_("Baking"),
@@ -118,6 +135,7 @@ INTERESTS = {
     "painting": N_("Painting and drawing"),
     "crafts": N_("Crafts and sewing"),
     "photography": N_("Photography"),
+    # Translators: an interest: reading books.
     "reading": N_("Reading"),
     "films": N_("Films and series"),
     "theatre": N_("Theatre"),
@@ -129,13 +147,17 @@ INTERESTS = {
     "nature": N_("Nature and animals"),
     "travel": N_("Travel"),
     "languages": N_("Learning languages"),
+    # Translators: an interest: unpaid work for a club or a good cause.
     "volunteering": N_("Volunteering"),
     "children": N_("Activities with children"),
     "fashion": N_("Fashion"),
-    "cars": N_("Cars and bikes"),
+    # Translators: an interest: cars and motorbikes (vehicles with engines, not bicycles; cycling is
+    # its own interest). The same interest is matched across languages.
+    "cars": N_("Cars and motorbikes"),
 }
 
 HELP_TOPICS = {
+    # Translators: what a local can help with, or what a newcomer would like help with.
     "language_practice": N_("Practising German"),
     "paperwork": N_("Paperwork and appointments"),
     "job": N_("Job and training"),
@@ -154,6 +176,7 @@ LEVEL_LABELS = {
     "B2": N_("B2 – fluent on most topics"),
     "C1": N_("C1 – very good, also at work"),
     "C2": N_("C2 – almost like a native speaker"),
+    # Translators: a language level: the person's mother tongue.
     "native": N_("First language"),
 }
 DAY_LABELS = {
@@ -166,6 +189,7 @@ DAY_LABELS = {
     "sun": N_("Sunday"),
 }
 DAYPART_LABELS = {
+    # Translators: a part of the day when a person could meet their tandem partner.
     "morning": N_("Morning"),
     "afternoon": N_("Afternoon"),
     "evening": N_("Evening"),

@@ -32,6 +32,7 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
+from web import i18n
 from web.cli import alembic_config
 from web.db import create_db_engine
 from web.settings import ROOT
@@ -39,7 +40,7 @@ from web.settings import ROOT
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
-LOCALES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
+LOCALES = i18n.LOCALES  # every language the app offers, Dari (fa_AF) included
 PLACE = "kassel-town"
 SERVER_START_TIMEOUT = 30.0
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from tests.builders import html
-from web.i18n import LOCALES
+from web.i18n import LOCALES, language_tag
 
 PUBLIC_PAGES = {"/signup/newcomer", "/signup/local", "/privacy", "/me/new-link", "/login"}
 MAX_PAGES = 60  # the public site is small; more would mean a loop of generated links
@@ -54,11 +54,11 @@ def crawl(client, start: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_public_page_is_reached_from_the_landing_page(client, locale):
     landing = html(client.get("/"))
-    switch = landing.select_one(f"nav.languages a[lang={locale}]")
+    switch = landing.select_one(f"nav.languages a[lang='{language_tag(locale)}']")
     assert switch is not None, f"no visible switch to {locale} on the landing page"
     start = urljoin(f"{client.base_url}/", switch["href"])
 
     reached = crawl(client, start)
 
     assert PUBLIC_PAGES <= reached.keys(), f"not reached: {PUBLIC_PAGES - reached.keys()}"
-    assert {reached[path] for path in PUBLIC_PAGES} == {locale}, reached
+    assert {reached[path] for path in PUBLIC_PAGES} == {language_tag(locale)}, reached

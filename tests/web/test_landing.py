@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import html
-from web.i18n import LOCALES, translations
+from web.i18n import LOCALES, language_tag, translations
 
 
 def landing(client, locale: str):  # type: ignore[no-untyped-def]
     page = html(client.get(f"/?lang={locale}"))
-    assert page.html["lang"] == locale
+    assert page.html["lang"] == language_tag(locale)
     return page
 
 
@@ -26,7 +26,7 @@ def test_it_leads_each_role_to_its_sign_up_form(client, locale):
     ]
     for href, _ in calls:  # each one opens its form, still in the chosen language
         form = html(client.get(href))
-        assert form.html["lang"] == locale
+        assert form.html["lang"] == language_tag(locale)
         assert form.find("form", id="participant-form")["action"] == href
 
 
@@ -63,4 +63,4 @@ def test_it_links_to_my_profile_and_the_privacy_notice(client, locale):
     assert links["/privacy"] == gettext("Privacy notice")
     assert links["/login"] == gettext("Coordinator login")
     for href in ("/me/new-link", "/privacy"):
-        assert html(client.get(href)).html["lang"] == locale
+        assert html(client.get(href)).html["lang"] == language_tag(locale)

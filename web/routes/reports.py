@@ -30,6 +30,7 @@ def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[st
 
     return {
         "summary": (
+            # Translators: column headings of a table of statistics: a figure's name, its number.
             [_("Figure"), _("Value")],
             [
                 [_("Sign-ups of locals"), report.signups.get("local", 0)],

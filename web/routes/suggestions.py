@@ -79,6 +79,7 @@ def score_words(score: float | None) -> str:
     """The score as a word a coordinator reads at a glance (a message id)."""
     score = score or 0.0
     if score >= 0.75:
+        # Translators: how well a suggested pair fits, as a word beside the score.
         return N_("very good")
     if score >= 0.5:
         return N_("good")

@@ -38,6 +38,7 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 
 STATUS_LABELS = {
     "confirmed": N_("Waiting for both answers"),
+    # Translators: the state of a tandem (two people meeting): active = meeting, paused = on hold.
     "active": N_("Active"),
     "paused": N_("Paused"),
     "ended": N_("Ended"),
