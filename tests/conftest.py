@@ -22,6 +22,7 @@ from web.app import create_app
 from web.cli import alembic_config
 from web.db import create_db_engine
 from web.models import metadata
+from web.routes import dev as dev_routes
 from web.settings import Settings
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
@@ -117,6 +118,19 @@ def in_process_mail_stays_in_the_outbox(
     and the browser tests run a real server that sends."""
     if request.node.get_closest_marker("sends_mail") is None:
         monkeypatch.setattr(mail.MailSender, "_deliver", lambda _self: mail.DeliveryReport())
+
+
+REAL_IS_LOOPBACK = dev_routes.is_loopback
+
+
+@pytest.fixture(autouse=True)
+def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestar's TestClient calls from the host "testclient"; /dev/mail answers only the
+    loopback address, so in-process tests count that host as this computer
+    (tests/web/test_dev_mail.py checks the real rule)."""
+    monkeypatch.setattr(
+        dev_routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
+    )
 
 
 def pytest_report_header() -> str:
