@@ -591,8 +591,9 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
         "emails": [
             {
                 "kind": m.kind,
-                "subject": m.subject,
-                "to": m.to_address,
+                # A sent e-mail keeps neither (web.mail): only that it went, and when.
+                "subject": m.subject or None,
+                "to": m.to_address or None,
                 "created_at": _iso(m.created_at),
                 "sent_at": _iso(m.sent_at),
             }

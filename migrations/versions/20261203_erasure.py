@@ -18,12 +18,13 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The row is unchanged except for the person it names.
-ONLY_ANONYMISED = """
-    NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.action = OLD.action
-    AND NEW.actor_type = OLD.actor_type AND NEW.subject_type = OLD.subject_type
-    AND (NEW.actor_id IS NULL OR NEW.actor_id = OLD.actor_id)
-    AND (NEW.subject_id = 'erased' OR NEW.subject_id = OLD.subject_id)
+# The row is unchanged except for the person it names. ``{same}`` is the dialect's
+# null-safe equality: a NULL must not make the check unknown (and so pass).
+_ONLY_ANONYMISED = """
+    NEW.id {same} OLD.id AND NEW.at {same} OLD.at AND NEW.action {same} OLD.action
+    AND NEW.actor_type {same} OLD.actor_type AND NEW.subject_type {same} OLD.subject_type
+    AND (NEW.actor_id IS NULL OR NEW.actor_id {same} OLD.actor_id)
+    AND (NEW.subject_id {same} 'erased' OR NEW.subject_id {same} OLD.subject_id)
 """
 OLD_SQLITE = """
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
@@ -31,7 +32,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
 """
 NEW_SQLITE = f"""
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
-WHEN NOT ({ONLY_ANONYMISED})
+WHEN NOT ({_ONLY_ANONYMISED.format(same="IS")})
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
 """
 OLD_POSTGRESQL = """
@@ -41,7 +42,7 @@ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql
 NEW_POSTGRESQL = f"""
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
 BEGIN
-    IF {ONLY_ANONYMISED} THEN RETURN NEW; END IF;
+    IF {_ONLY_ANONYMISED.format(same="IS NOT DISTINCT FROM")} THEN RETURN NEW; END IF;
     RAISE EXCEPTION 'audit_log is append-only';
 END $$ LANGUAGE plpgsql
 """

@@ -148,6 +148,7 @@ class World:
     person_id: int
     person_public_id: str
     partner_id: int
+    partner_public_id: str
     tandem_public_id: str
     found_before: dict[str, list[str]] = field(default_factory=dict)
 
@@ -213,8 +214,9 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
         )  # fmt: skip
         decisions.confirm(session, suggested, alice, now=START)
         proposals.invite(session, suggested, settings=settings, now=START)
-        ids = (person.id, person.public_id, lena.id, suggested.id, suggested.public_id)
-    person_id, person_public_id, lena_id, tandem_id, tandem_public_id = ids
+        ids = (person.id, person.public_id, lena.id, lena.public_id, suggested.id)
+        tandem_public_id = suggested.public_id
+    person_id, person_public_id, lena_id, lena_public_id, tandem_id = ids
     send_all(engine, mail_dir, START)  # the proposals went out...
 
     for address in (canaries["participant.email"], "lena@example.org"):
@@ -249,7 +251,7 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             tandem=session.get(Tandem, tandem_id), now=fit_check + timedelta(days=2),
         )  # fmt: skip
     send_all(engine, mail_dir, fit_check + timedelta(days=3))
-    return World(canaries, person_id, person_public_id, lena_id, tandem_public_id)
+    return World(canaries, person_id, person_public_id, lena_id, lena_public_id, tandem_public_id)
 
 
 def latest_link_from_files(mail_dir: Path, pattern: re.Pattern[str], to: str) -> str:
@@ -364,6 +366,7 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
     database_url, engine, settings, app_log, tmp_path, monkeypatch
 ):
     world = live_through_a_tandem(engine, settings)
+    tandem = world.tandem_public_id
     mail_dir, ledger = Path(settings.mail_dir), Path(settings.erasure_ledger)
     before = everywhere(database_url, mail_dir, world.canaries)
     # Every canary landed in the database (else the journey does not test its field).
@@ -380,11 +383,19 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
     # The partner and the coordinator still see the tandem, with a former participant.
     with client_for(settings) as partner:
         open_profile(partner, engine, world.partner_id)
-        partner_page = partner.get(f"/me/tandem/{world.tandem_public_id}")
+        partner_pages = [partner.get(path) for path in ("/me", f"/me/tandem/{tandem}")]
     with client_for(settings) as coordinator:
         assert login(coordinator, "alice@example.org").status_code == 303
-        coordinator_page = coordinator.get(f"/coordinator/tandems/{world.tandem_public_id}")
-    pages = partner_page.text + coordinator_page.text
+        coordinator_pages = [
+            coordinator.get(path)
+            for path in (
+                f"/coordinator/tandems/{tandem}",
+                "/coordinator/tandems?status=ended",
+                f"/coordinator/participants/{world.partner_public_id}",
+                "/coordinator/proposals",
+            )
+        ]
+    pages = "\n".join(page.text for page in partner_pages + coordinator_pages)
     send_all(engine, mail_dir, utcnow())  # nothing about the person goes out afterwards
     after = everywhere(database_url, mail_dir, world.canaries, log=app_log.text, pages=pages)
     print(f"canaries before the erasure: {before}\ncanaries after the erasure: {after}")
@@ -396,10 +407,13 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
     restored = everywhere(database_url, mail_dir, world.canaries, log=app_log.text)
     print(f"canaries after the restore: {restored}")
     assert (after, restored) == ({}, {})
-    former = translations("de").gettext("a former participant")  # both read German
-    for page in (partner_page, coordinator_page):
-        assert page.status_code == 200
-        assert former in html(page).find("main").get_text()
+    german = translations("de").gettext  # both read German
+    for page in partner_pages + coordinator_pages:
+        assert page.status_code == 200, page.url
+    shown = html(partner_pages[1]).find("h2").get_text(strip=True)
+    assert shown == german("Your tandem with a former participant")
+    for page in coordinator_pages[:3]:
+        assert german("a former participant") in html(page).find("main").get_text(), page.url
     with db(engine) as session:
         gone = select(Participant).where(Participant.public_id == world.person_public_id)
         assert session.scalars(gone).first() is None
