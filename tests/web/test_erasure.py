@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from litestar.testing import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from tests.builders import db, make_coordinator, make_participant, make_region
+from tests.builders import db, html, login, make_coordinator, make_participant, make_region
+from tests.web.test_profile import open_profile, post
 from web import audit, mail, participants, retention
+from web.app import create_app
 from web.models import (
     AuditLog,
     CheckIn,
@@ -270,3 +273,29 @@ def test_purge_deletes_outbox_rows_older_than_the_retention_period(engine, setti
 def test_the_retention_setting_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("TANDEM_OUTBOX_RETENTION_DAYS", "14")
     assert Settings().outbox_retention_days == 14
+
+
+def test_an_erasure_on_one_device_ends_the_session_on_the_other(engine, settings, world):
+    with TestClient(app=create_app(settings)) as phone, TestClient(app=create_app(settings)) as pc:
+        open_profile(phone, engine, world.nour)
+        open_profile(pc, engine, world.nour)
+        with db(engine) as session:
+            assert len(session.scalars(select(StoreEntry.key)).all()) == 2
+        assert post(phone, "/me/erase", confirm="1").status_code == 303
+        with db(engine) as session:
+            assert session.scalars(select(StoreEntry.key)).all() == []
+        assert pc.get("/me").status_code == 401
+
+
+def test_the_audit_log_shows_an_erased_person_as_a_former_participant(engine, client, world):
+    erase(engine, world.nour)
+    with db(engine) as session:
+        make_coordinator(session, "ada@example.org", role="admin")
+    assert login(client, "ada@example.org").status_code == 303
+    page = html(client.get("/coordinator/audit/", headers={"Accept-Language": "en"}))
+    records = {
+        row.find_all("td")[2].get_text(strip=True): row.find_all("td")[3].get_text(strip=True)
+        for row in page.select("tr[data-audit]")
+    }
+    assert records["participant.erased"] == "a former participant"
+    assert records["retention.warned"] == f"participant #{world.amal}"
