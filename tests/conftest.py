@@ -17,11 +17,12 @@ from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from web import auth
+from web import auth, mail
 from web.app import create_app
 from web.cli import alembic_config
 from web.db import create_db_engine
 from web.models import metadata
+from web.routes import dev as dev_routes
 from web.settings import Settings
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
@@ -105,6 +106,31 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     parameters (tests/web/test_login.py checks the production ones)."""
     monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
     monkeypatch.setattr(auth, "_DUMMY_HASH", FAST_HASHER.hash("not-a-real-password"))
+
+
+@pytest.fixture(autouse=True)
+def in_process_mail_stays_in_the_outbox(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sent e-mail keeps no text (issue 12), and in-process tests read the links people
+    get from the outbox: there, the app's background sender sends nothing, unless a test
+    is marked ``sends_mail``. Sending itself is tested by calling ``mail.deliver_pending``,
+    and the browser tests run a real server that sends."""
+    if request.node.get_closest_marker("sends_mail") is None:
+        monkeypatch.setattr(mail.MailSender, "_deliver", lambda _self: mail.DeliveryReport())
+
+
+REAL_IS_LOOPBACK = dev_routes.is_loopback
+
+
+@pytest.fixture(autouse=True)
+def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestar's TestClient calls from the host "testclient"; /dev/mail answers only the
+    loopback address, so in-process tests count that host as this computer
+    (tests/web/test_dev_mail.py checks the real rule)."""
+    monkeypatch.setattr(
+        dev_routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
+    )
 
 
 def pytest_report_header() -> str:

@@ -37,6 +37,8 @@ import argparse
 import asyncio
 import base64
 import binascii
+import email
+import email.policy
 import logging
 import os
 import re
@@ -63,6 +65,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine, event, insert, or_, select, update
 from sqlmodel import Session
 
+from web.db import delete_where
 from web.i18n import language_tag, translations, ui_locale
 from web.models import OutboxMessage, utcnow
 from web.settings import ROOT, Settings
@@ -89,6 +92,14 @@ BATCH_DELAY = 0.2  # seconds the background sender waits after a wake-up
 FIRST_RETRY = timedelta(minutes=1)
 RETRY_FACTOR = 5
 MAX_RETRY_DELAY = timedelta(hours=6)
+# What a sent message keeps of its content (issue 12): nothing. Kind, language, status,
+# times and attempts stay for the outbox's own bookkeeping.
+CLEARED_AFTER_SENDING: dict[str, Any] = {
+    "to_address": "",
+    "subject": "",
+    "body_text": "",
+    "body_html": None,
+}
 _ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+")
 _ADDRESS_IN_TEXT = re.compile(rf"<?{_ADDRESS.pattern}>?")
 
@@ -222,12 +233,94 @@ class FileTransport:
 
     def send(self, message: Message) -> None:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<> "))
+        name = file_name(message)
         # Write, then rename: a reader never sees half a file. The Message-ID is unique
         # (and a claimed message has one sender), so its name is free.
         partial = self.mail_dir / f".{name}.tmp"
         partial.write_bytes(message.as_bytes())
-        os.replace(partial, self.mail_dir / f"{name}.eml")
+        os.replace(partial, self.mail_dir / name)
+
+
+def file_name(message: Message) -> str:
+    """The ``.eml`` name ``FileTransport`` gives ``message``: its Message-ID, made safe."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<> ")) + ".eml"
+
+
+def sent_copy(mail_dir: str | Path, message_id: int) -> Message | None:
+    """The ``.eml`` file the file transport wrote for outbox message ``message_id`` (the
+    newest, should a reset database have used the id again), or None."""
+    folder = Path(mail_dir)
+    if not folder.is_dir():
+        return None
+    # make_msgid(idstring="outbox.<id>", domain=...) → "<…outbox.<id>@domain>"
+    found = sorted(folder.glob(f"*.outbox.{message_id}_*.eml"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        return None
+    return email.message_from_bytes(found[-1].read_bytes(), policy=email.policy.default)
+
+
+@dataclass(frozen=True)
+class FileFilter:
+    """The ``.eml`` files about one person: written to one of ``to``, or written to one
+    of ``to_partners`` and naming the person (``naming``), or holding an address of ``to``
+    anywhere."""
+
+    to: set[str]
+    to_partners: set[str]
+    naming: re.Pattern[str]
+
+    def matches(self, message: Message) -> bool:
+        recipient = str(message.get("To", "")).strip().lower()
+        if recipient in {address.lower() for address in self.to}:
+            return True
+        text = _readable_text(message)
+        if any(address.lower() in text.lower() for address in self.to):
+            return True
+        partners = {address.lower() for address in self.to_partners}
+        return recipient in partners and self.naming.search(text) is not None
+
+
+def _readable_text(message: Message) -> str:
+    """The decoded subject and text parts of a message (a subject in another script is
+    base64 in the file, a body quoted-printable)."""
+    texts = [str(message.get("Subject", ""))]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            texts.append(part.get_content())  # type: ignore[attr-defined]
+    return "\n".join(texts)
+
+
+def forget_files(mail_dir: str | Path, which: FileFilter) -> int:
+    """Delete the ``.eml`` files ``which`` matches; returns how many."""
+    folder = Path(mail_dir)
+    if not folder.is_dir():
+        return 0
+    deleted = 0
+    for path in folder.glob("*.eml"):
+        try:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        except OSError:
+            continue  # gone meanwhile
+        if which.matches(message):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def forget_files_after_commit(session: Session, mail_dir: str | Path, which: FileFilter) -> None:
+    """``forget_files`` once the caller's transaction commits (not if it rolls back: then
+    the person is still there, and so are their e-mails)."""
+
+    def forget(_committed: Session) -> None:
+        deleted = forget_files(mail_dir, which)
+        logger.info("erasure: %d e-mail file(s) deleted from the mail folder", deleted)
+
+    event.listen(session, "after_commit", forget, once=True)
+
+
+def file_mail_dir(settings: Settings) -> Path | None:
+    """The folder of ``.eml`` files when e-mails go there (no SMTP server), else None."""
+    return None if settings.smtp_host else Path(settings.mail_dir)
 
 
 def transport_for(settings: Settings) -> Transport:
@@ -408,7 +501,8 @@ def deliver_pending(
             else:
                 sent.append(row.id)  # type: ignore[arg-type]
     finally:
-        _record(engine, sent, sent_at=now)
+        # A sent e-mail keeps no words and no recipient: only that it went, and when.
+        _record(engine, sent, sent_at=now, **CLEARED_AFTER_SENDING)
         _release(engine, [row.id for row in rows if row.id not in sent], now=now)  # type: ignore[misc]
     return DeliveryReport(sent=len(sent), failed=failed)
 
@@ -429,6 +523,13 @@ def _release(engine: Engine, message_ids: list[int], *, now: datetime) -> None:
             .values(claimed_until=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def purge(session: Session, *, now: datetime, retention_days: int, dry_run: bool) -> int:
+    """``tandem purge``: delete outbox rows written more than ``retention_days`` ago,
+    sent or not (one still unsent after that long will not get through); returns how many."""
+    old = OutboxMessage.created_at < now - timedelta(days=retention_days)
+    return delete_where(session, OutboxMessage.__table__, old, dry_run=dry_run)  # type: ignore[attr-defined]
 
 
 def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:

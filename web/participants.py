@@ -3,6 +3,8 @@ download and erase. Functions take a session and never commit."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import weakref
 from collections.abc import Sequence
@@ -13,19 +15,26 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web import audit, backup, events
+from web import audit, backup, events, mail
+from web.auth import PARTICIPANT_KEY
 from web.db import INSERT_ON_CONFLICT
 from web.forms import ParticipantForm
 from web.models import (
     AccessToken,
+    AuditLog,
+    CheckIn,
     Consent,
+    Note,
     OutboxMessage,
     Participant,
     ParticipantLanguage,
     Place,
+    ProblemReport,
+    StoreEntry,
     Tandem,
     new_public_id,
 )
+from web.store_config import STORE_NAMES
 from web.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
 
 # Bump when the privacy notice or the consent texts change; stored with each consent.
@@ -290,54 +299,211 @@ def _drop_suggestions(session: Session, person: Participant) -> None:
     )
 
 
-def erase(session: Session, person: Participant, *, now: datetime, ledger: Path | None) -> None:
-    """GDPR Art. 17: the person's data are gone from every table. Their tandems stay
-    as anonymous records (no link to anyone) so that statistics keep adding up.
+# What an anonymised audit row names instead of an erased person (keep the action, drop
+# the person): pages show it as "a former participant".
+ERASED_SUBJECT = "erased"
+SESSION_NAMESPACE = STORE_NAMES["sessions"]
+# Where a partner's own text named the erased person.
+REDACTED = "[…]"
+
+
+def erase(
+    session: Session,
+    person: Participant,
+    *,
+    now: datetime,
+    ledger: Path | None,
+    mail_dir: Path | None = None,
+) -> None:
+    """GDPR Art. 17: nothing that identifies the person or that they wrote is left. Their
+    tandems stay as anonymous records (no link to anyone) so that statistics keep adding
+    up; the partner and the coordinator see "a former participant" there.
 
     With a ``ledger``, the erasure is appended to it once the session commits, so that
-    restoring an older backup erases the person again (``web.backup``)."""
+    restoring an older backup erases the person again (``web.backup``). With a
+    ``mail_dir`` (the development file transport), the ``.eml`` files to or about the
+    person are deleted once the session commits."""
     if ledger is not None:
         backup.record_erasure_after_commit(session, ledger, person.public_id, now)
+    traces = Traces.of(person)
     _drop_suggestions(session, person)
-    running = session.scalars(
-        select(Tandem)
-        .where(Tandem.status.in_(OPEN_TANDEM_STATUSES))  # type: ignore[attr-defined]
-        .where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
+    tandems = session.scalars(
+        select(Tandem).where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
     ).all()
-    for tandem in running:
-        partner_id = tandem.newcomer_id if tandem.local_id == person.id else tandem.local_id
-        if partner_id is not None:  # the partner's place is free again
-            session.execute(
-                update(Participant)
-                .where(Participant.id == partner_id, Participant.open_tandems > 0)
-                .values(open_tandems=Participant.open_tandems - 1)
-            )
-        tandem.status, tandem.end_reason, tandem.ended_at = "ended", "other", now
-        tandem.ended_by = person.role
-        session.add(tandem)
-        days = (now - tandem.started_at).days if tandem.started_at else None
-        events.record(
-            session,
-            "ended",
-            at=now,
-            region_id=tandem.region_id,
-            tandem=tandem,
-            reason="other",
-            days=days,
-        )
+    partner_ids = {
+        partner_id
+        for tandem in tandems
+        if (partner_id := tandem.newcomer_id if tandem.local_id == person.id else tandem.local_id)
+    }
+    for tandem in tandems:
+        if tandem.status in OPEN_TANDEM_STATUSES:
+            _end_for_erasure(session, tandem, person, now=now)
+        _forget_on_tandem(session, tandem, person, traces)
+    _forget_mail(session, person, traces, partner_ids)
+    _forget_sessions(session, person)
+    if mail_dir is not None:
+        mail.forget_files_after_commit(session, mail_dir, traces.mail_files(partner_ids, session))
     events.record(
         session, "erased", at=now, region_id=events.region_of(session, person), role=person.role
     )
     person_id = person.id
-    session.delete(person)
+    session.delete(person)  # cascades: languages, consents, vetting, tokens, notes on them
     session.flush()
+    _anonymise_audit(session, person_id)  # type: ignore[arg-type]
     audit.write(
         session,
         actor_type="participant",
-        actor_id=person_id,
+        actor_id=None,
         action="participant.erased",
         subject_type="participant",
-        subject_id=person_id,
+        subject_id=ERASED_SUBJECT,
+    )
+
+
+class Traces(NamedTuple):
+    """What identifies a person in text written by others: their names and addresses."""
+
+    email: str
+    words: tuple[str, ...]  # names and phone, matched as whole words, case-insensitively
+
+    @classmethod
+    def of(cls, person: Participant) -> Traces:
+        words = (person.first_name, person.last_name, person.phone, person.email)
+        return cls(person.email, tuple(word.strip() for word in words if word and word.strip()))
+
+    def pattern(self) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(word) for word in sorted(self.words, key=len)[::-1])
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def found_in(self, text: str | None) -> bool:
+        return bool(text) and self.pattern().search(text) is not None  # type: ignore[arg-type]
+
+    def redact(self, text: str | None) -> str | None:
+        return self.pattern().sub(REDACTED, text) if text else text
+
+    def mail_files(self, partner_ids: set[int], session: Session) -> mail.FileFilter:
+        partners = session.scalars(
+            select(Participant.email).where(Participant.id.in_(partner_ids))  # type: ignore[union-attr]
+        ).all()
+        return mail.FileFilter(to={self.email}, to_partners=set(partners), naming=self.pattern())
+
+
+def _end_for_erasure(session: Session, tandem: Tandem, person: Participant, *, now: datetime):  # type: ignore[no-untyped-def]
+    partner_id = tandem.newcomer_id if tandem.local_id == person.id else tandem.local_id
+    if partner_id is not None:  # the partner's place is free again
+        session.execute(
+            update(Participant)
+            .where(Participant.id == partner_id, Participant.open_tandems > 0)
+            .values(open_tandems=Participant.open_tandems - 1)
+        )
+    tandem.status, tandem.end_reason, tandem.ended_at = "ended", "other", now
+    tandem.ended_by = person.role
+    session.add(tandem)
+    days = (now - tandem.started_at).days if tandem.started_at else None
+    events.record(
+        session,
+        "ended",
+        at=now,
+        region_id=tandem.region_id,
+        tandem=tandem,
+        reason="other",
+        days=days,
+    )
+
+
+def _forget_on_tandem(
+    session: Session, tandem: Tandem, person: Participant, traces: Traces
+) -> None:
+    """The tandem keeps its history, without the person's words: their check-in answers and
+    problem reports lose their text, the partner's texts lose the person's names, and the
+    coordinators' notes on the pair (about both, not to be told apart) go."""
+    side = "local" if tandem.local_id == person.id else "newcomer"
+    tandem.reject_note = None  # a coordinator's words about the pair
+    session.add(tandem)
+    for model, role_column in (
+        (CheckIn, CheckIn.role),
+        (ProblemReport, ProblemReport.reporter_role),
+    ):
+        session.execute(
+            update(model)
+            .where(model.tandem_id == tandem.id, role_column == side)  # type: ignore[attr-defined]
+            .values(note=None)
+        )
+        others = session.scalars(
+            select(model).where(model.tandem_id == tandem.id, role_column != side)  # type: ignore[attr-defined]
+        ).all()
+        for row in others:
+            if traces.found_in(row.note):
+                row.note = traces.redact(row.note)
+                session.add(row)
+    session.execute(delete(Note).where(Note.tandem_id == tandem.id))  # type: ignore[arg-type]
+
+
+def _forget_mail(
+    session: Session, person: Participant, traces: Traces, partner_ids: set[int]
+) -> None:
+    """Every e-mail to the person, and every e-mail to anyone that names them (their
+    partners' proposals, "tandem started" with their address, check-ins): a message not
+    sent yet is not sent any more."""
+    doomed = set(
+        session.scalars(
+            select(OutboxMessage.id).where(
+                (OutboxMessage.participant_id == person.id)
+                | (OutboxMessage.to_address == person.email)
+                | OutboxMessage.body_text.contains(person.email, autoescape=True)  # type: ignore[attr-defined]
+            )
+        )
+    )
+    to_partners = session.execute(
+        select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.body_text).where(
+            OutboxMessage.participant_id.in_(partner_ids)  # type: ignore[union-attr]
+        )
+    ).all()
+    doomed |= {
+        message_id
+        for message_id, subject, body in to_partners
+        if traces.found_in(subject) or traces.found_in(body)
+    }
+    if doomed:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))  # type: ignore[union-attr]
+
+
+def _forget_sessions(session: Session, person: Participant) -> None:
+    """The person's sessions on every device (in the database store; Redis keys expire
+    by themselves and hold no more than the id)."""
+    entries = session.execute(
+        select(StoreEntry.key, StoreEntry.value).where(StoreEntry.namespace == SESSION_NAMESPACE)
+    ).all()
+    theirs = [key for key, value in entries if _session_participant(value) == person.id]
+    if theirs:
+        session.execute(
+            delete(StoreEntry).where(
+                StoreEntry.namespace == SESSION_NAMESPACE,
+                StoreEntry.key.in_(theirs),  # type: ignore[attr-defined]
+            )
+        )
+
+
+def _session_participant(value: bytes) -> object:
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    return data.get(PARTICIPANT_KEY) if isinstance(data, dict) else None
+
+
+def _anonymise_audit(session: Session, person_id: int) -> None:
+    """Keep every action, drop who: the rows no longer carry the person's id (which a
+    restored backup could tie to them again)."""
+    session.execute(
+        update(AuditLog)
+        .where(AuditLog.actor_type == "participant", AuditLog.actor_id == person_id)
+        .values(actor_id=None)
+    )
+    session.execute(
+        update(AuditLog)
+        .where(AuditLog.subject_type == "participant", AuditLog.subject_id == str(person_id))
+        .values(subject_id=ERASED_SUBJECT)
     )
 
 
@@ -425,8 +591,9 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
         "emails": [
             {
                 "kind": m.kind,
-                "subject": m.subject,
-                "to": m.to_address,
+                # A sent e-mail keeps neither (web.mail): only that it went, and when.
+                "subject": m.subject or None,
+                "to": m.to_address or None,
                 "created_at": _iso(m.created_at),
                 "sent_at": _iso(m.sent_at),
             }

@@ -5,7 +5,8 @@
   later if they still did nothing;
 * the record of a local's police certificate is deleted 3 months after their
   activity ended (§ 72a SGB VIII);
-* rate-limit counters (an address per row) are deleted once their window is long over.
+* rate-limit counters (an address per row) are deleted once their window is long over;
+* e-mails leave the outbox ``outbox_retention_days`` after they were written.
 Every step is audited (as the system) and erasures go through
 ``participants.erase``, so the backup ledger and report events follow.
 """
@@ -36,6 +37,7 @@ class PurgeReport:
     vetting_deleted: list[str] = field(default_factory=list)
     rate_counters_deleted: int = 0
     sessions_deleted: int = 0
+    outbox_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -49,6 +51,7 @@ class PurgeReport:
         ] + [
             f"old rate-limit counters deleted: {self.rate_counters_deleted}",
             f"expired sessions deleted: {self.sessions_deleted}",
+            f"old e-mails deleted from the outbox: {self.outbox_deleted}",
         ]
 
 
@@ -87,6 +90,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     """Apply the retention rules (or, with ``dry_run``, only list what they would do)."""
     report = PurgeReport()
     ledger = Path(settings.erasure_ledger)
+    mail_dir = mail.file_mail_dir(settings)
     busy = _in_open_tandem(session)
 
     unconfirmed = session.scalars(
@@ -98,7 +102,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     for person in unconfirmed:
         report.erased_unverified.append(person.public_id)
         if not dry_run:
-            participants.erase(session, person, now=now, ledger=ledger)
+            participants.erase(session, person, now=now, ledger=ledger, mail_dir=mail_dir)
 
     inactive_since = now - timedelta(days=30 * settings.retention_months)
     idle = session.scalars(
@@ -125,7 +129,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
         elif person.retention_warned_at < now - WARNING_GRACE:
             report.erased_inactive.append(person.public_id)
             if not dry_run:
-                participants.erase(session, person, now=now, ledger=ledger)
+                participants.erase(session, person, now=now, ledger=ledger, mail_dir=mail_dir)
 
     last_end = dict(
         session.execute(
@@ -153,6 +157,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     report.rate_counters_deleted = limits.purge(session, now=now, dry_run=dry_run)
     # Sessions in Redis expire there by themselves.
     report.sessions_deleted = stores.purge_expired(session, now=now, dry_run=dry_run)
+    report.outbox_deleted = mail.purge(
+        session, now=now, retention_days=settings.outbox_retention_days, dry_run=dry_run
+    )
     session.flush()
     return report
 

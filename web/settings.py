@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     retention_months: int = Field(
         12, description="People inactive this long are reminded, then erased 30 days later."
     )
+    outbox_retention_days: int = Field(
+        30,
+        ge=1,
+        description="`tandem purge` deletes e-mails from the outbox this many days after they "
+        "were written (a sent one keeps no text or recipient even before).",
+    )
     signup_limit_per_hour: int = Field(
         20, ge=1, description="Sign-ups accepted per hour from one IP address."
     )

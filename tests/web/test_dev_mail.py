@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 
 from tests.builders import db, html
+from tests.conftest import REAL_IS_LOOPBACK
 from web import mail
 from web.app import create_app
+from web.models import OutboxMessage
+from web.routes import dev
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 NASTY = '<script>alert("x")</script>'
@@ -69,3 +74,92 @@ def test_the_outbox_page_does_not_exist_in_production(settings, tmp_path):
     )
     with TestClient(app=create_app(production), base_url="https://testserver.local") as client:
         assert client.get("/dev/mail/").status_code == 404
+
+
+# --- only for this computer (issue 12 §9) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.45.6.7", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("10.0.0.1", False),
+        ("192.168.178.20", False),
+        ("203.0.113.5", False),
+        ("::ffff:203.0.113.5", False),
+        ("2001:db8::1", False),
+        ("testclient", False),
+        ("localhost.evil.example", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_the_loopback_address_counts_as_this_computer(host, loopback):
+    assert REAL_IS_LOOPBACK(host) is loopback
+
+
+async def fetch(app, path: str, *, client: tuple[str, int], headers=None):  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=client)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
+        return await http.get(path, headers=headers or {})
+
+
+@pytest.mark.parametrize("path", ["/dev/mail/", "/dev/mail/{id}"])
+def test_the_outbox_answers_only_requests_from_this_computer(settings, engine, monkeypatch, path):
+    monkeypatch.setattr(dev, "is_loopback", REAL_IS_LOOPBACK)  # the real rule, no test host
+    message_id = write(engine, to="salma@example.org", name="Salma")
+    path = path.format(id=message_id)
+    app = create_app(settings)
+    with TestClient(app=app) as client, client.portal() as portal:
+        assert client.get(path).status_code == 404  # "testclient" is not this computer
+
+        def get(host: str, **headers: str) -> httpx.Response:
+            return portal.call(lambda: fetch(app, path, client=(host, 5000), headers=headers))
+
+        for host in ("127.0.0.1", "::1"):
+            shown = get(host)
+            assert shown.status_code == 200, host
+            assert "Salma" in shown.text
+        for host in ("192.168.178.20", "203.0.113.5", "2001:db8::1"):
+            refused = get(host)
+            assert refused.status_code == 404, host
+            assert "Salma" not in refused.text and "salma@" not in refused.text
+        # Through a reverse proxy every request seems to come from 127.0.0.1.
+        assert get("127.0.0.1", **{"X-Forwarded-For": "203.0.113.5"}).status_code == 404
+
+
+def test_the_pages_say_they_are_a_development_tool(dev_client, engine):
+    message_id = write(engine, to="salma@example.org", name="Salma")
+    for path in ("/dev/mail/", f"/dev/mail/{message_id}"):
+        english = dev_client.get(path, headers={"Accept-Language": "en"})
+        notice = html(english).select_one("[data-dev-tool]")
+        assert notice is not None, path
+        assert "development tool" in notice.get_text()
+    german = html(dev_client.get("/dev/mail/", headers={"Accept-Language": "de"}))
+    assert "Entwicklungswerkzeug" in german.select_one("[data-dev-tool]").get_text()
+
+
+def test_a_sent_e_mail_is_shown_from_its_file_and_cleared_rows_say_so(dev_client, engine, settings):
+    sent = write(engine, to="salma@example.org", name="Salma")
+    assert mail.deliver_pending(engine, mail.FileTransport(settings.mail_dir), now=NOW).sent == 1
+    with db(engine) as session:
+        row = session.get(OutboxMessage, sent)
+        assert (row.to_address, row.subject, row.body_text, row.body_html) == ("", "", "", None)
+        assert (row.kind, row.attempts, row.sent_at) == ("test_message", 0, NOW)
+    # The development page reads the words from the .eml file the transport wrote.
+    listed = html(dev_client.get("/dev/mail/")).select_one(f'tr[data-message="{sent}"]')
+    assert "salma@example.org" in listed.get_text()
+    shown = html(dev_client.get(f"/dev/mail/{sent}"))
+    assert "Salma" in shown.select_one("pre.mail-text").get_text()
+    # Without the file, the page says that nothing is kept (and does not fail).
+    for path in Path(settings.mail_dir).glob("*.eml"):
+        path.unlink()
+    english = {"Accept-Language": "en"}
+    listed = html(dev_client.get("/dev/mail/", headers=english))
+    listed = listed.select_one(f'tr[data-message="{sent}"]')
+    assert "no longer kept" in listed.get_text() and "salma" not in listed.get_text()
+    page = dev_client.get(f"/dev/mail/{sent}", headers=english)
+    assert page.status_code == 200 and "no longer kept" in html(page).find("h1").get_text()

@@ -451,6 +451,7 @@ def test_the_send_mail_command_sends_everything_due_and_prints_counts(
 # --- in the web app ---------------------------------------------------------------------------
 
 
+@pytest.mark.sends_mail
 def test_the_background_sender_is_woken_by_a_commit_not_before(engine):
     transport = Recorder()
 
@@ -475,6 +476,7 @@ def test_the_background_sender_is_woken_by_a_commit_not_before(engine):
     assert len(transport.sent) == 1
 
 
+@pytest.mark.sends_mail
 def test_the_background_sender_sends_what_a_request_wrote(settings, engine, tmp_path):
     @get("/write", sync_to_thread=True)
     def write_one(db: DbSession) -> str:

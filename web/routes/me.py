@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
-from web import i18n, participants, problems, tokens
+from web import i18n, mail, participants, problems, tokens
 from web.auth import participant_required, start_participant_session
 from web.deps import AppSettings, CurrentParticipant, DbSession
 from web.forms import EMAIL_MAX, ParticipantForm, clean_text, parse_participant_form, single
@@ -185,7 +185,13 @@ def erase(
             status_code=HTTP_400_BAD_REQUEST,
             context={"person": person, "erase_error": True},
         )
-    participants.erase(db, person, now=utcnow(), ledger=Path(settings.erasure_ledger))
+    participants.erase(
+        db,
+        person,
+        now=utcnow(),
+        ledger=Path(settings.erasure_ledger),
+        mail_dir=mail.file_mail_dir(settings),
+    )
     request.clear_session()
     return _see("/me/erased")
 

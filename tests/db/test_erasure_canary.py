@@ -1,0 +1,425 @@
+"""Issue 12 §1: an erased person leaves nothing personal behind (GDPR Art. 17).
+
+One newcomer gets a unique canary in every field that they or a coordinator can type
+about them (``CANARY_FIELDS``). They go through a whole tandem's life — rejected
+suggestion, proposal, accepted tandem, check-in answer, problem report, coordinator
+notes, e-mails sent by the file transport — and erase themselves on their profile page.
+Then the whole database (``pg_dump --data-only``, or SQLite's ``iterdump`` and the raw
+file after ``VACUUM``), the mail folder and the app's log must hold none of the canaries;
+and the same again after restoring a backup taken *before* the erasure.
+
+A new free-text column must join ``CANARY_FIELDS`` (and the journey must write it), or
+be named in ``NOT_ABOUT_A_PARTICIPANT`` with the reason: ``test_every_text_column_is_
+covered`` fails until one of the two is done.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import random
+import re
+import sqlite3
+import string
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, String, Text, select
+from sqlalchemy.engine import URL, make_url
+
+from tests.builders import db, html, login, make_coordinator, make_participant, make_region
+from tests.conftest import POSTGRES_URL
+from tests.web.test_profile import open_profile, post
+from web import checkins, decisions, mail, notes, problems, proposals
+from web.app import create_app
+from web.cli import main
+from web.i18n import translations
+from web.models import Consent, OutboxMessage, Participant, Tandem, metadata, utcnow
+from web.settings import Settings
+from web.vocabulary import CONSENT_PURPOSES
+
+# Every field a person or a coordinator can type about the person, as "table.column" (with
+# what it is about where one column holds several kinds of text). The journey below puts
+# the field's canary there; a field that joins here must be written by the journey too
+# (the test checks that every canary is in the database before the erasure).
+CANARY_FIELDS = (
+    "participant.first_name",
+    "participant.last_name",
+    "participant.email",
+    "participant.phone",
+    "participant.about_me",
+    "tandem.reject_note",  # a coordinator's note on a rejected suggestion
+    "check_in.note",  # the person's answer to a check-in
+    "problem_report.note",  # the person's "something is wrong"
+    "note.body (on the person)",  # coordinators' notes
+    "note.body (on their tandem)",
+)
+# Text columns nobody types about a participant, with the reason. Anything else is covered
+# by a canary above; the outbox and the audit log are checked by what they hold.
+NOT_ABOUT_A_PARTICIPANT = {
+    "alembic_version.version_num": "schema revision",
+    "region.slug": "set by admins",
+    "region.name": "set by admins",
+    "region.min_level": "vocabulary",
+    "place.name": "the gazetteer",
+    "participant.public_id": "random id",
+    "participant.locale": "a language code",
+    "participant.role": "vocabulary",
+    "participant.status": "vocabulary",
+    "participant.gender": "vocabulary",
+    "participant_language.language": "a language code",
+    "participant_language.level": "vocabulary",
+    "consent.purpose": "vocabulary",
+    "consent.text_version": "a version",
+    "consent.language": "a language code",
+    "coordinator.email": "coordinators' own account",
+    "coordinator.display_name": "coordinators' own account",
+    "coordinator.password_hash": "coordinators' own account",
+    "coordinator.role": "vocabulary",
+    "coordinator.totp_secret": "coordinators' own account",
+    "coordinator_invitation.email": "a coordinator's address",
+    "coordinator_invitation.role": "vocabulary",
+    "coordinator_invitation.token_hash": "a hash",
+    "login_throttle.key": "a hash of a coordinator login",
+    "matching_run.status": "vocabulary",
+    "matching_run.error": "an engine error, no person",
+    "tandem.public_id": "random id",
+    "tandem.status": "vocabulary",
+    "tandem.reject_reason": "vocabulary",
+    "tandem.local_answer": "vocabulary",
+    "tandem.newcomer_answer": "vocabulary",
+    "tandem.end_reason": "vocabulary",
+    "tandem.ended_by": "vocabulary",
+    "pair_rule.kind": "vocabulary",
+    "check_in.role": "vocabulary",
+    "check_in.kind": "vocabulary",
+    "check_in.meetings": "vocabulary",
+    "problem_report.reporter_role": "vocabulary",
+    "problem_report.kind": "vocabulary",
+    "event.kind": "vocabulary",
+    "event.role": "vocabulary",
+    "event.tandem_ref": "random id",
+    "event.reason": "vocabulary",
+    "audit_log.actor_type": "vocabulary",
+    "audit_log.action": "vocabulary",
+    "audit_log.subject_type": "vocabulary",
+    "audit_log.subject_id": "an id; anonymised by the erasure",
+    "access_token.purpose": "vocabulary",
+    "access_token.token_hash": "a hash",
+    "outbox_message.to_address": "scanned: the outbox is in the dump",
+    "outbox_message.locale": "a language code",
+    "outbox_message.kind": "a template name",
+    "outbox_message.subject": "scanned: the outbox is in the dump",
+    "outbox_message.body_text": "scanned: the outbox is in the dump",
+    "outbox_message.body_html": "scanned: the outbox is in the dump",
+    "outbox_message.last_error": "addresses are masked (mail.describe_error)",
+    "store_entry.namespace": "a store name",
+    "store_entry.key": "a random session id",
+    "rate_counter.scope": "vocabulary",
+    "rate_counter.client": "a hash of an address",
+}
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the proposal; all of it is long due now
+ANSWER_LINK = re.compile(r"/answer/([A-Za-z0-9_-]+)")
+CHECKIN_LINK = re.compile(r"/check-in/([A-Za-z0-9_-]+)")
+
+
+def new_canaries() -> dict[str, str]:
+    """A canary per field, unique to this run: letters only, so that every form takes it
+    and no encoding (quoted-printable, URL) changes it."""
+    rng = random.SystemRandom()
+    canaries = {
+        name: "Kan" + "".join(rng.choice(string.ascii_lowercase) for _ in range(14))
+        for name in CANARY_FIELDS
+    }
+    canaries["participant.email"] = canaries["participant.email"].lower() + "@example.org"
+    canaries["participant.phone"] = "+49 " + "".join(rng.choice("0123456789") for _ in range(11))
+    return canaries
+
+
+@dataclass
+class World:
+    canaries: dict[str, str]
+    person_id: int
+    person_public_id: str
+    partner_id: int
+    partner_public_id: str
+    tandem_public_id: str
+    found_before: dict[str, list[str]] = field(default_factory=dict)
+
+
+def latest_link(engine: Engine, pattern: re.Pattern[str], to: str) -> str:
+    with db(engine) as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body_text)
+            .where(OutboxMessage.to_address == to)
+            .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
+        ).all()
+    for body in bodies:
+        if found := pattern.search(body):
+            return found.group(1)
+    raise AssertionError(f"no link {pattern.pattern} in the mails to {to}")
+
+
+def send_all(engine: Engine, mail_dir: Path, now: datetime) -> int:
+    transport = mail.FileTransport(mail_dir)
+    sent = 0
+    while report := mail.deliver_pending(engine, transport, now=now).sent:
+        sent += report
+    return sent
+
+
+def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
+    """The canary newcomer: a rejected suggestion, a proposal both accept, a check-in answer,
+    a problem report, notes by the coordinator, and every e-mail sent."""
+    canaries = new_canaries()
+    mail_dir = Path(settings.mail_dir)
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        alice = make_coordinator(session, "alice@example.org", regions=[kassel])
+        lena = make_participant(
+            session, kassel, role="local", first_name="Lena", email="lena@example.org",
+            capacity=2, languages={"de": "native"},
+        )  # fmt: skip
+        otto = make_participant(
+            session, kassel, role="local", first_name="Otto", email="otto@example.org"
+        )
+        person = make_participant(
+            session,
+            kassel,
+            first_name=canaries["participant.first_name"],
+            last_name=canaries["participant.last_name"],
+            email=canaries["participant.email"],
+            phone=canaries["participant.phone"],
+            about_me=canaries["participant.about_me"],
+            languages={"ar": "native", "de": "A2"},
+            locale="de",
+        )
+        for purpose in CONSENT_PURPOSES:
+            session.add(
+                Consent(participant_id=person.id, purpose=purpose, text_version="v1", language="de")
+            )
+        rejected = Tandem(local_id=otto.id, newcomer_id=person.id, region_id=kassel.id)
+        suggested = Tandem(local_id=lena.id, newcomer_id=person.id, region_id=kassel.id)
+        session.add_all([rejected, suggested])
+        session.flush()
+        decisions.reject(
+            session, rejected, alice, reason="personal",
+            note=canaries["tandem.reject_note"], now=START,
+        )  # fmt: skip
+        decisions.confirm(session, suggested, alice, now=START)
+        proposals.invite(session, suggested, settings=settings, now=START)
+        ids = (person.id, person.public_id, lena.id, lena.public_id, suggested.id)
+        tandem_public_id = suggested.public_id
+    person_id, person_public_id, lena_id, lena_public_id, tandem_id = ids
+    send_all(engine, mail_dir, START)  # the proposals went out...
+
+    for address in (canaries["participant.email"], "lena@example.org"):
+        raw = latest_link_from_files(mail_dir, ANSWER_LINK, address)
+        with db(engine) as session:  # ...and both said yes
+            proposals.answer(session, raw, "accept", now=START + timedelta(hours=1))
+    fit_check = START + timedelta(days=29)
+    with db(engine) as session:
+        assert session.get(Tandem, tandem_id).status == "active"  # type: ignore[union-attr]
+        checkins.send_due_checkins(session, settings=settings, now=fit_check)
+    send_all(engine, mail_dir, fit_check)
+    raw = latest_link_from_files(mail_dir, CHECKIN_LINK, canaries["participant.email"])
+    with db(engine) as session:
+        answers = checkins.parse_answers(
+            {"meetings": "rarely", "mood": "2", "note": canaries["check_in.note"]}
+        )
+        checkins.answer(session, raw, answers, now=fit_check + timedelta(hours=2))
+    with db(engine) as session:
+        person = session.get(Participant, person_id)
+        [mine] = problems.current_tandems(session, person)  # type: ignore[arg-type]
+        problems.report(
+            session, mine, person, kind="not_ok",  # type: ignore[arg-type]
+            note=canaries["problem_report.note"], now=fit_check + timedelta(days=1),
+        )  # fmt: skip
+        alice = session.scalars(select(type(alice))).one()
+        notes.add(
+            session, author=alice, body=canaries["note.body (on the person)"],
+            participant=person, now=fit_check + timedelta(days=2),
+        )  # fmt: skip
+        notes.add(
+            session, author=alice, body=canaries["note.body (on their tandem)"],
+            tandem=session.get(Tandem, tandem_id), now=fit_check + timedelta(days=2),
+        )  # fmt: skip
+    send_all(engine, mail_dir, fit_check + timedelta(days=3))
+    return World(canaries, person_id, person_public_id, lena_id, lena_public_id, tandem_public_id)
+
+
+def latest_link_from_files(mail_dir: Path, pattern: re.Pattern[str], to: str) -> str:
+    """A link from the newest sent e-mail to ``to`` that has one (as a person clicks it)."""
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] != to:
+            continue
+        body = message.get_body(preferencelist=("plain",))
+        if body is not None and (found := pattern.search(body.get_content())):
+            return found.group(1)
+    raise AssertionError(f"no e-mail with {pattern.pattern} to {to} in {mail_dir}")
+
+
+# --- where canaries could hide -------------------------------------------------------------------
+
+
+def database_dump(database_url: str) -> str:
+    """Every byte of data the database holds, as text."""
+    if POSTGRES_URL:
+        url = make_url(database_url)
+        bare = URL.create("postgresql", url.username, None, url.host, url.port, url.database)
+        command = ["pg_dump", "--data-only", f"--dbname={bare.render_as_string()}"]
+        dumped = subprocess.run(  # noqa: S603 (fixed tool on PATH, argument list)
+            command,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return dumped.stdout
+    path = make_url(database_url).database
+    connection = sqlite3.connect(path)  # type: ignore[arg-type]
+    try:
+        lines = "\n".join(connection.iterdump())
+        # Erased rows may linger in free pages and in the WAL until they are rewritten.
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    raw = b"".join(
+        Path(name).read_bytes()
+        for name in (path, f"{path}-wal")  # type: ignore[str-bytes-safe]
+        if Path(name).exists()  # type: ignore[arg-type]
+    )
+    return lines + "\n" + raw.decode("latin-1")
+
+
+def mail_folder(mail_dir: Path) -> str:
+    """Every file in the mail folder: its raw bytes and every decoded header and part (a
+    subject in another script is base64 in the file)."""
+    texts = []
+    for path in sorted(mail_dir.rglob("*")) if mail_dir.exists() else []:
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        texts.append(raw.decode("latin-1"))
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        texts += [f"{name}: {value}" for name, value in message.items()]
+        for part in message.walk():
+            if not part.is_multipart():
+                texts.append(str(part.get_content()))
+    return "\n".join(texts)
+
+
+def canaries_in(text: str, canaries: dict[str, str]) -> dict[str, int]:
+    """How often each canary occurs in ``text`` (the fields found only)."""
+    lowered = text.lower()
+    counts = {name: lowered.count(canary.lower()) for name, canary in canaries.items()}
+    return {name: count for name, count in counts.items() if count}
+
+
+def everywhere(
+    database_url: str, mail_dir: Path, canaries: dict[str, str], **texts: str
+) -> dict[str, dict[str, int]]:
+    """Where the canaries are still found: the database, the mail folder, and ``texts``
+    (the log, pages); places without any are left out."""
+    found = {
+        "database": canaries_in(database_dump(database_url), canaries),
+        "mail folder": canaries_in(mail_folder(mail_dir), canaries),
+        **{place: canaries_in(text, canaries) for place, text in texts.items()},
+    }
+    return {place: fields for place, fields in found.items() if fields}
+
+
+@pytest.fixture
+def app_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Everything the app logs, at every level (Litestar, the mail sender, the backup)."""
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def client_for(settings: Settings) -> TestClient:
+    return TestClient(app=create_app(settings))
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_every_text_column_is_covered_by_a_canary_or_named_as_not_personal():
+    covered = {name.split(" ")[0] for name in CANARY_FIELDS}
+    text_columns = {
+        f"{table.name}.{column.name}"
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String | Text)
+    }
+    uncovered = text_columns - covered - NOT_ABOUT_A_PARTICIPANT.keys() - {"alembic_version"}
+    assert not uncovered, f"give these columns a canary in CANARY_FIELDS: {sorted(uncovered)}"
+
+
+def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
+    database_url, engine, settings, app_log, tmp_path, monkeypatch
+):
+    world = live_through_a_tandem(engine, settings)
+    tandem = world.tandem_public_id
+    mail_dir, ledger = Path(settings.mail_dir), Path(settings.erasure_ledger)
+    before = everywhere(database_url, mail_dir, world.canaries)
+    # Every canary landed in the database (else the journey does not test its field).
+    assert sorted(before["database"]) == sorted(CANARY_FIELDS)
+    assert before["mail folder"], "the e-mails name the person"
+    for name, value in (("DATABASE_URL", database_url), ("ERASURE_LEDGER", str(ledger))):
+        monkeypatch.setenv(f"TANDEM_{name}", value)
+    backup_file = tmp_path / "before-erasure.backup"
+    assert main(["backup", str(backup_file)]) == 0
+
+    with client_for(settings) as client:
+        open_profile(client, engine, world.person_id)
+        assert post(client, "/me/erase", confirm="1").headers["location"] == "/me/erased"
+    # The partner and the coordinator still see the tandem, with a former participant.
+    with client_for(settings) as partner:
+        open_profile(partner, engine, world.partner_id)
+        partner_pages = [partner.get(path) for path in ("/me", f"/me/tandem/{tandem}")]
+    with client_for(settings) as coordinator:
+        assert login(coordinator, "alice@example.org").status_code == 303
+        coordinator_pages = [
+            coordinator.get(path)
+            for path in (
+                f"/coordinator/tandems/{tandem}",
+                "/coordinator/tandems?status=ended",
+                f"/coordinator/participants/{world.partner_public_id}",
+                "/coordinator/proposals",
+            )
+        ]
+    pages = "\n".join(page.text for page in partner_pages + coordinator_pages)
+    send_all(engine, mail_dir, utcnow())  # nothing about the person goes out afterwards
+    after = everywhere(database_url, mail_dir, world.canaries, log=app_log.text, pages=pages)
+    print(f"canaries before the erasure: {before}\ncanaries after the erasure: {after}")
+
+    # Restoring the backup taken before the erasure erases the person again.
+    engine.dispose()
+    assert main(["restore", str(backup_file), "--yes"]) == 0
+    engine.dispose()
+    restored = everywhere(database_url, mail_dir, world.canaries, log=app_log.text)
+    print(f"canaries after the restore: {restored}")
+    assert (after, restored) == ({}, {})
+    german = translations("de").gettext  # both read German
+    for page in partner_pages + coordinator_pages:
+        assert page.status_code == 200, page.url
+    shown = html(partner_pages[1]).find("h2").get_text(strip=True)
+    assert shown == german("Your tandem with a former participant")
+    for page in coordinator_pages[:3]:
+        assert german("a former participant") in html(page).find("main").get_text(), page.url
+    with db(engine) as session:
+        gone = select(Participant).where(Participant.public_id == world.person_public_id)
+        assert session.scalars(gone).first() is None
+        record = session.scalars(
+            select(Tandem).where(Tandem.public_id == world.tandem_public_id)
+        ).one()
+        assert (record.status, record.local_id, record.newcomer_id) == (
+            "ended", world.partner_id, None,
+        )  # fmt: skip
