@@ -166,7 +166,7 @@ def main() -> None:
         known = build(url, args.pairs)
         settings = Settings(
             database_url=url,
-            secret_key="benchmark-secret-key-with-more-than-32-characters",
+            secret_key="benchmark-secret-key-with-more-than-32-characters",  # noqa: S106
             env="development",
             mail_dir=f"{tmp}/mail",
             erasure_ledger=f"{tmp}/erasures.jsonl",
