@@ -1,4 +1,4 @@
-""""Send me a new link" (POST /me/new-link): limited per connection and per address, and
+""" "Send me a new link" (POST /me/new-link): limited per connection and per address, and
 the same answer, the same path and the same writes for a known and an unknown address."""
 
 from __future__ import annotations
@@ -90,7 +90,9 @@ def test_the_work_after_the_answer_sends_only_to_a_known_address(settings, engin
     assert outbox(engine) == [("profile_link", KNOWN)]
 
 
-def test_a_failure_after_the_answer_is_logged_not_raised(settings, engine, nour, monkeypatch, caplog):
+def test_a_failure_after_the_answer_is_logged_not_raised(
+    settings, engine, nour, monkeypatch, caplog
+):
     def broken(*_args, **_kw):  # type: ignore[no-untyped-def]
         raise RuntimeError("the mail could not be written")
 
