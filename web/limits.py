@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -106,6 +106,16 @@ def count(engine: Engine, limit: Limit, client: str, *, now: datetime) -> None:
         refusal = hit(connection, limit, client, now=now)
     if refusal is not None:
         raise refusal
+
+
+def count_each(engine: Engine, counts: Sequence[tuple[Limit, str]], *, now: datetime) -> None:
+    """``count`` for several (limit, client) pairs in order, on one connection; raises
+    the first 429 (the later pairs are then not counted)."""
+    with autocommit(engine) as connection:
+        for limit, client in counts:
+            refusal = hit(connection, limit, client, now=now)
+            if refusal is not None:
+                raise refusal
 
 
 @contextmanager

@@ -90,12 +90,11 @@ def new_link(request: Request, settings: AppSettings, data: FormData) -> Templat
     only after the answer has gone (``send_new_link``, a background task)."""
     now = utcnow()
     email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
+    counts = [(limits.NEW_LINK_PER_CLIENT, limits.client_of(request))]
+    if is_email(email):
+        counts.append((limits.NEW_LINK_PER_EMAIL, limits.email_key(email, settings.secret_key)))
     try:
-        limits.count_request(request, limits.NEW_LINK_PER_CLIENT, now=now)
-        if not is_email(email):
-            return _new_link_page(email, error=N_EMAIL, status=HTTP_400_BAD_REQUEST)
-        key = limits.email_key(email, settings.secret_key)
-        limits.count(request.app.state.engine, limits.NEW_LINK_PER_EMAIL, key, now=now)
+        limits.count_each(request.app.state.engine, counts, now=now)
     except TooManyRequestsException as refused:
         return _new_link_page(
             email,
@@ -103,6 +102,8 @@ def new_link(request: Request, settings: AppSettings, data: FormData) -> Templat
             wait_minutes=limits.minutes_to_wait(refused),
             headers=refused.headers,
         )
+    if not is_email(email):
+        return _new_link_page(email, error=N_EMAIL, status=HTTP_400_BAD_REQUEST)
     return Template(
         template_name="me/new_link.html",
         context={"email": email, "sent": True},
