@@ -244,6 +244,7 @@ def test_signing_up_again_tells_the_owner_and_the_visitor_nothing(client, engine
 
 
 def test_a_repeated_sign_up_mails_the_owner_at_most_once_an_hour(client, engine, kassel):
+    client.get("/?lang=en")
     start = utcnow()
     with time_machine.travel(start, tick=False):
         submit(client)
