@@ -213,18 +213,21 @@ class SignUpWriter:
             if item.town is not None
         ]
         stored = iter(participants.register(session, new) if new else [])
+        known: list[PendingSignUp] = []  # the address signed up before (or earlier here)
         for item in items:
             if item.town is None:
                 continue
-            pending = item.pending
             person = next(stored)
             if person is not None:
-                send_profile_link(session, person, self.settings, now=pending.now)
-            else:  # the address signed up before (or earlier in this batch)
-                # The same answer whether or not the address was known: no enumeration.
-                tell_owner_of_repeated_sign_up(
-                    session, pending.form.email, self.settings, now=pending.now
-                )
+                send_profile_link(session, person, self.settings, now=item.pending.now)
+            else:
+                known.append(item.pending)
+        # The same answer whether or not the address was known: no enumeration. In the
+        # order of the addresses, as every process locks them: no deadlock between two.
+        for pending in sorted(known, key=lambda pending: pending.form.email):
+            tell_owner_of_repeated_sign_up(
+                session, pending.form.email, self.settings, now=pending.now
+            )
         return [
             Outcome(place_unknown=item.pending.store and item.town is None, places=places)
             for item in items
