@@ -21,8 +21,10 @@ to the counter of its (scope, address, window) row and returns the new count.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,8 +59,28 @@ class Limit:
             raise ValueError(f"not a usable rate limit: {self!r}")
 
 
+# Many people may share one address (a shelter, a language school, a library's Wi-Fi):
+# the sign-up limits count what costs something, stored sign-ups, and keep a far larger
+# budget for every post of the form (language switches, corrections), which only guards
+# the server. The README's "Rate limits" paragraph gives the figures for a shelter.
+ATTEMPTS_PER_SIGN_UP = 10
+
+
 def signup_limit(settings: Settings) -> Limit:
+    """Complete, valid sign-ups per address and hour (a new address or one we know)."""
     return Limit("signup", settings.signup_limit_per_hour, 3600)
+
+
+def signup_attempt_limit(settings: Settings) -> Limit:
+    """Every post of the sign-up form per address and hour: switches, errors, sign-ups."""
+    return Limit("signup_post", ATTEMPTS_PER_SIGN_UP * settings.signup_limit_per_hour, 3600)
+
+
+# "Send me a new link": per connection, as generous as a shelter needs; per e-mail
+# address, few, so that nobody can fill someone's inbox with links. Both are counted
+# alike for an address we know and one we do not (no enumeration).
+NEW_LINK_PER_CLIENT = Limit("new_link", 60, 3600)
+NEW_LINK_PER_EMAIL = Limit("new_link_email", 3, 3600)
 
 
 # Built once per dialect; the values come as a params dict at execution.
@@ -84,6 +106,16 @@ def count(engine: Engine, limit: Limit, client: str, *, now: datetime) -> None:
         refusal = hit(connection, limit, client, now=now)
     if refusal is not None:
         raise refusal
+
+
+def count_each(engine: Engine, counts: Sequence[tuple[Limit, str]], *, now: datetime) -> None:
+    """``count`` for several (limit, client) pairs in order, on one connection; raises
+    the first 429 (the later pairs are then not counted)."""
+    with autocommit(engine) as connection:
+        for limit, client in counts:
+            refusal = hit(connection, limit, client, now=now)
+            if refusal is not None:
+                raise refusal
 
 
 @contextmanager
@@ -115,6 +147,19 @@ def hit(
             "RateLimit-Reset": str(reset),
         }
     )
+
+
+def email_key(email: str, secret: str) -> str:
+    """What an e-mail address is counted under: a keyed hash (64 hex digits, the
+    column's width), so that the counters hold no address and cannot be matched against
+    a list of addresses without the secret key."""
+    return hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
+
+
+def minutes_to_wait(refusal: TooManyRequestsException) -> int:
+    """The whole minutes until a refused request may try again (at least one)."""
+    seconds = int((refusal.headers or {}).get("Retry-After", "60"))
+    return max(1, math.ceil(seconds / 60))
 
 
 def client_of(request: Request[Any, Any, Any]) -> str:

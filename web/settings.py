@@ -97,7 +97,10 @@ class Settings(BaseSettings):
         "were written (a sent one keeps no text or recipient even before).",
     )
     signup_limit_per_hour: int = Field(
-        20, ge=1, description="Sign-ups accepted per hour from one IP address."
+        60,
+        ge=1,
+        description="Complete sign-ups accepted per hour from one IP address; every post "
+        "of the form counts against ten times this (web.limits).",
     )
     store_url: str = Field(
         "",

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.conftest import POSTGRES_URL
-from tests.web.test_signup import people, submit
+from tests.web.test_signup import people, submit, valid_form
 from web import limits
 from web.app import create_app
 from web.db import READ_ONLY, create_db_engine
@@ -63,7 +63,11 @@ def test_spending_the_sign_up_limit_leaves_the_login_alone(app_with_two_sign_ups
         ]
         assert statuses == [303, 303] + [429] * (LOGIN_LIMIT.hits - 2)
         assert login(client, "alice@example.org").status_code == 303
-    assert counters(engine) == {("signup", "testclient"): 30, ("login", "testclient"): 1}
+    assert counters(engine) == {
+        ("signup_post", "testclient"): 30,
+        ("signup", "testclient"): 20,  # past 20 posts (10 x 2) the attempts are refused first
+        ("login", "testclient"): 1,
+    }
 
 
 def test_spending_the_login_limit_leaves_the_sign_up_alone(app_with_two_sign_ups, kassel, engine):
@@ -76,24 +80,51 @@ def test_spending_the_login_limit_leaves_the_sign_up_alone(app_with_two_sign_ups
         assert client.post("/login/code", data=code, follow_redirects=False).status_code == 429
         assert submit(client).status_code == 303
     assert [person.email for person in people(engine)] == ["nour@example.org"]
-    assert counters(engine) == {("login", "testclient"): 32, ("signup", "testclient"): 1}
+    assert counters(engine) == {
+        ("login", "testclient"): 32,
+        ("signup_post", "testclient"): 1,
+        ("signup", "testclient"): 1,
+    }
 
 
-def test_a_sign_up_refused_as_invalid_still_counts(app_with_two_sign_ups, kassel, engine):
+def test_switching_the_language_and_correcting_mistakes_do_not_count_as_sign_ups(
+    app_with_two_sign_ups, kassel, engine
+):
     with time_machine.travel(T0, tick=False), TestClient(app=app_with_two_sign_ups) as client:
+        token = csrf_token(client, "/signup/newcomer")
+        for locale in ("ar", "fa", "de"):
+            data = {**valid_form(), "_switch_lang": locale, "_csrf_token": token}
+            assert client.post("/signup/newcomer", data=data).status_code == 200
         assert submit(client, email="not an address").status_code == 400
         assert submit(client, first_name="").status_code == 400
-        assert submit(client).status_code == 429
+        assert submit(client, place="Atlantis").status_code == 400
+        assert submit(client, email="a@example.org").status_code == 303
+        assert submit(client, email="b@example.org").status_code == 303
+        assert submit(client, email="c@example.org").status_code == 429
+    assert sorted(person.email for person in people(engine)) == ["a@example.org", "b@example.org"]
+    assert counters(engine) == {("signup_post", "testclient"): 9, ("signup", "testclient"): 3}
+
+
+def test_every_post_counts_against_a_larger_budget(settings, kassel, engine):
+    app = create_app(settings.model_copy(update={"signup_limit_per_hour": 1}))
+    with time_machine.travel(T0, tick=False), TestClient(app=app) as client:
+        statuses = [submit(client, first_name="").status_code for _ in range(10)]
+        assert statuses == [400] * 10
+        refused = submit(client, first_name="Nour")
+    assert refused.status_code == 429
+    assert counters(engine) == {("signup_post", "testclient"): 11}
     assert people(engine) == []
 
 
-def test_the_429_is_the_translated_error_page_with_retry_after(app_with_two_sign_ups, kassel):
+def test_a_refused_sign_up_shows_the_form_again_with_what_was_typed_and_the_wait(
+    app_with_two_sign_ups, kassel
+):
     with time_machine.travel(T0, tick=False), TestClient(app=app_with_two_sign_ups) as client:
         submit(client, email="a@example.org")
         submit(client, email="b@example.org")
-        german = submit(client, email="c@example.org")
-        client.headers["accept-language"] = "ar"
-        arabic = submit(client, email="d@example.org")
+        german = submit(client, email="c@example.org", first_name="Olena", about_me="Hallo!")
+        client.get("/?lang=ar")
+        arabic = submit(client, email="d@example.org", first_name="Olena", about_me="Hallo!")
 
     for response in (german, arabic):
         assert response.status_code == 429
@@ -105,13 +136,37 @@ def test_the_429_is_the_translated_error_page_with_retry_after(app_with_two_sign
             "RateLimit-Remaining": "0",
             "RateLimit-Reset": seconds_left,
         }
+        page = html(response)
+        form = page.find("form", attrs={"id": "participant-form"})
+        assert form.find("input", attrs={"name": "first_name"})["value"] == "Olena"
+        typed = form.find("input", attrs={"name": "email"})["value"]
+        assert typed in ("c@example.org", "d@example.org")
+        slot = form.find("input", attrs={"name": "slots", "value": "sat_morning"})
+        assert slot.has_attr("checked")
+        assert form.find("input", attrs={"name": "consent_matching"}).has_attr("checked")
+        assert form.find("textarea", attrs={"name": "about_me"}).get_text() == "Hallo!"
+        assert form.find("input", attrs={"name": "_csrf_token"})["value"]
     page = html(german)
     assert page.find("html")["lang"] == "de"
-    assert page.find("h1").get_text() == "Zu viele Versuche von diesem Anschluss"
-    assert "Bitte warten Sie eine Weile" in page.find("main").get_text()
+    assert " ".join(page.find(id="too-many").get_text().split()) == (
+        "Gerade kommen zu viele Anmeldungen über diesen Internetanschluss. Alles, was Sie "
+        "eingegeben haben, ist noch da. Bitte versuchen Sie es in 50 Minuten noch einmal."
+    )
     page = html(arabic)
     assert page.find("html")["lang"] == "ar" and page.find("html")["dir"] == "rtl"
-    assert page.find("h1").get_text() == "محاولات كثيرة جدًا من هذا الاتصال"
+    assert "50" in page.find(id="too-many").get_text()
+    assert "Minuten" not in page.get_text()
+
+
+def test_the_wait_is_said_in_whole_minutes_rounded_up(app_with_two_sign_ups, kassel):
+    late = HOUR + timedelta(minutes=59, seconds=30)
+    with time_machine.travel(late, tick=False), TestClient(app=app_with_two_sign_ups) as client:
+        client.get("/?lang=en")
+        for n in range(2):
+            submit(client, email=f"{n}@example.org")
+        refused = submit(client, email="late@example.org")
+    assert refused.headers["retry-after"] == "30"
+    assert "Please try again in 1 minute." in html(refused).find(id="too-many").get_text()
 
 
 def test_the_login_429_carries_the_headers_of_its_own_limit(client, kassel):

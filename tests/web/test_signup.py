@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.builders import csrf_token, db, html, make_region
 from web.app import create_app
@@ -206,17 +206,87 @@ def test_sign_ups_are_rate_limited_per_address(settings, engine, kassel):
     assert len(people(engine)) == 2
 
 
-def test_signing_up_twice_sends_a_link_instead_of_telling_strangers(client, engine, kassel):
-    submit(client)
-    again = submit(client, first_name="Someone else")
-    assert again.status_code == 303 and again.headers["location"] == "/signup/sent"
-    [nour] = people(engine)
-    assert nour.first_name == "Nour"
+def mails_to(engine, address: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        assert session.scalars(select(OutboxMessage.kind)).all() == [
-            "verify_address",
-            "verify_address",
-        ]
+        found = select(OutboxMessage).where(OutboxMessage.to_address == address)
+        return list(session.scalars(found.order_by(OutboxMessage.id)))
+
+
+def test_signing_up_again_tells_the_owner_and_the_visitor_nothing(client, engine, kassel):
+    client.get("/?lang=en")
+    submit(client)
+    with db(engine) as session:  # she confirmed her address and was approved since
+        session.execute(update(Participant).values(status="active"))
+    an_hour_later = utcnow() + timedelta(hours=1, minutes=1)
+    with time_machine.travel(an_hour_later, tick=False):
+        again = submit(client, first_name="Someone else", email="NOUR@example.org")
+        stranger = submit(client, email="stranger@example.org")
+    assert again.status_code == stranger.status_code == 303
+    assert again.headers["location"] == stranger.headers["location"] == "/signup/sent"
+    nour = next(person for person in people(engine) if person.email == "nour@example.org")
+    assert (nour.first_name, nour.status) == ("Nour", "active")  # nothing was changed
+
+    verify, told = mails_to(engine, "nour@example.org")
+    assert (verify.kind, told.kind, told.locale) == ("verify_address", "signup_again", "en")
+    assert told.subject == "Someone tried to sign up for Tandem again with your address"
+    text = " ".join(told.body_text.split())
+    assert "someone – perhaps you – has just tried to sign up for Tandem again" in text
+    assert "nothing was changed" in text and '"Edit my profile"' in text
+    assert "http://127.0.0.1:8000/me/open/" in text and "http://127.0.0.1:8000/verify/" not in text
+    # The link in it opens her profile.
+    token = re.search(r"/me/open/([^?\s]+)", told.body_text).group(1)  # type: ignore[union-attr]
+    opened = client.post(
+        f"/me/open/{token}",
+        data={"_csrf_token": csrf_token(client, f"/me/open/{token}")},
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303 and opened.headers["location"] == "/me"
+
+
+def test_a_repeated_sign_up_mails_the_owner_at_most_once_an_hour(client, engine, kassel):
+    client.get("/?lang=en")
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        submit(client)
+        submit(client)  # a double click
+    with time_machine.travel(start + timedelta(minutes=59), tick=False):
+        submit(client)
+    assert [m.kind for m in mails_to(engine, "nour@example.org")] == ["verify_address"]
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        submit(client)
+        submit(client)
+    with time_machine.travel(start + timedelta(minutes=120), tick=False):
+        submit(client)  # 59 minutes after the last e-mail
+    kinds = [m.kind for m in mails_to(engine, "nour@example.org")]
+    assert kinds == ["verify_address", "signup_again"]
+    # Not confirmed yet: the e-mail brings a link that confirms the address first.
+    told = mails_to(engine, "nour@example.org")[-1]
+    assert "/verify/" in told.body_text and "not confirmed yet" in told.body_text
+    assert len(people(engine)) == 1
+
+
+def test_the_confirmation_link_opens_in_the_sign_up_language_on_any_device(
+    client, engine, kassel, settings
+):
+    client.get("/?lang=ar")
+    submit(client)
+    link = link_in_last_mail(engine, "/verify")
+    token = link.split("?")[0]
+    # A shelter's computer: another browser, no cookies, a German browser.
+    with TestClient(app=create_app(settings)) as shelter_pc:
+        shelter_pc.headers["accept-language"] = "de"
+        assert not shelter_pc.cookies
+        page = html(shelter_pc.get(f"/verify/{link}"))
+        assert (page.html["lang"], page.html["dir"]) == ("ar", "rtl")
+        assert page.find("h1").get_text() != "Bestätigen Sie Ihre E-Mail-Adresse"
+        form_token = page.find("input", attrs={"name": "_csrf_token"})["value"]
+        shelter_pc.cookies.delete("tandem_lang")  # the choice the link made is not needed
+        confirmed = shelter_pc.post(
+            f"/verify/{token}", data={"_csrf_token": form_token}, follow_redirects=False
+        )
+        assert confirmed.status_code == 303
+        profile = html(shelter_pc.get(confirmed.headers["location"]))
+        assert profile.html["lang"] == "ar"
 
 
 def test_confirming_the_address_is_single_use_and_needs_a_post(client, engine, kassel):

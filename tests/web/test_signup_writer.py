@@ -12,6 +12,7 @@ from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import func, select
 
 from tests.builders import db, make_region
+from tests.web.test_limits import counters
 from tests.web.test_signup import valid_form
 from web import limits, participants
 from web.forms import parse_participant_form
@@ -105,7 +106,7 @@ def test_sign_ups_waiting_together_are_stored_in_one_transaction(
     assert len(stored(engine)) == 31 and mails(engine) == 31
 
 
-def test_one_address_twice_in_a_batch_stores_one_person_and_sends_two_links(
+def test_one_address_twice_in_a_batch_stores_one_person_and_sends_one_e_mail(
     engine, settings, kassel, batches, held
 ):
     async def work(writer: SignUpWriter) -> None:
@@ -123,7 +124,7 @@ def test_one_address_twice_in_a_batch_stores_one_person_and_sends_two_links(
         kinds = session.scalars(
             select(OutboxMessage.kind).where(OutboxMessage.to_address == "nour@example.org")
         ).all()
-    assert kinds == ["verify_address", "verify_address"]
+    assert kinds == ["verify_address"]  # a double click: the second is the same person
 
 
 def test_a_failing_batch_is_retried_one_by_one_so_only_the_bad_sign_up_fails(
@@ -162,23 +163,46 @@ def test_an_unknown_town_stores_nothing_and_says_so(engine, settings, kassel):
     assert stored(engine) == [] and mails(engine) == 0
 
 
-def test_every_post_counts_and_the_one_over_the_limit_gets_a_429(engine, settings, kassel):
-    SHELTER = "1.2.3.4"  # noqa: N806 (one address for the three posts)
-    limited = settings.model_copy(update={"signup_limit_per_hour": 2})
+def test_every_post_is_an_attempt_but_only_sign_ups_count_against_the_limit(
+    engine, settings, kassel
+):
+    SHELTER = "1.2.3.4"  # noqa: N806 (one address for the posts)
+    limited = settings.model_copy(update={"signup_limit_per_hour": 1})
 
     async def work(writer: SignUpWriter) -> list[Any]:
         return [
             await writer.submit(pending("switch@example.org", store=False, client=SHELTER)),
+            await writer.submit(pending("town@example.org", place="Atlantis", client=SHELTER)),
             await writer.submit(pending("a@example.org", client=SHELTER)),
-            await asyncio.gather(
-                writer.submit(pending("b@example.org", client=SHELTER)), return_exceptions=True
-            ),
+            await writer.submit(pending("b@example.org", client=SHELTER)),
             await writer.submit(pending("c@example.org", client="5.6.7.8")),  # another address
         ]
 
-    results = run(SignUpWriter(engine, limited), work)
-    assert isinstance(results[2][0], TooManyRequestsException)
+    switched, unknown_town, stored_a, refused_b, stored_c = run(SignUpWriter(engine, limited), work)
+    assert switched.refused is None and unknown_town.place_unknown and unknown_town.refused is None
+    assert stored_a.refused is None and stored_c.refused is None
+    assert isinstance(refused_b.refused, TooManyRequestsException)
+    assert refused_b.places == ["kassel-town"]  # for the form shown again
     assert stored(engine) == ["a@example.org", "c@example.org"]
+    assert counters(engine) == {
+        ("signup_post", SHELTER): 4,
+        ("signup", SHELTER): 2,
+        ("signup_post", "5.6.7.8"): 1,
+        ("signup", "5.6.7.8"): 1,
+    }
+
+
+def test_the_attempts_have_a_limit_of_their_own(engine, settings, kassel):
+    limited = settings.model_copy(update={"signup_limit_per_hour": 1})  # 10 attempts
+
+    async def work(writer: SignUpWriter) -> list[Any]:
+        return [
+            await writer.submit(pending("switch@example.org", store=False, client="1.2.3.4"))
+            for _ in range(limits.ATTEMPTS_PER_SIGN_UP + 1)
+        ]
+
+    outcomes = run(SignUpWriter(engine, limited), work)
+    assert [outcome.refused is None for outcome in outcomes] == [True] * 10 + [False]
 
 
 def test_what_is_queued_when_the_app_stops_is_still_written(engine, settings, kassel, held):

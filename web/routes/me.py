@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web import i18n, mail, participants, problems, tokens
+from web import i18n, limits, mail, participants, problems, tokens
 from web.auth import participant_required, start_participant_session
+from web.db import transaction
 from web.deps import AppSettings, CurrentParticipant, DbSession
-from web.forms import EMAIL_MAX, ParticipantForm, clean_text, parse_participant_form, single
+from web.forms import (
+    EMAIL_MAX,
+    ParticipantForm,
+    clean_text,
+    is_email,
+    parse_participant_form,
+    single,
+)
 from web.models import utcnow
 from web.routes.form_context import form_context
+from web.settings import Settings
 from web.signup_writer import send_profile_link
+
+logger = logging.getLogger(__name__)
+N_EMAIL = i18n.N_("Please enter an e-mail address like name@example.org.")
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -63,13 +84,53 @@ def new_link_form() -> Template:
 
 
 @post("/me/new-link", name="new_link", sync_to_thread=True, opt={"skip_session": True})
-def new_link(request: Request, db: DbSession, settings: AppSettings, data: FormData) -> Template:
+def new_link(request: Request, settings: AppSettings, data: FormData) -> Template:
+    """The answer is the same, and costs the same, whether or not we know the address:
+    both are counted alike, and whether there is anyone to send a link to is looked up
+    only after the answer has gone (``send_new_link``, a background task)."""
+    now = utcnow()
     email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
-    person = participants.find_by_email(db, email) if email else None
-    if person is not None:
-        send_profile_link(db, person, settings, now=utcnow())
-    # The same page whether or not we know the address.
-    return Template(template_name="me/new_link.html", context={"email": email, "sent": True})
+    counts = [(limits.NEW_LINK_PER_CLIENT, limits.client_of(request))]
+    if is_email(email):
+        counts.append((limits.NEW_LINK_PER_EMAIL, limits.email_key(email, settings.secret_key)))
+    try:
+        limits.count_each(request.app.state.engine, counts, now=now)
+    except TooManyRequestsException as refused:
+        return _new_link_page(
+            email,
+            status=HTTP_429_TOO_MANY_REQUESTS,
+            wait_minutes=limits.minutes_to_wait(refused),
+            headers=refused.headers,
+        )
+    if not is_email(email):
+        return _new_link_page(email, error=N_EMAIL, status=HTTP_400_BAD_REQUEST)
+    return Template(
+        template_name="me/new_link.html",
+        context={"email": email, "sent": True},
+        background=BackgroundTask(
+            send_new_link, request.app.state.engine, settings, email, now=now
+        ),
+    )
+
+
+def _new_link_page(email: str, *, status: int, headers: Any = None, **context: Any) -> Template:
+    return Template(
+        template_name="me/new_link.html",
+        status_code=status,
+        context={"email": email, **context},
+        headers=headers,
+    )
+
+
+def send_new_link(engine: Engine, settings: Settings, email: str, *, now: datetime) -> None:
+    """Send a link to ``email`` if someone signed up with it; nothing otherwise."""
+    try:
+        with transaction(engine) as db:
+            person = participants.find_by_email(db, email)
+            if person is not None:
+                send_profile_link(db, person, settings, now=now)
+    except Exception:  # after the answer: nobody to tell but the log
+        logger.exception("sending a new link failed")
 
 
 # --- the profile itself ---------------------------------------------------------------------------

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from litestar import Request, Response, Router, get, post
 from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from web import i18n, limits, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
-from web.forms import parse_participant_form, single
+from web.forms import ParticipantForm, parse_participant_form, single
 from web.models import utcnow
 from web.participants import (
     CONSENT_TEXT_VERSION,
@@ -57,7 +61,7 @@ async def signup(
 ) -> Template | Redirect:
     """Async, unlike the other handlers: it touches no database itself but waits for the
     sign-up writer (``web.signup_writer``), which also counts every post against the
-    address's limit."""
+    address's limits."""
     role = _role(role)
     now = utcnow()
     form = parse_participant_form(data, role=role, this_year=now.year)
@@ -74,6 +78,8 @@ async def signup(
             store=not (switching or honeypot or form.errors),
         )
     )
+    if outcome.refused is not None:
+        return _too_many(form, outcome.places, outcome.refused, switching=switching)
     if switching:
         form.errors.clear()  # a language switch is not a submission: keep input, no errors
         return Template(
@@ -90,6 +96,23 @@ async def signup(
             context=form_context(form, "signup", outcome.places),
         )
     return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
+
+
+def _too_many(
+    form: ParticipantForm, places: list[str], refused: TooManyRequestsException, *, switching: bool
+) -> Template:
+    """The form again with all that was typed, saying how long to wait (not an error page:
+    where many people share one connection, nobody should have to start again)."""
+    if switching:
+        form.errors.clear()
+    context = form_context(form, "signup", places)
+    context["wait_minutes"] = limits.minutes_to_wait(refused)
+    return Template(
+        template_name="signup/form.html",
+        status_code=HTTP_429_TOO_MANY_REQUESTS,
+        context=context,
+        headers=refused.headers,
+    )
 
 
 @get("/signup/sent", name="signup_sent", sync_to_thread=False, opt={"exclude_from_csrf": True})
