@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, negotiate_locale
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -129,6 +130,12 @@ def _jinja_labels(context: Any, mapping: dict[str, str]) -> dict[str, str]:
 
 
 @pass_context
+def _jinja_format_list(context: Any, items: Any) -> str:
+    """``items`` joined as the request's language writes a list ("a، b و c" in Arabic)."""
+    return format_list([str(item) for item in items], locale=negotiate(context["request"]))
+
+
+@pass_context
 def _jinja_ui(context: Any) -> UILocale:
     return ui_locale(negotiate(context["request"]))
 
@@ -138,6 +145,7 @@ def install(environment: Any) -> None:
     environment.install_gettext_callables(_jinja_gettext, _jinja_ngettext, newstyle=True)
     environment.globals["ui_locale"] = _jinja_ui
     environment.globals["labels"] = _jinja_labels
+    environment.globals["format_list"] = _jinja_format_list
     environment.globals["available_locales"] = [ui_locale(code) for code in LOCALES]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web import audit, backup, events
+from web import audit, backup, events, places
 from web.db import INSERT_ON_CONFLICT
 from web.forms import ParticipantForm
 from web.models import (
@@ -72,12 +72,25 @@ def _served_places_by_name(session: Session) -> dict[str, ServedPlace]:
 
 
 def served_place(session: Session, name: str) -> ServedPlace | None:
-    """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
-    known = _served_places_by_name(session).get(name)
-    if known is not None:
-        return known
-    found = session.execute(_SERVED_PLACE, {"name": name}).first()
-    return ServedPlace(*found) if found is not None else None
+    """The place called ``name`` in one of the regions Tandem serves (largest if several),
+    also when ``name`` is how the person's own language or script writes it ("كاسل",
+    "Кассель": Kassel), as far as the gazetteer knows that name."""
+    for candidate in _names_of(name):
+        known = _served_places_by_name(session).get(candidate)
+        if known is not None:
+            return known
+        found = session.execute(_SERVED_PLACE, {"name": candidate}).first()
+        if found is not None:
+            return ServedPlace(*found)
+    return None
+
+
+def _names_of(typed: str) -> Iterator[str]:
+    """The name as typed, then the gazetteer's name for it (looked up only if needed)."""
+    yield typed
+    other = places.gazetteer_name(typed)
+    if other is not None and other != typed:
+        yield other
 
 
 def place_suggestions(session: Session) -> list[str]:
