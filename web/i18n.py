@@ -22,6 +22,7 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from markupsafe import Markup, escape
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LOCALES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
@@ -130,9 +131,13 @@ def _jinja_labels(context: Any, mapping: dict[str, str]) -> dict[str, str]:
 
 
 @pass_context
-def _jinja_format_list(context: Any, items: Any) -> str:
-    """``items`` joined as the request's language writes a list ("a، b و c" in Arabic)."""
-    return format_list([str(item) for item in items], locale=negotiate(context["request"]))
+def _jinja_format_list(context: Any, items: Any) -> Markup:
+    """``items`` joined as the request's language writes a list ("a، b، و c" in Persian).
+    Each item is escaped unless it is markup already (a translated label)."""
+    joined = format_list(
+        [str(escape(item)) for item in items], locale=negotiate(context["request"])
+    )
+    return Markup(joined)  # noqa: S704 (every item escaped; CLDR's patterns carry no markup)
 
 
 @pass_context
