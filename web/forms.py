@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from web.i18n import N_
 from web.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
@@ -108,7 +108,7 @@ class ParticipantForm:
     consent_contact: bool = False
     solar_hijri_year: str = ""  # the Solar Hijri year typed, when birth_year was converted
     errors: dict[str, str] = field(default_factory=dict)
-    max_lengths: dict[str, int] = field(default_factory=lambda: dict(MAX_LENGTHS))
+    max_lengths: ClassVar[dict[str, int]] = MAX_LENGTHS  # for the template's maxlength
 
     @property
     def partner_genders(self) -> list[str]:
