@@ -69,8 +69,14 @@ def run_vnu(folder: Path) -> dict[str, list[str]]:
         timeout=300,
         check=False,
     )
-    # vnu writes its JSON report to stderr and exits 1 when it found errors.
-    report = json.loads(done.stderr or done.stdout)
+    # vnu writes its JSON report to stderr (after anything Java itself prints there, such
+    # as "Picked up JAVA_TOOL_OPTIONS") and exits 1 when it found errors.
+    output = done.stderr + done.stdout
+    reports = [
+        line for line in output.splitlines() if line.startswith("{") and '"messages"' in line
+    ]
+    assert reports, f"vnu gave no report (exit {done.returncode}):\n{output[-2000:]}"
+    report = json.loads(reports[-1])
     found: dict[str, list[str]] = {Path(name).name: [] for name in files}
     for message in report["messages"]:
         if message.get("type") not in ("error", "non-document-error"):
