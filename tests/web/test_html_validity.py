@@ -54,16 +54,21 @@ def no_vnu(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def run_vnu(folder: Path) -> dict[str, list[str]]:
-    """The errors vnu finds in every ``*.html`` file of ``folder``, by file name."""
+def vnu_command() -> list[str]:
+    """How to start vnu (checked before any page is rendered)."""
     java = shutil.which("java")
     if java is None:
         no_vnu("no java (apt-get install default-jre-headless)")
     if not VNU_JAR.exists():
         no_vnu(f"no {VNU_JAR} (npm install --prefix .cache/vnu vnu-jar)")
+    return [java, "-Xss8m", "-jar", str(VNU_JAR), "--format", "json", "--errors-only"]
+
+
+def run_vnu(command: list[str], folder: Path) -> dict[str, list[str]]:
+    """The errors vnu finds in every ``*.html`` file of ``folder``, by file name."""
     files = sorted(str(path) for path in folder.glob("*.html"))
     done = subprocess.run(
-        [java, "-Xss8m", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],
+        [*command, *files],
         capture_output=True,
         text=True,
         timeout=300,
@@ -208,6 +213,7 @@ def coordinator_pages(client, ids: dict[str, str]) -> dict[str, str]:  # type: i
 
 
 def test_every_page_is_valid_html(client, engine, settings, tmp_path):  # type: ignore[no-untyped-def]
+    vnu = vnu_command()
     ids = build_world(engine, settings)
     pages: dict[str, str] = {}
     for locale in LOCALES:
@@ -223,7 +229,7 @@ def test_every_page_is_valid_html(client, engine, settings, tmp_path):  # type: 
         (tmp_path / f"{name}.html").write_text(text, encoding="utf-8")
     (tmp_path / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
 
-    found = run_vnu(tmp_path)
+    found = run_vnu(vnu, tmp_path)
 
     assert found.pop("broken.html"), "vnu did not find the fault it must find"
     errors = {name: messages for name, messages in found.items() if messages}
