@@ -131,7 +131,10 @@ def build_world(engine, settings) -> dict[str, str]:  # type: ignore[no-untyped-
         proposals.invite(session, proposed, settings=settings, now=now)
         lifecycle.started(session, running, now=started)
         checkins.send_due_checkins(session, settings=settings, now=now)
-        ids.update(nour_id=str(nour.id), nour=nour.public_id, tandem=running.public_id)
+        ids.update(
+            nour_id=str(nour.id), omid_id=str(omid.id), nour=nour.public_id,
+            tandem=running.public_id,
+        )  # fmt: skip
     ids["answer"] = _link(engine, "proposal", r"/answer/([A-Za-z0-9_-]+)")[0]
     ids["checkin"] = _link(engine, "checkin", r"/check-in/([A-Za-z0-9_-]+)")[0]
     return ids
@@ -195,6 +198,11 @@ def participant_pages(client, engine, ids: dict[str, str], locale: str) -> dict[
         "/me/edit", data={"_csrf_token": token, "place": "Atlantis", "birth_year": "20"}
     ).text
     client.cookies.clear()
+    # Omid is in a running tandem: his profile shows it, and the tandem has its own page.
+    open_profile(client, engine, int(ids["omid_id"]))
+    pages["me-in-tandem"] = client.get("/me" + q).text
+    pages["my-tandem"] = client.get(f"/me/tandem/{ids['tandem']}{q}").text
+    client.cookies.clear()
     return pages
 
 
@@ -225,7 +233,8 @@ def test_every_page_is_valid_html(client, engine, settings, tmp_path):  # type: 
     for name, text in coordinator_pages(client, ids).items():
         pages[f"coordinator-{name}"] = text
     for name, text in pages.items():
-        assert BeautifulSoup(text, "html.parser").find("html"), f"{name} is not an HTML page"
+        page = BeautifulSoup(text, "html.parser")
+        assert page.find("html") and page.find("main"), f"{name} is not a Tandem page"
         (tmp_path / f"{name}.html").write_text(text, encoding="utf-8")
     (tmp_path / "broken.html").write_text(BROKEN_PAGE, encoding="utf-8")
 
