@@ -75,8 +75,9 @@ def served_place(session: Session, name: str) -> ServedPlace | None:
     """The place called ``name`` in one of the regions Tandem serves (largest if several),
     also when ``name`` is how the person's own language or script writes it ("كاسل",
     "Кассель": Kassel), as far as the gazetteer knows that name."""
-    for candidate in _names_of(name):
-        known = _served_places_by_name(session).get(candidate)
+    served = _served_places_by_name(session)
+    for candidate in _names_of(name, served):
+        known = served.get(candidate)
         if known is not None:
             return known
         found = session.execute(_SERVED_PLACE, {"name": candidate}).first()
@@ -85,11 +86,15 @@ def served_place(session: Session, name: str) -> ServedPlace | None:
     return None
 
 
-def _names_of(typed: str) -> Iterator[str]:
-    """The name as typed, then the gazetteer's name for it (looked up only if needed)."""
+def _names_of(typed: str, served: dict[str, ServedPlace]) -> Iterator[str]:
+    """The name as typed, a served name spelled alike, then the gazetteer's name for it;
+    each looked up only if the one before found nothing (the gazetteer is slow to load)."""
     yield typed
+    alike = places.spelled_alike(typed, served)
+    if alike is not None and alike != typed:
+        yield alike
     other = places.gazetteer_name(typed)
-    if other is not None and other != typed:
+    if other is not None and other not in (typed, alike):
         yield other
 
 

@@ -8,6 +8,7 @@ regions are copied into the database.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,9 +110,20 @@ def gazetteer_name(typed: str) -> str | None:
     return _names_by_key().get(name_key(typed))
 
 
-def is_served(typed: str, served_names: list[str] | set[str]) -> bool:
+def spelled_alike(typed: str, names: Iterable[str]) -> str | None:
+    """The first of ``names`` that ``typed`` spells but for case and letter forms
+    ("kassel" → "Kassel"): found without reading the gazetteer."""
+    wanted = name_key(typed)
+    return next((name for name in names if name_key(name) == wanted), None)
+
+
+def is_served(typed: str, served_names: list[str]) -> bool:
     """Whether ``typed`` names one of ``served_names`` as typed or by another name."""
-    return typed in served_names or gazetteer_name(typed) in served_names
+    return (
+        typed in served_names
+        or spelled_alike(typed, served_names) is not None
+        or gazetteer_name(typed) in served_names
+    )
 
 
 def in_latin_letters(text: str) -> bool:

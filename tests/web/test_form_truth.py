@@ -181,6 +181,16 @@ def test_signing_up_with_the_town_in_arabic_letters_stores_kassel(client, engine
         assert person.place.name == "Kassel"
 
 
+def test_a_served_name_in_other_letter_case_needs_no_gazetteer(engine, kassel, monkeypatch):
+    def not_needed() -> dict[str, str]:
+        raise AssertionError("the gazetteer was read")
+
+    monkeypatch.setattr(places, "_names_by_key", not_needed)
+    with db(engine) as session:
+        assert served_place(session, "KASSEL-TOWN") == served_place(session, "kassel-town")
+    assert places.is_served("KASSEL-town", ["kassel-town"])
+
+
 def test_a_main_name_wins_over_another_places_old_name():
     # "Kasel" is a village near Trier and an old spelling of Kassel.
     assert places.gazetteer_name("Kasel") == "Kasel"
