@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from web.i18n import N_
 from web.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
@@ -20,6 +20,27 @@ MAX_LANGUAGE_ROWS = 4
 NAME_MAX = 80
 ABOUT_MAX = 500
 EMAIL_MAX = 254
+PLACE_MAX = 120
+# The most characters each text field takes: the form's ``maxlength`` and the server's
+# check are both made from this, so that nothing is ever cut off silently.
+MAX_LENGTHS = {
+    "first_name": NAME_MAX,
+    "last_name": NAME_MAX,
+    "email": EMAIL_MAX,
+    "place": PLACE_MAX,
+    "about_me": ABOUT_MAX,
+}
+TOO_LONG = N_("Please shorten this to at most %(limit)s characters.")
+# Locales whose readers count years in the Solar Hijri calendar (Iran, Afghanistan): a
+# year of birth typed there may be a Solar Hijri year, and is converted. Dari (fa_AF)
+# is listed ahead of its catalogue.
+SOLAR_HIJRI_LOCALES = frozenset({"fa", "fa_AF"})
+# A Solar Hijri year begins at Nowruz (about 21 March), so year Y runs from March of
+# Gregorian Y + 621 to March of Y + 622. A birth year alone cannot say which, so it is
+# read as Y + 621, the Gregorian year that holds most of it (the first nine and a half
+# months); a person born between January and Nowruz is placed one year early, which
+# the form shows them so that they can correct it.
+SOLAR_HIJRI_OFFSET = 621
 PARTNER_WISHES = ("any", "female", "male")
 # Bidirectional overrides and isolates can disguise text (e.g. reverse a link);
 # ZWJ/ZWNJ stay, Persian spelling needs them.
@@ -34,8 +55,9 @@ def is_email(text: str) -> bool:
     return bool(_EMAIL.fullmatch(text))
 
 
-def clean_text(value: object, *, max_length: int, multiline: bool = False) -> str:
-    """NFC-normalised text without control or bidi-override characters, trimmed and capped."""
+def clean_text(value: object, *, max_length: int | None, multiline: bool = False) -> str:
+    """NFC-normalised text without control or bidi-override characters, trimmed and capped
+    (``max_length`` None: not capped, for a form that says when text is too long)."""
     text = unicodedata.normalize("NFC", str(value or "")).translate(_BIDI_CONTROLS)
     kept = "\n" if multiline else ""
     text = "".join(
@@ -45,7 +67,7 @@ def clean_text(value: object, *, max_length: int, multiline: bool = False) -> st
         text = "\n".join(line.strip() for line in text.replace("\r", "").split("\n")).strip()
     else:
         text = " ".join(text.split())
-    return text[:max_length]
+    return text if max_length is None else text[:max_length]
 
 
 def values(data: dict[str, Any], key: str) -> list[str]:
@@ -84,7 +106,9 @@ class ParticipantForm:
     about_me: str = ""
     consent_matching: bool = False
     consent_contact: bool = False
+    solar_hijri_year: str = ""  # the Solar Hijri year typed, when birth_year was converted
     errors: dict[str, str] = field(default_factory=dict)
+    max_lengths: ClassVar[dict[str, int]] = MAX_LENGTHS  # for the template's maxlength
 
     @property
     def partner_genders(self) -> list[str]:
@@ -100,22 +124,31 @@ class ParticipantForm:
 
 
 def parse_participant_form(
-    data: dict[str, Any], *, role: str, this_year: int, with_consent: bool = True
+    data: dict[str, Any],
+    *,
+    role: str,
+    this_year: int,
+    with_consent: bool = True,
+    locale: str = "",
 ) -> ParticipantForm:
-    """Clean and check every field; ``form.errors`` is empty when the form is valid."""
+    """Clean and check every field; ``form.errors`` is empty when the form is valid.
+    ``locale``: the page's language, which decides how a year of birth is read."""
     form = ParticipantForm(role=role)
     errors = form.errors
-    form.first_name = clean_text(single(data, "first_name"), max_length=NAME_MAX)
-    form.last_name = clean_text(single(data, "last_name"), max_length=NAME_MAX)
-    form.email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
-    form.place = clean_text(single(data, "place"), max_length=120)
-    form.about_me = clean_text(single(data, "about_me"), max_length=ABOUT_MAX, multiline=True)
+    form.first_name = clean_text(single(data, "first_name"), max_length=None)
+    form.last_name = clean_text(single(data, "last_name"), max_length=None)
+    form.email = clean_text(single(data, "email"), max_length=None).lower()
+    form.place = clean_text(single(data, "place"), max_length=None)
+    form.about_me = clean_text(single(data, "about_me"), max_length=None, multiline=True)
     if not form.first_name:
         errors["first_name"] = N_("Please enter your first name.")
     if not is_email(form.email):
-        errors["email"] = N_("Please enter an e-mail address like name@example.org.")
+        errors["email"] = N_("Please enter an e-mail address like %(example_email)s.")
     if not form.place:
         errors["place"] = N_("Please choose your town or village from the list.")
+    for name, limit in MAX_LENGTHS.items():
+        if len(getattr(form, name)) > limit:
+            errors[name] = TOO_LONG  # shown with its limit; what was typed is shown again
 
     for index in range(1, MAX_LANGUAGE_ROWS + 1):
         code, level = single(data, f"language_{index}"), single(data, f"level_{index}")
@@ -151,12 +184,20 @@ def parse_participant_form(
     if form.partner_wish not in PARTNER_WISHES:
         errors["partner_wish"] = N_("Please choose one of the options.")
 
-    form.birth_year = single(data, "birth_year").strip()
+    form.birth_year = ascii_digits(clean_text(single(data, "birth_year"), max_length=None))
+    if locale in SOLAR_HIJRI_LOCALES and is_solar_hijri_year(form.birth_year, this_year):
+        form.solar_hijri_year = form.birth_year
+        form.birth_year = str(int(form.birth_year) + SOLAR_HIJRI_OFFSET)
     if (
-        not (form.birth_year.isdecimal() and len(form.birth_year) == 4)
+        not (form.birth_year.isascii() and form.birth_year.isdecimal())
+        or len(form.birth_year) != 4
         or not 1900 <= int(form.birth_year) <= this_year
     ):
-        errors["birth_year"] = N_("Please enter the year you were born, for example 1990.")
+        errors["birth_year"] = (
+            N_("Please enter the year you were born, for example 1990 or 1369.")
+            if locale in SOLAR_HIJRI_LOCALES
+            else N_("Please enter the year you were born, for example 1990.")
+        )
     elif this_year - int(form.birth_year) < MIN_AGE:
         errors["birth_year"] = N_(
             "We are sorry: you can sign up yourself from the age of 16. Until then, a parent "
@@ -180,6 +221,24 @@ def parse_participant_form(
                 "Without this consent we cannot introduce you to your partner."
             )
     return form
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit as 0-9: Arabic-Indic (٠-٩) and Persian (۰-۹)
+    digits, as phones in those languages type them, become the digits stored."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def is_solar_hijri_year(text: str, this_year: int) -> bool:
+    """A year a person alive today can have been born in, counted in the Solar Hijri
+    calendar (1279 is Gregorian 1900). No such number is a valid Gregorian birth year,
+    so reading it this way never changes an answer that was right as it was."""
+    return (
+        text.isascii()
+        and text.isdecimal()
+        and len(text) == 4
+        and 1900 - SOLAR_HIJRI_OFFSET <= int(text) <= this_year - SOLAR_HIJRI_OFFSET
+    )
 
 
 def _choices(

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from markupsafe import Markup, escape
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LOCALES = ("de", "en", "ar", "fa", "fa_AF", "uk", "ru", "tr")
@@ -201,6 +203,16 @@ def _jinja_language_name(context: Any, code: str) -> str:
 
 
 @pass_context
+def _jinja_format_list(context: Any, items: Any) -> Markup:
+    """``items`` joined as the request's language writes a list ("a، b، و c" in Persian).
+    Each item is escaped unless it is markup already (a translated label)."""
+    joined = format_list(
+        [str(escape(item)) for item in items], locale=negotiate(context["request"])
+    )
+    return Markup(joined)  # noqa: S704 (every item escaped; CLDR's patterns carry no markup)
+
+
+@pass_context
 def _jinja_ui(context: Any) -> UILocale:
     return ui_locale(negotiate(context["request"]))
 
@@ -213,6 +225,7 @@ def install(environment: Any) -> None:
     environment.globals["ui_locale"] = _jinja_ui
     environment.globals["labels"] = _jinja_labels
     environment.globals["language_name"] = _jinja_language_name
+    environment.globals["format_list"] = _jinja_format_list
     environment.globals["available_locales"] = [ui_locale(code) for code in LOCALES]
 
 

@@ -7,7 +7,7 @@ import json
 import re
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web import audit, backup, events, mail
+from web import audit, backup, events, mail, places
 from web.auth import PARTICIPANT_KEY
 from web.db import INSERT_ON_CONFLICT
 from web.forms import ParticipantForm
@@ -81,12 +81,30 @@ def _served_places_by_name(session: Session) -> dict[str, ServedPlace]:
 
 
 def served_place(session: Session, name: str) -> ServedPlace | None:
-    """The place called ``name`` in one of the regions Tandem serves (largest if several)."""
-    known = _served_places_by_name(session).get(name)
-    if known is not None:
-        return known
-    found = session.execute(_SERVED_PLACE, {"name": name}).first()
-    return ServedPlace(*found) if found is not None else None
+    """The place called ``name`` in one of the regions Tandem serves (largest if several),
+    also when ``name`` is how the person's own language or script writes it ("كاسل",
+    "Кассель": Kassel), as far as the gazetteer knows that name."""
+    served = _served_places_by_name(session)
+    for candidate in _names_of(name, served):
+        known = served.get(candidate)
+        if known is not None:
+            return known
+        found = session.execute(_SERVED_PLACE, {"name": candidate}).first()
+        if found is not None:
+            return ServedPlace(*found)
+    return None
+
+
+def _names_of(typed: str, served: dict[str, ServedPlace]) -> Iterator[str]:
+    """The name as typed, a served name spelled alike, then the gazetteer's name for it;
+    each looked up only if the one before found nothing (the gazetteer is slow to load)."""
+    yield typed
+    alike = places.spelled_alike(typed, served)
+    if alike is not None and alike != typed:
+        yield alike
+    other = places.gazetteer_name(typed)
+    if other is not None and other not in (typed, alike):
+        yield other
 
 
 def place_suggestions(session: Session) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.forms import ParticipantForm
+from web.forms import SOLAR_HIJRI_LOCALES, ParticipantForm
 
 
 def form_context(form: ParticipantForm, mode: str, places: list[str]) -> dict[str, Any]:
@@ -15,4 +15,5 @@ def form_context(form: ParticipantForm, mode: str, places: list[str]) -> dict[st
         "action": f"/signup/{form.role}" if mode == "signup" else "/me/edit",
         "switch_form": "participant-form",  # the language switch submits this form
         "places": places,
+        "solar_hijri_locales": SOLAR_HIJRI_LOCALES,  # where a birth year may be Solar Hijri
     }

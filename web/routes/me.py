@@ -22,7 +22,7 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web import i18n, limits, mail, participants, problems, tokens
+from web import i18n, limits, mail, participants, places, problems, tokens
 from web.auth import participant_required, start_participant_session
 from web.db import transaction
 from web.deps import AppSettings, CurrentParticipant, DbSession
@@ -181,7 +181,13 @@ def edit_profile(
     request: Request, db: DbSession, person: CurrentParticipant, data: FormData
 ) -> Template | Redirect:
     now = utcnow()
-    form = parse_participant_form(data, role=person.role, this_year=now.year, with_consent=False)
+    form = parse_participant_form(
+        data,
+        role=person.role,
+        this_year=now.year,
+        with_consent=False,
+        locale=i18n.negotiate(request),
+    )
     form.email = person.email  # the address is the login; it is not changed here
     form.errors.pop("email", None)
     switch_to = single(data, "_switch_lang")
@@ -192,8 +198,8 @@ def edit_profile(
             context=_edit_context(db, form),
         )
     place = participants.served_place(db, form.place) if form.place else None
-    if form.place and place is None:
-        form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
+    if form.place and place is None and "place" not in form.errors:
+        form.errors["place"] = places.unknown_place_message(form.place)
     if form.errors:
         return Template(
             template_name="signup/form.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.enums import MediaType
 from litestar.exceptions import NotFoundException, TooManyRequestsException
@@ -13,7 +14,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from web import i18n, limits, tokens
+from web import i18n, limits, places, tokens
 from web.auth import start_participant_session
 from web.deps import AppSettings, DbSession, FormData
 from web.forms import ParticipantForm, parse_participant_form, single
@@ -64,7 +65,9 @@ async def signup(
     address's limits."""
     role = _role(role)
     now = utcnow()
-    form = parse_participant_form(data, role=role, this_year=now.year)
+    form = parse_participant_form(
+        data, role=role, this_year=now.year, locale=i18n.negotiate(request)
+    )
     switch_to = single(data, "_switch_lang")
     switching = bool(switch_to) and i18n.choose(request, switch_to)
     honeypot = bool(single(data, HONEYPOT))
@@ -87,8 +90,13 @@ async def signup(
         )
     if honeypot:
         return Redirect(path="/signup/sent", status_code=HTTP_303_SEE_OTHER)
-    if outcome.place_unknown:
-        form.errors["place"] = i18n.N_("Please choose your town or village from the list.")
+    if outcome.place_unknown or (
+        # Every error at once: the town is checked with the other fields, not after them.
+        form.errors
+        and "place" not in form.errors
+        and not await anyio.to_thread.run_sync(places.is_served, form.place, outcome.places)
+    ):
+        form.errors["place"] = places.unknown_place_message(form.place)
     if form.errors:
         return Template(
             template_name="signup/form.html",
