@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -24,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, mail, signup_writer, vocabulary
+from web import i18n, mail, places, signup_writer, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -152,6 +153,12 @@ def _refuse_demo_accounts_in_production(app: Litestar) -> None:
             )
 
 
+def _warm_up_gazetteer() -> None:
+    # A daemon thread that ends after one load: the app answers at once, and the few seconds
+    # of reading are not spent inside the first sign-up that names a town in another script.
+    threading.Thread(target=places.warm_up, name="gazetteer-warm-up", daemon=True).start()
+
+
 def provide_settings(state: State) -> Settings:
     return state.settings
 
@@ -224,7 +231,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
-        on_startup=[_refuse_demo_accounts_in_production, make_request_slots],
+        on_startup=[_refuse_demo_accounts_in_production, make_request_slots, _warm_up_gazetteer],
         lifespan=[mail.background_sender(), signup_writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.

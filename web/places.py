@@ -7,6 +7,7 @@ regions are copied into the database.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,9 +106,23 @@ def gazetteer_name(typed: str) -> str | None:
     """The gazetteer's name of the place a person typed in any script or spelling that
     GeoNames knows ("Кассель", "كاسل", "kassel" → "Kassel"); None if it knows none.
 
-    The first call reads the gazetteer (a few seconds); only a name that is not a served
-    place as typed gets here."""
-    return _names_by_key().get(name_key(typed))
+    The first call reads the gazetteer (a few seconds) unless ``warm_up`` has; only a name
+    that is not a served place as typed gets here."""
+    with _loading:
+        index = _names_by_key()
+    return index.get(name_key(typed))
+
+
+# One load per process: a sign-up arriving while the warm-up reads the file waits for it
+# instead of reading the same 80 MB a second time.
+_loading = threading.Lock()
+
+
+def warm_up() -> None:
+    """Read the gazetteer's name index now (started in a thread when the app starts), so that
+    the first town typed in another script does not hold up a batch of sign-ups."""
+    with _loading:
+        _names_by_key()
 
 
 def spelled_alike(typed: str, names: Iterable[str]) -> str | None:

@@ -325,3 +325,21 @@ def test_a_persian_sign_up_with_1369_stores_1990(client, engine, kassel):
     assert submit(client, birth_year="1369").status_code == 303
     [person] = people(engine)
     assert person.birth_year == 1990
+
+
+def test_the_app_reads_the_gazetteer_names_when_it_starts(settings):
+    """The first town typed in another script must not hold up a batch of sign-ups for the
+    seconds it takes to read the gazetteer: the app starts that read in a thread."""
+    import threading
+
+    from litestar.testing import TestClient
+
+    from web import places
+    from web.app import create_app
+
+    places._names_by_key.cache_clear()
+    with TestClient(app=create_app(settings)):
+        for thread in threading.enumerate():
+            if thread.name == "gazetteer-warm-up":
+                thread.join(timeout=60)
+        assert places._names_by_key.cache_info().currsize == 1
