@@ -5,10 +5,18 @@ decision is audited. Confirm is the one place where two coordinators can
 race for the same newcomer or a local's last free place: it takes the
 places with compare-and-set updates inside a savepoint, so the loser gets
 ``AlreadyTaken`` and nothing half-written.
+
+Lock order: a transaction that confirms first locks every person it may touch,
+in ascending id order (``lock_people``), and only then changes places and
+tandem rows. The tandem rows a confirm changes all belong to a newcomer it has
+locked, so two confirms never wait for each other's tandems, and waits for
+people always go up the id order: no cycle, no deadlock, however many
+suggestions a "confirm selected" request carries and in whatever order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,18 +79,45 @@ def _take_place(session: Session, participant_id: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
+    """Lock everyone these suggestions pair, in ascending id order, until the transaction ends.
+
+    Call it once, before the first ``confirm`` of a request and outside any savepoint (a
+    savepoint rolled back on PostgreSQL would give its row locks up again). ``FOR NO KEY
+    UPDATE`` is the lock the place updates take anyway; unlike ``FOR UPDATE`` it lets other
+    transactions insert rows that point at these people (a check-in, an e-mail). SQLite
+    renders no lock clause: its writers take the whole database at ``BEGIN IMMEDIATE``.
+    """
+    ids = sorted(
+        {
+            person_id
+            for tandem in tandems
+            for person_id in (tandem.local_id, tandem.newcomer_id)
+            if person_id is not None
+        }
+    )
+    if ids:
+        session.execute(
+            select(Participant.id)
+            .where(Participant.id.in_(ids))  # type: ignore[union-attr]
+            .order_by(Participant.id)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        ).all()
+
+
 def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: datetime) -> None:
     """Turn a suggestion into a proposal (``confirmed``), or raise ``AlreadyTaken``.
 
-    The newcomer's place is taken before the local's and both before the
-    tandem row, in that order in every transaction, so that two confirms on
-    PostgreSQL wait for each other instead of deadlocking. The partial unique
-    index on open newcomer tandems is the last line of defence.
+    Both people are locked first, in id order (a no-op when ``lock_people`` locked them
+    already for a whole batch), so that concurrent confirms on PostgreSQL wait for each
+    other instead of deadlocking. The partial unique index on open newcomer tandems is the
+    last line of defence.
     """
     if tandem.status != "suggested":
         raise AlreadyTaken(ALREADY_DECIDED)
     if tandem.local_id is None or tandem.newcomer_id is None:
         raise InvalidDecision(N_("One of the two has left the programme."))
+    lock_people(session, [tandem])
     try:
         with session.begin_nested():
             if not _take_place(session, tandem.newcomer_id):

@@ -488,6 +488,9 @@ def confirm_suggestions(
     found = [(public_id, _visible(db, coordinator, public_id)) for public_id in wanted]
     if not any(tandem for _, tandem in found):
         raise NotFoundException()
+    # Everyone first, in one global order: two requests with overlapping ticks in opposite
+    # orders would otherwise each hold a person the other waits for (a deadlock, a 500).
+    decisions.lock_people(db, [tandem for _, tandem in found if tandem is not None])
     results: list[BulkResult] = []
     regions: dict[int, Region] = {}
     for _public_id, tandem in found:
