@@ -383,10 +383,13 @@ def _problem(coordinator: Coordinator, message: str, *, status: int, back: str |
 def _problem_for(
     coordinator: Coordinator, error: decisions.DecisionError, *, back: str | None
 ) -> Template:
-    status = (
-        HTTP_409_CONFLICT if isinstance(error, decisions.AlreadyTaken) else HTTP_400_BAD_REQUEST
-    )
-    return _problem(coordinator, error.message, status=status, back=back)
+    return _problem(coordinator, error.message, status=_status_of(error), back=back)
+
+
+def _status_of(error: decisions.DecisionError) -> int:
+    """409 when the state of things stands in the way, 400 for bad input."""
+    conflict = isinstance(error, decisions.AlreadyTaken | decisions.RuledOut)
+    return HTTP_409_CONFLICT if conflict else HTTP_400_BAD_REQUEST
 
 
 GONE = N_(
@@ -565,6 +568,7 @@ def _new_pair_page(
     check: decisions.PairCheck | None = None,
     names: tuple[str, str] = ("", ""),
     error: str | None = None,
+    banned: bool = False,
     status: int = 200,
 ) -> Template:
     locals_, newcomers = decisions.pairable_people(session, region)
@@ -589,6 +593,7 @@ def _new_pair_page(
             if check
             else [],
             "error": error,
+            "banned": banned,  # the refusal offers to lift the coordinator's ban
         },
         status_code=status,
     )
@@ -630,9 +635,6 @@ def new_pair(
             )
         tandem, _broken = decisions.manual_pair(db, region, local, newcomer, coordinator, now=now)
     except decisions.DecisionError as error:
-        status = (
-            HTTP_409_CONFLICT if isinstance(error, decisions.AlreadyTaken) else HTTP_400_BAD_REQUEST
-        )
         return _new_pair_page(
             db,
             region,
@@ -640,7 +642,8 @@ def new_pair(
             locale=locale,
             chosen=chosen,
             error=error.message,
-            status=status,
+            banned=isinstance(error, decisions.RuledOut) and error.banned,
+            status=_status_of(error),
         )
     return _back_to(slug, {}, flash="paired", anchor=f"#s-{tandem.public_id}")
 
