@@ -397,9 +397,7 @@ def test_manual_pair_returns_the_broken_rules(engine):
         kassel = make_region(session, "kassel")
         alice = make_coordinator(session, "alice@example.org", regions=[kassel])
         local = make_local(session, kassel, slots=["sun_evening"], online_ok=False)
-        newcomer = make_newcomer(
-            session, kassel, slots=["tue_evening"], partner_genders=["female"]
-        )
+        newcomer = make_newcomer(session, kassel, slots=["tue_evening"], partner_genders=["female"])
         tandem, broken = decisions.manual_pair(
             session, kassel, local, newcomer, alice, now=utcnow()
         )
