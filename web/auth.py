@@ -24,7 +24,7 @@ from litestar.middleware.session.server_side import (
 from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlmodel import Session
 
-from web.db import INSERT_ON_CONFLICT
+from web.db import INSERT_ON_CONFLICT, delete_where
 from web.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
 from web.settings import Settings
 
@@ -216,6 +216,13 @@ def record_login_success(session: Session, source: LoginSource) -> None:
             LoginThrottle.source == source.source,  # type: ignore[arg-type]
         )
     )
+
+
+def purge_login_throttle(session: Session, *, now: datetime, dry_run: bool = False) -> int:
+    """Delete the counts of sources and accounts whose last failure is over a day old (for
+    `tandem purge`): their windows and delays are over, a new failure starts afresh."""
+    old = _THROTTLE.c.last_failure_at < now - SOURCE_WINDOW
+    return delete_where(session, _THROTTLE, old, dry_run=dry_run)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit, limits, mail, participants, stores, tokens
+from web import audit, auth, limits, mail, participants, stores, tokens
 from web.models import Participant, Tandem, Vetting
 from web.settings import Settings
 from web.vocabulary import OPEN_TANDEM_STATUSES
@@ -36,6 +36,7 @@ class PurgeReport:
     vetting_deleted: list[str] = field(default_factory=list)
     rate_counters_deleted: int = 0
     sessions_deleted: int = 0
+    login_throttles_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -49,6 +50,7 @@ class PurgeReport:
         ] + [
             f"old rate-limit counters deleted: {self.rate_counters_deleted}",
             f"expired sessions deleted: {self.sessions_deleted}",
+            f"old failed-login counts deleted: {self.login_throttles_deleted}",
         ]
 
 
@@ -153,6 +155,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     report.rate_counters_deleted = limits.purge(session, now=now, dry_run=dry_run)
     # Sessions in Redis expire there by themselves.
     report.sessions_deleted = stores.purge_expired(session, now=now, dry_run=dry_run)
+    report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
     session.flush()
     return report
 

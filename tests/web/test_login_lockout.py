@@ -192,3 +192,22 @@ def test_the_blocked_page_says_why(client, engine, alice, address):
         blocked = login(client, ALICE, password="guess")
     assert blocked.status_code == 429
     assert html(blocked).find(attrs={"role": "alert"}) is not None
+
+
+def test_purge_forgets_failed_logins_after_a_day(client, engine, alice, address, settings):
+    from web.models import LoginThrottle
+    from web.retention import purge
+
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        attack(client, address, 3)
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        attack(client, address, 1, at="203.0.113.99")
+    with db(engine) as session:
+        assert len(session.scalars(select(LoginThrottle)).all()) == 3  # two sources, one account
+        report = purge(
+            session, settings=settings, now=start + timedelta(days=1, minutes=1), dry_run=False
+        )
+    assert report.login_throttles_deleted == 1  # the first address; the rest is recent
+    with db(engine) as session:
+        assert len(session.scalars(select(LoginThrottle)).all()) == 2
