@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 
 import pyotp
 import segno
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from web import mail
 from web.auth import hash_password
 from web.i18n import N_
 from web.models import Coordinator, CoordinatorInvitation, Region
+from web.settings import Settings
 
 INVITATION_LIFETIME = timedelta(hours=24)
 MIN_PASSWORD_LENGTH = 12
@@ -180,3 +182,24 @@ def verify_totp(session: Session, coordinator: Coordinator, code: str, *, now: d
         .values(totp_last_step=step)
     )
     return claimed.rowcount == 1
+
+
+def warn_of_login_attack(
+    session: Session, email: str, *, settings: Settings, now: datetime
+) -> None:
+    """Tell a coordinator that someone keeps failing to log in to their account (the
+    throttle decides when, at most once an hour). An e-mail that belongs to no active
+    account gets nothing."""
+    coordinator = session.scalars(
+        select(Coordinator).where(func.lower(Coordinator.email) == email.strip().lower())
+    ).first()
+    if coordinator is None or not coordinator.is_active:
+        return
+    mail.enqueue(
+        session,
+        to_address=coordinator.email,
+        locale=settings.default_locale,
+        template="login_attack",
+        context={"name": coordinator.display_name},
+        now=now,
+    )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,10 +21,11 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlmodel import Session
 
-from web.models import Coordinator, LoginThrottle, Participant, utcnow
+from web.db import INSERT_ON_CONFLICT, delete_where
+from web.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
 from web.settings import Settings
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
@@ -56,37 +60,169 @@ def authenticate(session: Session, email: str, password: str) -> Coordinator | N
     return coordinator
 
 
-# --- growing delay after failed logins (per account) ------------------------------------------
+# --- growing delay after failed logins (per account and source) -------------------------------
+#
+# A source is the address a login comes from, or the device for a browser that logged in to
+# the account before (a signed cookie). Each source of each account gets its own growing
+# delay, so that whoever knows a coordinator's e-mail slows down only their own address: the
+# coordinator's own browser, or another address, still gets in. Over all unknown sources an
+# account takes at most ACCOUNT_FAILURES_PER_WINDOW failures an hour (ASVS V6.1.1), and its
+# owner is told by e-mail, once an hour at most, that someone is trying.
 
 FREE_FAILURES = 5
 MAX_LOGIN_DELAY = timedelta(minutes=15)
+SOURCE_WINDOW = timedelta(days=1)  # a source's failures are forgotten a day after its first
+ACCOUNT_WINDOW = timedelta(hours=1)
+ACCOUNT_FAILURES_PER_WINDOW = 100
+ALERT_AFTER_FAILURES = 10  # failures from unknown sources in a window before the owner hears
+ACCOUNT_WIDE = "*"  # the source of the row that counts an account's failures per window
+KNOWN_DEVICE_LIFETIME = timedelta(days=180)
+_KNOWN_DEVICE = re.compile(r"([A-Za-z0-9_-]{22})\.([0-9a-f]{64})")
+_THROTTLE = LoginThrottle.__table__  # type: ignore[attr-defined]
 
 
-def _throttle_key(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-def login_blocked(session: Session, email: str, *, now: datetime) -> bool:
-    row = session.get(LoginThrottle, _throttle_key(email))
-    return row is not None and row.blocked_until is not None and row.blocked_until > now
+def account_key(email: str) -> str:
+    """The throttle's name for an account: a hash of the e-mail typed (known or not)."""
+    return _digest(email.strip().lower())
 
 
-def record_login_failure(session: Session, email: str, *, now: datetime) -> None:
-    """After five failures each further one doubles the wait (1 s … 15 min)."""
-    key = _throttle_key(email)
-    row = session.get(LoginThrottle, key) or LoginThrottle(key=key)
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures > FREE_FAILURES:
-        delay = timedelta(seconds=2 ** min(row.failures - FREE_FAILURES - 1, 20))
-        row.blocked_until = now + min(delay, MAX_LOGIN_DELAY)
-    session.add(row)
+@dataclass(frozen=True)
+class LoginSource:
+    """One account as seen from one source, as the throttle counts failed logins."""
+
+    account: str
+    source: str
+    known_device: bool
 
 
-def record_login_success(session: Session, email: str) -> None:
-    row = session.get(LoginThrottle, _throttle_key(email))
-    if row is not None:
-        session.delete(row)
+def login_source(email: str, *, address: str, device: str | None) -> LoginSource:
+    """``device``: the id from this account's known-device cookie (``known_device``)."""
+    if device is not None:
+        return LoginSource(account_key(email), _digest(f"device:{device}"), known_device=True)
+    return LoginSource(account_key(email), _digest(f"address:{address}"), known_device=False)
+
+
+def _device_mac(device_id: str, email: str, secret: str) -> str:
+    message = f"tandem.known-device:{account_key(email)}:{device_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def known_device_cookie(email: str, *, secret: str, device_id: str | None = None) -> str:
+    """The value of the cookie that marks this browser as one that logged in to the account."""
+    device_id = device_id or secrets.token_urlsafe(16)
+    return f"{device_id}.{_device_mac(device_id, email, secret)}"
+
+
+def known_device(cookie: str | None, email: str, *, secret: str) -> str | None:
+    """The device id in a known-device cookie issued for this account, else None (a cookie
+    for another account, a forged or a mangled one)."""
+    found = _KNOWN_DEVICE.fullmatch(cookie or "")
+    if found is None:
+        return None
+    device_id, mac = found.groups()
+    return device_id if hmac.compare_digest(mac, _device_mac(device_id, email, secret)) else None
+
+
+def _row(session: Session, account: str, source: str) -> LoginThrottle | None:
+    return session.get(LoginThrottle, (account, source), populate_existing=True)
+
+
+def login_blocked(session: Session, source: LoginSource, *, now: datetime) -> bool:
+    """This source must wait, or (from an unknown source) the account has had its hour's
+    share of failures."""
+    row = _row(session, source.account, source.source)
+    if row is not None and row.blocked_until is not None and row.blocked_until > now:
+        return True
+    if source.known_device:
+        return False
+    account = _row(session, source.account, ACCOUNT_WIDE)
+    return (
+        account is not None
+        and account.window_start is not None
+        and now - account.window_start < ACCOUNT_WINDOW
+        and account.failures >= ACCOUNT_FAILURES_PER_WINDOW
+    )
+
+
+def _count_failure(session: Session, account: str, source: str, window: timedelta, now: datetime):  # type: ignore[no-untyped-def]
+    """Add one failure to a row's window (a new window once the old one is over), in one
+    statement: concurrent failures neither get lost nor collide on the insert."""
+    column = _THROTTLE.c
+    at = literal(now, UTCDateTime())
+    over = or_(column.window_start.is_(None), column.window_start <= now - window)
+    statement = (
+        INSERT_ON_CONFLICT[session.get_bind().dialect.name](_THROTTLE)
+        .values(account=account, source=source, failures=1, last_failure_at=now, window_start=now)
+        .on_conflict_do_update(
+            index_elements=["account", "source"],
+            set_={
+                "failures": case((over, 1), else_=column.failures + 1),
+                "window_start": case((over, at), else_=column.window_start),
+                "last_failure_at": at,
+            },
+        )
+        .returning(column.failures, column.window_start)
+    )
+    return session.execute(statement).one()
+
+
+def record_login_failure(session: Session, source: LoginSource, *, now: datetime) -> bool:
+    """Count a failed password or code. After five failures from one source each further one
+    doubles that source's wait (1 s … 15 min); failures from unknown sources also count
+    towards the account's hourly limit. True when the owner should now be told (once per
+    window, however many requests fail at the same moment)."""
+    failures, _ = _count_failure(session, source.account, source.source, SOURCE_WINDOW, now)
+    if failures > FREE_FAILURES:
+        delay = timedelta(seconds=2 ** min(failures - FREE_FAILURES - 1, 20))
+        session.execute(
+            update(LoginThrottle)
+            .where(
+                LoginThrottle.account == source.account,  # type: ignore[arg-type]
+                LoginThrottle.source == source.source,  # type: ignore[arg-type]
+            )
+            .values(blocked_until=now + min(delay, MAX_LOGIN_DELAY))
+        )
+    if source.known_device:
+        return False
+    failures, window_start = _count_failure(
+        session, source.account, ACCOUNT_WIDE, ACCOUNT_WINDOW, now
+    )
+    if failures < ALERT_AFTER_FAILURES:
+        return False
+    told = session.execute(  # compare-and-set: one request per window wins the right to tell
+        update(LoginThrottle)
+        .where(
+            LoginThrottle.account == source.account,  # type: ignore[arg-type]
+            LoginThrottle.source == ACCOUNT_WIDE,  # type: ignore[arg-type]
+            or_(
+                LoginThrottle.alerted_at.is_(None),  # type: ignore[union-attr]
+                LoginThrottle.alerted_at < window_start,  # type: ignore[operator]
+            ),
+        )
+        .values(alerted_at=now)
+    )
+    return told.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_login_success(session: Session, source: LoginSource) -> None:
+    """The owner got in from here: this source starts afresh (other sources do not)."""
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.account == source.account,  # type: ignore[arg-type]
+            LoginThrottle.source == source.source,  # type: ignore[arg-type]
+        )
+    )
+
+
+def purge_login_throttle(session: Session, *, now: datetime, dry_run: bool = False) -> int:
+    """Delete the counts of sources and accounts whose last failure is over a day old (for
+    `tandem purge`): their windows and delays are over, a new failure starts afresh."""
+    old = _THROTTLE.c.last_failure_at < now - SOURCE_WINDOW
+    return delete_where(session, _THROTTLE, old, dry_run=dry_run)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):

@@ -5,12 +5,20 @@ decision is audited. Confirm is the one place where two coordinators can
 race for the same newcomer or a local's last free place: it takes the
 places with compare-and-set updates inside a savepoint, so the loser gets
 ``AlreadyTaken`` and nothing half-written.
+
+Lock order: a transaction that confirms first locks every person it may touch,
+in ascending id order (``lock_people``), and only then changes places and
+tandem rows. The tandem rows a confirm changes all belong to a newcomer it has
+locked, so two confirms never wait for each other's tandems, and waits for
+people always go up the id order: no cycle, no deadlock, however many
+suggestions a "confirm selected" request carries and in whatever order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
@@ -22,7 +30,7 @@ import matching
 from web import audit, engine_input
 from web.forms import clean_text
 from web.i18n import N_
-from web.models import Coordinator, PairRule, Participant, Place, Region, Tandem
+from web.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
 from web.vocabulary import REJECT_REASONS
 
 NOTE_MAX = 500
@@ -46,7 +54,25 @@ class AlreadyTaken(DecisionError):
     """Someone was faster: the suggestion was decided, or a place is no longer free (409)."""
 
 
+class RuledOut(DecisionError):
+    """A rule no coordinator may override for this pair (409): the child-protection rule,
+    a coordinator's ban (``banned``: the page offers to lift it), or a partner's "no"."""
+
+    def __init__(self, message: str, *, banned: bool = False) -> None:
+        super().__init__(message)
+        self.banned = banned
+
+
 ALREADY_DECIDED = N_("This suggestion has already been decided by someone else.")
+NEEDS_VETTED_LOCAL = N_(
+    "A newcomer under 18 can only be paired with a local whose police certificate has been "
+    "recorded. Please record the certificate on the local's page first."
+)
+BANNED_PAIR = N_(
+    "A coordinator has ruled out this pair, so it cannot be confirmed. Allow the pair again "
+    "first if that was a mistake."
+)
+DECLINED_PAIR = N_("One of the two has declined this pair before, so it cannot be confirmed.")
 NO_LONGER_FREE = N_(
     "Already taken: one of the two is no longer free (another proposal was confirmed first, "
     "or they paused or left the programme)."
@@ -71,18 +97,52 @@ def _take_place(session: Session, participant_id: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
+    """Lock everyone these suggestions pair, in ascending id order, until the transaction ends.
+
+    Call it once, before the first ``confirm`` of a request and outside any savepoint (a
+    savepoint rolled back on PostgreSQL would give its row locks up again). ``FOR NO KEY
+    UPDATE`` is the lock the place updates take anyway; unlike ``FOR UPDATE`` it lets other
+    transactions insert rows that point at these people (a check-in, an e-mail). SQLite
+    renders no lock clause: its writers take the whole database at ``BEGIN IMMEDIATE``.
+    """
+    ids = sorted(
+        {
+            person_id
+            for tandem in tandems
+            for person_id in (tandem.local_id, tandem.newcomer_id)
+            if person_id is not None
+        }
+    )
+    if ids:
+        session.execute(
+            select(Participant.id)
+            .where(Participant.id.in_(ids))  # type: ignore[union-attr]
+            .order_by(Participant.id)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        ).all()
+
+
 def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: datetime) -> None:
     """Turn a suggestion into a proposal (``confirmed``), or raise ``AlreadyTaken``.
 
-    The newcomer's place is taken before the local's and both before the
-    tandem row, in that order in every transaction, so that two confirms on
-    PostgreSQL wait for each other instead of deadlocking. The partial unique
-    index on open newcomer tandems is the last line of defence.
+    Both people are locked first, in id order (a no-op when ``lock_people`` locked them
+    already for a whole batch), so that concurrent confirms on PostgreSQL wait for each
+    other instead of deadlocking. The partial unique index on open newcomer tandems is the
+    last line of defence.
     """
     if tandem.status != "suggested":
         raise AlreadyTaken(ALREADY_DECIDED)
     if tandem.local_id is None or tandem.newcomer_id is None:
         raise InvalidDecision(N_("One of the two has left the programme."))
+    lock_people(session, [tandem])
+    # An old suggestion may predate a ban, a "no" or a withdrawn certificate.
+    local, newcomer = (
+        session.get(Participant, tandem.local_id),
+        session.get(Participant, tandem.newcomer_id),
+    )
+    assert local is not None and newcomer is not None  # foreign keys
+    refuse_ruled_out(session, local, newcomer, today=now.date())
     try:
         with session.begin_nested():
             if not _take_place(session, tandem.newcomer_id):
@@ -167,6 +227,63 @@ def reject(
     session.expire(tandem)
 
 
+# --- rules no coordinator may override -----------------------------------------------------------
+
+ADULT_AGE = 18
+
+
+def is_minor(newcomer: Participant, *, today: date) -> bool:
+    """Under 18 this year, counted like the engine does (by birth year: no birthdays kept)."""
+    return newcomer.birth_year is not None and today.year - newcomer.birth_year < ADULT_AGE
+
+
+def breaks_child_protection(local: Participant, newcomer: Participant, *, today: date) -> bool:
+    """A newcomer under 18 with a local whose police certificate is not recorded."""
+    return is_minor(newcomer, today=today) and local.vetting is None
+
+
+def _banned(session: Session, local_id: int | None, newcomer_id: int | None) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    PairRule.local_id == local_id,  # type: ignore[arg-type]
+                    PairRule.newcomer_id == newcomer_id,  # type: ignore[arg-type]
+                    PairRule.kind == "forbid",  # type: ignore[arg-type]
+                )
+            )
+        )
+    )
+
+
+def _declined(session: Session, local_id: int | None, newcomer_id: int | None) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Tandem.local_id == local_id,  # type: ignore[arg-type]
+                    Tandem.newcomer_id == newcomer_id,  # type: ignore[arg-type]
+                    Tandem.status == "declined",  # type: ignore[arg-type]
+                )
+            )
+        )
+    )
+
+
+def refuse_ruled_out(
+    session: Session, local: Participant, newcomer: Participant, *, today: date
+) -> None:
+    """Raise ``RuledOut`` for a pair that no decision may bring together: a child with an
+    unvetted local, a pair a coordinator banned, or one a partner declined. (The engine's
+    other rules may be overridden by hand, with a warning.)"""
+    if breaks_child_protection(local, newcomer, today=today):
+        raise RuledOut(NEEDS_VETTED_LOCAL)
+    if _banned(session, local.id, newcomer.id):
+        raise RuledOut(BANNED_PAIR, banned=True)
+    if _declined(session, local.id, newcomer.id):
+        raise RuledOut(DECLINED_PAIR)
+
+
 # --- standing rules about one pair ---------------------------------------------------------------
 
 
@@ -229,8 +346,11 @@ def pin(
     coordinator: Coordinator,
 ) -> PairRule:
     """Keep this pair in every run (a lock). A newcomer has at most one pinned local,
-    and a local no more pinned newcomers than free places."""
+    and a local no more pinned newcomers than free places. A pin never overrides the
+    child-protection rule (the engine keeps pinned pairs whatever else they break)."""
     _check_pair(region, local, newcomer)
+    if breaks_child_protection(local, newcomer, today=utcnow().date()):
+        raise RuledOut(NEEDS_VETTED_LOCAL)
     others = select(PairRule).where(
         PairRule.kind == "lock",  # type: ignore[arg-type]
         or_(
@@ -272,8 +392,18 @@ def forbid(
     newcomer: Participant,
     coordinator: Coordinator,
 ) -> PairRule:
-    """Never suggest this pair again (until the rule is lifted)."""
+    """Never suggest this pair again (until the rule is lifted); a suggestion of the pair
+    on the page goes at once, so that nobody can confirm it afterwards."""
     rule = _set_rule(session, region, local, newcomer, coordinator, "forbid")
+    session.execute(
+        delete(Tandem)
+        .where(
+            Tandem.local_id == local.id,  # type: ignore[arg-type]
+            Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+            Tandem.status == "suggested",  # type: ignore[arg-type]
+        )
+        .execution_options(synchronize_session="fetch")
+    )
     audit.record(
         session,
         actor=coordinator,
@@ -363,12 +493,14 @@ def check_pair(
     """Ask the engine about just this pair (locked, so it is scored even when it breaks rules).
 
     Raises ``InvalidDecision`` for people who cannot be paired at all (wrong role or region,
-    not active) and ``AlreadyTaken`` when one of them has no free place.
+    not active), ``RuledOut`` for a pair no coordinator may override (``refuse_ruled_out``)
+    and ``AlreadyTaken`` when one of them has no free place.
     """
     _check_pair(region, local, newcomer)
     for person in (local, newcomer):
         if person.status != "active":
             raise InvalidDecision(N_("Only active participants can be paired."))
+    refuse_ruled_out(session, local, newcomer, today=now.date())
     if newcomer.open_tandems >= newcomer.capacity:
         raise AlreadyTaken(N_("This newcomer already has a tandem or a proposal."))
     if local.open_tandems >= local.capacity:

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from web import audit, engine_input
 from web.db import transaction
+from web.decisions import breaks_child_protection
 from web.models import (
     Coordinator,
     MatchingRun,
@@ -117,6 +118,10 @@ def _region_input(
         if kind != "lock" or not in_input(local_id, newcomer_id):
             continue
         local = local_by_id[local_id]
+        # The engine keeps a locked pair whatever rule it breaks; this one it must not
+        # (a pin from before the certificate was withdrawn or the birth year corrected).
+        if breaks_child_protection(local, newcomer_by_id[newcomer_id], today=today):
+            continue
         remaining = max(0, local.capacity - local.open_tandems)
         if newcomer_id in locked_newcomers or locks_per_local.get(local_id, 0) >= remaining:
             continue

@@ -279,15 +279,24 @@ class Coordinator(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per account (keyed by a hash of the e-mail typed, known or not):
-    a growing delay after repeated failures, never a hard lock-out."""
+    """Failed logins of one account (a hash of the e-mail typed, known or not) from one
+    source: a growing delay after repeated failures, for that source only (web.auth).
+
+    A source is a hash of the address, or of the device for a browser that logged in to
+    the account before. The row whose ``source`` is ``ACCOUNT_WIDE`` counts the account's
+    failures from unknown sources in the hour since ``window_start`` (at most 100, ASVS),
+    and remembers when the owner was last told that someone is trying (``alerted_at``).
+    Never a hard lock-out: another address or a known device still gets in."""
 
     __tablename__ = "login_throttle"
 
-    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    account: str = Field(sa_column=Column(String(64), primary_key=True))
+    source: str = Field(sa_column=Column(String(64), primary_key=True))
     failures: int = 0
     last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     blocked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    window_start: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    alerted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class CoordinatorInvitation(SQLModel, table=True):

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit, limits, mail, participants, stores, tokens
+from web import audit, auth, limits, mail, participants, stores, tokens
 from web.models import Participant, Tandem, Vetting
 from web.settings import Settings
 from web.vocabulary import OPEN_TANDEM_STATUSES
@@ -38,6 +38,7 @@ class PurgeReport:
     rate_counters_deleted: int = 0
     sessions_deleted: int = 0
     outbox_deleted: int = 0
+    login_throttles_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -52,6 +53,7 @@ class PurgeReport:
             f"old rate-limit counters deleted: {self.rate_counters_deleted}",
             f"expired sessions deleted: {self.sessions_deleted}",
             f"old e-mails deleted from the outbox: {self.outbox_deleted}",
+            f"old failed-login counts deleted: {self.login_throttles_deleted}",
         ]
 
 
@@ -160,6 +162,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     report.outbox_deleted = mail.purge(
         session, now=now, retention_days=settings.outbox_retention_days, dry_run=dry_run
     )
+    report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
     session.flush()
     return report
 

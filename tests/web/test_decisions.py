@@ -396,12 +396,12 @@ def test_manual_pair_returns_the_broken_rules(engine):
     with db(engine) as session:
         kassel = make_region(session, "kassel")
         alice = make_coordinator(session, "alice@example.org", regions=[kassel])
-        local = make_local(session, kassel, slots=["sun_evening"])
-        newcomer = make_newcomer(session, kassel, slots=["tue_evening"], birth_year=2015)
+        local = make_local(session, kassel, slots=["sun_evening"], online_ok=False)
+        newcomer = make_newcomer(session, kassel, slots=["tue_evening"], partner_genders=["female"])
         tandem, broken = decisions.manual_pair(
             session, kassel, local, newcomer, alice, now=utcnow()
         )
-        assert broken == ["slots", "age"]
+        assert broken == ["slots", "gender"]
         assert tandem.manual and tandem.locked and tandem.status == "suggested"
         assert 0 <= tandem.score <= 1
 

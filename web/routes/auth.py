@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request, Router, get, post
+from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -10,13 +11,19 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_429_TOO_MANY_REQUESTS,
 )
+from sqlmodel import Session
 
 from web import audit, limits
-from web.accounts import verify_totp
+from web.accounts import verify_totp, warn_of_login_attack
 from web.auth import (
+    KNOWN_DEVICE_LIFETIME,
+    LoginSource,
     authenticate,
     coordinator_required,
+    known_device,
+    known_device_cookie,
     login_blocked,
+    login_source,
     pending_second_factor,
     record_login_failure,
     record_login_success,
@@ -26,11 +33,30 @@ from web.auth import (
 from web.deps import DbSession, FormData
 from web.forms import EMAIL_MAX, clean_text, single
 from web.models import Coordinator, utcnow
+from web.settings import Settings
 
 HOME = "/coordinator"
-# Per address, for the password and the code form together; the per-account delay
-# (web.auth.login_blocked) is the other half.
+# Per address, for the password and the code form together; the delay per account and
+# address or known device (web.auth.login_blocked) is the other half.
 LOGIN_LIMIT = limits.Limit("login", hits=30, seconds=60)
+
+
+def device_cookie_name(settings: Settings) -> str:
+    return "__Host-device" if settings.is_production else "tandem_device"
+
+
+def _source(request: Request, email: str) -> LoginSource:
+    """Where this attempt comes from: a browser that logged in to the account before, or
+    else its address."""
+    settings: Settings = request.app.state.settings
+    cookie = request.cookies.get(device_cookie_name(settings))
+    device = known_device(cookie, email, secret=settings.secret_key)
+    return login_source(email, address=limits.client_of(request), device=device)
+
+
+def _failed(request: Request, db: Session, email: str, source: LoginSource) -> None:
+    if record_login_failure(db, source, now=utcnow()):
+        warn_of_login_attack(db, email, settings=request.app.state.settings, now=utcnow())
 
 
 def safe_next(target: object) -> str:
@@ -52,7 +78,8 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
     email = clean_text(single(data, "email"), max_length=EMAIL_MAX)
     password = str(data.get("password", ""))[:1024]
     context = {"email": email, "next": safe_next(data.get("next"))}
-    if login_blocked(db, email, now=now):
+    source = _source(request, email)
+    if login_blocked(db, source, now=now):
         return Template(
             template_name="auth/login.html",
             context={**context, "blocked": True},
@@ -60,7 +87,7 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
         )
     coordinator = authenticate(db, email, password)
     if coordinator is None:
-        record_login_failure(db, email, now=now)
+        _failed(request, db, email, source)
         # One message for unknown e-mail and wrong password: no account enumeration.
         return Template(
             template_name="auth/login.html",
@@ -70,16 +97,40 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
     if coordinator.totp_secret:
         start_second_factor(request, coordinator, next_path=safe_next(data.get("next")))
         return Redirect(path="/login/code", status_code=HTTP_303_SEE_OTHER)
-    return _complete_login(request, db, coordinator, email, safe_next(data.get("next")))
+    return _complete_login(request, db, coordinator, source, safe_next(data.get("next")))
 
 
-def _complete_login(request, db, coordinator, email, next_path):  # type: ignore[no-untyped-def]
-    record_login_success(db, email)
+def _complete_login(
+    request: Request, db: Session, coordinator: Coordinator, source: LoginSource, next_path: str
+) -> Redirect:
+    record_login_success(db, source)
     audit.record(
         db, actor=coordinator, action="login", subject_type="coordinator", subject_id=coordinator.id
     )
     start_authenticated_session(request, coordinator)
-    return Redirect(path=next_path, status_code=HTTP_303_SEE_OTHER)
+    return Redirect(
+        path=next_path,
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=[_known_device(request, coordinator)],
+    )
+
+
+def _known_device(request: Request, coordinator: Coordinator) -> Cookie:
+    """Mark this browser as one that logged in to the account (it keeps its device id):
+    while someone else fails at this account, the throttle lets this browser through."""
+    settings: Settings = request.app.state.settings
+    name = device_cookie_name(settings)
+    secret = settings.secret_key
+    device_id = known_device(request.cookies.get(name), coordinator.email, secret=secret)
+    return Cookie(
+        key=name,
+        value=known_device_cookie(coordinator.email, secret=secret, device_id=device_id),
+        max_age=int(KNOWN_DEVICE_LIFETIME.total_seconds()),
+        path="/",
+        secure=settings.is_production,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 @get("/login/code", name="login_code_form", sync_to_thread=False)
@@ -97,22 +148,21 @@ def login_code(request: Request, db: DbSession, data: FormData) -> Template | Re
     coordinator = db.get(Coordinator, pending) if pending is not None else None
     if coordinator is None or not coordinator.is_active:
         return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
-    if login_blocked(db, coordinator.email, now=now):
+    source = _source(request, coordinator.email)
+    if login_blocked(db, source, now=now):
         return Template(
             template_name="auth/code.html",
             context={"blocked": True},
             status_code=HTTP_429_TOO_MANY_REQUESTS,
         )
     if not verify_totp(db, coordinator, str(data.get("code", ""))[:20], now=now):
-        record_login_failure(db, coordinator.email, now=now)
+        _failed(request, db, coordinator.email, source)
         return Template(
             template_name="auth/code.html",
             context={"failed": True},
             status_code=HTTP_400_BAD_REQUEST,
         )
-    return _complete_login(
-        request, db, coordinator, coordinator.email, request.session.get("next", HOME)
-    )
+    return _complete_login(request, db, coordinator, source, request.session.get("next", HOME))
 
 
 @post("/logout", name="logout", sync_to_thread=False, guards=[coordinator_required])

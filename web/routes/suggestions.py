@@ -384,10 +384,13 @@ def _problem(coordinator: Coordinator, message: str, *, status: int, back: str |
 def _problem_for(
     coordinator: Coordinator, error: decisions.DecisionError, *, back: str | None
 ) -> Template:
-    status = (
-        HTTP_409_CONFLICT if isinstance(error, decisions.AlreadyTaken) else HTTP_400_BAD_REQUEST
-    )
-    return _problem(coordinator, error.message, status=status, back=back)
+    return _problem(coordinator, error.message, status=_status_of(error), back=back)
+
+
+def _status_of(error: decisions.DecisionError) -> int:
+    """409 when the state of things stands in the way, 400 for bad input."""
+    conflict = isinstance(error, decisions.AlreadyTaken | decisions.RuledOut)
+    return HTTP_409_CONFLICT if conflict else HTTP_400_BAD_REQUEST
 
 
 GONE = N_(
@@ -489,6 +492,9 @@ def confirm_suggestions(
     found = [(public_id, _visible(db, coordinator, public_id)) for public_id in wanted]
     if not any(tandem for _, tandem in found):
         raise NotFoundException()
+    # Everyone first, in one global order: two requests with overlapping ticks in opposite
+    # orders would otherwise each hold a person the other waits for (a deadlock, a 500).
+    decisions.lock_people(db, [tandem for _, tandem in found if tandem is not None])
     results: list[BulkResult] = []
     regions: dict[int, Region] = {}
     for _public_id, tandem in found:
@@ -563,6 +569,7 @@ def _new_pair_page(
     check: decisions.PairCheck | None = None,
     names: tuple[str, str] = ("", ""),
     error: str | None = None,
+    banned: bool = False,
     status: int = 200,
 ) -> Template:
     locals_, newcomers = decisions.pairable_people(session, region)
@@ -587,6 +594,7 @@ def _new_pair_page(
             if check
             else [],
             "error": error,
+            "banned": banned,  # the refusal offers to lift the coordinator's ban
         },
         status_code=status,
     )
@@ -628,9 +636,6 @@ def new_pair(
             )
         tandem, _broken = decisions.manual_pair(db, region, local, newcomer, coordinator, now=now)
     except decisions.DecisionError as error:
-        status = (
-            HTTP_409_CONFLICT if isinstance(error, decisions.AlreadyTaken) else HTTP_400_BAD_REQUEST
-        )
         return _new_pair_page(
             db,
             region,
@@ -638,7 +643,8 @@ def new_pair(
             locale=locale,
             chosen=chosen,
             error=error.message,
-            status=status,
+            banned=isinstance(error, decisions.RuledOut) and error.banned,
+            status=_status_of(error),
         )
     return _back_to(slug, {}, flash="paired", anchor=f"#s-{tandem.public_id}")
 

@@ -1,6 +1,6 @@
 """audit log: the one update allowed is an erasure's anonymisation
 
-Revision ID: 0003_erasure
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03 15:00:00.000000
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003_erasure"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
