@@ -33,6 +33,7 @@ from web.auth import (
 )
 from web.db import create_db_engine, make_request_slots, provide_session
 from web.models import Coordinator
+from web.request_checks import refuse_malformed_requests
 from web.routes import accounts as account_routes
 from web.routes import audit_log as audit_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
@@ -201,7 +202,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         },
         state=State({"settings": settings, "engine": engine}),
         stores=build_stores(engine, settings.store_url),
-        middleware=[session_config.middleware],
+        middleware=[refuse_malformed_requests, session_config.middleware],
         csrf_config=None if fuzzing else csrf_config,
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(
