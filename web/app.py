@@ -23,7 +23,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, mail, signup_writer, vocabulary
+from web import i18n, log_redaction, mail, signup_writer, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -218,7 +218,8 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
-        on_startup=[_refuse_demo_accounts_in_production, make_request_slots],
+        # log_redaction: no link token in any log line, also under a bare `uvicorn --factory`.
+        on_startup=[_refuse_demo_accounts_in_production, make_request_slots, log_redaction.install],
         lifespan=[mail.background_sender(), signup_writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
