@@ -13,7 +13,7 @@ import segno
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from web import mail
+from web import mail, params
 from web.auth import hash_password
 from web.i18n import N_
 from web.models import Coordinator, CoordinatorInvitation, Region
@@ -155,8 +155,9 @@ def new_totp_setup(email: str) -> TotpSetup:
 
 def matching_step(secret: str, code: str, *, now: datetime, after: int | None) -> int | None:
     """The time step whose code is ``code`` (now ± one step), if later than ``after``."""
-    code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    try:
+        code = params.digits(code.replace(" ", ""), length=6)
+    except params.BadValue:
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS

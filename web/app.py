@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, mail, places, signup_writer, vocabulary
+from web import i18n, log_redaction, mail, places, signup_writer, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -35,6 +35,7 @@ from web.auth import (
 )
 from web.db import create_db_engine, make_request_slots, provide_session
 from web.models import Coordinator
+from web.request_checks import refuse_malformed_requests
 from web.routes import accounts as account_routes
 from web.routes import audit_log as audit_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
@@ -215,7 +216,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         },
         state=State({"settings": settings, "engine": engine}),
         stores=build_stores(engine, settings.store_url),
-        middleware=[session_config.middleware],
+        middleware=[refuse_malformed_requests, session_config.middleware],
         csrf_config=None if fuzzing else csrf_config,
         template_config=TemplateConfig(
             engine=JinjaTemplateEngine.from_environment(
@@ -231,7 +232,13 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             HTTPException: _error_page,
             HTTP_500_INTERNAL_SERVER_ERROR: _error_page,
         },
-        on_startup=[_refuse_demo_accounts_in_production, make_request_slots, _warm_up_gazetteer],
+        # log_redaction: no link token in any log line, also under a bare `uvicorn --factory`.
+        on_startup=[
+            _refuse_demo_accounts_in_production,
+            make_request_slots,
+            log_redaction.install,
+            _warm_up_gazetteer,
+        ],
         lifespan=[mail.background_sender(), signup_writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.

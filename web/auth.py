@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -21,6 +22,8 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
+from litestar.types import Message
+from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlmodel import Session
 
@@ -36,6 +39,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 SESSION_KEY = "coordinator_id"
 _ROTATE, _NEW_ID = "tandem.rotate_session_id", "tandem.new_session_id"
 _LOADED = "tandem.session_as_loaded"
+_HEX_DIGITS = frozenset("0123456789abcdef")  # of a session id (secrets.token_hex)
 
 
 def hash_password(password: str) -> str:
@@ -226,16 +230,36 @@ def purge_login_throttle(session: Session, *, now: datetime, dry_run: bool = Fal
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Litestar keeps whatever session id the client sent, even one it never issued
-    (session fixation, shared/SECURITY.md F1). This backend never adopts an unknown
-    id and issues a new one at login."""
+    """Litestar's server-side sessions with three changes:
+
+    - It never adopts a session id it did not issue (session fixation, shared/SECURITY.md
+      F1) and issues a new one at login.
+    - A cookie that is not an id it could have issued is never looked up: the store gets
+      only 64 hex digits (a NUL in the cookie was a 500 on PostgreSQL).
+    - A session without data is not stored: an anonymous visit to a page that reads the
+      session writes no row and sets no cookie (issue 12: 2,046 empty rows in 10 s from
+      one client). A browser that still sends a cookie gets it cleared.
+    """
+
+    def _issued_id(self, connection: ASGIConnection) -> str | None:
+        """The session cookie, if it looks like an id ``generate_session_id`` makes."""
+        sent = connection.cookies.get(self.config.key)
+        length = 2 * self.config.session_id_bytes
+        if sent and len(sent) == length and all(ch in _HEX_DIGITS for ch in sent):
+            return sent
+        return None
 
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
-        if connection.cookies.get(self.config.key) and not data:
-            connection.scope[_ROTATE] = True  # type: ignore[literal-required]
-        elif data:
+        data: dict[str, Any] = {}
+        session_id = self._issued_id(connection)
+        if session_id:
+            store = self.config.get_store_from_app(connection.app)
+            stored = await self.get(session_id, store=store)
+            data = self.deserialize_data(stored) if stored is not None else {}
+        if data:
             connection.scope[_LOADED] = self.serialize_data(data)  # type: ignore[literal-required]
+        elif connection.cookies.get(self.config.key):
+            connection.scope[_ROTATE] = True  # type: ignore[literal-required]
         return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
@@ -244,19 +268,33 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         return super().get_session_id(connection)
 
     async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[no-untyped-def]
-        old_id = connection.cookies.get(self.config.key)
-        rotate = connection.scope.get(_ROTATE)
-        if rotate and old_id:
-            store = self.config.get_store_from_app(connection.scope["app"])
-            await self.delete(old_id, store=store)
-        elif old_id and isinstance(scope_session, dict) and scope_session:
-            loaded = connection.scope.get(_LOADED)  # type: ignore[call-overload]
-            if loaded == self.serialize_data(scope_session):
-                # Unchanged: the stored copy and the browser's cookie are still right.
-                # Litestar would write the session on every response; the last-seen
-                # time (SEEN_RESOLUTION) still refreshes both once a minute of use.
-                return
+        sent = connection.cookies.get(self.config.key)
+        loaded = connection.scope.get(_LOADED)  # type: ignore[call-overload]
+        store = self.config.get_store_from_app(connection.scope["app"])
+        if not (isinstance(scope_session, dict) and scope_session):
+            # Nothing to keep (an anonymous visit, a logout): delete the stored copy if
+            # there is one, and clear the browser's cookie if it sent one.
+            if loaded:
+                await self.delete(sent, store=store)
+            if sent:
+                self._clear_cookie(message)
+            return
+        if connection.scope.get(_ROTATE):  # type: ignore[call-overload]
+            if loaded:  # a new id at login: the old one must not stay valid
+                await self.delete(sent, store=store)
+        elif loaded == self.serialize_data(scope_session):
+            # Unchanged: the stored copy and the browser's cookie are still right.
+            # Litestar would write the session on every response; the last-seen
+            # time (SEEN_RESOLUTION) still refreshes both once a minute of use.
+            return
         await super().store_in_message(scope_session, message, connection)
+
+    def _clear_cookie(self, message: Message) -> None:
+        parameters = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
+        cookie = Cookie(value="null", key=self.config.key, expires=0, **parameters)
+        MutableScopeHeaders.from_message(message).add("Set-Cookie", cookie.to_header(header=""))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from web.auth import hash_password
 from web.checkins import cmd_check_ins
 from web.db import create_db_engine, transaction
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from web.log_redaction import uvicorn_log_config
 from web.mail import cmd_send_mail
 from web.matching_runs import RunAlreadyRunning, execute_run, start_run
 from web.models import Coordinator, MatchingRun, Region, utcnow
@@ -232,6 +233,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
         port=port,
         workers=settings.workers,
         proxy_headers=settings.is_production,
+        log_config=uvicorn_log_config(),  # the access log writes paths: no link tokens in it
     )
 
 

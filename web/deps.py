@@ -14,6 +14,7 @@ from litestar.params import Body, PathParameter
 from sqlmodel import Session
 
 from web.models import Coordinator, Participant
+from web.params import INT_MAX
 from web.settings import Settings
 
 DbSession = NamedDependency[Session]
@@ -26,4 +27,4 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 
 # A row id in a path: 1 up to what an INTEGER column holds. Anything else is a 400, not an
 # OverflowError from the database driver (a 500).
-RowId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+RowId = Annotated[int, PathParameter(ge=1, le=INT_MAX)]

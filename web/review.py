@@ -9,7 +9,6 @@ same person at once cannot both win; the loser is told it was already handled.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from web import audit
+from web import audit, params
 from web.access import visible_participants
 from web.forms import single
 from web.i18n import N_
@@ -29,7 +28,6 @@ from web.models import Coordinator, Participant, Tandem, Vetting
 CERTIFICATE_MAX_AGE_YEARS = 5
 VETTING_STATUSES = ("pending", "active", "paused")  # locals still taking part
 UNVETTED_LIST_LIMIT = 50
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
 class AlreadyHandled(Exception):
@@ -136,12 +134,9 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _parse_date(text: str) -> date | None:
-    german = _GERMAN_DATE.fullmatch(text)
     try:
-        if german:
-            return date(int(german[3]), int(german[2]), int(german[1]))
-        return date.fromisoformat(text)
-    except ValueError:
+        return params.day_iso_or_german(text)
+    except params.BadValue:
         return None
 
 

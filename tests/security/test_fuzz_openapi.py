@@ -291,11 +291,31 @@ ANY_FORM_VALUE = {
 }
 
 
+# What every page may read besides its own parameters (web.i18n, web.auth, Litestar's CSRF
+# and session middleware, web.request_checks): fuzzed on every operation too.
+EVERY_PAGE_READS = [
+    {"name": "lang", "in": "query"},
+    {"name": "Accept-Language", "in": "header"},
+    {"name": "Host", "in": "header"},
+    {"name": "X-Forwarded-For", "in": "header"},
+    {"name": "tandem_lang", "in": "cookie"},
+    {"name": "tandem_csrf", "in": "cookie"},
+    {"name": "tandem_session", "in": "cookie"},
+]
+
+
 def rewrite(raw: dict[str, Any]) -> list[str]:
-    """Give every form body its fields (in place); return the POST routes FORM_FIELDS lacks."""
+    """Give every form body its fields and every operation the query parameter, headers and
+    cookies any page reads (in place); return the POST routes FORM_FIELDS lacks."""
     unknown = []
     for path, item in raw["paths"].items():
         for operation in item.values():
+            declared = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+            operation.setdefault("parameters", []).extend(
+                {**extra, "required": False, "schema": {"type": "string"}}
+                for extra in EVERY_PAGE_READS
+                if (extra["in"], extra["name"]) not in declared
+            )
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path":
                     # Without the route's own bounds, so that out-of-range ids are tried too.
@@ -326,13 +346,27 @@ class Failure:
 
 
 CHOICES = ("generated", "real", "nasty")
+SESSION_COOKIE = "tandem_session"
+# Numbers and days that broke handlers (issue 12 §5).
+ODD_NUMBERS = ["²²²²²²", "١٢٣", "2147483648", "99999999999999999999999", "0001-01-01",
+               "9999-12-31"]  # fmt: skip
+# What a header or cookie can carry at all: requests refuses CR, LF and leading blanks, and
+# anything beyond Latin-1.
+HEADER_NASTY = [
+    value for value in NASTY + ODD_NUMBERS + ["\x00\x00", "a" * 5000]
+    if not re.search(r"[\r\n]|^\s|[^\x00-\xff]", value)
+]  # fmt: skip
+# ("[::1" is in tests/security/test_route_walk.py: requests cannot even build that URL.)
+HOSTS = ["127.0.0.1:99999", "a" * 300, "127.0.0.1:", "testserver", "localhost:8000"]
 
 
-def _mix_in_real_values(case: Any, world: World, data: st.DataObject) -> None:
+def _mix_in_real_values(
+    case: Any, world: World, data: st.DataObject, *, signed_in: bool = False
+) -> None:
     """Swap generated path parameters and form values, now and then, for ones that exist
     or for known-nasty text: NUL, bidi controls, huge numbers (tests/security/
-    test_hostile_input.py). An `enum` in the schema would never be drawn: schemathesis
-    folds it into the junk."""
+    test_hostile_input.py); and query parameters, headers and cookies for nasty ones.
+    An `enum` in the schema would never be drawn: schemathesis folds it into the junk."""
     path = case.operation.path
     for name in list(case.path_parameters or {}):
         real = _path_values(world, path, name)
@@ -341,6 +375,18 @@ def _mix_in_real_values(case: Any, world: World, data: st.DataObject) -> None:
             case.path_parameters[name] = data.draw(st.sampled_from(real))
         elif choice == "nasty":
             case.path_parameters[name] = quote(data.draw(st.sampled_from(NASTY)), safe="")
+    for where, nasty in (
+        (case.query, NASTY + ODD_NUMBERS),
+        (case.headers, HEADER_NASTY),
+        (case.cookies, HEADER_NASTY),
+    ):
+        for name in list(where or {}):
+            if name == "Host":
+                where[name] = data.draw(st.sampled_from(HOSTS))
+            elif data.draw(st.booleans()):
+                where[name] = data.draw(st.sampled_from(nasty))
+    if signed_in and case.cookies:
+        case.cookies.pop(SESSION_COOKIE, None)  # it would end the session the pass needs
     if isinstance(case.body, dict):
         for name in FORM_FIELDS.get(path, []):
             real = world.field_values.get(name, [])
@@ -372,7 +418,7 @@ def fuzz(
             @settings(FUZZ, max_examples=max_examples)
             @given(case=operation.as_strategy(), data=st.data())
             def check(case: Any, data: st.DataObject) -> None:
-                _mix_in_real_values(case, world, data)
+                _mix_in_real_values(case, world, data, signed_in=client is not None)
                 response = case.call(session=client)
                 STATUSES[case.operation.label][response.status_code] += 1
                 case.validate_response(response, checks=[not_a_server_error])

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from web import params
 from web.auth import coordinator_required
 from web.deps import AppSettings, CurrentCoordinator, DbSession
 from web.i18n import N_
@@ -64,13 +65,17 @@ def _text(value: str, label: str) -> str:
 
 
 def _day(value: str, label: str) -> date | None:
-    value = value.strip()
-    if not value:
-        return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return params.optional_day(value)
+    except params.BadValue:
         raise BadFilter(label) from None
+
+
+def _actor_id(value: str) -> int | None:
+    try:
+        return params.optional_integer(value, low=1)
+    except params.BadValue:
+        raise BadFilter(N_("The actor id must be a whole number.")) from None
 
 
 def parse_filters(
@@ -87,13 +92,10 @@ def parse_filters(
     actor_type = actor_type.strip()
     if actor_type and actor_type not in ACTOR_TYPES:
         raise BadFilter(N_("Unknown kind of actor."))
-    actor_id = actor_id.strip()
-    if actor_id and not (actor_id.isascii() and actor_id.isdigit() and len(actor_id) < 12):
-        raise BadFilter(N_("The actor id must be a whole number."))
     filters = Filters(
         action=_text(action, N_("The action is too long or contains odd characters.")),
         actor_type=actor_type,
-        actor_id=int(actor_id) if actor_id else None,
+        actor_id=_actor_id(actor_id),
         subject_type=_text(subject_type, N_("The record type is too long.")),
         subject_id=_text(subject_id, N_("The record id is too long.")),
         since=_day(since, N_("Please enter the first day as YYYY-MM-DD.")),
@@ -150,7 +152,7 @@ def audit_log(
     db: DbSession,
     coordinator: CurrentCoordinator,
     settings: AppSettings,
-    page: FromQuery[int] = 1,
+    page: FromQuery[str] = "",
     action: FromQuery[str] = "",
     actor_type: FromQuery[str] = "",
     actor_id: FromQuery[str] = "",
@@ -171,14 +173,16 @@ def audit_log(
         "until": until,
     }
     error = None
-    rows, total, pages = [], 0, 1
+    rows, total, pages, shown_page = [], 0, 1, 1
     query_string = ""
     try:
         filters = parse_filters(**raw)
     except BadFilter as problem:
         error = str(problem)
     else:
-        rows, total, pages, page = search(db, filters, page=page, page_size=settings.page_size)
+        rows, total, pages, shown_page = search(
+            db, filters, page=params.page_number(page), page_size=settings.page_size
+        )
         query_string = filters.query_string()
     return Template(
         template_name="coordinator/audit/list.html",
@@ -187,7 +191,7 @@ def audit_log(
             "coordinator": coordinator,
             "rows": rows,
             "total": total,
-            "page": page,
+            "page": shown_page,
             "pages": pages,
             "raw": {k: v[:TEXT_MAX] for k, v in raw.items()},
             "actor_types": ACTOR_TYPES,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from web import dashboard as dashboard_data
-from web import i18n, lifecycle, notes
+from web import i18n, lifecycle, notes, params
 from web.access import visible_participants, visible_regions
 from web.auth import coordinator_required
 from web.deps import AppSettings, CurrentCoordinator, DbSession
@@ -53,7 +53,7 @@ def participants_list(
     db: DbSession,
     coordinator: CurrentCoordinator,
     settings: AppSettings,
-    page: FromQuery[int] = 1,
+    page: FromQuery[str] = "",
     role: FromQuery[str] = "",
     status: FromQuery[str] = "",
     region: FromQuery[str] = "",
@@ -75,16 +75,16 @@ def participants_list(
     if region and region in slugs:
         query = query.where(Place.region_id == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
-    total, participants, pages = 0, [], 1
+    total, participants, pages, shown_page = 0, [], 1, 1
     if error is None:
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         pages = max(1, -(-total // settings.page_size))
-        page = min(max(page, 1), pages)
+        shown_page = min(params.page_number(page), pages)
         participants = db.scalars(
             query.options(selectinload(Participant.languages), selectinload(Participant.place))  # type: ignore[arg-type]
             .order_by(Participant.role, Participant.waiting_since, Participant.id)
             .limit(settings.page_size)
-            .offset((page - 1) * settings.page_size)
+            .offset((shown_page - 1) * settings.page_size)
         ).all()
     return Template(
         template_name="coordinator/participants/list.html",
@@ -93,7 +93,7 @@ def participants_list(
             "coordinator": coordinator,
             "participants": participants,
             "total": total,
-            "page": page,
+            "page": shown_page,
             "pages": pages,
             "filters": filters,
             "query_string": urlencode({k: v for k, v in filters.items() if v}),

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
-from web import i18n, reports
+from web import i18n, params, reports
 from web.access import get_region_for, visible_regions
 from web.auth import coordinator_required
 from web.charts import bar_chart
@@ -69,7 +67,7 @@ def _parse(db, coordinator, region, period, start):  # type: ignore[no-untyped-d
     chosen = get_region_for(db, coordinator, region) if region else regions[0]
     today = utcnow().date()
     try:
-        first = date.fromisoformat(start) if start else today.replace(day=1)
+        first = params.day(start) if start else today.replace(day=1)
         if not start and period == "quarter":
             first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
         if not start and period == "year":

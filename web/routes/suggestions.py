@@ -26,7 +26,7 @@ from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from web import decisions, i18n
+from web import decisions, i18n, params
 from web.access import get_participant_for, get_region_for, get_tandem_for
 from web.auth import coordinator_required
 from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
@@ -92,6 +92,13 @@ def score_words(score: float | None) -> str:
 PAGE_SIZE = 100
 
 
+def _place_id(text: str) -> int | None:
+    try:
+        return params.optional_integer(text, low=1)
+    except params.BadValue:
+        return None
+
+
 @dataclass
 class Filters:
     place: int | None = None
@@ -105,11 +112,11 @@ class Filters:
         """Lenient: an unknown value is ignored rather than refused (it came from a link)."""
         place, page = raw.get("place", ""), raw.get("page", "")
         return cls(
-            place=int(place) if place.isdigit() else None,
+            place=_place_id(place),
             min_score=raw.get("min_score", "") if raw.get("min_score") in MIN_SCORES else "",
             language=raw.get("language", "") if raw.get("language") in LANGUAGES else "",
             sort=raw.get("sort", "score") if raw.get("sort") in SORTS else "score",
-            page=min(int(page), 10_000) if page.isdigit() and int(page) > 0 else 1,
+            page=params.page_number(page),
         )
 
     def query_string(self, **changes: Any) -> str:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web import i18n, lifecycle, notes, problems
+from web import i18n, lifecycle, notes, params, problems
 from web.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
 from web.auth import coordinator_required, participant_required
 from web.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
@@ -118,7 +118,7 @@ def tandems_list(
     coordinator: CurrentCoordinator,
     settings: AppSettings,
     status: FromQuery[str] = "current",
-    page: FromQuery[int] = 1,
+    page: FromQuery[str] = "",
 ) -> Template:
     if status not in FILTERS:
         status = "current"
@@ -129,7 +129,7 @@ def tandems_list(
         query = query.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // settings.page_size))
-    page = min(max(page, 1), pages)
+    shown_page = min(params.page_number(page), pages)
     tandems = db.scalars(
         query.options(
             selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
@@ -137,7 +137,7 @@ def tandems_list(
         )
         .order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
         .limit(settings.page_size)
-        .offset((page - 1) * settings.page_size)
+        .offset((shown_page - 1) * settings.page_size)
     ).all()
     regions = {region.id: region.name for region in visible_regions(db, coordinator)}
     counts = problems.unhandled_counts(db, [t.id for t in tandems])  # type: ignore[misc]
@@ -154,7 +154,7 @@ def tandems_list(
             "filters": FILTER_LABELS,
             "status_labels": STATUS_LABELS,
             "total": total,
-            "page": page,
+            "page": shown_page,
             "pages": pages,
             "day": lambda moment: local_date(moment, locale=locale),
         },
@@ -303,8 +303,8 @@ def _end_moment(data: dict[str, Any], tandem: Tandem, now: datetime) -> datetime
     if not raw:
         return now
     try:
-        day = date.fromisoformat(raw)
-    except ValueError as exc:
+        day = params.day(raw)
+    except params.BadValue as exc:
         raise lifecycle.InvalidEndDate(raw) from exc
     return lifecycle.end_moment(day, tandem=tandem, now=now)
 
