@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, log_redaction, mail, places, signup_writer, vocabulary
+from web import i18n, log_redaction, mail, place_names, signup_writer, vocabulary
 from web.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -157,7 +157,7 @@ def _refuse_demo_accounts_in_production(app: Litestar) -> None:
 def _warm_up_gazetteer() -> None:
     # A daemon thread that ends after one load: the app answers at once, and the few seconds
     # of reading are not spent inside the first sign-up that names a town in another script.
-    threading.Thread(target=places.warm_up, name="gazetteer-warm-up", daemon=True).start()
+    threading.Thread(target=place_names.warm_up, name="gazetteer-warm-up", daemon=True).start()
 
 
 def provide_settings(state: State) -> Settings:

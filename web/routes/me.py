@@ -22,7 +22,7 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web import i18n, limits, mail, participants, places, problems, tokens
+from web import i18n, limits, mail, participants, place_names, problems, tokens
 from web.auth import participant_required, start_participant_session
 from web.db import transaction
 from web.deps import AppSettings, CurrentParticipant, DbSession
@@ -199,7 +199,7 @@ def edit_profile(
         )
     place = participants.served_place(db, form.place) if form.place else None
     if form.place and place is None and "place" not in form.errors:
-        form.errors["place"] = places.unknown_place_message(form.place)
+        form.errors["place"] = place_names.unknown_place_message(form.place)
     if form.errors:
         return Template(
             template_name="signup/form.html",
