@@ -83,7 +83,8 @@ def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
     async def add_security_headers(message: Any, scope: Any) -> None:
         if message["type"] != "http.response.start":
             return
-        is_static = str(scope.get("path", "")).startswith("/static/")
+        path = str(scope.get("path", ""))
+        is_static = path.startswith("/static/") or path == "/favicon.ico"
         added, replaced = (static, static_names) if is_static else (ours, names)
         kept = [header for header in message["headers"] if header[0].lower() not in replaced]
         message["headers"] = kept + added
