@@ -34,6 +34,7 @@ from web.auth import (
     provide_participant,
 )
 from web.db import create_db_engine, make_request_slots, provide_session
+from web.forms import MAX_LENGTHS
 from web.models import Coordinator
 from web.request_checks import refuse_malformed_requests
 from web.routes import accounts as account_routes
@@ -102,6 +103,7 @@ def _template_environment(*, reload: bool) -> Environment:
     )
     i18n.install(environment)
     environment.globals["vocabulary"] = vocabulary
+    environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
     return environment
 
 

@@ -27,7 +27,6 @@ from web.auth import participant_required, start_participant_session
 from web.db import transaction
 from web.deps import AppSettings, CurrentParticipant, DbSession
 from web.forms import (
-    EMAIL_MAX,
     ParticipantForm,
     clean_text,
     is_email,
@@ -89,7 +88,8 @@ def new_link(request: Request, settings: AppSettings, data: FormData) -> Templat
     both are counted alike, and whether there is anyone to send a link to is looked up
     only after the answer has gone (``send_new_link``, a background task)."""
     now = utcnow()
-    email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
+    # Not cut: an address longer than any address can be is refused below, not shortened.
+    email = clean_text(single(data, "email"), max_length=None).lower()
     counts = [(limits.NEW_LINK_PER_CLIENT, limits.client_of(request))]
     if is_email(email):
         counts.append((limits.NEW_LINK_PER_EMAIL, limits.email_key(email, settings.secret_key)))
