@@ -17,13 +17,13 @@ from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from web import auth, mail
 from web.app import create_app
 from web.cli import alembic_config
-from web.db import create_db_engine
-from web.models import metadata
+from web.core import auth, mail
+from web.core.db import create_db_engine
+from web.core.models import metadata
+from web.core.settings import Settings
 from web.routes import dev as dev_routes
-from web.settings import Settings
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"

@@ -13,11 +13,11 @@ import segno
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from web import mail, params
-from web.auth import hash_password
-from web.i18n import N_
-from web.models import Coordinator, CoordinatorInvitation, Region
-from web.settings import Settings
+from web.core import mail, params
+from web.core.auth import hash_password
+from web.core.i18n import N_
+from web.core.models import Coordinator, CoordinatorInvitation, Region
+from web.core.settings import Settings
 
 INVITATION_LIFETIME = timedelta(hours=24)
 MIN_PASSWORD_LENGTH = 12

@@ -25,17 +25,20 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, log_redaction, mail, places, signup_writer, vocabulary
-from web.auth import (
+from web import signup_writer
+from web.core import i18n, log_redaction, mail, places, vocabulary
+from web.core.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
     SecondFactorSetupRequired,
     provide_coordinator,
     provide_participant,
 )
-from web.db import create_db_engine, make_request_slots, provide_session
-from web.models import Coordinator
-from web.request_checks import refuse_malformed_requests
+from web.core.db import create_db_engine, make_request_slots, provide_session
+from web.core.models import Coordinator
+from web.core.request_checks import refuse_malformed_requests
+from web.core.settings import ROOT, Settings, SettingsError
+from web.core.store_config import build_stores
 from web.routes import accounts as account_routes
 from web.routes import audit_log as audit_routes
 from web.routes import auth, coordinator, dev, me, public, runs, signup
@@ -46,8 +49,6 @@ from web.routes import review as review_routes
 from web.routes import suggestions as suggestion_routes
 from web.routes import tandems as tandem_routes
 from web.routes import weights as weights_routes
-from web.settings import ROOT, Settings, SettingsError
-from web.store_config import build_stores
 
 REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
 

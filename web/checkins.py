@@ -27,13 +27,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session
 
-from web import lifecycle, mail, tokens
-from web.forms import clean_text, single
-from web.i18n import N_
-from web.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
-from web.proposals import local_date
-from web.settings import Settings
-from web.vocabulary import MEETING_FREQUENCIES
+from web import lifecycle
+from web.core import mail, tokens
+from web.core.dates import local_date
+from web.core.forms import clean_text, single
+from web.core.i18n import N_
+from web.core.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.settings import Settings
+from web.core.vocabulary import MEETING_FREQUENCIES
 
 FIT_CHECK_AFTER = lifecycle.FIT_CHECK_AFTER  # 28 days after the start
 CHECKIN_EVERY = lifecycle.CHECKIN_EVERY  # 60 days
@@ -142,7 +143,7 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
 
 def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
     """``tandem check-ins``: send the due check-ins once; meant for cron, daily."""
-    from web.db import create_db_engine, transaction
+    from web.core.db import create_db_engine, transaction
 
     engine = create_db_engine(settings.database_url)
     try:

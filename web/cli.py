@@ -20,18 +20,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from web import backup
-from web.auth import hash_password
 from web.checkins import cmd_check_ins
-from web.db import create_db_engine, transaction
+from web.core.auth import hash_password
+from web.core.db import create_db_engine, transaction
+from web.core.log_redaction import uvicorn_log_config
+from web.core.mail import cmd_send_mail
+from web.core.models import Coordinator, MatchingRun, Region, utcnow
+from web.core.places import UnknownPlace, create_region
+from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
-from web.log_redaction import uvicorn_log_config
-from web.mail import cmd_send_mail
 from web.matching_runs import RunAlreadyRunning, execute_run, start_run
-from web.models import Coordinator, MatchingRun, Region, utcnow
-from web.places import UnknownPlace, create_region
 from web.proposals import cmd_follow_up
 from web.retention import cmd_purge
-from web.settings import ROOT, Settings, SettingsError, local_url
 
 MIN_PASSWORD_LENGTH = 12
 

@@ -17,8 +17,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from web.access import region_ids_of
-from web.models import (
+from web.core.access import region_ids_of
+from web.core.dates import PROGRAMME_TIMEZONE
+from web.core.models import (
     CheckIn,
     Coordinator,
     Participant,
@@ -27,8 +28,7 @@ from web.models import (
     Region,
     Tandem,
 )
-from web.proposals import PROGRAMME_TIMEZONE
-from web.vocabulary import OPEN_TANDEM_STATUSES
+from web.core.vocabulary import OPEN_TANDEM_STATUSES
 
 LIMIT = 5
 

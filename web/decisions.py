@@ -27,11 +27,11 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 import matching
-from web import audit, engine_input
-from web.forms import clean_text
-from web.i18n import N_
-from web.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
-from web.vocabulary import REJECT_REASONS
+from web.core import audit, engine_input
+from web.core.forms import clean_text
+from web.core.i18n import N_
+from web.core.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
+from web.core.vocabulary import REJECT_REASONS
 
 NOTE_MAX = 500
 # Pairs with one of these are never suggested again (the run loader forbids them).

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit
-from web.auth import hash_password
-from web.models import Coordinator, Participant, ParticipantLanguage, Place, Region, Vetting
-from web.places import create_region
-from web.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
+from web.core import audit
+from web.core.auth import hash_password
+from web.core.models import Coordinator, Participant, ParticipantLanguage, Place, Region, Vetting
+from web.core.places import create_region
+from web.core.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
 
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 (published on purpose; demo accounts are flagged)
 DEMO_REGIONS = (

@@ -28,10 +28,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, select, update
 from sqlmodel import Session
 
-from web import events
-from web.audit import write as write_audit
-from web.models import Coordinator, Event, Participant, Tandem
-from web.vocabulary import END_REASONS, OPEN_TANDEM_STATUSES
+from web.core import events
+from web.core.audit import write as write_audit
+from web.core.dates import PROGRAMME_TIMEZONE
+from web.core.models import Coordinator, Event, Participant, Tandem
+from web.core.vocabulary import END_REASONS, OPEN_TANDEM_STATUSES
 
 FIT_CHECK_AFTER = timedelta(days=28)
 CHECKIN_EVERY = timedelta(days=60)
@@ -229,8 +230,6 @@ def end_moment(day: date, *, tandem: Tandem, now: datetime) -> datetime:
     """The moment to record for an end on calendar ``day`` (the programme's time zone):
     ``now`` for today, midday for an earlier day; never before the start, never later
     than today."""
-    from web.proposals import PROGRAMME_TIMEZONE  # here: web.proposals imports this module
-
     zone = PROGRAMME_TIMEZONE or UTC
     today = now.astimezone(zone).date()
     started_on = tandem.started_at.astimezone(zone).date() if tandem.started_at else None

@@ -25,10 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from sqlmodel import Session
 
-from web import audit, engine_input
-from web.db import transaction
-from web.decisions import breaks_child_protection
-from web.models import (
+from web.core import audit, engine_input
+from web.core.db import transaction
+from web.core.models import (
     Coordinator,
     MatchingRun,
     PairRule,
@@ -38,7 +37,8 @@ from web.models import (
     Tandem,
     utcnow,
 )
-from web.vocabulary import OPEN_TANDEM_STATUSES
+from web.core.vocabulary import OPEN_TANDEM_STATUSES
+from web.decisions import breaks_child_protection
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Coordinators' private notes on a person or on a tandem.
 
 Only coordinators of the region (and admins) ever see them: routes find the
-subject with ``web.access`` first, so a stranger gets a 404 before any note is
+subject with ``web.core.access`` first, so a stranger gets a 404 before any note is
 read. Participants never see them; erasing a person erases the notes on them
 (``ON DELETE CASCADE``).
 
@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from web import lifecycle
-from web.forms import clean_text
-from web.models import Coordinator, Note, Participant, Tandem
-from web.proposals import local_date
+from web.core.dates import local_date
+from web.core.forms import clean_text
+from web.core.models import Coordinator, Note, Participant, Tandem
 
 BODY_MAX = 2000
 

@@ -16,11 +16,12 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlmodel import Session
 
-from web import lifecycle, mail
-from web.forms import clean_text
-from web.models import Coordinator, Participant, ProblemReport, Tandem
-from web.proposals import local_date
-from web.vocabulary import PROBLEM_KINDS
+from web import lifecycle
+from web.core import mail
+from web.core.dates import local_date
+from web.core.forms import clean_text
+from web.core.models import Coordinator, Participant, ProblemReport, Tandem
+from web.core.vocabulary import PROBLEM_KINDS
 
 NOTE_MAX = 1000
 CURRENT_STATUSES = ("active", "paused")

@@ -17,16 +17,16 @@ import argparse
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web import audit, lifecycle, mail, tokens
-from web.access import region_ids_of, visible_regions
-from web.models import (
+from web import lifecycle
+from web.core import audit, mail, tokens
+from web.core.access import region_ids_of, visible_regions
+from web.core.dates import local_date
+from web.core.models import (
     AccessToken,
     Coordinator,
     PairRule,
@@ -34,26 +34,12 @@ from web.models import (
     Tandem,
     utcnow,
 )
-from web.reasons import describe
-from web.settings import Settings
+from web.core.reasons import describe
+from web.core.settings import Settings
 
 ANSWER_DAYS = 7
 REMIND_BEFORE = timedelta(days=2)
 CHOICES = {"accept": "accepted", "decline": "declined"}
-
-try:
-    PROGRAMME_TIMEZONE: ZoneInfo | None = ZoneInfo("Europe/Berlin")
-except ZoneInfoNotFoundError:  # pragma: no cover (no tz database installed)
-    PROGRAMME_TIMEZONE = None
-
-
-def local_date(moment: datetime | None, *, locale: str) -> str:
-    """A moment as the programme's calendar day, in the reader's language."""
-    if moment is None:
-        return ""
-    if PROGRAMME_TIMEZONE is not None:
-        moment = moment.astimezone(PROGRAMME_TIMEZONE)
-    return format_date(moment.date(), format="long", locale=locale)
 
 
 def due_date(tandem: Tandem, *, locale: str) -> str:
@@ -442,7 +428,7 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
 
 def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
     """``tandem follow-up``: reminders and expiry once; meant for cron, every hour."""
-    from web.db import create_db_engine, transaction
+    from web.core.db import create_db_engine, transaction
 
     engine = create_db_engine(settings.database_url)
     try:

@@ -16,7 +16,7 @@ from statistics import median
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web.models import Event
+from web.core.models import Event
 
 PERIODS = ("month", "quarter", "year")
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

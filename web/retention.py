@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import audit, auth, limits, mail, participants, stores, tokens
-from web.models import Participant, Tandem, Vetting
-from web.settings import Settings
-from web.vocabulary import OPEN_TANDEM_STATUSES
+from web.core import audit, auth, limits, mail, participants, stores, tokens
+from web.core.models import Participant, Tandem, Vetting
+from web.core.settings import Settings
+from web.core.vocabulary import OPEN_TANDEM_STATUSES
 
 WARNING_GRACE = timedelta(days=30)
 VETTING_AFTER_ACTIVITY = timedelta(days=90)
@@ -168,8 +168,8 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
 
 
 def cmd_purge(settings: Settings, args) -> None:  # type: ignore[no-untyped-def]
-    from web.db import create_db_engine, transaction
-    from web.models import utcnow
+    from web.core.db import create_db_engine, transaction
+    from web.core.models import utcnow
 
     engine = create_db_engine(settings.database_url)
     try:

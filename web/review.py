@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
-from web import audit, params
-from web.access import visible_participants
-from web.forms import single
-from web.i18n import N_
-from web.models import Coordinator, Participant, Tandem, Vetting
+from web.core import audit, params
+from web.core.access import visible_participants
+from web.core.forms import single
+from web.core.i18n import N_
+from web.core.models import Coordinator, Participant, Tandem, Vetting
 
 # Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
 CERTIFICATE_MAX_AGE_YEARS = 5

@@ -15,7 +15,7 @@ are tried again one at a time, so a bad one fails only its own request.
 
 Every post counts against the address's generous attempt limit; only a complete,
 valid sign-up (one to store, or one with an address we know) counts against the
-sign-up limit (``web.limits``), so that switching the language and correcting
+sign-up limit (``web.core.limits``), so that switching the language and correcting
 mistakes never lock out a shelter that shares one address.
 """
 
@@ -37,15 +37,15 @@ from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from web import i18n, limits, mail, participants, tokens
-from web.db import READ_ONLY, transaction
-from web.forms import ParticipantForm
-from web.models import OutboxMessage, Participant
+from web.core import i18n, limits, mail, participants, tokens
+from web.core.db import READ_ONLY, transaction
+from web.core.forms import ParticipantForm
+from web.core.models import OutboxMessage, Participant
 
 if TYPE_CHECKING:
     from litestar import Litestar
 
-    from web.settings import Settings
+    from web.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

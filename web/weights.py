@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 
 import matching
 from matching.learn import NotEnoughDecisions
-from web import audit
-from web.forms import single
-from web.i18n import N_
+from web.core import audit
+from web.core.forms import single
+from web.core.i18n import N_
+from web.core.models import Coordinator, Region, Tandem
 from web.matching_runs import load_region_input
-from web.models import Coordinator, Region, Tandem
 
 # What each score component means, in a coordinator's words (keys: matching.COMPONENTS).
 COMPONENT_TEXT = {

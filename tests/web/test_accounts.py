@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.builders import PASSWORD, csrf_token, db, html, login, make_coordinator, make_region
 from web.accounts import invite
 from web.app import create_app
-from web.models import Coordinator, OutboxMessage, utcnow
+from web.core.models import Coordinator, OutboxMessage, utcnow
 
 GOOD_PASSWORD = "river stone lantern 42"
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.builders import db, html, login, make_coordinator, make_region
-from web.models import AuditLog
+from web.core.models import AuditLog
 
 DAY = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

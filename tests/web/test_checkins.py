@@ -25,8 +25,17 @@ from tests.builders import (
     make_region,
 )
 from tests.web.test_cli import tandem as run_cli
-from web import checkins, lifecycle, tokens
-from web.models import AccessToken, AuditLog, CheckIn, OutboxMessage, Participant, Tandem, utcnow
+from web import checkins, lifecycle
+from web.core import tokens
+from web.core.models import (
+    AccessToken,
+    AuditLog,
+    CheckIn,
+    OutboxMessage,
+    Participant,
+    Tandem,
+    utcnow,
+)
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 FIT_CHECK = START + timedelta(days=28)
@@ -479,7 +488,7 @@ def test_no_participant_page_shows_the_answers(engine, client, settings, world):
 
 
 def _coordinators(engine) -> None:  # type: ignore[no-untyped-def]
-    from web.models import Region
+    from web.core.models import Region
 
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()

@@ -15,7 +15,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from web.models import CheckIn, ProblemReport, Tandem
+from web.core.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
 DASHBOARD_QUERIES = 9  # the page's own statements, the same for any amount of data

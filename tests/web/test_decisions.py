@@ -17,7 +17,7 @@ from tests.builders import (
     make_region,
 )
 from web import decisions
-from web.models import (
+from web.core.models import (
     AuditLog,
     Coordinator,
     OutboxMessage,

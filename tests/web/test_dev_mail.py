@@ -12,9 +12,9 @@ from litestar.testing import TestClient
 
 from tests.builders import db, html
 from tests.conftest import REAL_IS_LOOPBACK
-from web import mail
 from web.app import create_app
-from web.models import OutboxMessage
+from web.core import mail
+from web.core.models import OutboxMessage
 from web.routes import dev
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.web.test_profile import open_profile, post
-from web import audit, mail, participants, retention
+from web import retention
 from web.app import create_app
-from web.models import (
+from web.core import audit, mail, participants
+from web.core.models import (
     AuditLog,
     CheckIn,
     Note,
@@ -32,7 +33,7 @@ from web.models import (
     StoreEntry,
     Tandem,
 )
-from web.settings import Settings
+from web.core.settings import Settings
 
 POLICY = email.policy.default
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from tests.builders import csrf_token, db, html, make_participant, make_region
 from tests.web.test_profile import open_profile
 from tests.web.test_signup import people, submit, valid_form
-from web import places
-from web.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
-from web.models import Participant, Place, Region
-from web.participants import served_place
-from web.settings import ROOT
+from web.core import places
+from web.core.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
+from web.core.models import Participant, Place, Region
+from web.core.participants import served_place
+from web.core.settings import ROOT
 
 THIS_YEAR = 2026
 LONG_NAME = "Nour" * 1250  # 5,000 characters
@@ -334,8 +334,8 @@ def test_the_app_reads_the_gazetteer_names_when_it_starts(settings):
 
     from litestar.testing import TestClient
 
-    from web import places
     from web.app import create_app
+    from web.core import places
 
     places._names_by_key.cache_clear()
     with TestClient(app=create_app(settings)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import html
-from web.i18n import LOCALES, language_tag, translations
+from web.core.i18n import LOCALES, language_tag, translations
 
 
 def landing(client, locale: str):  # type: ignore[no-untyped-def]

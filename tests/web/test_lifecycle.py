@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from tests.builders import db, make_coordinator, make_participant, make_region
 from web import lifecycle
-from web.models import AuditLog, Event, Participant, Region, Tandem
-from web.vocabulary import TANDEM_STATUSES
+from web.core.models import AuditLog, Event, Participant, Region, Tandem
+from web.core.vocabulary import TANDEM_STATUSES
 
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)  # 63 days after the start
@@ -89,7 +89,7 @@ def make(engine, kassel: int, status: str = "active") -> Pair:  # type: ignore[n
 
 
 def alice(session: Session):  # type: ignore[no-untyped-def]
-    from web.models import Coordinator
+    from web.core.models import Coordinator
 
     return session.scalars(
         select(Coordinator).where(Coordinator.email == "alice@example.org")

@@ -1,4 +1,4 @@
-"""Per-address rate limits (web.limits): one committed upsert per limited request.
+"""Per-address rate limits (web.core.limits): one committed upsert per limited request.
 
 SECURITY.md RL-1 (sign-up per address, 429 with RateLimit-* headers), RL-2 (the login
 limit and the sign-up limit keep separate counters) and F4 (counters in the database).
@@ -21,10 +21,10 @@ from sqlalchemy.engine import make_url
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.conftest import POSTGRES_URL
 from tests.web.test_signup import people, submit, valid_form
-from web import limits
 from web.app import create_app
-from web.db import READ_ONLY, create_db_engine
-from web.models import RateCounter, Region, utcnow
+from web.core import limits
+from web.core.db import READ_ONLY, create_db_engine
+from web.core.models import RateCounter, Region, utcnow
 from web.retention import cmd_purge
 from web.routes.auth import LOGIN_LIMIT
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from web import tokens
-from web.i18n import LOCALES, translations
-from web.models import utcnow
+from web.core import tokens
+from web.core.i18n import LOCALES, translations
+from web.core.models import utcnow
 
 
 def problem_text(client, path: str, locale: str) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.builders import PASSWORD, db, html, login, make_coordinator, make_region
-from web.models import AuditLog, Coordinator
+from web.core.models import AuditLog, Coordinator
 
 HOST = "testserver.local"  # the Litestar test client's host; cookies are stored for it
 
@@ -107,7 +107,7 @@ def test_it_never_redirects_to_another_host_after_login(client, engine):
 def test_a_session_ends_after_30_idle_minutes(client, engine):
     import time_machine
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     start = utcnow()
@@ -124,7 +124,7 @@ def test_a_session_ends_after_30_idle_minutes(client, engine):
 def test_a_session_ends_after_12_hours_even_when_busy(client, engine):
     import time_machine
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     start = utcnow()
@@ -140,7 +140,7 @@ def test_a_session_ends_after_12_hours_even_when_busy(client, engine):
 def test_repeated_failures_slow_an_account_down_without_locking_it_out(client, engine):
     import time_machine
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     start = utcnow()
@@ -159,7 +159,7 @@ def test_repeated_failures_slow_an_account_down_without_locking_it_out(client, e
 def test_unknown_accounts_are_slowed_down_the_same_way(client, engine):
     import time_machine
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     with time_machine.travel(utcnow(), tick=False):  # a slow machine must not let the delay lapse
@@ -172,7 +172,7 @@ def test_unknown_accounts_are_slowed_down_the_same_way(client, engine):
 def test_the_login_form_is_rate_limited_per_address(client, engine):
     import time_machine
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     with time_machine.travel(utcnow(), tick=False):  # all within the limiter's minute
@@ -186,7 +186,7 @@ def test_the_login_form_is_rate_limited_per_address(client, engine):
 def test_passwords_are_hashed_with_argon2id_above_the_asvs_minimum():
     from argon2 import Type
 
-    from web.auth import PASSWORD_HASHER
+    from web.core.auth import PASSWORD_HASHER
 
     assert PASSWORD_HASHER.type is Type.ID
     assert PASSWORD_HASHER.time_cost >= 3 and PASSWORD_HASHER.memory_cost >= 64 * 1024
@@ -197,7 +197,7 @@ def test_a_weaker_old_hash_is_upgraded_at_login(client, engine):
     from argon2 import PasswordHasher
 
     from tests.builders import PASSWORD
-    from web import auth
+    from web.core import auth
 
     with db(engine) as session:
         old = make_coordinator(session, "old@example.org")
@@ -214,7 +214,7 @@ def test_an_unchanged_session_is_not_written_on_every_request(client, engine):
     import time_machine
     from sqlalchemy import event
 
-    from web.models import utcnow
+    from web.core.models import utcnow
 
     alice(engine)
     writes: list[str] = []

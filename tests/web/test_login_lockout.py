@@ -12,8 +12,8 @@ import time_machine
 from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_region
-from web import auth, limits
-from web.models import OutboxMessage, utcnow
+from web.core import auth, limits
+from web.core.models import OutboxMessage, utcnow
 
 DEVICE_COOKIE = "tandem_device"  # the development name (production: __Host-device)
 ALICE = "alice@example.org"
@@ -195,7 +195,7 @@ def test_the_blocked_page_says_why(client, engine, alice, address):
 
 
 def test_purge_forgets_failed_logins_after_a_day(client, engine, alice, address, settings):
-    from web.models import LoginThrottle
+    from web.core.models import LoginThrottle
     from web.retention import purge
 
     start = utcnow()

@@ -10,14 +10,7 @@ from sqlalchemy import event, select
 
 from tests.builders import db, make_coordinator, make_participant, make_region
 from tests.web.test_cli import tandem as tandem_cli
-from web.matching_runs import (
-    STALE_ERROR,
-    RunAlreadyRunning,
-    execute_run,
-    load_region_input,
-    start_run,
-)
-from web.models import (
+from web.core.models import (
     AuditLog,
     Coordinator,
     MatchingRun,
@@ -27,6 +20,13 @@ from web.models import (
     Tandem,
     Vetting,
     utcnow,
+)
+from web.matching_runs import (
+    STALE_ERROR,
+    RunAlreadyRunning,
+    execute_run,
+    load_region_input,
+    start_run,
 )
 
 TODAY = date(2026, 11, 26)

@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
 from tests.web.test_limits import HOUR, T0, counters
-from web import limits
-from web.models import OutboxMessage, utcnow
+from web.core import limits
+from web.core.models import OutboxMessage, utcnow
 from web.routes import me
 
 KNOWN = "nour@example.org"

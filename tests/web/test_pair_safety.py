@@ -20,7 +20,7 @@ from tests.web.test_decisions import (
     tandem_row,
 )
 from tests.web.test_matching_runs import TODAY, run_now, suggestions
-from web.models import OutboxMessage, PairRule, Participant, Region, Tandem, Vetting
+from web.core.models import OutboxMessage, PairRule, Participant, Region, Tandem, Vetting
 
 CHILD = TODAY.year - 15  # a birth year under 18
 

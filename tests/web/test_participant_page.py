@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from web.models import AuditLog, Consent, Tandem
+from web.core.models import AuditLog, Consent, Tandem
 
 
 def world(engine):  # type: ignore[no-untyped-def]

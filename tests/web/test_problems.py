@@ -16,7 +16,7 @@ from sqlmodel import Session
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.web.test_lifecycle import Pair, build_tandem, reload
 from tests.web.test_profile import open_profile as open_profile_link
-from web.models import AuditLog, OutboxMessage, ProblemReport, Region, Tandem
+from web.core.models import AuditLog, OutboxMessage, ProblemReport, Region, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 

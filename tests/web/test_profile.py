@@ -8,8 +8,8 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from web import tokens
-from web.models import Consent, Event, Participant, Tandem, metadata, utcnow
+from web.core import tokens
+from web.core.models import Consent, Event, Participant, Tandem, metadata, utcnow
 
 CANARIES = ("Canarina", "canary.person@example.org", "Vogelsang", "sings at dawn")
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.web.test_cli import tandem as run_cli
 from web import proposals
-from web.models import (
+from web.core.models import (
     AccessToken,
     AuditLog,
     Consent,
@@ -327,7 +327,7 @@ def test_answering_twice_is_400(engine, client, world):
 
 
 def test_a_token_for_someone_outside_the_pair_is_400(engine, settings, client, world):
-    from web import tokens
+    from web.core import tokens
 
     with db(engine) as session:
         other = make_participant(session, make_region(session, "goettingen"), first_name="Ola")
@@ -473,7 +473,7 @@ def test_the_proposals_page_lists_only_own_regions(engine, settings, client):
     with db(engine) as session:
         goettingen = make_region(session, "goettingen", lat=51.5, lon=9.9)
         kassel = session.get(Tandem, world.tandem_id).region_id  # type: ignore[union-attr]
-        from web.models import Region
+        from web.core.models import Region
 
         make_coordinator(session, "alice@example.org", regions=[session.get(Region, kassel)])
         make_coordinator(session, "bob@example.org", regions=[goettingen])
@@ -503,7 +503,7 @@ def test_the_proposals_page_lists_only_own_regions(engine, settings, client):
 def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, client, world):
     lena_token, nour_token = links(engine)
     with db(engine) as session:
-        from web.models import Region
+        from web.core.models import Region
 
         region = session.scalars(select(Region)).one()
         make_coordinator(session, "alice@example.org", regions=[region])

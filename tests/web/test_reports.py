@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from web import reports
-from web.models import Event, Participant, Region
+from web.core.models import Event, Participant, Region
 
 
 def at(day: str) -> datetime:
@@ -75,7 +75,7 @@ def test_the_figures_do_not_change_when_someone_erases_their_data(engine, client
         before = reports.build(
             session, region_id=region_id, period="quarter", start=date(2026, 1, 1)
         )
-    from web.participants import erase
+    from web.core.participants import erase
 
     with db(engine) as session:
         erase(session, session.get(Participant, person.id), now=at("2026-06-01"), ledger=None)

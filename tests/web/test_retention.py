@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from tests.builders import db, make_participant, make_region
-from web.models import AuditLog, Event, OutboxMessage, Participant, Tandem, Vetting, utcnow
+from web.core.models import AuditLog, Event, OutboxMessage, Participant, Tandem, Vetting, utcnow
 from web.retention import purge
 
 NOW = utcnow()
@@ -119,7 +119,7 @@ def test_the_cli_dry_run_prints_counts(database_url, engine):
 
 
 def test_purge_deletes_expired_sessions_and_keeps_live_ones(engine, settings):
-    from web.models import StoreEntry
+    from web.core.models import StoreEntry
 
     with db(engine) as session:
         for key, expires_at in (

@@ -18,7 +18,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from web.models import AuditLog, Participant, Tandem, Vetting
+from web.core.models import AuditLog, Participant, Tandem, Vetting
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -17,7 +17,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from web.models import MatchingRun, Region, Tandem, utcnow
+from web.core.models import MatchingRun, Region, Tandem, utcnow
 from web.routes import runs as runs_routes
 
 

@@ -10,8 +10,17 @@ from sqlalchemy import select, update
 
 from tests.builders import csrf_token, db, html, make_region
 from web.app import create_app
-from web.models import AuditLog, Consent, Event, OutboxMessage, Participant, Place, Region, utcnow
-from web.participants import CONSENT_TEXT_VERSION
+from web.core.models import (
+    AuditLog,
+    Consent,
+    Event,
+    OutboxMessage,
+    Participant,
+    Place,
+    Region,
+    utcnow,
+)
+from web.core.participants import CONSENT_TEXT_VERSION
 
 
 @pytest.fixture

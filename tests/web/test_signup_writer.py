@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from tests.builders import db, make_region
 from tests.web.test_limits import counters
 from tests.web.test_signup import valid_form
-from web import limits, participants
-from web.forms import parse_participant_form
-from web.models import OutboxMessage, Participant, utcnow
+from web.core import limits, participants
+from web.core.forms import parse_participant_form
+from web.core.models import OutboxMessage, Participant, utcnow
 from web.signup_writer import PendingSignUp, SignUpWriter
 
 

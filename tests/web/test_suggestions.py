@@ -17,7 +17,7 @@ from tests.web.test_decisions import (
     make_suggestion,
     world,
 )
-from web.models import PairRule, Participant, Place, Region, Tandem
+from web.core.models import PairRule, Participant, Place, Region, Tandem
 
 
 def cards(response) -> list:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.web.test_lifecycle import STARTED, WAITING_SINCE, Pair, build_tandem, reload
-from web.models import AuditLog, CheckIn, Event, Note, ProblemReport, Tandem
+from web.core.models import AuditLog, CheckIn, Event, Note, ProblemReport, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 
@@ -112,7 +112,7 @@ def test_the_admin_sees_every_region(client, world):
 def test_the_list_filters_by_status_and_pages(client, engine, world, settings):
     with db(engine) as session:
         kassel = session.get(Tandem, world["kassel"].tandem_id).region_id  # type: ignore[union-attr]
-        from web.models import Region
+        from web.core.models import Region
 
         region = session.get(Region, kassel)
         for n in range(3):

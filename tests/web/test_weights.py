@@ -18,7 +18,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from web.models import AuditLog, Region, Tandem, metadata
+from web.core.models import AuditLog, Region, Tandem, metadata
 
 KASSEL = "/coordinator/regions/kassel/weights"
 GOETTINGEN = "/coordinator/regions/goettingen/weights"

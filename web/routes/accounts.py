@@ -9,14 +9,15 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
 
-from web import accounts, audit, mail
-from web.access import visible_regions
-from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.forms import EMAIL_MAX, clean_text, is_email, single, values
-from web.i18n import N_
-from web.models import Coordinator, CoordinatorInvitation, Region, utcnow
-from web.vocabulary import COORDINATOR_ROLES
+from web import accounts
+from web.core import audit, mail
+from web.core.access import visible_regions
+from web.core.auth import coordinator_required
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
+from web.core.forms import EMAIL_MAX, clean_text, is_email, single, values
+from web.core.i18n import N_
+from web.core.models import Coordinator, CoordinatorInvitation, Region, utcnow
+from web.core.vocabulary import COORDINATOR_ROLES
 
 SETUP_KEY = "totp_setup"
 

@@ -19,13 +19,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web import params
-from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession
-from web.i18n import N_
-from web.models import AuditLog
-from web.proposals import PROGRAMME_TIMEZONE
-from web.vocabulary import ACTOR_TYPES
+from web.core import params
+from web.core.auth import coordinator_required
+from web.core.dates import PROGRAMME_TIMEZONE
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.i18n import N_
+from web.core.models import AuditLog
+from web.core.vocabulary import ACTOR_TYPES
 
 TEXT_MAX = 64  # the columns' width
 

@@ -13,9 +13,9 @@ from litestar.status_codes import (
 )
 from sqlmodel import Session
 
-from web import audit, limits
 from web.accounts import verify_totp, warn_of_login_attack
-from web.auth import (
+from web.core import audit, limits
+from web.core.auth import (
     KNOWN_DEVICE_LIFETIME,
     LoginSource,
     authenticate,
@@ -30,14 +30,14 @@ from web.auth import (
     start_authenticated_session,
     start_second_factor,
 )
-from web.deps import DbSession, FormData
-from web.forms import EMAIL_MAX, clean_text, single
-from web.models import Coordinator, utcnow
-from web.settings import Settings
+from web.core.deps import DbSession, FormData
+from web.core.forms import EMAIL_MAX, clean_text, single
+from web.core.models import Coordinator, utcnow
+from web.core.settings import Settings
 
 HOME = "/coordinator"
 # Per address, for the password and the code form together; the delay per account and
-# address or known device (web.auth.login_blocked) is the other half.
+# address or known device (web.core.auth.login_blocked) is the other half.
 LOGIN_LIMIT = limits.Limit("login", hits=30, seconds=60)
 
 

@@ -20,14 +20,14 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web import i18n
-from web.db import READ_ONLY
-from web.forms import ParticipantForm
-from web.participants import place_suggestions
-from web.routes.form_context import form_context
+from web.core import i18n
+from web.core.db import READ_ONLY
+from web.core.form_context import form_context
+from web.core.forms import ParticipantForm
+from web.core.participants import place_suggestions
 
 TEMPLATE = "signup/form.html"
-KEEP_SECONDS = 60.0  # as long as the town suggestions in it (web.participants)
+KEEP_SECONDS = 60.0  # as long as the town suggestions in it (web.core.participants)
 _MARKER = "\x00csrf\x00"  # cannot occur in a rendered page: no text keeps a NUL
 _pages: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[float, str]]] = (
     weakref.WeakKeyDictionary()

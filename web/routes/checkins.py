@@ -12,13 +12,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
-from web import checkins, i18n
-from web.access import get_tandem_for
-from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession, RowId
-from web.forms import single
-from web.models import CheckIn, Tandem, utcnow
-from web.vocabulary import MEETING_FREQUENCIES
+from web import checkins
+from web.core import i18n
+from web.core.access import get_tandem_for
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, RowId
+from web.core.forms import single
+from web.core.models import CheckIn, Tandem, utcnow
+from web.core.vocabulary import MEETING_FREQUENCIES
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FORM_ID = "checkin-form"

@@ -1,6 +1,6 @@
 """The coordinator's area: the dashboard (first page after login), the participant
 list and a participant's page. Every route here needs a logged-in coordinator and
-finds records through ``web.access`` (404 for another region's ids)."""
+finds records through ``web.core.access`` (404 for another region's ids)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from web import dashboard as dashboard_data
-from web import i18n, lifecycle, notes, params
-from web.access import visible_participants, visible_regions
-from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession
-from web.i18n import N_
-from web.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
-from web.proposals import local_date
-from web.vocabulary import PARTICIPANT_STATUSES, ROLES
+from web import lifecycle, notes
+from web.core import i18n, params
+from web.core.access import visible_participants, visible_regions
+from web.core.auth import coordinator_required
+from web.core.dates import local_date
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.i18n import N_
+from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
+from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
 TANDEM_PAGE_STATUSES = ("confirmed", "active", "paused", "ended")

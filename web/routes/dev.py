@@ -4,7 +4,7 @@ Mounted by the app factory only when ``TANDEM_ENV=development``; it has no login
 answers only requests from this computer (the loopback address) that did not come
 through a proxy: anyone else gets a 404, as if it did not exist (issue 12 §9).
 
-A sent e-mail keeps no subject, text or recipient in the outbox (``web.mail``); the page
+A sent e-mail keeps no subject, text or recipient in the outbox (``web.core.mail``); the page
 shows them from the ``.eml`` file the file transport wrote, while it is there.
 """
 
@@ -21,9 +21,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 from sqlalchemy import select
 
-from web import mail
-from web.deps import AppSettings, DbSession, RowId
-from web.models import OutboxMessage
+from web.core import mail
+from web.core.deps import AppSettings, DbSession, RowId
+from web.core.models import OutboxMessage
 
 OUTBOX_PAGE = 200
 # Headers a reverse proxy adds: behind one, every request comes from the loopback address.

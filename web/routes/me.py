@@ -22,11 +22,13 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web import i18n, limits, mail, participants, places, problems, tokens
-from web.auth import participant_required, start_participant_session
-from web.db import transaction
-from web.deps import AppSettings, CurrentParticipant, DbSession
-from web.forms import (
+from web import problems
+from web.core import i18n, limits, mail, participants, places, tokens
+from web.core.auth import participant_required, start_participant_session
+from web.core.db import transaction
+from web.core.deps import AppSettings, CurrentParticipant, DbSession
+from web.core.form_context import form_context
+from web.core.forms import (
     EMAIL_MAX,
     ParticipantForm,
     clean_text,
@@ -34,9 +36,8 @@ from web.forms import (
     parse_participant_form,
     single,
 )
-from web.models import utcnow
-from web.routes.form_context import form_context
-from web.settings import Settings
+from web.core.models import utcnow
+from web.core.settings import Settings
 from web.signup_writer import send_profile_link
 
 logger = logging.getLogger(__name__)

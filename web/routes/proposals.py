@@ -10,11 +10,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
-from web import i18n, proposals
-from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession, FormData
-from web.forms import single
-from web.models import utcnow
+from web import proposals
+from web.core import i18n
+from web.core.auth import coordinator_required
+from web.core.dates import local_date
+from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.forms import single
+from web.core.models import utcnow
 
 
 def _speak(request: Request, person: Any) -> None:
@@ -84,7 +86,7 @@ def proposals_list(request: Request, db: DbSession, coordinator: CurrentCoordina
             "coordinator": coordinator,
             "overview": overview,
             "due_date": lambda tandem: proposals.due_date(tandem, locale=locale),
-            "day": lambda moment: proposals.local_date(moment, locale=locale),
+            "day": lambda moment: local_date(moment, locale=locale),
         },
     )
 

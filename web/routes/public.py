@@ -8,8 +8,8 @@ from litestar import Request, Router, get
 from litestar.config.response_cache import default_cache_key_builder
 from litestar.response import File, Template
 
-from web import i18n
-from web.settings import ROOT
+from web.core import i18n
+from web.core.settings import ROOT
 
 PAGE_CACHE_SECONDS = 60
 

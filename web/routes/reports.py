@@ -8,13 +8,14 @@ from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
-from web import i18n, params, reports
-from web.access import get_region_for, visible_regions
-from web.auth import coordinator_required
-from web.charts import bar_chart
-from web.deps import CurrentCoordinator, DbSession
-from web.models import utcnow
-from web.vocabulary import END_REASONS, HELP_TOPICS, INTERESTS, LANGUAGES
+from web import reports
+from web.core import i18n, params
+from web.core.access import get_region_for, visible_regions
+from web.core.auth import coordinator_required
+from web.core.charts import bar_chart
+from web.core.deps import CurrentCoordinator, DbSession
+from web.core.models import utcnow
+from web.core.vocabulary import END_REASONS, HELP_TOPICS, INTERESTS, LANGUAGES
 
 
 def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[str], list[list]]]:  # type: ignore[type-arg]

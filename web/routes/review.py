@@ -13,11 +13,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from web import review
-from web.access import get_participant_for
-from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession, FormData
-from web.i18n import N_
-from web.models import Coordinator, Participant, utcnow
+from web.core.access import get_participant_for
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.i18n import N_
+from web.core.models import Coordinator, Participant, utcnow
 
 QUEUE = "/coordinator/review"
 

@@ -18,10 +18,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.access import get_region_for, region_ids_of, visible_regions
-from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession, RowId
-from web.i18n import negotiate
+from web.core.access import get_region_for, region_ids_of, visible_regions
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, RowId
+from web.core.i18n import negotiate
+from web.core.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
+from web.core.reasons import rule_label
 from web.matching_runs import (
     RunAlreadyRunning,
     execute_run,
@@ -30,8 +32,6 @@ from web.matching_runs import (
     region_counts,
     start_run,
 )
-from web.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
-from web.reasons import rule_label
 
 REFRESH_SECONDS = 2
 

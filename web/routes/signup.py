@@ -14,17 +14,17 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from web import i18n, limits, places, tokens
-from web.auth import start_participant_session
-from web.deps import AppSettings, DbSession, FormData
-from web.forms import ParticipantForm, parse_participant_form, single
-from web.models import utcnow
-from web.participants import (
+from web.core import i18n, limits, places, tokens
+from web.core.auth import start_participant_session
+from web.core.deps import AppSettings, DbSession, FormData
+from web.core.form_context import form_context
+from web.core.forms import ParticipantForm, parse_participant_form, single
+from web.core.models import utcnow
+from web.core.participants import (
     CONSENT_TEXT_VERSION,
     confirm_address,
 )
 from web.routes.blank_form import blank_signup_page
-from web.routes.form_context import form_context
 from web.routes.public import STATIC_PAGE
 from web.signup_writer import PendingSignUp, SignUpWriter
 

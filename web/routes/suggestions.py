@@ -26,13 +26,14 @@ from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from web import decisions, i18n, params
-from web.access import get_participant_for, get_region_for, get_tandem_for
-from web.auth import coordinator_required
-from web.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.forms import single, values
-from web.i18n import N_
-from web.models import (
+from web import decisions, proposals
+from web.core import i18n, params
+from web.core.access import get_participant_for, get_region_for, get_tandem_for
+from web.core.auth import coordinator_required
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
+from web.core.forms import single, values
+from web.core.i18n import N_
+from web.core.models import (
     Coordinator,
     PairRule,
     Participant,
@@ -42,9 +43,9 @@ from web.models import (
     Tandem,
     utcnow,
 )
-from web.reasons import describe, rule_label
-from web.settings import Settings
-from web.vocabulary import LANGUAGES, REJECT_REASONS
+from web.core.reasons import describe, rule_label
+from web.core.settings import Settings
+from web.core.vocabulary import LANGUAGES, REJECT_REASONS
 
 COMPONENT_LABELS = {
     "interests": N_("Shared interests"),
@@ -426,7 +427,6 @@ def _region_of(session: Session, tandem: Tandem) -> Region:
 def _confirm_one(
     session: Session, tandem: Tandem, coordinator: Coordinator, *, settings: Settings
 ) -> None:
-    from web import proposals  # another area; imported here to keep start-up order simple
 
     now = utcnow()
     decisions.confirm(session, tandem, coordinator, now=now)

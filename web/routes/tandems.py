@@ -2,7 +2,7 @@
 re-match, fit check, problem reports, notes), notes on a person, and the partner's
 "something is wrong" and "end my tandem" under /me.
 
-Handlers find records through ``web.access`` (404 for another region's ids) or,
+Handlers find records through ``web.core.access`` (404 for another region's ids) or,
 for a partner, among their own tandems; bad input is a 400 with the page and a
 message, a step the tandem's state does not allow a 409 — never a 500.
 """
@@ -24,15 +24,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web import i18n, lifecycle, notes, params, problems
-from web.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
-from web.auth import coordinator_required, participant_required
-from web.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
-from web.forms import single
-from web.i18n import N_
-from web.models import CheckIn, Coordinator, Participant, Tandem, utcnow
-from web.proposals import PROGRAMME_TIMEZONE, local_date
-from web.vocabulary import END_REASONS
+from web import lifecycle, notes, problems
+from web.core import i18n, params
+from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
+from web.core.auth import coordinator_required, participant_required
+from web.core.dates import PROGRAMME_TIMEZONE, local_date
+from web.core.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
+from web.core.forms import single
+from web.core.i18n import N_
+from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.vocabulary import END_REASONS
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

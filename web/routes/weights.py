@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 import matching
 from web import weights
-from web.access import get_region_for
-from web.auth import coordinator_required
-from web.deps import CurrentCoordinator, DbSession, FormData
-from web.i18n import N_
-from web.models import Coordinator, Region, utcnow
+from web.core.access import get_region_for
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.i18n import N_
+from web.core.models import Coordinator, Region, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from web.models import Event, Participant, Place, Tandem
+from web.core.models import Event, Participant, Place, Tandem
 
 # Like audit rows, events are only written here (reports read them later): one Core
 # statement each, no ORM unit of work.

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: web/core/settings.py
 PLACEHOLDER_SECRET = "dev-insecure-secret-change-me-0000000000"  # noqa: S105 (a known placeholder)
 
 
@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         60,
         ge=1,
         description="Complete sign-ups accepted per hour from one IP address; every post "
-        "of the form counts against ten times this (web.limits).",
+        "of the form counts against ten times this (web.core.limits).",
     )
     store_url: str = Field(
         "",

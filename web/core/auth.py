@@ -27,9 +27,9 @@ from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import case, delete, func, literal, or_, select, update
 from sqlmodel import Session
 
-from web.db import INSERT_ON_CONFLICT, delete_where
-from web.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
-from web.settings import Settings
+from web.core.db import INSERT_ON_CONFLICT, delete_where
+from web.core.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
+from web.core.settings import Settings
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
 _hasher = PASSWORD_HASHER  # the one in use (tests swap in a cheap one)

@@ -13,9 +13,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter
 from sqlmodel import Session
 
-from web.models import Coordinator, Participant
-from web.params import INT_MAX
-from web.settings import Settings
+from web.core.models import Coordinator, Participant
+from web.core.params import INT_MAX
+from web.core.settings import Settings
 
 DbSession = NamedDependency[Session]
 CurrentCoordinator = NamedDependency[Coordinator]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from web.models import AuditLog, Coordinator, Participant, utcnow
+from web.core.models import AuditLog, Coordinator, Participant, utcnow
 
 # Audit rows are only ever written, never read back as objects in the same request,
 # so they go in as one Core statement (no ORM unit of work: one runs per sign-up).

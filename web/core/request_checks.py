@@ -9,7 +9,7 @@ response cache and the static files, none of which expect:
   (``/static/aaaa…``: the file system answers ENAMETOOLONG) → 404, there is no such page.
 
 A NUL in the URL is refused by ``web.app._refuse_nul_in_the_url``; values inside a valid
-request (numbers, dates) by ``web.params``; the session cookie by ``web.auth``.
+request (numbers, dates) by ``web.core.params``; the session cookie by ``web.core.auth``.
 """
 
 from __future__ import annotations

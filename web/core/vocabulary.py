@@ -6,7 +6,7 @@ German sign-up match on the same interest.
 
 from __future__ import annotations
 
-from web.i18n import N_
+from web.core.i18n import N_
 
 ROLES = ("local", "newcomer")
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2", "native")

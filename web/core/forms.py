@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from web.i18n import N_
-from web.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
+from web.core.i18n import N_
+from web.core.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
 
 MIN_AGE = 16
 MAX_LANGUAGE_ROWS = 4
@@ -45,7 +45,7 @@ PARTNER_WISHES = ("any", "female", "male")
 # Bidirectional overrides and isolates can disguise text (e.g. reverse a link);
 # ZWJ/ZWNJ stay, Persian spelling needs them.
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-# Without the characters the mailer refuses in an address (web.mail): such an address gets
+# Without the characters the mailer refuses in an address (web.core.mail): such an address gets
 # the message next to the field, not a 500 when its e-mail is written.
 _EMAIL = re.compile(r"[^@\s<>,;:\"']+@[^@\s<>,;:\"']+\.[^@\s<>,;:\"']+")
 

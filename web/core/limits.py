@@ -34,13 +34,13 @@ from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
-from web.db import INSERT_ON_CONFLICT, delete_where
-from web.models import RateCounter
+from web.core.db import INSERT_ON_CONFLICT, delete_where
+from web.core.models import RateCounter
 
 if TYPE_CHECKING:
     from litestar import Request
 
-    from web.settings import Settings
+    from web.core.settings import Settings
 
 KEEP_AFTER_WINDOW = timedelta(days=1)  # `tandem purge` keeps a counter this long after its window
 LONGEST_WINDOW = timedelta(days=1)

@@ -65,10 +65,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine, event, insert, or_, select, update
 from sqlmodel import Session
 
-from web.db import delete_where
-from web.i18n import language_tag, translations, ui_locale
-from web.models import OutboxMessage, utcnow
-from web.settings import ROOT, Settings
+from web.core.db import delete_where
+from web.core.i18n import language_tag, translations, ui_locale
+from web.core.models import OutboxMessage, utcnow
+from web.core.settings import ROOT, Settings
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -534,7 +534,7 @@ def purge(session: Session, *, now: datetime, retention_days: int, dry_run: bool
 
 def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
     """``tandem send-mail``: send every due message once and print the counts."""
-    from web.db import create_db_engine
+    from web.core.db import create_db_engine
 
     limit = getattr(args, "limit", None) or 50
     engine = create_db_engine(settings.database_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.forms import SOLAR_HIJRI_LOCALES, ParticipantForm
+from web.core.forms import SOLAR_HIJRI_LOCALES, ParticipantForm
 
 
 def form_context(form: ParticipantForm, mode: str, places: list[str]) -> dict[str, Any]:

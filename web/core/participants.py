@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web import audit, backup, events, mail, places
-from web.auth import PARTICIPANT_KEY
-from web.db import INSERT_ON_CONFLICT
-from web.forms import ParticipantForm
-from web.models import (
+from web.core import audit, erasure_ledger, events, mail, places
+from web.core.auth import PARTICIPANT_KEY
+from web.core.db import INSERT_ON_CONFLICT
+from web.core.forms import ParticipantForm
+from web.core.models import (
     AccessToken,
     AuditLog,
     CheckIn,
@@ -34,8 +34,8 @@ from web.models import (
     Tandem,
     new_public_id,
 )
-from web.store_config import STORE_NAMES
-from web.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
+from web.core.store_config import STORE_NAMES
+from web.core.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
 
 # Bump when the privacy notice or the consent texts change; stored with each consent.
 CONSENT_TEXT_VERSION = "2026-11-26"
@@ -342,7 +342,7 @@ def erase(
     ``mail_dir`` (the development file transport), the ``.eml`` files to or about the
     person are deleted once the session commits."""
     if ledger is not None:
-        backup.record_erasure_after_commit(session, ledger, person.public_id, now)
+        erasure_ledger.record_erasure_after_commit(session, ledger, person.public_id, now)
     traces = Traces.of(person)
     _drop_suggestions(session, person)
     tandems = session.scalars(
@@ -609,7 +609,7 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
         "emails": [
             {
                 "kind": m.kind,
-                # A sent e-mail keeps neither (web.mail): only that it went, and when.
+                # A sent e-mail keeps neither (web.core.mail): only that it went, and when.
                 "subject": m.subject or None,
                 "to": m.to_address or None,
                 "created_at": _iso(m.created_at),

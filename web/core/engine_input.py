@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from web.models import Participant, Place, Region
+from web.core.models import Participant, Place, Region
 
 
 def person_record(person: Participant, place: Place) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
-from web.settings import SettingsError
+from web.core.settings import SettingsError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Requests that may hold a pooled connection at once, per process. Litestar runs each
@@ -77,7 +77,7 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         # requests begin deferred, so that pages never queue behind the lock.
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
-            return  # each statement is its own transaction (web.limits): no BEGIN to leave open
+            return  # each statement its own transaction (web.core.limits): no BEGIN to leave
         dbapi_connection = conn.connection.dbapi_connection
         if dbapi_connection.isolation_level is not None:
             # SQLAlchemy hands a connection back to the pool after AUTOCOMMIT with

@@ -12,8 +12,8 @@ from typing import Any
 
 from babel.lists import format_list
 
-from web.i18n import N_, translations
-from web.vocabulary import DAY_LABELS, DAYPART_LABELS, HELP_TOPICS, INTERESTS, LANGUAGES
+from web.core.i18n import N_, translations
+from web.core.vocabulary import DAY_LABELS, DAYPART_LABELS, HELP_TOPICS, INTERESTS, LANGUAGES
 
 RULE_LABELS = {
     "forbidden": N_("the pair was ruled out before"),

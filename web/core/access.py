@@ -6,7 +6,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, select
 from sqlmodel import Session
 
-from web.models import Coordinator, CoordinatorRegion, Participant, Place, Region, Tandem
+from web.core.models import Coordinator, CoordinatorRegion, Participant, Place, Region, Tandem
 
 
 def region_ids_of(session: Session, coordinator: Coordinator) -> list[int] | None:

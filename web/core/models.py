@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, Relationship, SQLModel
 
-from web.vocabulary import (
+from web.core.vocabulary import (
     ACTOR_TYPES,
     ANSWERS,
     CHECKIN_KINDS,
@@ -93,7 +93,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use web.models.utcnow()")
+            raise ValueError("naive datetime given; use web.core.models.utcnow()")
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
@@ -280,7 +280,7 @@ class Coordinator(SQLModel, table=True):
 
 class LoginThrottle(SQLModel, table=True):
     """Failed logins of one account (a hash of the e-mail typed, known or not) from one
-    source: a growing delay after repeated failures, for that source only (web.auth).
+    source: a growing delay after repeated failures, for that source only (web.core.auth).
 
     A source is a hash of the address, or of the device for a browser that logged in to
     the account before. The row whose ``source`` is ``ACCOUNT_WIDE`` counts the account's
@@ -616,7 +616,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class StoreEntry(SQLModel, table=True):
-    """Backs ``web.stores.DatabaseStore`` so that several processes share sessions."""
+    """Backs ``web.core.stores.DatabaseStore`` so that several processes share sessions."""
 
     __tablename__ = "store_entry"
 
@@ -629,7 +629,7 @@ class StoreEntry(SQLModel, table=True):
 
 
 class RateCounter(SQLModel, table=True):
-    """Requests from one address in one fixed window of one limit (``web.limits``)."""
+    """Requests from one address in one fixed window of one limit (``web.core.limits``)."""
 
     __tablename__ = "rate_counter"
 

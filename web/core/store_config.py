@@ -5,7 +5,7 @@ sessions (SECURITY.md §2.2), so they may not live in process memory. The
 embedded default keeps them in the application database (``store_entry``);
 ``TANDEM_STORE_URL=redis://…`` moves them to Redis. Rate-limit counters are
 not in a store: they always live in the database, one upsert per limited
-request (``web.limits``).
+request (``web.core.limits``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from web.settings import SettingsError
-from web.stores import DatabaseStore
+from web.core.settings import SettingsError
+from web.core.stores import DatabaseStore
 
 if TYPE_CHECKING:
     from litestar.stores.base import Store

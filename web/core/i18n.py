@@ -30,7 +30,7 @@ from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from markupsafe import Markup, escape
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"  # web/translations
 LOCALES = ("de", "en", "ar", "fa", "fa_AF", "uk", "ru", "tr")
 # Browsers may name Dari by its ISO 639-3 code (``prs``, ``prs-AF``) instead of ``fa-AF``.
 LANGUAGE_ALIASES = {"prs": "fa_AF"}
