@@ -46,7 +46,7 @@ from web.core.models import (  # noqa: E402
 )
 from web.core.settings import Settings  # noqa: E402
 from web.core.vocabulary import HELP_TOPICS, INTERESTS, SLOTS  # noqa: E402
-from web.routes.suggestions import PAGE_SIZE  # noqa: E402
+from web.suggestions.routes import PAGE_SIZE  # noqa: E402
 
 PASSWORD = "benchmark password, not a secret"  # noqa: S105
 TARGET_MS = 150.0

@@ -23,7 +23,7 @@ from web.core import auth, mail
 from web.core.db import create_db_engine
 from web.core.models import metadata
 from web.core.settings import Settings
-from web.routes import dev as dev_routes
+from web.dev import routes as dev_routes
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"

@@ -25,7 +25,10 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import signup_writer
+from web.accounts import routes as account_routes
+from web.checkins import routes as checkin_routes
+from web.coordinator import audit_log as audit_routes
+from web.coordinator import routes as coordinator
 from web.core import i18n, log_redaction, mail, places, vocabulary
 from web.core.auth import (
     ParticipantLoginRequired,
@@ -39,16 +42,19 @@ from web.core.models import Coordinator
 from web.core.request_checks import refuse_malformed_requests
 from web.core.settings import ROOT, Settings, SettingsError
 from web.core.store_config import build_stores
-from web.routes import accounts as account_routes
-from web.routes import audit_log as audit_routes
-from web.routes import auth, coordinator, dev, me, public, runs, signup
-from web.routes import checkins as checkin_routes
-from web.routes import proposals as proposal_routes
-from web.routes import reports as report_routes
-from web.routes import review as review_routes
-from web.routes import suggestions as suggestion_routes
-from web.routes import tandems as tandem_routes
-from web.routes import weights as weights_routes
+from web.dev import routes as dev
+from web.login import routes as auth
+from web.me import routes as me
+from web.proposals import routes as proposal_routes
+from web.public import routes as public
+from web.reports import routes as report_routes
+from web.review import routes as review_routes
+from web.runs import routes as runs
+from web.signup import routes as signup
+from web.signup import writer as signup_writer
+from web.suggestions import routes as suggestion_routes
+from web.tandems import routes as tandem_routes
+from web.weights import routes as weights_routes
 
 REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
 

@@ -22,13 +22,13 @@ from sqlmodel import Session
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres_schema
 from tests.web.test_profile import open_profile, post
-from web import backup
 from web.app import create_app
 from web.cli import alembic_config, main
 from web.core import audit, erasure_ledger, participants
 from web.core.models import Consent, Participant, Tandem, Vetting
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
+from web.ops import backup
 
 ERASED_AT = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
 KIND = "postgresql" if POSTGRES_URL else "sqlite"

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from tests.builders import db, make_coordinator, make_region
 from tests.web.test_decisions import make_local, make_newcomer, make_suggestion
-from web import decisions
 from web.core.models import Coordinator, Participant, Region, Tandem, utcnow
+from web.suggestions import suggestions as decisions
 
 REPETITIONS = 20
 

@@ -9,7 +9,7 @@ from tests.builders import db
 from tests.conftest import POSTGRES_URL, _truncate_all
 from web.core.models import Coordinator, Participant
 from web.core.places import gazetteer
-from web.demo import DemoAlreadyLoaded, load_demo
+from web.ops.demo import DemoAlreadyLoaded, load_demo
 
 TODAY = date(2026, 11, 26)
 

@@ -47,11 +47,15 @@ from tests.builders import (
 )
 from tests.security.test_hostile_input import NASTY
 from tests.web.test_decisions import make_suggestion
-from web import accounts, checkins, decisions, lifecycle, proposals
+from web.accounts import accounts
 from web.app import create_app
+from web.checkins import checkins
 from web.core import tokens
 from web.core.models import OutboxMessage, ProblemReport, Tandem, utcnow
 from web.core.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
+from web.proposals import proposals
+from web.suggestions import suggestions as decisions
+from web.tandems import lifecycle
 
 pytestmark = [
     # The app (in schemathesis' event-loop thread) uses the global `random` while hypothesis

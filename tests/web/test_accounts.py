@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from tests.builders import PASSWORD, csrf_token, db, html, login, make_coordinator, make_region
-from web.accounts import invite
+from web.accounts.accounts import invite
 from web.app import create_app
 from web.core.models import Coordinator, OutboxMessage, utcnow
 

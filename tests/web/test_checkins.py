@@ -25,7 +25,7 @@ from tests.builders import (
     make_region,
 )
 from tests.web.test_cli import tandem as run_cli
-from web import checkins, lifecycle
+from web.checkins import checkins
 from web.core import tokens
 from web.core.models import (
     AccessToken,
@@ -36,6 +36,7 @@ from web.core.models import (
     Tandem,
     utcnow,
 )
+from web.tandems import lifecycle
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 FIT_CHECK = START + timedelta(days=28)

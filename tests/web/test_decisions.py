@@ -16,7 +16,6 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from web import decisions
 from web.core.models import (
     AuditLog,
     Coordinator,
@@ -27,6 +26,7 @@ from web.core.models import (
     Tandem,
     utcnow,
 )
+from web.suggestions import suggestions as decisions
 
 COMPONENTS = {
     "interests": 0.333333,

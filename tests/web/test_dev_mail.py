@@ -15,7 +15,7 @@ from tests.conftest import REAL_IS_LOOPBACK
 from web.app import create_app
 from web.core import mail
 from web.core.models import OutboxMessage
-from web.routes import dev
+from web.dev import routes as dev
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 NASTY = '<script>alert("x")</script>'

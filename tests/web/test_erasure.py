@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.web.test_profile import open_profile, post
-from web import retention
 from web.app import create_app
 from web.core import audit, mail, participants
 from web.core.models import (
@@ -34,6 +33,7 @@ from web.core.models import (
     Tandem,
 )
 from web.core.settings import Settings
+from web.ops import retention
 
 POLICY = email.policy.default
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from tests.builders import db, make_coordinator, make_participant, make_region
-from web import lifecycle
 from web.core.models import AuditLog, Event, Participant, Region, Tandem
 from web.core.vocabulary import TANDEM_STATUSES
+from web.tandems import lifecycle
 
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)  # 63 days after the start
@@ -402,7 +402,7 @@ def test_no_fit_check_outside_a_running_tandem(engine, kassel, status: str) -> N
 
 def test_both_yeses_schedule_the_fit_check_and_record_the_start(engine, settings) -> None:  # type: ignore[no-untyped-def]
     from tests.web.test_proposals import START, links, propose
-    from web import proposals
+    from web.proposals import proposals
 
     world = propose(engine, settings)
     lena_link, nour_link = links(engine)

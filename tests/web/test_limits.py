@@ -25,8 +25,8 @@ from web.app import create_app
 from web.core import limits
 from web.core.db import READ_ONLY, create_db_engine
 from web.core.models import RateCounter, Region, utcnow
-from web.retention import cmd_purge
-from web.routes.auth import LOGIN_LIMIT
+from web.login.routes import LOGIN_LIMIT
+from web.ops.retention import cmd_purge
 
 HOUR = utcnow().replace(minute=0, second=0, microsecond=0)
 T0 = HOUR + timedelta(minutes=10, seconds=5)  # well inside a sign-up hour and a login minute
@@ -229,7 +229,7 @@ def test_a_login_that_fails_with_a_500_still_counts(client, kassel, engine, monk
     def broken(*_args):  # type: ignore[no-untyped-def]
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("web.routes.auth.authenticate", broken)
+    monkeypatch.setattr("web.login.routes.authenticate", broken)
     with time_machine.travel(T0, tick=False):
         assert login(client, "alice@example.org").status_code == 500
     assert counters(engine) == {("login", "testclient"): 1}

@@ -196,7 +196,7 @@ def test_the_blocked_page_says_why(client, engine, alice, address):
 
 def test_purge_forgets_failed_logins_after_a_day(client, engine, alice, address, settings):
     from web.core.models import LoginThrottle
-    from web.retention import purge
+    from web.ops.retention import purge
 
     start = utcnow()
     with time_machine.travel(start, tick=False):

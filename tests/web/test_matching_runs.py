@@ -21,7 +21,7 @@ from web.core.models import (
     Vetting,
     utcnow,
 )
-from web.matching_runs import (
+from web.runs.runs import (
     STALE_ERROR,
     RunAlreadyRunning,
     execute_run,

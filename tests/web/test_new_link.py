@@ -14,7 +14,7 @@ from tests.builders import csrf_token, db, html, make_participant, make_region
 from tests.web.test_limits import HOUR, T0, counters
 from web.core import limits
 from web.core.models import OutboxMessage, utcnow
-from web.routes import me
+from web.me import routes as me
 
 KNOWN = "nour@example.org"
 UNKNOWN = "nobody@example.org"

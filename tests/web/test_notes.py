@@ -16,9 +16,9 @@ from sqlmodel import Session
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.web.test_lifecycle import Pair, build_tandem
 from tests.web.test_profile import open_profile
-from web import notes
 from web.core import participants
 from web.core.models import AuditLog, Coordinator, Note, Participant
+from web.tandems import notes
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 

@@ -281,7 +281,7 @@ def test_pair_by_hand_refuses_a_ruled_out_pair_and_offers_to_allow_it_again(clie
 
 
 def test_the_birth_year_decides_who_counts_as_a_child():
-    from web.decisions import is_minor
+    from web.suggestions.suggestions import is_minor
 
     assert is_minor(Participant(birth_year=2009), today=date(2026, 12, 3))
     assert not is_minor(Participant(birth_year=2008), today=date(2026, 12, 3))

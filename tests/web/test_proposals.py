@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.web.test_cli import tandem as run_cli
-from web import proposals
 from web.core.models import (
     AccessToken,
     AuditLog,
@@ -26,6 +25,7 @@ from web.core.models import (
     Participant,
     Tandem,
 )
+from web.proposals import proposals
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 WAITING_SINCE = date(2025, 11, 1)

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from web import reports
 from web.core.models import Event, Participant, Region
+from web.reports import reports
 
 
 def at(day: str) -> datetime:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.builders import db, make_participant, make_region
 from web.core.models import AuditLog, Event, OutboxMessage, Participant, Tandem, Vetting, utcnow
-from web.retention import purge
+from web.ops.retention import purge
 
 NOW = utcnow()
 

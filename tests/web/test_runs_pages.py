@@ -18,7 +18,7 @@ from tests.builders import (
     make_region,
 )
 from web.core.models import MatchingRun, Region, Tandem, utcnow
-from web.routes import runs as runs_routes
+from web.runs import routes as runs_routes
 
 
 def world(engine):  # type: ignore[no-untyped-def]

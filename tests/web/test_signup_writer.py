@@ -17,7 +17,7 @@ from tests.web.test_signup import valid_form
 from web.core import limits, participants
 from web.core.forms import parse_participant_form
 from web.core.models import OutboxMessage, Participant, utcnow
-from web.signup_writer import PendingSignUp, SignUpWriter
+from web.signup.writer import PendingSignUp, SignUpWriter
 
 
 @pytest.fixture

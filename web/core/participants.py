@@ -171,7 +171,7 @@ class NewPerson(NamedTuple):
 
 def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | None]:
     """Store new, unverified sign-ups, each with one consent record per purpose; one
-    statement per table for all of them (``web.signup_writer`` batches sign-ups).
+    statement per table for all of them (``web.signup.writer`` batches sign-ups).
 
     Returns, in order, what was stored, or None where the address is already known
     (also when two of ``people`` share an address: the first is stored): the unique
@@ -338,7 +338,7 @@ def erase(
     up; the partner and the coordinator see "a former participant" there.
 
     With a ``ledger``, the erasure is appended to it once the session commits, so that
-    restoring an older backup erases the person again (``web.backup``). With a
+    restoring an older backup erases the person again (``web.ops.backup``). With a
     ``mail_dir`` (the development file transport), the ``.eml`` files to or about the
     person are deleted once the session commits."""
     if ledger is not None:
