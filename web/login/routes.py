@@ -68,7 +68,7 @@ def safe_next(target: object) -> str:
 
 @get("/login", name="login_form", sync_to_thread=False, opt={"skip_session": True})
 def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002 (the query parameter's name)
-    return Template(template_name="auth/login.html", context={"email": "", "next": safe_next(next)})
+    return Template(template_name="login/login.html", context={"email": "", "next": safe_next(next)})
 
 
 @post("/login", name="login", sync_to_thread=True)
@@ -81,7 +81,7 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
     source = _source(request, email)
     if login_blocked(db, source, now=now):
         return Template(
-            template_name="auth/login.html",
+            template_name="login/login.html",
             context={**context, "blocked": True},
             status_code=HTTP_429_TOO_MANY_REQUESTS,
         )
@@ -90,7 +90,7 @@ def login(request: Request, db: DbSession, data: FormData) -> Template | Redirec
         _failed(request, db, email, source)
         # One message for unknown e-mail and wrong password: no account enumeration.
         return Template(
-            template_name="auth/login.html",
+            template_name="login/login.html",
             context={**context, "failed": True},
             status_code=HTTP_400_BAD_REQUEST,
         )
@@ -137,7 +137,7 @@ def _known_device(request: Request, coordinator: Coordinator) -> Cookie:
 def login_code_form(request: Request) -> Template | Redirect:
     if pending_second_factor(request, now=utcnow()) is None:
         return Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
-    return Template(template_name="auth/code.html")
+    return Template(template_name="login/code.html")
 
 
 @post("/login/code", name="login_code", sync_to_thread=True)
@@ -151,14 +151,14 @@ def login_code(request: Request, db: DbSession, data: FormData) -> Template | Re
     source = _source(request, coordinator.email)
     if login_blocked(db, source, now=now):
         return Template(
-            template_name="auth/code.html",
+            template_name="login/code.html",
             context={"blocked": True},
             status_code=HTTP_429_TOO_MANY_REQUESTS,
         )
     if not verify_totp(db, coordinator, str(data.get("code", ""))[:20], now=now):
         _failed(request, db, coordinator.email, source)
         return Template(
-            template_name="auth/code.html",
+            template_name="login/code.html",
             context={"failed": True},
             status_code=HTTP_400_BAD_REQUEST,
         )

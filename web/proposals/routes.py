@@ -81,7 +81,7 @@ def proposals_list(request: Request, db: DbSession, coordinator: CurrentCoordina
     locale = i18n.negotiate(request)
     overview = proposals.overview(db, coordinator, now=now)
     return Template(
-        template_name="coordinator/proposals/list.html",
+        template_name="proposals/list.html",
         context={
             "coordinator": coordinator,
             "overview": overview,

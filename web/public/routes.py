@@ -31,7 +31,7 @@ STATIC_PAGE: dict[str, Any] = {
 
 @get("/", name="landing", sync_to_thread=False, **STATIC_PAGE)
 def landing() -> Template:
-    return Template(template_name="landing.html")
+    return Template(template_name="public/landing.html")
 
 
 @get("/favicon.ico", name="favicon", sync_to_thread=False, include_in_schema=False)

@@ -99,7 +99,7 @@ def report_page(
     }
     if report is None:
         return Template(
-            template_name="coordinator/reports/index.html",
+            template_name="reports/index.html",
             context={**context, "bad_input": True},
             status_code=HTTP_400_BAD_REQUEST,
         )
@@ -110,7 +110,7 @@ def report_page(
         if name != "summary" and rows
     }
     return Template(
-        template_name="coordinator/reports/index.html",
+        template_name="reports/index.html",
         context={
             **context,
             "report": report,

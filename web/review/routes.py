@@ -55,7 +55,7 @@ def review_queue(
 ) -> Template:
     today = utcnow().date()
     return Template(
-        template_name="coordinator/review/queue.html",
+        template_name="review/queue.html",
         context={
             "coordinator": coordinator,
             "pending": review.pending_signups(db, coordinator),
@@ -111,7 +111,7 @@ def _vetting_page(
     coordinator: Coordinator, person: Participant, form: review.VettingForm, **extra: Any
 ) -> Template:
     return Template(
-        template_name="coordinator/review/vetting.html",
+        template_name="review/vetting.html",
         context={"coordinator": coordinator, "person": person, "form": form, **extra},
         status_code=HTTP_400_BAD_REQUEST if form.errors else 200,
     )

@@ -52,7 +52,7 @@ def _regions_page(
     regions = visible_regions(db, coordinator)
     region_ids = [region.id for region in regions if region.id is not None]
     return Template(
-        template_name="coordinator/runs/regions.html",
+        template_name="runs/regions.html",
         context={
             "coordinator": coordinator,
             "regions": regions,
@@ -100,7 +100,7 @@ def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> T
     started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None
     stats = run.stats.get("stats", {}) if run.status == "done" else {}
     return Template(
-        template_name="coordinator/runs/run.html",
+        template_name="runs/run.html",
         context={
             "coordinator": coordinator,
             "run": run,
@@ -163,7 +163,7 @@ def unmatched(
     rows.sort(key=lambda row: -(row["days_waiting"] or 0))
     per_rule = Counter(row["blocked_by"] for row in rows)
     return Template(
-        template_name="coordinator/runs/unmatched.html",
+        template_name="runs/unmatched.html",
         context={
             "coordinator": coordinator,
             "region": region,
@@ -195,7 +195,7 @@ def gaps(
         for gap in (run.stats.get("gaps", []) if run else [])
     ]
     return Template(
-        template_name="coordinator/runs/gaps.html",
+        template_name="runs/gaps.html",
         context={
             "coordinator": coordinator,
             "region": region,

@@ -340,7 +340,7 @@ def suggestions(
     )
     pages = max(1, -(-matching // PAGE_SIZE))
     return Template(
-        template_name="coordinator/suggestions/index.html",
+        template_name="suggestions/index.html",
         context={
             "coordinator": coordinator,
             "region": region,
@@ -384,7 +384,7 @@ def _back_to(slug: str, data: dict[str, Any], *, flash: str, anchor: str = "") -
 
 def _problem(coordinator: Coordinator, message: str, *, status: int, back: str | None) -> Template:
     return Template(
-        template_name="coordinator/suggestions/problem.html",
+        template_name="suggestions/problem.html",
         context={"coordinator": coordinator, "message": message, "back": back},
         status_code=status,
     )
@@ -520,7 +520,7 @@ def confirm_suggestions(
     missing = sum(1 for _, tandem in found if tandem is None)
     confirmed = sum(1 for result in results if result.problem is None)
     return Template(
-        template_name="coordinator/suggestions/confirmed.html",
+        template_name="suggestions/confirmed.html",
         context={
             "coordinator": coordinator,
             "results": results,
@@ -582,7 +582,7 @@ def _new_pair_page(
 ) -> Template:
     locals_, newcomers = decisions.pairable_people(session, region)
     return Template(
-        template_name="coordinator/suggestions/new_pair.html",
+        template_name="suggestions/new_pair.html",
         context={
             "coordinator": coordinator,
             "region": region,

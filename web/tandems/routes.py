@@ -147,7 +147,7 @@ def tandems_list(
         for t in tandems
     ]
     return Template(
-        template_name="coordinator/tandems/list.html",
+        template_name="tandems/list.html",
         context={
             "coordinator": coordinator,
             "rows": rows,
@@ -189,7 +189,7 @@ def _detail(
     region = next((r for r in visible_regions(db, coordinator) if r.id == tandem.region_id), None)
     fit_due = tandem.fit_check_due_at
     return Template(
-        template_name="coordinator/tandems/detail.html",
+        template_name="tandems/detail.html",
         status_code=status_code,
         context={
             "coordinator": coordinator,
@@ -429,7 +429,7 @@ def participant_add_note(
         notes.add(db, author=coordinator, body=body, now=utcnow(), participant=person)
     except notes.EmptyNote:
         return Template(
-            template_name="coordinator/tandems/note_problem.html",
+            template_name="tandems/note_problem.html",
             status_code=HTTP_400_BAD_REQUEST,
             context={
                 "coordinator": coordinator,

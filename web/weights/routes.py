@@ -38,7 +38,7 @@ def _page(
 ) -> Template:
     current = weights.current_weights(region)
     return Template(
-        template_name="coordinator/weights/show.html",
+        template_name="weights/show.html",
         status_code=status_code,
         context={
             "coordinator": coordinator,
