@@ -96,7 +96,7 @@ class MailView:
         )
 
 
-@get("/", name="dev_mail_outbox", sync_to_thread=True)
+@get("/", name="mail_outbox", sync_to_thread=True)
 def mail_outbox(db: DbSession, settings: AppSettings) -> Template:
     rows = db.scalars(
         select(OutboxMessage)
@@ -107,7 +107,7 @@ def mail_outbox(db: DbSession, settings: AppSettings) -> Template:
     return Template(template_name="dev/mail_outbox.html", context={"messages": messages})
 
 
-@get("/{message_id:int}", name="dev_mail_message", sync_to_thread=True)
+@get("/{message_id:int}", name="mail_message", sync_to_thread=True)
 def mail_message(db: DbSession, settings: AppSettings, message_id: RowId) -> Template:
     row = db.get(OutboxMessage, message_id)
     if row is None:

@@ -68,7 +68,9 @@ def safe_next(target: object) -> str:
 
 @get("/login", name="login_form", sync_to_thread=False, opt={"skip_session": True})
 def login_form(next: FromQuery[str | None] = None) -> Template:  # noqa: A002 (the query parameter's name)
-    return Template(template_name="login/login.html", context={"email": "", "next": safe_next(next)})
+    return Template(
+        template_name="login/login.html", context={"email": "", "next": safe_next(next)}
+    )
 
 
 @post("/login", name="login", sync_to_thread=True)

@@ -63,7 +63,9 @@ def answer_form(token: FromPath[str], request: Request, db: DbSession) -> Templa
     return Template(template_name="proposals/answer.html", context=context)
 
 
-@post("/answer/{token:str}", name="answer", sync_to_thread=True, opt={"skip_session": True})
+@post(
+    "/answer/{token:str}", name="answer_proposal", sync_to_thread=True, opt={"skip_session": True}
+)
 def answer_proposal(
     token: FromPath[str], request: Request, db: DbSession, data: FormData
 ) -> Template | Redirect:
@@ -75,7 +77,7 @@ def answer_proposal(
     return Redirect(path=f"/answer/{token}", status_code=HTTP_303_SEE_OTHER)
 
 
-@get("/", name="coordinator_proposals", sync_to_thread=True)
+@get("/", name="proposals_list", sync_to_thread=True)
 def proposals_list(request: Request, db: DbSession, coordinator: CurrentCoordinator) -> Template:
     now = utcnow()
     locale = i18n.negotiate(request)

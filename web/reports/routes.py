@@ -79,7 +79,7 @@ def _parse(db, coordinator, region, period, start):  # type: ignore[no-untyped-d
     return regions, chosen, report
 
 
-@get("/reports", name="reports", sync_to_thread=True)
+@get("/reports", name="report_page", sync_to_thread=True)
 def report_page(
     request: Request,
     db: DbSession,

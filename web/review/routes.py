@@ -79,21 +79,21 @@ def _decide(
     return _see(QUEUE, done, person)
 
 
-@post("/review/{public_id:str}/approve", name="review_approve", sync_to_thread=True)
+@post("/review/{public_id:str}/approve", name="approve_signup", sync_to_thread=True)
 def approve_signup(
     db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Redirect:
     return _decide(db, coordinator, public_id, review.approve, "approved")
 
 
-@post("/review/{public_id:str}/call", name="review_call", sync_to_thread=True)
+@post("/review/{public_id:str}/call", name="request_call", sync_to_thread=True)
 def request_call(
     db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Redirect:
     return _decide(db, coordinator, public_id, review.request_call, "call_requested")
 
 
-@post("/review/{public_id:str}/decline", name="review_decline", sync_to_thread=True)
+@post("/review/{public_id:str}/decline", name="decline_signup", sync_to_thread=True)
 def decline_signup(
     db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Redirect:

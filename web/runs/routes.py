@@ -64,7 +64,7 @@ def _regions_page(
     )
 
 
-@get("/regions", name="regions", sync_to_thread=True)
+@get("/regions", name="list_regions", sync_to_thread=True)
 def list_regions(db: DbSession, coordinator: CurrentCoordinator) -> Template:
     return _regions_page(db, coordinator)
 
@@ -93,7 +93,7 @@ def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
     return run
 
 
-@get("/runs/{run_id:int}", name="matching_run", sync_to_thread=True)
+@get("/runs/{run_id:int}", name="show_run", sync_to_thread=True)
 def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Template:
     run = _run_for(db, coordinator, run_id)
     region = db.get(Region, run.region_id)

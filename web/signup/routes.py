@@ -132,7 +132,9 @@ def signup_sent() -> Template:
     "/privacy", name="privacy", sync_to_thread=False, opt={"exclude_from_csrf": True}, **STATIC_PAGE
 )
 def privacy() -> Template:
-    return Template(template_name="signup/privacy.html", context={"consent_version": CONSENT_TEXT_VERSION})
+    return Template(
+        template_name="signup/privacy.html", context={"consent_version": CONSENT_TEXT_VERSION}
+    )
 
 
 @get("/verify/{token:str}", name="verify_form", sync_to_thread=False)
