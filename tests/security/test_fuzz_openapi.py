@@ -100,8 +100,8 @@ WEIGHTS = [
     for name in ("interests", "offers_needs", "availability", "nearness", "language", "waiting")
 ]
 
-# Every POST route (OpenAPI spelling) → the form fields its handler reads (web/routes/*.py,
-# web/forms.py, web/checkins.py, web/review.py, web/weights.py). Empty: no form body.
+# Every POST route (OpenAPI spelling) → the form fields its handler reads (web/*/routes.py,
+# web/core/forms.py, web/checkins/, web/review/, web/weights/). Empty: no form body.
 FORM_FIELDS: dict[str, list[str]] = {
     "/signup/{role}": [*PARTICIPANT_FORM, "consent_matching", "consent_contact", "website"],
     "/verify/{token}": [],

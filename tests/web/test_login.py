@@ -247,7 +247,7 @@ def test_reading_a_session_takes_no_write_lock(client, engine):
     alice(engine)
     login(client, "alice@example.org")
     with engine.connect() as writer:
-        writer.begin()  # on SQLite this is BEGIN IMMEDIATE (web/db.py): the write lock
+        writer.begin()  # on SQLite this is BEGIN IMMEDIATE (web/core/db.py): the write lock
         if engine.dialect.name == "postgresql":
             writer.execute(text("LOCK TABLE store_entry IN EXCLUSIVE MODE"))
         started = time.monotonic()

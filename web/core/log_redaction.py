@@ -23,7 +23,7 @@ import logging
 import re
 from typing import Any
 
-# The paths that carry a token (web/routes: verify, me, proposals, checkins, accounts).
+# The paths that carry a token (routes of signup, me, proposals, checkins, accounts).
 TOKEN_PATH_PREFIXES = ("verify", "me/open", "answer", "check-in", "invite")
 # Pages under those prefixes that are not tokens.
 NOT_TOKENS = ("thanks",)
