@@ -103,7 +103,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 takes ~0.3 s a hash on purpose; in-process tests use the cheapest
-    parameters (tests/web/test_login.py checks the production ones)."""
+    parameters (tests/web/login/test_login.py checks the production ones)."""
     monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
     monkeypatch.setattr(auth, "_DUMMY_HASH", FAST_HASHER.hash("not-a-real-password"))
 
@@ -127,7 +127,7 @@ REAL_IS_LOOPBACK = dev_routes.is_loopback
 def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Litestar's TestClient calls from the host "testclient"; /dev/mail answers only the
     loopback address, so in-process tests count that host as this computer
-    (tests/web/test_dev_mail.py checks the real rule)."""
+    (tests/web/dev/test_dev_mail.py checks the real rule)."""
     monkeypatch.setattr(
         dev_routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
     )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tests.builders import db, make_coordinator, make_region
-from tests.web.test_decisions import make_local, make_newcomer, make_suggestion
+from tests.web.suggestions.test_decisions import make_local, make_newcomer, make_suggestion
 from web.core.models import Coordinator, Participant, Region, Tandem, utcnow
 from web.suggestions import suggestions as decisions
 

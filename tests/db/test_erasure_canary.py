@@ -34,7 +34,7 @@ from sqlalchemy.engine import URL, make_url
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL
-from tests.web.test_profile import open_profile, post
+from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
 from web.checkins import checkins
 from web.cli import main

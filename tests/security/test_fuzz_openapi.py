@@ -46,7 +46,7 @@ from tests.builders import (
     make_region,
 )
 from tests.security.test_hostile_input import NASTY
-from tests.web.test_decisions import make_suggestion
+from tests.web.suggestions.test_decisions import make_suggestion
 from web.accounts import accounts
 from web.app import create_app
 from web.checkins import checkins

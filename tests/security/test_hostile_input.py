@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from tests.builders import csrf_token, db, html, make_region
-from tests.web.test_signup import link_in_last_mail, valid_form
+from tests.web.signup.test_signup import link_in_last_mail, valid_form
 from web.app import create_app
 from web.core.forms import clean_text
 

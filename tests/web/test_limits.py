@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.conftest import POSTGRES_URL
-from tests.web.test_signup import people, submit, valid_form
+from tests.web.signup.test_signup import people, submit, valid_form
 from web.app import create_app
 from web.core import limits
 from web.core.db import READ_ONLY, create_db_engine

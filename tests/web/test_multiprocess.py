@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, login, make_coordinator, make_participant, make_region
 from tests.conftest import TEST_SECRET
-from tests.web.test_signup import valid_form
+from tests.web.signup.test_signup import valid_form
 from web.core.models import Participant
 from web.core.settings import ROOT
 

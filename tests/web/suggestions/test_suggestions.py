@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.test_decisions import (
+from tests.web.suggestions.test_decisions import (
     SUGGESTIONS,
     make_local,
     make_newcomer,

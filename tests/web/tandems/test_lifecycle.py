@@ -401,7 +401,7 @@ def test_no_fit_check_outside_a_running_tandem(engine, kassel, status: str) -> N
 
 
 def test_both_yeses_schedule_the_fit_check_and_record_the_start(engine, settings) -> None:  # type: ignore[no-untyped-def]
-    from tests.web.test_proposals import START, links, propose
+    from tests.web.proposals.test_proposals import START, links, propose
     from web.proposals import proposals
 
     world = propose(engine, settings)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.test_lifecycle import Pair, build_tandem
-from tests.web.test_profile import open_profile
+from tests.web.me.test_profile import open_profile
+from tests.web.tandems.test_lifecycle import Pair, build_tandem
 from web.core import participants
 from web.core.models import AuditLog, Coordinator, Note, Participant
 from web.tandems import notes

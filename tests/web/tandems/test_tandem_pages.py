@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.test_lifecycle import STARTED, WAITING_SINCE, Pair, build_tandem, reload
+from tests.web.tandems.test_lifecycle import STARTED, WAITING_SINCE, Pair, build_tandem, reload
 from web.core.models import AuditLog, CheckIn, Event, Note, ProblemReport, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

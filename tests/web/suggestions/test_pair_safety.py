@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.test_decisions import (
+from tests.web.runs.test_matching_runs import TODAY, run_now, suggestions
+from tests.web.suggestions.test_decisions import (
     NEW_PAIR,
     SUGGESTIONS,
     make_local,
@@ -19,7 +20,6 @@ from tests.web.test_decisions import (
     post,
     tandem_row,
 )
-from tests.web.test_matching_runs import TODAY, run_now, suggestions
 from web.core.models import OutboxMessage, PairRule, Participant, Region, Tandem, Vetting
 
 CHILD = TODAY.year - 15  # a birth year under 18
