@@ -29,7 +29,7 @@ from web.accounts import routes as accounts_routes
 from web.checkins import routes as checkins_routes
 from web.coordinator import audit_log as audit_log_routes
 from web.coordinator import routes as coordinator_routes
-from web.core import i18n, log_redaction, mail, places, vocabulary
+from web.core import i18n, log_redaction, mail, place_names, vocabulary
 from web.core.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -38,6 +38,7 @@ from web.core.auth import (
     provide_participant,
 )
 from web.core.db import create_db_engine, make_request_slots, provide_session
+from web.core.forms import MAX_LENGTHS
 from web.core.models import Coordinator
 from web.core.request_checks import refuse_malformed_requests
 from web.core.settings import ROOT, Settings, SettingsError
@@ -90,7 +91,8 @@ def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
     async def add_security_headers(message: Any, scope: Any) -> None:
         if message["type"] != "http.response.start":
             return
-        is_static = str(scope.get("path", "")).startswith("/static/")
+        path = str(scope.get("path", ""))
+        is_static = path.startswith("/static/") or path == "/favicon.ico"
         added, replaced = (static, static_names) if is_static else (ours, names)
         kept = [header for header in message["headers"] if header[0].lower() not in replaced]
         message["headers"] = kept + added
@@ -108,6 +110,7 @@ def _template_environment(*, reload: bool) -> Environment:
     )
     i18n.install(environment)
     environment.globals["vocabulary"] = vocabulary
+    environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
     return environment
 
 
@@ -164,7 +167,7 @@ def _refuse_demo_accounts_in_production(app: Litestar) -> None:
 def _warm_up_gazetteer() -> None:
     # A daemon thread that ends after one load: the app answers at once, and the few seconds
     # of reading are not spent inside the first sign-up that names a town in another script.
-    threading.Thread(target=places.warm_up, name="gazetteer-warm-up", daemon=True).start()
+    threading.Thread(target=place_names.warm_up, name="gazetteer-warm-up", daemon=True).start()
 
 
 def provide_settings(state: State) -> Settings:

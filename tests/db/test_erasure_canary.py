@@ -87,6 +87,8 @@ NOT_ABOUT_A_PARTICIPANT = {
     "coordinator.role": "vocabulary",
     "coordinator.totp_secret": "coordinators' own account",
     "coordinator_invitation.email": "a coordinator's address",
+    "login_throttle.account": "a hash of the e-mail typed at the coordinators' login",
+    "login_throttle.source": "a hash of an address or of a coordinator's browser",
     "coordinator_invitation.role": "vocabulary",
     "coordinator_invitation.token_hash": "a hash",
     "login_throttle.key": "a hash of a coordinator login",

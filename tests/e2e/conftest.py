@@ -42,6 +42,13 @@ if TYPE_CHECKING:
 
 LOCALES = i18n.LOCALES  # every language the app offers, Dari (fa_AF) included
 PLACE = "kassel-town"
+# A cheap phone: the browser tests' small screen (the journeys start there).
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 SERVER_START_TIMEOUT = 30.0
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start

@@ -16,19 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import db
-from tests.e2e.conftest import PLACE, LiveServer, link_in, wait_for_mail
+from tests.e2e.conftest import PHONE, PLACE, LiveServer, link_in, wait_for_mail
 from web.core.i18n import translations
 from web.core.models import Participant
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 # The phone is set to English: choosing the language on the page is part of the journey.
 BROWSER_LOCALE = "en-US"

@@ -8,19 +8,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from tests.builders import db
-from tests.e2e.conftest import PLACE, LiveServer, link_in, wait_for_mail
+from tests.e2e.conftest import PHONE, PLACE, LiveServer, link_in, wait_for_mail
 from web.core.i18n import translations
 from web.core.models import Participant
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 # The identity of a focused control that does not change while we type into it.
 DESCRIBE = """el => {

@@ -62,3 +62,6 @@ def test_it_serves_a_favicon(client):
     assert response.headers["content-type"] in ("image/vnd.microsoft.icon", "image/x-icon")
     assert response.content == (ROOT / "static" / "favicon.ico").read_bytes()
     assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO header
+    # Asked for on every page view: a browser may keep it for a week.
+    assert "max-age=604800" in response.headers["cache-control"]
+    assert "no-store" not in response.headers["cache-control"]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.builders import csrf_token, db, html, make_participant, make_region
 from tests.web.me.test_profile import open_profile
 from tests.web.signup.test_signup import people, submit, valid_form
-from web.core import places
+from web.core import place_names, places
 from web.core.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
 from web.core.models import Participant, Place, Region
 from web.core.participants import served_place
@@ -185,17 +185,17 @@ def test_a_served_name_in_other_letter_case_needs_no_gazetteer(engine, kassel, m
     def not_needed() -> dict[str, str]:
         raise AssertionError("the gazetteer was read")
 
-    monkeypatch.setattr(places, "_names_by_key", not_needed)
+    monkeypatch.setattr(place_names, "_names_by_key", not_needed)
     with db(engine) as session:
         assert served_place(session, "KASSEL-TOWN") == served_place(session, "kassel-town")
-    assert places.is_served("KASSEL-town", ["kassel-town"])
+    assert place_names.is_served("KASSEL-town", ["kassel-town"])
 
 
 def test_a_main_name_wins_over_another_places_old_name():
     # "Kasel" is a village near Trier and an old spelling of Kassel.
-    assert places.gazetteer_name("Kasel") == "Kasel"
-    assert places.gazetteer_name("Кассель") == "Kassel"
-    assert places.gazetteer_name("Atlantis") is None
+    assert place_names.gazetteer_name("Kasel") == "Kasel"
+    assert place_names.gazetteer_name("Кассель") == "Kassel"
+    assert place_names.gazetteer_name("Atlantis") is None
 
 
 def test_an_unknown_town_in_another_script_asks_for_latin_letters_with_an_example(client, kassel):
@@ -335,11 +335,10 @@ def test_the_app_reads_the_gazetteer_names_when_it_starts(settings):
     from litestar.testing import TestClient
 
     from web.app import create_app
-    from web.core import places
 
-    places._names_by_key.cache_clear()
+    place_names._names_by_key.cache_clear()
     with TestClient(app=create_app(settings)):
         for thread in threading.enumerate():
             if thread.name == "gazetteer-warm-up":
                 thread.join(timeout=60)
-        assert places._names_by_key.cache_info().currsize == 1
+        assert place_names._names_by_key.cache_info().currsize == 1

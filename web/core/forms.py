@@ -51,8 +51,8 @@ _EMAIL = re.compile(r"[^@\s<>,;:\"']+@[^@\s<>,;:\"']+\.[^@\s<>,;:\"']+")
 
 
 def is_email(text: str) -> bool:
-    """One plain address the app can write to."""
-    return bool(_EMAIL.fullmatch(text))
+    """One plain address the app can write to (at most 254 characters, as SMTP allows)."""
+    return len(text) <= EMAIL_MAX and bool(_EMAIL.fullmatch(text))
 
 
 def clean_text(value: object, *, max_length: int | None, multiline: bool = False) -> str:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web.core import audit, erasure_ledger, events, mail, places
+from web.core import audit, erasure_ledger, events, mail, place_names
 from web.core.auth import PARTICIPANT_KEY
 from web.core.db import INSERT_ON_CONFLICT
 from web.core.forms import ParticipantForm
@@ -99,10 +99,10 @@ def _names_of(typed: str, served: dict[str, ServedPlace]) -> Iterator[str]:
     """The name as typed, a served name spelled alike, then the gazetteer's name for it;
     each looked up only if the one before found nothing (the gazetteer is slow to load)."""
     yield typed
-    alike = places.spelled_alike(typed, served)
+    alike = place_names.spelled_alike(typed, served)
     if alike is not None and alike != typed:
         yield alike
-    other = places.gazetteer_name(typed)
+    other = place_names.gazetteer_name(typed)
     if other is not None and other not in (typed, alike):
         yield other
 

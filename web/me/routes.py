@@ -22,13 +22,12 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web.core import i18n, limits, mail, participants, places, tokens
+from web.core import i18n, limits, mail, participants, place_names, tokens
 from web.core.auth import participant_required, start_participant_session
 from web.core.db import transaction
 from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
 from web.core.forms import (
-    EMAIL_MAX,
     ParticipantForm,
     clean_text,
     is_email,
@@ -90,7 +89,8 @@ def new_link(request: Request, settings: AppSettings, data: FormData) -> Templat
     both are counted alike, and whether there is anyone to send a link to is looked up
     only after the answer has gone (``send_new_link``, a background task)."""
     now = utcnow()
-    email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
+    # Not cut: an address longer than any address can be is refused below, not shortened.
+    email = clean_text(single(data, "email"), max_length=None).lower()
     counts = [(limits.NEW_LINK_PER_CLIENT, limits.client_of(request))]
     if is_email(email):
         counts.append((limits.NEW_LINK_PER_EMAIL, limits.email_key(email, settings.secret_key)))
@@ -200,7 +200,7 @@ def edit_profile(
         )
     place = participants.served_place(db, form.place) if form.place else None
     if form.place and place is None and "place" not in form.errors:
-        form.errors["place"] = places.unknown_place_message(form.place)
+        form.errors["place"] = place_names.unknown_place_message(form.place)
     if form.errors:
         return Template(
             template_name="signup/form.html",

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Router, get
 from litestar.config.response_cache import default_cache_key_builder
+from litestar.datastructures import CacheControlHeader
 from litestar.response import File, Template
 
 from web.core import i18n
@@ -34,7 +35,13 @@ def landing() -> Template:
     return Template(template_name="public/landing.html")
 
 
-@get("/favicon.ico", name="favicon", sync_to_thread=False, include_in_schema=False)
+@get(
+    "/favicon.ico",
+    name="favicon",
+    sync_to_thread=False,
+    include_in_schema=False,
+    cache_control=CacheControlHeader(max_age=7 * 24 * 3600, public=True),
+)
 def favicon() -> File:
     # Browsers ask for /favicon.ico on every site; without it each page view logs a 404.
     return File(

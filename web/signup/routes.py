@@ -14,7 +14,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from web.core import i18n, limits, places, tokens
+from web.core import i18n, limits, place_names, tokens
 from web.core.auth import start_participant_session
 from web.core.deps import AppSettings, DbSession, FormData
 from web.core.form_context import form_context
@@ -94,9 +94,9 @@ async def signup(
         # Every error at once: the town is checked with the other fields, not after them.
         form.errors
         and "place" not in form.errors
-        and not await anyio.to_thread.run_sync(places.is_served, form.place, outcome.places)
+        and not await anyio.to_thread.run_sync(place_names.is_served, form.place, outcome.places)
     ):
-        form.errors["place"] = places.unknown_place_message(form.place)
+        form.errors["place"] = place_names.unknown_place_message(form.place)
     if form.errors:
         return Template(
             template_name="signup/form.html",

@@ -149,3 +149,20 @@ def test_an_address_that_is_no_address_is_asked_for_again(client, engine, nour):
     error = page.find(id="f-email-error").get_text()
     assert error == "Bitte geben Sie eine E-Mail-Adresse wie name@example.org ein."
     assert counters(engine) == {("new_link", "testclient"): 1}
+
+
+def test_an_address_too_long_for_any_mailbox_is_refused_not_cut(client, engine, nour):
+    # Cut to 254 characters, this would be a valid address: it must not be shortened into one.
+    too_long = "a" * 250 + "@example.org"
+    answer = ask(client, too_long)
+    assert answer.status_code == 400
+    field = html(answer).find("input", attrs={"name": "email"})
+    assert field["value"] == too_long
+    assert field["maxlength"] == "254"
+    assert outbox(engine) == []
+
+
+@pytest.mark.parametrize("path", ["/me/new-link", "/login"])
+def test_the_address_fields_say_how_long_an_address_may_be(client, path):
+    field = html(client.get(path)).find("input", attrs={"name": "email"})
+    assert field["maxlength"] == "254"
