@@ -99,9 +99,9 @@ def page() -> Template:
 
 TANDEM = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TANDEM))
-from web import vocabulary  # noqa: E402 (Tandem's data only: no database, no app)
-from web.forms import ParticipantForm  # noqa: E402
-from web.i18n import LOCALES, ui_locale  # noqa: E402
+from web.core import vocabulary  # noqa: E402 (Tandem's data only: no database, no app)
+from web.core.forms import ParticipantForm  # noqa: E402
+from web.core.i18n import LOCALES, ui_locale  # noqa: E402
 
 PLACES = [f"Ort {n:02d}" for n in range(60)]  # as many as the demo serves
 

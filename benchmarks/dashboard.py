@@ -3,7 +3,7 @@
     python benchmarks/dashboard.py                       # admin (all regions), 30 requests
     python benchmarks/dashboard.py --login kassel@tandem.example --requests 50
 
-Migrates a temporary SQLite database with Alembic, loads ``web.demo.load_demo``,
+Migrates a temporary SQLite database with Alembic, loads ``web.ops.demo.load_demo``,
 adds N extra participants in bulk (all statuses, in every demo region) and, among
 them, tandems of every kind the dashboard lists (suggestions, proposals without an
 answer, fit checks due, worrying check-ins, unhandled problem reports, ended ones
@@ -34,9 +34,8 @@ from sqlalchemy import event, insert, select  # noqa: E402
 
 from web.app import create_app  # noqa: E402
 from web.cli import alembic_config  # noqa: E402
-from web.db import create_db_engine, transaction  # noqa: E402
-from web.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from web.models import (  # noqa: E402
+from web.core.db import create_db_engine, transaction  # noqa: E402
+from web.core.models import (  # noqa: E402
     CheckIn,
     Participant,
     ParticipantLanguage,
@@ -45,8 +44,9 @@ from web.models import (  # noqa: E402
     Tandem,
     new_public_id,
 )
-from web.settings import Settings  # noqa: E402
-from web.vocabulary import INTERESTS, SLOTS  # noqa: E402
+from web.core.settings import Settings  # noqa: E402
+from web.core.vocabulary import INTERESTS, SLOTS  # noqa: E402
+from web.ops.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 
 TARGET_MS = 150.0
 STATUSES = ("pending", "active", "active", "active", "paused", "withdrawn", "unverified")

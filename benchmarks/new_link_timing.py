@@ -42,9 +42,9 @@ from sqlalchemy import text  # noqa: E402
 
 from web.app import create_app  # noqa: E402
 from web.cli import alembic_config  # noqa: E402
-from web.db import create_db_engine, transaction  # noqa: E402
-from web.models import Participant, ParticipantLanguage, Place, Region, metadata  # noqa: E402
-from web.settings import Settings  # noqa: E402
+from web.core.db import create_db_engine, transaction  # noqa: E402
+from web.core.models import Participant, ParticipantLanguage, Place, Region, metadata  # noqa: E402
+from web.core.settings import Settings  # noqa: E402
 
 TARGET_MS = 0.5
 PAUSE_SECONDS = 0.3
@@ -157,7 +157,7 @@ async def measure(settings: Settings, known: list[str]) -> dict[str, dict[str, l
                 times[kind]["answered"].append(answered * 1000)
                 times[kind]["finished"].append(finished * 1000)
             # The background mail sender starts 0.2 s after a commit that wrote an e-mail
-            # (web.mail.BATCH_DELAY): let it run between pairs, not during the next one.
+            # (web.core.mail.BATCH_DELAY): let it run between pairs, not during the next one.
             await asyncio.sleep(PAUSE_SECONDS)
     return times
 

@@ -33,10 +33,10 @@ from litestar.testing import TestClient  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from web.app import create_app  # noqa: E402
-from web.auth import hash_password  # noqa: E402
 from web.cli import alembic_config  # noqa: E402
-from web.db import create_db_engine, transaction  # noqa: E402
-from web.models import (  # noqa: E402
+from web.core.auth import hash_password  # noqa: E402
+from web.core.db import create_db_engine, transaction  # noqa: E402
+from web.core.models import (  # noqa: E402
     Coordinator,
     Participant,
     ParticipantLanguage,
@@ -44,9 +44,9 @@ from web.models import (  # noqa: E402
     Region,
     Tandem,
 )
-from web.routes.suggestions import PAGE_SIZE  # noqa: E402
-from web.settings import Settings  # noqa: E402
-from web.vocabulary import HELP_TOPICS, INTERESTS, SLOTS  # noqa: E402
+from web.core.settings import Settings  # noqa: E402
+from web.core.vocabulary import HELP_TOPICS, INTERESTS, SLOTS  # noqa: E402
+from web.suggestions.routes import PAGE_SIZE  # noqa: E402
 
 PASSWORD = "benchmark password, not a secret"  # noqa: S105
 TARGET_MS = 150.0

@@ -43,13 +43,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from web.db import create_db_engine  # noqa: E402
+from web.core.db import create_db_engine  # noqa: E402
 
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 PG_BENCH_DB = "tandem_bench"
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 SECRET = "bench-secret-key-with-more-than-32-characters"  # noqa: S105 (a local bench)
-DEMO_LOGIN = ("kassel@tandem.example", "tandem-demo")  # web/demo.py
+DEMO_LOGIN = ("kassel@tandem.example", "tandem-demo")  # web/ops/demo.py
 REGION = "kassel"
 SESSIONS = 8  # coordinator sessions spread over the connections (one login each)
 REQUEST_TIMEOUT = 10.0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import web.models  # noqa: F401  (registers every table on the metadata)
-from web.db import create_db_engine
-from web.models import UTCDateTime, metadata
-from web.settings import Settings
+import web.core.models  # noqa: F401  (registers every table on the metadata)
+from web.core.db import create_db_engine
+from web.core.models import UTCDateTime, metadata
+from web.core.settings import Settings
 
 config = context.config
 

@@ -16,9 +16,9 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web.auth import hash_password
-from web.db import transaction
-from web.models import Coordinator, Participant, ParticipantLanguage, Place, Region
+from web.core.auth import hash_password
+from web.core.db import transaction
+from web.core.models import Coordinator, Participant, ParticipantLanguage, Place, Region
 
 PASSWORD = "correct horse battery staple"
 _ids = count(1)

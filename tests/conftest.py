@@ -17,13 +17,13 @@ from argon2 import PasswordHasher
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from web import auth, mail
 from web.app import create_app
 from web.cli import alembic_config
-from web.db import create_db_engine
-from web.models import metadata
-from web.routes import dev as dev_routes
-from web.settings import Settings
+from web.core import auth, mail
+from web.core.db import create_db_engine
+from web.core.models import metadata
+from web.core.settings import Settings
+from web.dev import routes as dev_routes
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"
@@ -103,7 +103,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 takes ~0.3 s a hash on purpose; in-process tests use the cheapest
-    parameters (tests/web/test_login.py checks the production ones)."""
+    parameters (tests/web/login/test_login.py checks the production ones)."""
     monkeypatch.setattr(auth, "_hasher", FAST_HASHER)
     monkeypatch.setattr(auth, "_DUMMY_HASH", FAST_HASHER.hash("not-a-real-password"))
 
@@ -127,7 +127,7 @@ REAL_IS_LOOPBACK = dev_routes.is_loopback
 def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     """Litestar's TestClient calls from the host "testclient"; /dev/mail answers only the
     loopback address, so in-process tests count that host as this computer
-    (tests/web/test_dev_mail.py checks the real rule)."""
+    (tests/web/dev/test_dev_mail.py checks the real rule)."""
     monkeypatch.setattr(
         dev_routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
     )

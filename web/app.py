@@ -25,30 +25,37 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web import i18n, log_redaction, mail, place_names, signup_writer, vocabulary
-from web.auth import (
+from web.accounts import routes as accounts_routes
+from web.checkins import routes as checkins_routes
+from web.coordinator import audit_log as audit_log_routes
+from web.coordinator import routes as coordinator_routes
+from web.core import i18n, log_redaction, mail, place_names, vocabulary
+from web.core.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
     SecondFactorSetupRequired,
     provide_coordinator,
     provide_participant,
 )
-from web.db import create_db_engine, make_request_slots, provide_session
-from web.forms import MAX_LENGTHS
-from web.models import Coordinator
-from web.request_checks import refuse_malformed_requests
-from web.routes import accounts as account_routes
-from web.routes import audit_log as audit_routes
-from web.routes import auth, coordinator, dev, me, public, runs, signup
-from web.routes import checkins as checkin_routes
-from web.routes import proposals as proposal_routes
-from web.routes import reports as report_routes
-from web.routes import review as review_routes
-from web.routes import suggestions as suggestion_routes
-from web.routes import tandems as tandem_routes
-from web.routes import weights as weights_routes
-from web.settings import ROOT, Settings, SettingsError
-from web.store_config import build_stores
+from web.core.db import create_db_engine, make_request_slots, provide_session
+from web.core.forms import MAX_LENGTHS
+from web.core.models import Coordinator
+from web.core.request_checks import refuse_malformed_requests
+from web.core.settings import ROOT, Settings, SettingsError
+from web.core.store_config import build_stores
+from web.dev import routes as dev_routes
+from web.login import routes as login_routes
+from web.me import routes as me_routes
+from web.proposals import routes as proposals_routes
+from web.public import routes as public_routes
+from web.reports import routes as reports_routes
+from web.review import routes as review_routes
+from web.runs import routes as runs_routes
+from web.signup import routes as signup_routes
+from web.signup import writer as signup_writer
+from web.suggestions import routes as suggestions_routes
+from web.tandems import routes as tandems_routes
+from web.weights import routes as weights_routes
 
 REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
 
@@ -191,22 +198,22 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
     )
     return Litestar(
         route_handlers=[
-            public.router,
-            signup.build_router(),
-            me.build_router(),
-            auth.router,
-            account_routes.router,
-            report_routes.router,
-            coordinator.router,
-            audit_routes.router,
-            *proposal_routes.routers,
-            checkin_routes.router,
-            runs.router,
+            public_routes.router,
+            signup_routes.build_router(),
+            me_routes.build_router(),
+            login_routes.router,
+            accounts_routes.router,
+            reports_routes.router,
+            coordinator_routes.router,
+            audit_log_routes.router,
+            *proposals_routes.routers,
+            checkins_routes.router,
+            runs_routes.router,
             review_routes.router,
-            suggestion_routes.router,
+            suggestions_routes.router,
             weights_routes.router,
-            *tandem_routes.routers,
-            *([dev.router] if not settings.is_production else []),
+            *tandems_routes.routers,
+            *([dev_routes.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
             ),

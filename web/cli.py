@@ -19,19 +19,19 @@ from alembic.config import Config
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from web import backup
-from web.auth import hash_password
-from web.checkins import cmd_check_ins
-from web.db import create_db_engine, transaction
-from web.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
-from web.log_redaction import uvicorn_log_config
-from web.mail import cmd_send_mail
-from web.matching_runs import RunAlreadyRunning, execute_run, start_run
-from web.models import Coordinator, MatchingRun, Region, utcnow
-from web.places import UnknownPlace, create_region
-from web.proposals import cmd_follow_up
-from web.retention import cmd_purge
-from web.settings import ROOT, Settings, SettingsError, local_url
+from web.checkins.checkins import cmd_check_ins
+from web.core.auth import hash_password
+from web.core.db import create_db_engine, transaction
+from web.core.log_redaction import uvicorn_log_config
+from web.core.mail import cmd_send_mail
+from web.core.models import Coordinator, MatchingRun, Region, utcnow
+from web.core.places import UnknownPlace, create_region
+from web.core.settings import ROOT, Settings, SettingsError, local_url
+from web.ops import backup
+from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
+from web.ops.retention import cmd_purge
+from web.proposals.proposals import cmd_follow_up
+from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -110,7 +110,7 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
-    from web.accounts import invite
+    from web.accounts.accounts import invite
 
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.email):
         raise CommandError(f"{args.email!r} is not an e-mail address")

@@ -21,13 +21,14 @@ from sqlmodel import Session
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres_schema
-from tests.web.test_profile import open_profile, post
-from web import audit, backup, participants
+from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
 from web.cli import alembic_config, main
-from web.models import Consent, Participant, Tandem, Vetting
-from web.settings import Settings
-from web.vocabulary import CONSENT_PURPOSES
+from web.core import audit, erasure_ledger, participants
+from web.core.models import Consent, Participant, Tandem, Vetting
+from web.core.settings import Settings
+from web.core.vocabulary import CONSENT_PURPOSES
+from web.ops import backup
 
 ERASED_AT = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
 KIND = "postgresql" if POSTGRES_URL else "sqlite"
@@ -302,7 +303,7 @@ def test_a_restore_replays_every_erasure_in_the_ledger_even_before_the_backup(
     seeded_ids = world(engine)
     ledger, file = tmp_path / "erasures.jsonl", tmp_path / "tandem.backup"
     backup.backup(database_url, file)
-    backup.record_erasure(ledger, seeded_ids["nour"], datetime(2020, 1, 1, tzinfo=UTC))
+    erasure_ledger.record_erasure(ledger, seeded_ids["nour"], datetime(2020, 1, 1, tzinfo=UTC))
     result = backup.restore(database_url, file, ledger=ledger)
     engine.dispose()
     assert result.replayed == 1

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, login, make_coordinator, make_region, place_of
 from web.app import create_app
-from web.models import Participant, Region, Tandem
+from web.core.models import Participant, Region, Tandem
 
 RACES = 100
 PEOPLE = 2  # newcomers (and locals) per race; each newcomer has two suggestions

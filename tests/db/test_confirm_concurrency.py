@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tests.builders import db, make_coordinator, make_region
-from tests.web.test_decisions import make_local, make_newcomer, make_suggestion
-from web import decisions
-from web.models import Coordinator, Participant, Region, Tandem, utcnow
+from tests.web.suggestions.test_decisions import make_local, make_newcomer, make_suggestion
+from web.core.models import Coordinator, Participant, Region, Tandem, utcnow
+from web.suggestions import suggestions as decisions
 
 REPETITIONS = 20
 

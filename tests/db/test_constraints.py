@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from tests.builders import db, make_participant, make_region
-from web.models import AuditLog, Tandem
+from web.core.models import AuditLog, Tandem
 
 REPETITIONS = 20
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from tests.builders import db
 from tests.conftest import POSTGRES_URL, _truncate_all
-from web.demo import DemoAlreadyLoaded, load_demo
-from web.models import Coordinator, Participant
-from web.places import gazetteer
+from web.core.models import Coordinator, Participant
+from web.core.places import gazetteer
+from web.ops.demo import DemoAlreadyLoaded, load_demo
 
 TODAY = date(2026, 11, 26)
 
@@ -77,7 +77,7 @@ def test_the_demo_refuses_a_database_with_data(engine):
 def test_the_same_seed_gives_the_same_people(engine, migrated_template, tmp_path):
     from shutil import copyfile
 
-    from web.db import create_db_engine
+    from web.core.db import create_db_engine
 
     with db(engine) as session:
         load_demo(session, today=TODAY, seed=11)

@@ -34,14 +34,18 @@ from sqlalchemy.engine import URL, make_url
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL
-from tests.web.test_profile import open_profile, post
-from web import checkins, decisions, mail, notes, problems, proposals
+from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
+from web.checkins import checkins
 from web.cli import main
-from web.i18n import translations
-from web.models import Consent, OutboxMessage, Participant, Tandem, metadata, utcnow
-from web.settings import Settings
-from web.vocabulary import CONSENT_PURPOSES
+from web.core import mail
+from web.core.i18n import translations
+from web.core.models import Consent, OutboxMessage, Participant, Tandem, metadata, utcnow
+from web.core.settings import Settings
+from web.core.vocabulary import CONSENT_PURPOSES
+from web.proposals import proposals
+from web.suggestions import suggestions as decisions
+from web.tandems import notes, problems
 
 # Every field a person or a coordinator can type about the person, as "table.column" (with
 # what it is about where one column holds several kinds of text). The journey below puts

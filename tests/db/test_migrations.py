@@ -11,8 +11,8 @@ from sqlalchemy import inspect
 
 from tests.conftest import POSTGRES_URL, reset_postgres_schema
 from web.cli import alembic_config
-from web.db import create_db_engine
-from web.models import metadata
+from web.core.db import create_db_engine
+from web.core.models import metadata
 
 
 @pytest.fixture

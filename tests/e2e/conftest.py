@@ -32,10 +32,10 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
-from web import i18n
 from web.cli import alembic_config
-from web.db import create_db_engine
-from web.settings import ROOT
+from web.core import i18n
+from web.core.db import create_db_engine
+from web.core.settings import ROOT
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route

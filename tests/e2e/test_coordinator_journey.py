@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from tests.builders import PASSWORD, make_coordinator, make_participant
 from tests.e2e.conftest import LiveServer, link_in
-from web.db import transaction
-from web.i18n import translations
-from web.models import Consent, utcnow
-from web.participants import CONSENT_TEXT_VERSION
-from web.places import create_region
+from web.core.db import transaction
+from web.core.i18n import translations
+from web.core.models import Consent, utcnow
+from web.core.participants import CONSENT_TEXT_VERSION
+from web.core.places import create_region
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

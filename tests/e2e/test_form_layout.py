@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from web.i18n import translations
+from web.core.i18n import translations
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 1, "has_touch": True}
 # Where the text of a label sits compared with its control.

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from tests.builders import db
 from tests.e2e.conftest import PHONE, PLACE, LiveServer, link_in, wait_for_mail
-from web.i18n import translations
-from web.models import Participant
+from web.core.i18n import translations
+from web.core.models import Participant
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

@@ -24,13 +24,15 @@ from sqlalchemy import select
 from tests.builders import PASSWORD, make_coordinator, make_participant
 from tests.e2e.conftest import LiveServer, link_in
 from tests.e2e.test_coordinator_journey import wait_for_subject
-from web import decisions, lifecycle, proposals
-from web.db import transaction
-from web.i18n import translations
-from web.models import CheckIn, Consent, ProblemReport, Region, Tandem, utcnow
-from web.participants import CONSENT_TEXT_VERSION
-from web.proposals import local_date
-from web.settings import ROOT, Settings
+from web.core.dates import local_date
+from web.core.db import transaction
+from web.core.i18n import translations
+from web.core.models import CheckIn, Consent, ProblemReport, Region, Tandem, utcnow
+from web.core.participants import CONSENT_TEXT_VERSION
+from web.core.settings import ROOT, Settings
+from web.proposals import proposals
+from web.suggestions import suggestions as decisions
+from web.tandems import lifecycle
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from tests.builders import PASSWORD, make_coordinator, make_participant
 from tests.e2e.conftest import LiveServer
 from tests.security.xss_payloads import PAYLOADS, blob, stored
-from web.db import transaction
-from web.models import CheckIn, Note, ProblemReport, Region, Tandem, utcnow
+from web.core.db import transaction
+from web.core.models import CheckIn, Note, ProblemReport, Region, Tandem, utcnow
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

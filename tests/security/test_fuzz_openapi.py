@@ -46,11 +46,16 @@ from tests.builders import (
     make_region,
 )
 from tests.security.test_hostile_input import NASTY
-from tests.web.test_decisions import make_suggestion
-from web import accounts, checkins, decisions, lifecycle, proposals, tokens
+from tests.web.suggestions.test_decisions import make_suggestion
+from web.accounts import accounts
 from web.app import create_app
-from web.models import OutboxMessage, ProblemReport, Tandem, utcnow
-from web.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
+from web.checkins import checkins
+from web.core import tokens
+from web.core.models import OutboxMessage, ProblemReport, Tandem, utcnow
+from web.core.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
+from web.proposals import proposals
+from web.suggestions import suggestions as decisions
+from web.tandems import lifecycle
 
 pytestmark = [
     # The app (in schemathesis' event-loop thread) uses the global `random` while hypothesis
@@ -95,8 +100,8 @@ WEIGHTS = [
     for name in ("interests", "offers_needs", "availability", "nearness", "language", "waiting")
 ]
 
-# Every POST route (OpenAPI spelling) → the form fields its handler reads (web/routes/*.py,
-# web/forms.py, web/checkins.py, web/review.py, web/weights.py). Empty: no form body.
+# Every POST route (OpenAPI spelling) → the form fields its handler reads (web/*/routes.py,
+# web/core/forms.py, web/checkins/, web/review/, web/weights/). Empty: no form body.
 FORM_FIELDS: dict[str, list[str]] = {
     "/signup/{role}": [*PARTICIPANT_FORM, "consent_matching", "consent_contact", "website"],
     "/verify/{token}": [],
@@ -291,8 +296,8 @@ ANY_FORM_VALUE = {
 }
 
 
-# What every page may read besides its own parameters (web.i18n, web.auth, Litestar's CSRF
-# and session middleware, web.request_checks): fuzzed on every operation too.
+# What every page may read besides its own parameters (web.core.i18n, web.core.auth, Litestar's CSRF
+# and session middleware, web.core.request_checks): fuzzed on every operation too.
 EVERY_PAGE_READS = [
     {"name": "lang", "in": "query"},
     {"name": "Accept-Language", "in": "header"},
@@ -510,7 +515,7 @@ def test_no_request_gives_a_server_error(fuzz_world):
 
 @pytest.mark.parametrize("row_id", ["99999999999999999999999", "-1", "0", "2147483648"])
 def test_an_id_out_of_range_in_a_path_is_a_400_not_a_500(client, engine, row_id):
-    """SQLite raised OverflowError for ids beyond 64 bits (web.deps.RowId)."""
+    """SQLite raised OverflowError for ids beyond 64 bits (web.core.deps.RowId)."""
     with db(engine) as session:
         make_coordinator(session, "ada@example.org", role="admin")
     assert login(client, "ada@example.org").status_code == 303
@@ -560,7 +565,7 @@ def test_a_nul_in_the_url_is_a_400_not_a_500(client, engine, method, url):
 
 
 def test_a_nul_in_a_form_value_used_for_a_lookup_is_not_a_500(client, engine):
-    """PostgreSQL refused "kassel\\x00" and "x\\x00" in the lookups (web.forms.values)."""
+    """PostgreSQL refused "kassel\\x00" and "x\\x00" in the lookups (web.core.forms.values)."""
     token = _admin_in_kassel(client, engine)
     invited = client.post(
         "/coordinator/invitations",

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from tests.builders import csrf_token, db, html, make_region
-from tests.web.test_signup import link_in_last_mail, valid_form
+from tests.web.signup.test_signup import link_in_last_mail, valid_form
 from web.app import create_app
-from web.forms import clean_text
+from web.core.forms import clean_text
 
 PROPERTY = settings(
     max_examples=25,
@@ -193,7 +193,7 @@ BEYOND_INTEGER = str(2**31)
 def ada_in_kassel(client, engine):  # type: ignore[no-untyped-def]
     """Ada (admin) logged in, Kassel with a tandem; returns (CSRF token, tandem id)."""
     from tests.builders import login, make_coordinator, make_participant
-    from web.models import Tandem
+    from web.core.models import Tandem
 
     with db(engine) as session:
         kassel = make_region(session, "kassel")

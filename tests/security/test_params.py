@@ -1,4 +1,4 @@
-"""web.params: the one strict parser for whole numbers and days from requests."""
+"""web.core.params: the one strict parser for whole numbers and days from requests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from web import params
+from web.core import params
 
 NOT_ASCII_DIGITS = ["²", "²²²²²²", "٣", "١٩٩٠", "۱۲", "１２", "𝟏𝟐", "½"]
 

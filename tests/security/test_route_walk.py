@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, login, make_coordinator, make_region
 from web.app import create_app
-from web.models import AuditLog, StoreEntry, metadata
+from web.core.models import AuditLog, StoreEntry, metadata
 
 # Anyone may open these (path templates as Litestar spells them).
 PUBLIC = {

@@ -17,7 +17,7 @@ from tests.builders import csrf_token, db, login, make_coordinator, make_region
 from tests.security.test_route_walk import concrete, routes
 from tests.web.test_cli import tandem
 from web.app import create_app
-from web.models import StoreEntry, utcnow
+from web.core.models import StoreEntry, utcnow
 
 HOST = "testserver.local"
 COOKIE = "tandem_session"

@@ -26,8 +26,8 @@ from tests.builders import html
 from tests.conftest import TEST_SECRET
 from tests.security.test_fuzz_openapi import seed
 from tests.web.test_multiprocess import HTTP_TIMEOUT, START_TIMEOUT, _free_port, _stop
-from web import log_redaction
-from web.settings import ROOT
+from web.core import log_redaction
+from web.core.settings import ROOT
 
 KINDS = {
     "verify": "/verify/{}",

@@ -35,11 +35,12 @@ from tests.security.xss_payloads import (
     live_markup,
     shows_escaped,
 )
-from web import checkins, mail
 from web.app import create_app
-from web.forms import ABOUT_MAX
-from web.models import MatchingRun, OutboxMessage, Participant, Tandem, utcnow
-from web.notes import BODY_MAX
+from web.checkins import checkins
+from web.core import mail
+from web.core.forms import ABOUT_MAX
+from web.core.models import MatchingRun, OutboxMessage, Participant, Tandem, utcnow
+from web.tandems.notes import BODY_MAX
 
 KASSEL = "kassel"
 PLACE = "kassel-town"

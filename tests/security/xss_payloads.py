@@ -10,7 +10,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from markupsafe import escape
 
-from web.forms import NAME_MAX, clean_text
+from web.core.forms import NAME_MAX, clean_text
 
 PAYLOADS: tuple[str, ...] = (
     "<script>alert(1)</script>",

@@ -7,7 +7,7 @@ import sys
 from sqlalchemy import select
 
 from tests.builders import db, make_region
-from web.models import Coordinator
+from web.core.models import Coordinator
 
 
 def tandem(*args: str, database_url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

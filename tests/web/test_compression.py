@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import html
-from web.settings import ROOT
+from web.core.settings import ROOT
 
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 
 from tests.builders import html
-from web.i18n import LOCALES, language_tag
+from web.core.i18n import LOCALES, language_tag
 
 PUBLIC_PAGES = {"/signup/newcomer", "/signup/local", "/privacy", "/me/new-link", "/login"}
 MAX_PAGES = 60  # the public site is small; more would mean a loop of generated links

@@ -19,10 +19,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from tests.web.test_profile import open_profile, post
-from web import audit, mail, participants, retention
+from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
-from web.models import (
+from web.core import audit, mail, participants
+from web.core.models import (
     AuditLog,
     CheckIn,
     Note,
@@ -32,7 +32,8 @@ from web.models import (
     StoreEntry,
     Tandem,
 )
-from web.settings import Settings
+from web.core.settings import Settings
+from web.ops import retention
 
 POLICY = email.policy.default
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from tests.web.test_profile import open_profile
-from tests.web.test_signup import people, submit, valid_form
-from web import place_names, places
-from web.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
-from web.models import Participant, Place, Region
-from web.participants import served_place
-from web.settings import ROOT
+from tests.web.me.test_profile import open_profile
+from tests.web.signup.test_signup import people, submit, valid_form
+from web.core import place_names, places
+from web.core.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
+from web.core.models import Participant, Place, Region
+from web.core.participants import served_place
+from web.core.settings import ROOT
 
 THIS_YEAR = 2026
 LONG_NAME = "Nour" * 1250  # 5,000 characters

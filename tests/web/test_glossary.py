@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from web.i18n import LOCALES, TRANSLATIONS_DIR
+from web.core.i18n import LOCALES, TRANSLATIONS_DIR
 
 GLOSSARY = tomllib.loads((TRANSLATIONS_DIR / "glossary.toml").read_text(encoding="utf-8"))
 TRANSLATED = [code for code in LOCALES if code != "en"]

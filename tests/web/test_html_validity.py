@@ -23,11 +23,13 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tests.builders import csrf_token, db, login, make_participant
-from tests.web.test_profile import open_profile
-from tests.web.test_suggestions import kassel_with_three
-from web import checkins, lifecycle, proposals
-from web.models import OutboxMessage, Participant, Region, Tandem, utcnow
-from web.settings import ROOT
+from tests.web.me.test_profile import open_profile
+from tests.web.suggestions.test_suggestions import kassel_with_three
+from web.checkins import checkins
+from web.core.models import OutboxMessage, Participant, Region, Tandem, utcnow
+from web.core.settings import ROOT
+from web.proposals import proposals
+from web.tandems import lifecycle
 
 LOCALES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
 VNU_JAR = Path(

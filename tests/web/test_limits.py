@@ -1,4 +1,4 @@
-"""Per-address rate limits (web.limits): one committed upsert per limited request.
+"""Per-address rate limits (web.core.limits): one committed upsert per limited request.
 
 SECURITY.md RL-1 (sign-up per address, 429 with RateLimit-* headers), RL-2 (the login
 limit and the sign-up limit keep separate counters) and F4 (counters in the database).
@@ -20,13 +20,13 @@ from sqlalchemy.engine import make_url
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
 from tests.conftest import POSTGRES_URL
-from tests.web.test_signup import people, submit, valid_form
-from web import limits
+from tests.web.signup.test_signup import people, submit, valid_form
 from web.app import create_app
-from web.db import READ_ONLY, create_db_engine
-from web.models import RateCounter, Region, utcnow
-from web.retention import cmd_purge
-from web.routes.auth import LOGIN_LIMIT
+from web.core import limits
+from web.core.db import READ_ONLY, create_db_engine
+from web.core.models import RateCounter, Region, utcnow
+from web.login.routes import LOGIN_LIMIT
+from web.ops.retention import cmd_purge
 
 HOUR = utcnow().replace(minute=0, second=0, microsecond=0)
 T0 = HOUR + timedelta(minutes=10, seconds=5)  # well inside a sign-up hour and a login minute
@@ -229,7 +229,7 @@ def test_a_login_that_fails_with_a_500_still_counts(client, kassel, engine, monk
     def broken(*_args):  # type: ignore[no-untyped-def]
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("web.routes.auth.authenticate", broken)
+    monkeypatch.setattr("web.login.routes.authenticate", broken)
     with time_machine.travel(T0, tick=False):
         assert login(client, "alice@example.org").status_code == 500
     assert counters(engine) == {("login", "testclient"): 1}

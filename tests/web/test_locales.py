@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from tests.web.test_signup import kassel, people, submit  # noqa: F401 (the fixture is used)
-from web.i18n import LOCALES, from_accept_language, ui_locale
-from web.mail import build_message, render
-from web.models import Consent, OutboxMessage
+from tests.web.signup.test_signup import kassel, people, submit  # noqa: F401 (the fixture is used)
+from web.core.i18n import LOCALES, from_accept_language, ui_locale
+from web.core.mail import build_message, render
+from web.core.models import Consent, OutboxMessage
 
 
 @pytest.mark.parametrize(

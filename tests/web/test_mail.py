@@ -32,12 +32,12 @@ from litestar.testing import TestClient
 from sqlalchemy import select, update
 
 from tests.builders import db, make_participant, make_region
-from web import mail
-from web.db import provide_session, transaction
-from web.deps import DbSession
-from web.i18n import translations
-from web.models import OutboxMessage, utcnow
-from web.settings import Settings
+from web.core import mail
+from web.core.db import provide_session, transaction
+from web.core.deps import DbSession
+from web.core.i18n import translations
+from web.core.models import OutboxMessage, utcnow
+from web.core.settings import Settings
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SALMA = "سلمى"

@@ -5,7 +5,7 @@ Sessions and rate-limit counters must not live in process memory
 logged in on the other, and the sign-up limit counts the requests of both.
 Sessions are checked with the default database store and with Redis
 (TANDEM_STORE_URL); the rate-limit counters are in the shared database
-either way (web.limits), so both processes count against one sign-up limit.
+either way (web.core.limits), so both processes count against one sign-up limit.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, login, make_coordinator, make_participant, make_region
 from tests.conftest import TEST_SECRET
-from tests.web.test_signup import valid_form
-from web.models import Participant
-from web.settings import ROOT
+from tests.web.signup.test_signup import valid_form
+from web.core.models import Participant
+from web.core.settings import ROOT
 
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 15
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from web.settings import ROOT, Settings
+from web.core.settings import ROOT, Settings
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 
 from tests.builders import db, login, make_coordinator, make_region
 from web.app import create_app
-from web.db import POOL, REQUEST_SLOTS
+from web.core.db import POOL, REQUEST_SLOTS
 
 CONCURRENT = 64
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.builders import db, make_coordinator
 from web.app import create_app
-from web.settings import PLACEHOLDER_SECRET, Settings, SettingsError
+from web.core.settings import PLACEHOLDER_SECRET, Settings, SettingsError
 
 GOOD_SECRET = "x" * 40
 
@@ -62,7 +62,7 @@ def test_production_refuses_to_start_with_demo_accounts(database_url, engine):
 
 
 def test_nothing_is_built_at_import_time():
-    code = "import web.app, sys; print('web.places' in sys.modules)"
+    code = "import web.app, sys; print('web.core.places' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # Importing the factory module builds no app and opens no database.
     import web.app

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from tests.builders import db, make_participant, make_region
-from web import tokens
-from web.db import transaction
-from web.models import AccessToken, Participant
+from web.core import tokens
+from web.core.db import transaction
+from web.core.models import AccessToken, Participant
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TWO_DAYS = timedelta(days=2)

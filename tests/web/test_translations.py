@@ -10,8 +10,8 @@ import pytest
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-from web.i18n import LOCALES, TRANSLATIONS_DIR
-from web.settings import ROOT
+from web.core.i18n import LOCALES, TRANSLATIONS_DIR
+from web.core.settings import ROOT
 
 
 def key(message: Message) -> tuple[str | None, str]:

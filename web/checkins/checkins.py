@@ -1,0 +1,360 @@
+"""Check-ins: three short questions to each partner at the fit check and every 60 days.
+
+``send_due_checkins`` (``tandem check-ins``, daily from cron) finds the active
+tandems whose ``next_checkin_at`` has come, gives each partner a ``CheckIn``
+row and an e-mail in their own language with a link (14 days, single use),
+and moves ``next_checkin_at`` 60 days on. The move is a compare-and-set, so
+two overlapping runs send each check-in once. Paused and ended tandems get
+none.
+
+The link opens a form without logging in (``open_link`` only reads: mail
+scanners open links too); ``answer`` stores the answers on the person's open
+check-in, flags worrying ones (``needs_attention``) and uses the link up.
+Answers are for coordinators only (``checkins_for``); no page of a
+participant shows them.
+
+Every function takes the caller's session and ``now`` and never commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlmodel import Session
+
+from web.core import mail, tokens
+from web.core.dates import local_date
+from web.core.forms import clean_text, single
+from web.core.i18n import N_
+from web.core.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.settings import Settings
+from web.core.vocabulary import MEETING_FREQUENCIES
+from web.tandems import lifecycle
+
+FIT_CHECK_AFTER = lifecycle.FIT_CHECK_AFTER  # 28 days after the start
+CHECKIN_EVERY = lifecycle.CHECKIN_EVERY  # 60 days
+LINK_LIFETIME = timedelta(days=14)
+NOTE_MAX = 1000
+WORRYING_MOOD = 2  # this face or a sadder one needs a coordinator's attention
+WORRYING_MEETINGS = "rarely"
+
+# The 5-face scale: the face is decoration, the words are what a screen reader says.
+MOODS = {
+    # Translators: answers to "How is your tandem going?", from very bad to very good;
+    # each is read out by screen readers for a face.
+    1: N_("Very bad"),
+    2: N_("Bad"),
+    3: N_("Okay"),
+    4: N_("Good"),
+    5: N_("Very good"),
+}
+# Unicode 6 faces: older phones and plain system fonts have them all (🙁 and 🙂 came later).
+FACES = {1: "😞", 2: "😕", 3: "😐", 4: "😊", 5: "😃"}
+
+
+# --- sending (``tandem check-ins``) ----------------------------------------------------------
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Active and due: ``next_checkin_at`` has come; without it, four weeks after the start."""
+    unscheduled = and_(
+        Tandem.next_checkin_at.is_(None),  # type: ignore[union-attr]
+        or_(
+            Tandem.fit_check_due_at <= now,  # type: ignore[operator]
+            and_(
+                Tandem.fit_check_due_at.is_(None),  # type: ignore[union-attr]
+                Tandem.started_at <= now - FIT_CHECK_AFTER,  # type: ignore[operator]
+            ),
+        ),
+    )
+    return and_(
+        Tandem.status == "active",
+        or_(Tandem.next_checkin_at <= now, unscheduled),  # type: ignore[operator]
+    )
+
+
+def _issue_link(
+    session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
+) -> str:
+    raw = tokens.issue(session, person, "checkin", now=now, lifetime=LINK_LIFETIME, tandem=tandem)
+    return f"{settings.base_url}/check-in/{raw}"
+
+
+def _sides(tandem: Tandem) -> list[tuple[str, Participant, Participant]]:
+    """(role, person, partner) for both sides; nothing when a side was erased."""
+    local, newcomer = tandem.local, tandem.newcomer
+    if local is None or newcomer is None:
+        return []
+    return [("local", local, newcomer), ("newcomer", newcomer, local)]
+
+
+def send_due_checkins(session: Session, *, settings: Settings, now: datetime) -> int:
+    """Send every check-in that is due; return how many people were asked."""
+    due = session.scalars(select(Tandem).where(_due(now)).order_by(Tandem.id)).all()
+    sent = 0
+    for tandem in due:
+        claimed = session.execute(
+            update(Tandem)
+            .where(Tandem.id == tandem.id, _due(now))
+            .values(next_checkin_at=now + CHECKIN_EVERY)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(tandem)
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another run took it a moment ago, or it was paused or ended
+        sent += _send(session, tandem, settings=settings, now=now)
+    return sent
+
+
+def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> int:
+    asked_before = session.scalar(select(exists().where(CheckIn.tandem_id == tandem.id)))
+    kind = "regular" if asked_before or tandem.fit_checked_at else "fit_check"
+    sides = _sides(tandem)
+    for role, person, partner in sides:
+        session.add(CheckIn(tandem_id=tandem.id, role=role, kind=kind, sent_at=now))  # type: ignore[arg-type]
+        link = _issue_link(session, tandem, person, settings=settings, now=now)
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template="checkin",
+            context={
+                "first_name": person.first_name,
+                "partner_name": partner.first_name,
+                "fit_check": kind == "fit_check",
+                "link": link,
+                "valid_until": local_date(now + LINK_LIFETIME, locale=person.locale),
+            },
+            participant_id=person.id,
+            now=now,
+        )
+    session.flush()
+    if sides:
+        lifecycle.audit(
+            session, None, "checkin.sent", subject="tandem", subject_id=tandem.id, now=now
+        )
+    return len(sides)
+
+
+def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem check-ins``: send the due check-ins once; meant for cron, daily."""
+    from web.core.db import create_db_engine, transaction
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            sent = send_due_checkins(session, settings=settings, now=utcnow())
+    finally:
+        engine.dispose()
+    print(f"check-ins sent {sent}")
+
+
+# --- answering (public, by the link) ---------------------------------------------------------
+
+
+class CheckInError(Exception):
+    """A check-in link that cannot be used; ``code`` says why."""
+
+    code = "invalid"
+
+
+class LinkInvalid(CheckInError):
+    code = "invalid"
+
+
+class LinkExpired(CheckInError):
+    code = "expired"
+
+
+class LinkUsed(CheckInError):
+    code = "used"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A check-in link: the person it was sent to, their tandem and their open check-in."""
+
+    token: AccessToken
+    tandem: Tandem
+    person: Participant
+    partner: Participant | None
+    checkin: CheckIn | None  # None: nothing left to answer
+
+    @property
+    def role(self) -> str:
+        return "local" if self.tandem.local_id == self.person.id else "newcomer"
+
+
+def open_link(session: Session, raw: str, *, now: datetime) -> Link:
+    """What a check-in link is about, without using it up.
+
+    Raises ``LinkInvalid`` for anything that is not a check-in link of a partner of
+    its tandem; whether it can still be *answered* is ``check_answerable``'s job.
+    """
+    if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
+        raise LinkInvalid
+    digest = tokens.hash_token(raw)
+    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        raise LinkInvalid
+    if token.purpose != "checkin" or token.tandem_id is None:
+        raise LinkInvalid
+    tandem = session.get(Tandem, token.tandem_id)
+    if tandem is None or token.participant_id not in (tandem.local_id, tandem.newcomer_id):
+        raise LinkInvalid
+    person = session.get(Participant, token.participant_id)
+    if person is None:
+        raise LinkInvalid
+    role = "local" if tandem.local_id == person.id else "newcomer"
+    partner = tandem.newcomer if role == "local" else tandem.local
+    checkin = session.scalars(
+        select(CheckIn)
+        .where(
+            CheckIn.tandem_id == tandem.id,
+            CheckIn.role == role,
+            CheckIn.answered_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+    ).first()
+    return Link(token=token, tandem=tandem, person=person, partner=partner, checkin=checkin)
+
+
+def check_answerable(link: Link, *, now: datetime) -> None:
+    """Raise the reason this link cannot be answered (now); return if it can."""
+    if link.token.used_at is not None or link.checkin is None:
+        raise LinkUsed
+    if link.token.expires_at <= now:
+        raise LinkExpired
+
+
+@dataclass
+class Answers:
+    """The three answers as typed (kept on a validation error) and what is wrong with them."""
+
+    meetings: str = ""
+    mood: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mood_value(self) -> int:
+        return int(self.mood)
+
+    @property
+    def needs_attention(self) -> bool:
+        return (
+            self.mood_value <= WORRYING_MOOD
+            or self.meetings == WORRYING_MEETINGS
+            or bool(self.note)
+        )
+
+
+def parse_answers(data: dict[str, Any]) -> Answers:
+    answers = Answers(
+        meetings=single(data, "meetings").strip(),
+        mood=single(data, "mood").strip(),
+        # One more than allowed, so that a too long note is an error, not cut off unseen.
+        note=clean_text(single(data, "note"), max_length=NOTE_MAX + 1, multiline=True),
+    )
+    if answers.meetings not in MEETING_FREQUENCIES:
+        answers.meetings = ""
+        answers.errors["meetings"] = N_("Please choose how often you met.")
+    if answers.mood not in {str(value) for value in MOODS}:
+        answers.mood = ""
+        answers.errors["mood"] = N_("Please choose a face.")
+    if len(answers.note) > NOTE_MAX:
+        answers.errors["note"] = N_("Please write at most 1000 characters.")
+    return answers
+
+
+def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Link:
+    """Store valid ``answers`` on the person's open check-in and use the link up.
+
+    Safe under concurrency: the link is used up by a compare-and-set and the answer
+    is written only onto a check-in that has none yet, so of two racing requests
+    exactly one counts.
+    """
+    if answers.errors:
+        raise ValueError("answers with errors")
+    link = open_link(session, raw, now=now)
+    check_answerable(link, now=now)
+    try:
+        tokens.redeem(session, raw, "checkin", now=now, single_use=True)
+    except tokens.TokenUsed as exc:
+        raise LinkUsed from exc
+    except tokens.TokenExpired as exc:
+        raise LinkExpired from exc
+    except tokens.TokenError as exc:
+        raise LinkInvalid from exc
+    checkin = link.checkin
+    assert checkin is not None  # noqa: S101 (check_answerable)
+    stored = session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.answered_at.is_(None))  # type: ignore[union-attr]
+        .values(
+            answered_at=now,
+            meetings=answers.meetings,
+            mood=answers.mood_value,
+            note=answers.note or None,
+            needs_attention=answers.needs_attention,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkUsed
+    session.refresh(checkin)
+    lifecycle.audit(
+        session, link.person, "checkin.answered", subject="check_in", subject_id=checkin.id, now=now
+    )
+    if checkin.kind == "fit_check" and link.tandem.fit_checked_at is None:
+        try:
+            lifecycle.mark_fit_checked(session, link.tandem, actor=link.person, now=now)
+        except lifecycle.LifecycleError:
+            pass  # the partner's answer or the coordinator marked it a moment ago, or it ended
+    session.flush()
+    return link
+
+
+# --- for coordinators --------------------------------------------------------------------------
+
+
+def checkins_for(session: Session, tandem: Tandem) -> list[CheckIn]:
+    """All check-ins of ``tandem``, newest first, for the coordinator's tandem page.
+
+    Only for pages behind ``get_tandem_for``: the answers are never shown to a partner.
+    """
+    return list(
+        session.scalars(
+            select(CheckIn)
+            .where(CheckIn.tandem_id == tandem.id)
+            .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+        ).all()
+    )
+
+
+def acknowledge(
+    session: Session, checkin: CheckIn, *, coordinator: Coordinator, now: datetime
+) -> bool:
+    """A coordinator has seen a worrying answer: it leaves the "needs attention" queue.
+
+    False when it was not (or no longer) flagged, e.g. a colleague clicked first.
+    """
+    cleared = session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.needs_attention.is_(True))  # type: ignore[attr-defined]
+        .values(needs_attention=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(checkin)
+    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    lifecycle.audit(
+        session, coordinator, "checkin.seen", subject="check_in", subject_id=checkin.id, now=now
+    )
+    session.flush()
+    return True

@@ -1,0 +1,214 @@
+"""The coordinator's area: the dashboard (first page after login), the participant
+list and a participant's page. Every route here needs a logged-in coordinator and
+finds records through ``web.core.access`` (404 for another region's ids)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from litestar import Request, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
+from sqlmodel import Session
+
+from web.coordinator import dashboard as dashboard_data
+from web.core import i18n, params
+from web.core.access import visible_participants, visible_regions
+from web.core.auth import coordinator_required
+from web.core.dates import local_date
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.i18n import N_
+from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
+from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
+from web.tandems import lifecycle, notes
+
+# Tandem states that have a page of their own (suggestions live on the region's page).
+TANDEM_PAGE_STATUSES = ("confirmed", "active", "paused", "ended")
+NOTES_FLASH = {"noted": N_("Your note is saved.")}
+
+
+@get("/", name="dashboard", sync_to_thread=True)
+def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
+    now = utcnow()
+    return Template(
+        template_name="coordinator/dashboard.html",
+        context={
+            "coordinator": coordinator,
+            "board": dashboard_data.build(db, coordinator, now=now),
+            "limit": dashboard_data.LIMIT,
+        },
+    )
+
+
+# --- the participant list ----------------------------------------------------------------------
+
+
+@get("/participants", name="participants_list", sync_to_thread=True)
+def participants_list(
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    page: FromQuery[str] = "",
+    role: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    region: FromQuery[str] = "",
+) -> Template:
+    regions = visible_regions(db, coordinator)
+    slugs = {r.slug: r for r in regions}
+    error = None
+    if role and role not in ROLES:
+        error = N_("Unknown role.")
+    elif status and status not in PARTICIPANT_STATUSES:
+        error = N_("Unknown status.")
+    elif region and region not in slugs:
+        error = N_("Unknown region.")
+    query = visible_participants(db, coordinator)
+    if role:
+        query = query.where(Participant.role == role)
+    if status:
+        query = query.where(Participant.status == status)
+    if region and region in slugs:
+        query = query.where(Place.region_id == slugs[region].id)
+    filters = {"role": role, "status": status, "region": region}
+    total, participants, pages, shown_page = 0, [], 1, 1
+    if error is None:
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        pages = max(1, -(-total // settings.page_size))
+        shown_page = min(params.page_number(page), pages)
+        participants = db.scalars(
+            query.options(selectinload(Participant.languages), selectinload(Participant.place))  # type: ignore[arg-type]
+            .order_by(Participant.role, Participant.waiting_since, Participant.id)
+            .limit(settings.page_size)
+            .offset((shown_page - 1) * settings.page_size)
+        ).all()
+    return Template(
+        template_name="coordinator/participants/list.html",
+        status_code=HTTP_400_BAD_REQUEST if error else HTTP_200_OK,
+        context={
+            "coordinator": coordinator,
+            "participants": participants,
+            "total": total,
+            "page": shown_page,
+            "pages": pages,
+            "filters": filters,
+            "query_string": urlencode({k: v for k, v in filters.items() if v}),
+            "regions": regions,
+            "statuses": PARTICIPANT_STATUSES,
+            "error": error,
+            "today": dashboard_data.today_of(utcnow()),
+        },
+    )
+
+
+# --- one participant ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TandemLine:
+    public_id: str
+    status: str
+    partner: str  # the partner's first name, or "" if erased
+    region: str
+    since: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    has_page: bool
+
+
+def tandems_of(session: Session, person: Participant) -> list[TandemLine]:
+    """Every tandem the person was part of, newest first, with the partner's first name."""
+    partner = aliased(Participant)
+    partner_id = Tandem.newcomer_id if person.role == "local" else Tandem.local_id
+    own_id = Tandem.local_id if person.role == "local" else Tandem.newcomer_id
+    rows = session.execute(
+        select(Tandem, partner.first_name, Region.name)
+        .outerjoin(partner, partner_id == partner.id)
+        .join(Region, Tandem.region_id == Region.id)
+        .where(own_id == person.id)
+        .order_by(Tandem.created_at.desc(), Tandem.id.desc())  # type: ignore[attr-defined, union-attr]
+    ).all()
+    return [
+        TandemLine(
+            public_id=tandem.public_id,
+            status=tandem.status,
+            partner=name or "",
+            region=region,
+            since=tandem.started_at or tandem.proposed_at or tandem.created_at,
+            ended_at=tandem.ended_at,
+            end_reason=tandem.end_reason,
+            has_page=tandem.status in TANDEM_PAGE_STATUSES,
+        )
+        for tandem, name, region in rows
+    ]
+
+
+def _person_with_details(session: Session, coordinator: Coordinator, public_id: str) -> Participant:
+    person = session.scalars(
+        visible_participants(session, coordinator)
+        .where(Participant.public_id == public_id)
+        .options(
+            selectinload(Participant.languages),  # type: ignore[arg-type]
+            selectinload(Participant.place).selectinload(Place.region),  # type: ignore[arg-type]
+            selectinload(Participant.vetting),  # type: ignore[arg-type]
+            selectinload(Participant.consents),  # type: ignore[arg-type]
+        )
+    ).first()
+    if person is None:
+        raise NotFoundException()
+    return person
+
+
+@get(
+    "/participants/{public_id:str}",
+    name="participant_detail",
+    sync_to_thread=True,
+    opt={"writes": True},  # every view is audited
+)
+def participant_detail(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    person = _person_with_details(db, coordinator, public_id)
+    now = utcnow()
+    # Who looked at whose profile is audited (ids only): the one GET that writes.
+    lifecycle.audit(
+        db, coordinator, "participant.viewed", subject="participant", subject_id=person.id, now=now
+    )
+    locale = i18n.negotiate(request)
+    vetted_by = None
+    if person.vetting is not None and person.vetting.seen_by_id is not None:
+        vetted_by = db.get(Coordinator, person.vetting.seen_by_id)
+    return Template(
+        template_name="coordinator/participants/detail.html",
+        context={
+            "coordinator": coordinator,
+            "person": person,
+            "consents": sorted(person.consents, key=_consent_order),
+            "vetted_by": vetted_by.display_name if vetted_by is not None else None,
+            "tandems": tandems_of(db, person),
+            "flash": NOTES_FLASH.get(done or ""),
+            "today": dashboard_data.today_of(now),
+            "when": lambda moment: local_date(moment, locale=locale),
+            **notes.partial_context(db, locale=locale, participant=person),
+        },
+    )
+
+
+def _consent_order(consent: Consent) -> tuple[str, datetime]:
+    return (consent.purpose, consent.given_at)
+
+
+router = Router(
+    path="/coordinator",
+    route_handlers=[dashboard, participants_list, participant_detail],
+    guards=[coordinator_required],
+)

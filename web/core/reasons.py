@@ -1,0 +1,108 @@
+"""The engine's structured reasons as sentences in a reader's language.
+
+The engine (``matching``) returns codes and facts, never prose; this module
+is the one place that turns them into words, for coordinators (everything)
+and for the partners' e-mails (``redacted``: nothing about waiting time,
+locks or broken rules).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.lists import format_list
+
+from web.core.i18n import N_, translations
+from web.core.vocabulary import DAY_LABELS, DAYPART_LABELS, HELP_TOPICS, INTERESTS, LANGUAGES
+
+RULE_LABELS = {
+    "forbidden": N_("the pair was ruled out before"),
+    "language": N_("no common language at the minimum level"),
+    "slots": N_("no common time in the week"),
+    "distance": N_("too far apart"),
+    "gender": N_("a partner wish does not fit"),
+    "age": N_("a minor needs a vetted local"),
+}
+PRIVATE_CODES = ("waiting_days", "locked", "overrides")  # never in e-mails to partners
+
+
+def describe(
+    reasons: list[dict[str, Any]],
+    *,
+    locale: str,
+    local_name: str,
+    newcomer_name: str,
+    redacted: bool = False,
+) -> list[str]:
+    """One sentence per reason, in ``locale``."""
+    catalogue = translations(locale)
+    _ = catalogue.gettext
+
+    def words(keys: list[str], labels: dict[str, str]) -> str:
+        return format_list([_(labels.get(key, key)) for key in keys], locale=locale)
+
+    def slot(key: str) -> str:
+        day, _sep, part = key.partition("_")
+        return f"{_(DAY_LABELS.get(day, day))} {_(DAYPART_LABELS.get(part, part))}"
+
+    sentences = []
+    for reason in reasons:
+        code, items = reason.get("code"), reason.get("items", [])
+        if redacted and code in PRIVATE_CODES:
+            continue
+        if code == "shared_interests":
+            text = _("Both like %(items)s") % {"items": words(items, INTERESTS)}
+        elif code == "common_language":
+            text = _("Both speak %(languages)s at level %(level)s or better") % {
+                "languages": words(items, LANGUAGES),
+                "level": reason.get("level", ""),
+            }
+        elif code == "practice_language":
+            learner, speaker = (
+                (newcomer_name, local_name)
+                if reason.get("for") == "newcomer"
+                else (local_name, newcomer_name)
+            )
+            text = _("%(learner)s wants to practise %(languages)s, which %(speaker)s speaks") % {
+                "learner": learner,
+                "languages": words(items, LANGUAGES),
+                "speaker": speaker,
+            }
+        elif code == "offers_needs":
+            text = _("%(local)s can help with %(items)s") % {
+                "local": local_name,
+                "items": words(items, HELP_TOPICS),
+            }
+        elif code == "slots":
+            text = _("Both have time on %(slots)s") % {
+                "slots": format_list([slot(key) for key in items], locale=locale)
+            }
+        elif code == "distance_km":
+            text = _("%(km)s km apart") % {"km": reason.get("value")}
+        elif code == "online":
+            text = _("They can meet online")
+        elif code == "waiting_days":
+            days = int(reason.get("value", 0))
+            text = catalogue.ngettext("%(num)d day waiting", "%(num)d days waiting", days) % {
+                "num": days
+            }
+        elif code == "locked":
+            text = _("Pinned by a coordinator")
+        elif code == "overrides":
+            text = _("Breaks these rules: %(rules)s") % {"rules": words(items, RULE_LABELS)}
+        else:
+            continue
+        sentences.append(text)
+    return sentences
+
+
+def rule_label(code: str, *, locale: str) -> str:
+    """A hard rule (or ``blocked_by`` code) in words."""
+    labels = {
+        **RULE_LABELS,
+        "no_locals": N_("no locals in the region yet"),
+        "min_score": N_("every possible pair scores below the minimum"),
+        "capacity": N_("every fitting local is fully booked"),
+        "competition": N_("the fitting locals went to others this time"),
+    }
+    return translations(locale).gettext(labels.get(code, code))

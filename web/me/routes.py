@@ -1,0 +1,308 @@
+""" "My profile": self-service for participants, opened from a link in an e-mail."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import TooManyRequestsException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from web.core import i18n, limits, mail, participants, place_names, tokens
+from web.core.auth import participant_required, start_participant_session
+from web.core.db import transaction
+from web.core.deps import AppSettings, CurrentParticipant, DbSession
+from web.core.form_context import form_context
+from web.core.forms import (
+    ParticipantForm,
+    clean_text,
+    is_email,
+    parse_participant_form,
+    single,
+)
+from web.core.models import utcnow
+from web.core.settings import Settings
+from web.signup.writer import send_profile_link
+from web.tandems import problems
+
+logger = logging.getLogger(__name__)
+N_EMAIL = i18n.N_("Please enter an e-mail address like name@example.org.")
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _see(path: str) -> Redirect:
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+# --- opening a session from an e-mail link ------------------------------------------------------
+
+
+@get(
+    "/me/open/{token:str}",
+    name="open_profile_form",
+    sync_to_thread=False,
+    opt={"skip_session": True},
+)
+def open_profile_form(token: FromPath[str]) -> Template:
+    return Template(template_name="me/open.html", context={"token": token})
+
+
+@post("/me/open/{token:str}", name="open_profile", sync_to_thread=True)
+def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
+    try:
+        person = tokens.redeem(db, token, "profile", now=utcnow(), single_use=False)
+    except tokens.TokenError as problem:
+        return Template(
+            template_name="me/link_problem.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={"problem": type(problem).__name__},
+        )
+    participants.touch(db, person, now=utcnow())
+    i18n.choose(request, person.locale)
+    start_participant_session(request, person.id)  # type: ignore[arg-type]
+    return _see("/me")
+
+
+@get("/me/new-link", name="new_link_form", sync_to_thread=False, opt={"skip_session": True})
+def new_link_form() -> Template:
+    return Template(template_name="me/new_link.html", context={"email": ""})
+
+
+@post("/me/new-link", name="new_link", sync_to_thread=True, opt={"skip_session": True})
+def new_link(request: Request, settings: AppSettings, data: FormData) -> Template:
+    """The answer is the same, and costs the same, whether or not we know the address:
+    both are counted alike, and whether there is anyone to send a link to is looked up
+    only after the answer has gone (``send_new_link``, a background task)."""
+    now = utcnow()
+    # Not cut: an address longer than any address can be is refused below, not shortened.
+    email = clean_text(single(data, "email"), max_length=None).lower()
+    counts = [(limits.NEW_LINK_PER_CLIENT, limits.client_of(request))]
+    if is_email(email):
+        counts.append((limits.NEW_LINK_PER_EMAIL, limits.email_key(email, settings.secret_key)))
+    try:
+        limits.count_each(request.app.state.engine, counts, now=now)
+    except TooManyRequestsException as refused:
+        return _new_link_page(
+            email,
+            status=HTTP_429_TOO_MANY_REQUESTS,
+            wait_minutes=limits.minutes_to_wait(refused),
+            headers=refused.headers,
+        )
+    if not is_email(email):
+        return _new_link_page(email, error=N_EMAIL, status=HTTP_400_BAD_REQUEST)
+    return Template(
+        template_name="me/new_link.html",
+        context={"email": email, "sent": True},
+        background=BackgroundTask(
+            send_new_link, request.app.state.engine, settings, email, now=now
+        ),
+    )
+
+
+def _new_link_page(email: str, *, status: int, headers: Any = None, **context: Any) -> Template:
+    return Template(
+        template_name="me/new_link.html",
+        status_code=status,
+        context={"email": email, **context},
+        headers=headers,
+    )
+
+
+def send_new_link(engine: Engine, settings: Settings, email: str, *, now: datetime) -> None:
+    """Send a link to ``email`` if someone signed up with it; nothing otherwise."""
+    try:
+        with transaction(engine) as db:
+            person = participants.find_by_email(db, email)
+            if person is not None:
+                send_profile_link(db, person, settings, now=now)
+    except Exception:  # after the answer: nobody to tell but the log
+        logger.exception("sending a new link failed")
+
+
+# --- the profile itself ---------------------------------------------------------------------------
+
+
+@get("/me", name="profile", sync_to_thread=True)
+def profile(
+    db: DbSession, person: CurrentParticipant, confirmed: FromQuery[bool] = False
+) -> Template:
+    return Template(
+        template_name="me/profile.html",
+        context={
+            "person": person,
+            "confirmed": confirmed,
+            "my_tandems": problems.current_tandems(db, person),
+        },
+    )
+
+
+@get("/me/edit", name="edit_profile_form", sync_to_thread=True)
+def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
+    form = ParticipantForm(
+        role=person.role,
+        first_name=person.first_name,
+        last_name=person.last_name or "",
+        email=person.email,
+        place=db.get(participants.Place, person.place_id).name,  # type: ignore[union-attr]
+        languages=[(spoken.language, spoken.level) for spoken in person.languages],
+        learning=list(person.learning),
+        interests=list(person.interests),
+        help_topics=list(person.help_topics),
+        slots=list(person.slots),
+        online_ok=person.online_ok,
+        gender=person.gender or "",
+        partner_wish=person.partner_genders[0] if person.partner_genders else "any",
+        birth_year=str(person.birth_year),
+        capacity=str(person.capacity),
+        about_me=person.about_me or "",
+    )
+    return Template(
+        template_name="signup/form.html",
+        context=_edit_context(db, form),
+    )
+
+
+@post("/me/edit", name="edit_profile", sync_to_thread=True)
+def edit_profile(
+    request: Request, db: DbSession, person: CurrentParticipant, data: FormData
+) -> Template | Redirect:
+    now = utcnow()
+    form = parse_participant_form(
+        data,
+        role=person.role,
+        this_year=now.year,
+        with_consent=False,
+        locale=i18n.negotiate(request),
+    )
+    form.email = person.email  # the address is the login; it is not changed here
+    form.errors.pop("email", None)
+    switch_to = single(data, "_switch_lang")
+    if switch_to and i18n.choose(request, switch_to):
+        form.errors.clear()
+        return Template(
+            template_name="signup/form.html",
+            context=_edit_context(db, form),
+        )
+    place = participants.served_place(db, form.place) if form.place else None
+    if form.place and place is None and "place" not in form.errors:
+        form.errors["place"] = place_names.unknown_place_message(form.place)
+    if form.errors:
+        return Template(
+            template_name="signup/form.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context=_edit_context(db, form),
+        )
+    participants.update_profile(db, person, form, place=place, now=now)  # type: ignore[arg-type]
+    return _see("/me")
+
+
+@post("/me/pause", name="pause", sync_to_thread=True)
+def pause(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.pause(db, person, now=utcnow())
+    return _see("/me")
+
+
+@post("/me/resume", name="resume", sync_to_thread=True)
+def resume(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.resume(db, person, now=utcnow())
+    return _see("/me")
+
+
+@post("/me/withdraw", name="withdraw", sync_to_thread=True)
+def withdraw(db: DbSession, person: CurrentParticipant) -> Redirect:
+    participants.withdraw(db, person, now=utcnow())
+    return _see("/me")
+
+
+@get("/me/export", name="export", sync_to_thread=True)
+def export(db: DbSession, person: CurrentParticipant) -> Response[bytes]:
+    body = json.dumps(participants.export(db, person), ensure_ascii=False, indent=2)
+    return Response(
+        content=body.encode(),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="tandem-my-data.json"'},
+    )
+
+
+@post("/me/erase", name="erase", sync_to_thread=True)
+def erase(
+    request: Request,
+    db: DbSession,
+    settings: AppSettings,
+    person: CurrentParticipant,
+    data: FormData,
+) -> Template | Redirect:
+    if not single(data, "confirm"):
+        return Template(
+            template_name="me/profile.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={"person": person, "erase_error": True},
+        )
+    participants.erase(
+        db,
+        person,
+        now=utcnow(),
+        ledger=Path(settings.erasure_ledger),
+        mail_dir=mail.file_mail_dir(settings),
+    )
+    request.clear_session()
+    return _see("/me/erased")
+
+
+@get("/me/erased", name="erased", sync_to_thread=False, opt={"skip_session": True})
+def erased() -> Template:
+    return Template(template_name="me/erased.html")
+
+
+@post("/me/logout", name="participant_logout", sync_to_thread=False)
+def participant_logout(request: Request) -> Redirect:
+    request.clear_session()
+    return _see("/")
+
+
+def build_router() -> Router:
+    signed_in = Router(
+        path="/",
+        guards=[participant_required],
+        route_handlers=[
+            profile,
+            edit_profile_form,
+            edit_profile,
+            pause,
+            resume,
+            withdraw,
+            export,
+            erase,
+            participant_logout,
+        ],
+    )
+    return Router(
+        path="/",
+        route_handlers=[
+            open_profile_form,
+            open_profile,
+            new_link_form,
+            new_link,
+            erased,
+            signed_in,
+        ],
+    )
+
+
+def _edit_context(db: Session, form: ParticipantForm) -> dict[str, Any]:
+    return form_context(form, "edit", participants.place_suggestions(db))

@@ -1,0 +1,182 @@
+"""Retention (Löschkonzept): ``tandem purge``, safe to run daily from cron.
+
+* sign-ups never confirmed after ``unverified_days`` are erased;
+* people inactive for ``retention_months`` get a reminder, and are erased 30 days
+  later if they still did nothing;
+* the record of a local's police certificate is deleted 3 months after their
+  activity ended (§ 72a SGB VIII);
+* rate-limit counters (an address per row) are deleted once their window is long over;
+* e-mails leave the outbox ``outbox_retention_days`` after they were written.
+Every step is audited (as the system) and erasures go through
+``participants.erase``, so the backup ledger and report events follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from web.core import audit, auth, limits, mail, participants, stores, tokens
+from web.core.models import Participant, Tandem, Vetting
+from web.core.settings import Settings
+from web.core.vocabulary import OPEN_TANDEM_STATUSES
+
+WARNING_GRACE = timedelta(days=30)
+VETTING_AFTER_ACTIVITY = timedelta(days=90)
+
+
+@dataclass
+class PurgeReport:
+    erased_unverified: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)
+    erased_inactive: list[str] = field(default_factory=list)
+    vetting_deleted: list[str] = field(default_factory=list)
+    rate_counters_deleted: int = 0
+    sessions_deleted: int = 0
+    outbox_deleted: int = 0
+    login_throttles_deleted: int = 0
+
+    def lines(self) -> list[str]:
+        return [
+            f"{label}: {len(ids)}" + (f" ({', '.join(ids)})" if ids else "")
+            for label, ids in (
+                ("unconfirmed sign-ups erased", self.erased_unverified),
+                ("inactive people warned", self.warned),
+                ("inactive people erased", self.erased_inactive),
+                ("police-certificate records deleted", self.vetting_deleted),
+            )
+        ] + [
+            f"old rate-limit counters deleted: {self.rate_counters_deleted}",
+            f"expired sessions deleted: {self.sessions_deleted}",
+            f"old e-mails deleted from the outbox: {self.outbox_deleted}",
+            f"old failed-login counts deleted: {self.login_throttles_deleted}",
+        ]
+
+
+def _in_open_tandem(session: Session) -> set[int]:
+    rows = session.execute(
+        select(Tandem.local_id, Tandem.newcomer_id).where(
+            Tandem.status.in_(OPEN_TANDEM_STATUSES)  # type: ignore[attr-defined]
+        )
+    ).all()
+    return {pid for row in rows for pid in row if pid is not None}
+
+
+def send_warning(
+    session: Session, person: Participant, *, settings: Settings, now: datetime
+) -> None:
+    """The reminder before an erasure, with a link to the profile (any change keeps them)."""
+    raw = tokens.issue(
+        session, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
+    )
+    mail.enqueue(
+        session,
+        to_address=person.email,
+        locale=person.locale,
+        template="retention_warning",
+        participant_id=person.id,
+        now=now,
+        context={
+            "first_name": person.first_name,
+            "url": f"{settings.base_url}/me/open/{raw}",
+            "days": WARNING_GRACE.days,
+        },
+    )
+
+
+def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool) -> PurgeReport:
+    """Apply the retention rules (or, with ``dry_run``, only list what they would do)."""
+    report = PurgeReport()
+    ledger = Path(settings.erasure_ledger)
+    mail_dir = mail.file_mail_dir(settings)
+    busy = _in_open_tandem(session)
+
+    unconfirmed = session.scalars(
+        select(Participant).where(
+            Participant.status == "unverified",
+            Participant.created_at < now - timedelta(days=settings.unverified_days),
+        )
+    ).all()
+    for person in unconfirmed:
+        report.erased_unverified.append(person.public_id)
+        if not dry_run:
+            participants.erase(session, person, now=now, ledger=ledger, mail_dir=mail_dir)
+
+    inactive_since = now - timedelta(days=30 * settings.retention_months)
+    idle = session.scalars(
+        select(Participant).where(
+            Participant.status != "unverified", Participant.updated_at < inactive_since
+        )
+    ).all()
+    for person in idle:
+        if person.id in busy:
+            continue
+        if person.retention_warned_at is None:
+            report.warned.append(person.public_id)
+            if not dry_run:
+                send_warning(session, person, settings=settings, now=now)
+                person.retention_warned_at = now
+                session.add(person)
+                audit.record(
+                    session,
+                    actor=None,
+                    action="retention.warned",
+                    subject_type="participant",
+                    subject_id=person.id,
+                )
+        elif person.retention_warned_at < now - WARNING_GRACE:
+            report.erased_inactive.append(person.public_id)
+            if not dry_run:
+                participants.erase(session, person, now=now, ledger=ledger, mail_dir=mail_dir)
+
+    last_end = dict(
+        session.execute(
+            select(Tandem.local_id, func.max(Tandem.ended_at)).group_by(Tandem.local_id)
+        ).all()
+    )
+    for vetting in session.scalars(select(Vetting)).all():
+        local = session.get(Participant, vetting.local_id)
+        if local is None or local.id in busy:
+            continue
+        ended = last_end.get(local.id)
+        if local.status in ("withdrawn", "declined"):
+            ended = max(filter(None, (ended, local.updated_at)))
+        if ended is not None and ended < now - VETTING_AFTER_ACTIVITY:
+            report.vetting_deleted.append(local.public_id)
+            if not dry_run:
+                session.delete(vetting)
+                audit.record(
+                    session,
+                    actor=None,
+                    action="retention.vetting_deleted",
+                    subject_type="participant",
+                    subject_id=local.id,
+                )
+    report.rate_counters_deleted = limits.purge(session, now=now, dry_run=dry_run)
+    # Sessions in Redis expire there by themselves.
+    report.sessions_deleted = stores.purge_expired(session, now=now, dry_run=dry_run)
+    report.outbox_deleted = mail.purge(
+        session, now=now, retention_days=settings.outbox_retention_days, dry_run=dry_run
+    )
+    report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
+    session.flush()
+    return report
+
+
+def cmd_purge(settings: Settings, args) -> None:  # type: ignore[no-untyped-def]
+    from web.core.db import create_db_engine, transaction
+    from web.core.models import utcnow
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            report = purge(session, settings=settings, now=utcnow(), dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    print("dry run: nothing changed" if args.dry_run else "purge done")
+    for line in report.lines():
+        print(f"  {line}")

@@ -1,0 +1,503 @@
+"""Introductions with consent on both sides.
+
+A tandem a coordinator confirmed is a *proposal*: each partner gets an e-mail
+in their own language with a redacted version of the reasons and an answer
+link (single use, 7 days). Only when both accept does the tandem become active
+and are contact details exchanged (as far as each one consented); a decline
+forbids the pair and puts the newcomer back in the queue with their waiting
+time kept; no answer in time expires the proposal (``follow_up``, run hourly
+by ``tandem follow-up``).
+
+Every function takes ``now`` and the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session
+
+from web.core import audit, mail, tokens
+from web.core.access import region_ids_of, visible_regions
+from web.core.dates import local_date
+from web.core.models import (
+    AccessToken,
+    Coordinator,
+    PairRule,
+    Participant,
+    Tandem,
+    utcnow,
+)
+from web.core.reasons import describe
+from web.core.settings import Settings
+from web.tandems import lifecycle
+
+ANSWER_DAYS = 7
+REMIND_BEFORE = timedelta(days=2)
+CHOICES = {"accept": "accepted", "decline": "declined"}
+
+
+def due_date(tandem: Tandem, *, locale: str) -> str:
+    """The last day to answer, as a date in the reader's language."""
+    return local_date(tandem.answer_due_at, locale=locale)
+
+
+def partners(tandem: Tandem) -> list[tuple[Participant, Participant]]:
+    """(person, their partner) for both sides; a side erased meanwhile is left out."""
+    local, newcomer = tandem.local, tandem.newcomer
+    if local is None or newcomer is None:
+        return []
+    return [(local, newcomer), (newcomer, local)]
+
+
+def redacted_reasons(tandem: Tandem, *, locale: str) -> list[str]:
+    """The reasons a partner may read: no waiting time, locks, broken rules or free text."""
+    local, newcomer = tandem.local, tandem.newcomer
+    return describe(
+        list(tandem.reasons or []),
+        locale=locale,
+        local_name=local.first_name if local else "",
+        newcomer_name=newcomer.first_name if newcomer else "",
+        redacted=True,
+    )
+
+
+def _issue_answer_link(
+    session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
+) -> str:
+    lifetime = (tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now
+    raw = tokens.issue(session, person, "answer", now=now, lifetime=lifetime, tandem=tandem)
+    return f"{settings.base_url}/answer/{raw}"
+
+
+def _proposal_context(
+    tandem: Tandem, person: Participant, partner: Participant, *, link: str
+) -> dict[str, object]:
+    return {
+        "first_name": person.first_name,
+        "partner_name": partner.first_name,
+        "partner_town": partner.place.name if partner.place else "",
+        "reasons": redacted_reasons(tandem, locale=person.locale),
+        "due_date": due_date(tandem, locale=person.locale),
+        "link": link,
+    }
+
+
+def invite(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> None:
+    """Make a just-confirmed tandem a proposal: answer links and one e-mail per partner."""
+    tandem.proposed_at = now
+    tandem.answer_due_at = now + timedelta(days=ANSWER_DAYS)
+    tandem.reminded_at = None
+    session.add(tandem)
+    session.flush()
+    for person, partner in partners(tandem):
+        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template="proposal",
+            context=_proposal_context(tandem, person, partner, link=link),
+            participant_id=person.id,
+            now=now,
+        )
+    _audit(session, None, "proposal.sent", tandem, now=now)
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+class AnswerError(Exception):
+    """An answer link that cannot be used now; ``code`` says why (the page explains it)."""
+
+    code = "invalid"
+
+
+class LinkInvalid(AnswerError):
+    code = "invalid"
+
+
+class LinkExpired(AnswerError):
+    code = "expired"
+
+
+class LinkUsed(AnswerError):
+    code = "used"
+
+
+class AlreadyAnswered(AnswerError):
+    code = "answered"
+
+
+class ProposalClosed(AnswerError):
+    code = "closed"
+
+
+@dataclass(frozen=True)
+class Link:
+    """An answer link with the proposal and the person it was sent to."""
+
+    token: AccessToken
+    tandem: Tandem
+    person: Participant
+    partner: Participant
+
+    @property
+    def side(self) -> str:
+        return "local" if self.tandem.local_id == self.person.id else "newcomer"
+
+    @property
+    def my_answer(self) -> str | None:
+        return getattr(self.tandem, f"{self.side}_answer")
+
+    @property
+    def partner_answer(self) -> str | None:
+        other = "newcomer" if self.side == "local" else "local"
+        return getattr(self.tandem, f"{other}_answer")
+
+
+def open_link(session: Session, raw: str, *, now: datetime) -> Link:
+    """The proposal behind an answer link, without using it up (mail scanners open links).
+
+    Raises ``LinkInvalid`` for anything that is not an answer link of a partner of
+    its proposal; whether it can still be *answered* is ``check_answerable``'s job.
+    """
+    if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
+        raise LinkInvalid
+    digest = tokens.hash_token(raw)
+    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        raise LinkInvalid
+    if token.purpose != "answer" or token.tandem_id is None:
+        raise LinkInvalid
+    tandem = session.get(Tandem, token.tandem_id)
+    if tandem is None or token.participant_id not in (tandem.local_id, tandem.newcomer_id):
+        raise LinkInvalid
+    for person, partner in partners(tandem):
+        if person.id == token.participant_id:
+            return Link(token=token, tandem=tandem, person=person, partner=partner)
+    raise LinkInvalid
+
+
+def check_answerable(link: Link, *, now: datetime) -> None:
+    """Raise the reason this person cannot answer (now); return if they can."""
+    if link.my_answer is not None:
+        raise AlreadyAnswered
+    if link.tandem.status != "confirmed":
+        raise ProposalClosed
+    if link.token.used_at is not None:
+        raise LinkUsed
+    due = link.tandem.answer_due_at
+    if link.token.expires_at <= now or due is None or due <= now:
+        raise LinkExpired
+
+
+def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
+    """Record a partner's accept or decline; both accepted starts the tandem, a no ends it.
+
+    Safe under concurrency: the link is used up by a compare-and-set, the answer is
+    written only if none is recorded yet, and the status changes only from
+    ``confirmed`` — so of two racing requests exactly one has an effect.
+    """
+    if choice not in CHOICES:
+        raise LinkInvalid
+    link = open_link(session, raw, now=now)
+    check_answerable(link, now=now)
+    try:
+        tokens.redeem(session, raw, "answer", now=now, single_use=True)
+    except tokens.TokenUsed as exc:
+        raise LinkUsed from exc
+    except tokens.TokenExpired as exc:
+        raise LinkExpired from exc
+    except tokens.TokenError as exc:
+        raise LinkInvalid from exc
+    tandem, side = link.tandem, link.side
+    answer_column = getattr(Tandem, f"{side}_answer")
+    recorded = session.execute(
+        update(Tandem)
+        .where(Tandem.id == tandem.id, Tandem.status == "confirmed", answer_column.is_(None))
+        .values({f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now})
+        .execution_options(synchronize_session=False)
+    )
+    if recorded.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(tandem)
+        raise AlreadyAnswered if getattr(tandem, f"{side}_answer") else ProposalClosed
+    session.refresh(tandem)
+    _audit(session, link.person, f"proposal.{CHOICES[choice]}", tandem, now=now)
+    if choice == "decline":
+        _close(session, tandem, status="declined", now=now, notify=[link.partner])
+    elif tandem.local_answer == "accepted" and tandem.newcomer_answer == "accepted":
+        _start(session, tandem, now=now)
+    return link
+
+
+def _set_status(session: Session, tandem: Tandem, status: str, **values: object) -> bool:
+    """Move an open proposal to ``status``; False if another request moved it first."""
+    changed = session.execute(
+        update(Tandem)
+        .where(Tandem.id == tandem.id, Tandem.status == "confirmed")
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(tandem)
+    return changed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
+    if not _set_status(session, tandem, "active", started_at=now):
+        return
+    lifecycle.started(session, tandem, now=now)  # fit check due, started event
+    for person, partner in partners(tandem):
+        shared = shares_contact(partner)
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template="tandem_started",
+            context={
+                "first_name": person.first_name,
+                "partner_name": partner.first_name,
+                "partner_email": partner.email if shared else "",
+            },
+            participant_id=person.id,
+            now=now,
+        )
+        if shared:
+            _audit(session, None, "contact.shared", tandem, now=now)
+    _audit(session, None, "tandem.started", tandem, now=now)
+
+
+def _close(
+    session: Session, tandem: Tandem, *, status: str, now: datetime, notify: list[Participant]
+) -> bool:
+    """End a proposal that will not become a tandem: counters back, newcomer back in the queue.
+
+    The newcomer's ``waiting_since`` is left alone, so their waiting time counts on.
+    """
+    if not _set_status(session, tandem, status):
+        return False
+    ids = [pid for pid in (tandem.local_id, tandem.newcomer_id) if pid is not None]
+    session.execute(
+        update(Participant)
+        .where(Participant.id.in_(ids), Participant.open_tandems > 0)  # type: ignore[union-attr]
+        .values(open_tandems=Participant.open_tandems - 1)
+        .execution_options(synchronize_session=False)
+    )
+    for person in (tandem.local, tandem.newcomer):
+        if person is not None:
+            session.refresh(person)
+    if status == "declined" and tandem.local_id and tandem.newcomer_id:
+        _forbid(session, tandem, now=now)
+    notify_ids = {person.id for person in notify}
+    for person, partner in partners(tandem):
+        if person.id in notify_ids:
+            mail.enqueue(
+                session,
+                to_address=person.email,
+                locale=person.locale,
+                template="proposal_closed",
+                context={"first_name": person.first_name, "partner_name": partner.first_name},
+                participant_id=person.id,
+                now=now,
+            )
+    _audit(session, None, f"proposal.{status}", tandem, now=now)
+    return True
+
+
+def _forbid(session: Session, tandem: Tandem, *, now: datetime) -> None:
+    """Never suggest this pair again (a pin for the pair becomes a ban)."""
+    rule = session.scalars(
+        select(PairRule).where(
+            PairRule.local_id == tandem.local_id, PairRule.newcomer_id == tandem.newcomer_id
+        )
+    ).first()
+    if rule is None:
+        rule = PairRule(
+            region_id=tandem.region_id,
+            local_id=tandem.local_id,  # type: ignore[arg-type]
+            newcomer_id=tandem.newcomer_id,  # type: ignore[arg-type]
+            kind="forbid",
+            created_at=now,
+        )
+    rule.kind = "forbid"
+    session.add(rule)
+    session.flush()
+    _audit(session, None, "pair.forbidden", tandem, now=now)
+
+
+def shares_contact(person: Participant) -> bool:
+    """Whether ``person`` agreed (and still agrees) to pass their contact to a partner."""
+    return any(
+        consent.purpose == "contact_sharing" and consent.withdrawn_at is None
+        for consent in person.consents
+    )
+
+
+def _audit(
+    session: Session, person: Participant | None, action: str, tandem: Tandem, *, now: datetime
+) -> None:
+    audit.write(
+        session,
+        at=now,
+        actor_type="participant" if person is not None else "system",
+        actor_id=person.id if person is not None else None,
+        action=action,
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+
+
+# --- reminders and expiry (``tandem follow-up``, hourly from cron) ---------------------------
+
+
+def follow_up(
+    session: Session, *, now: datetime, settings: Settings | None = None
+) -> tuple[int, int]:
+    """Send due reminders and expire overdue proposals; return (people reminded, expired).
+
+    Safe to run in overlapping processes: each step is a compare-and-set on the row.
+    """
+    reminded = expired = 0
+    settings = settings or Settings()
+    overdue = session.scalars(
+        select(Tandem)
+        .where(Tandem.status == "confirmed", Tandem.answer_due_at <= now)  # type: ignore[operator]
+        .order_by(Tandem.id)
+    ).all()
+    for tandem in overdue:
+        if _close(session, tandem, status="expired", now=now, notify=_people(tandem)):
+            expired += 1
+    due_for_reminder = session.scalars(
+        select(Tandem)
+        .where(
+            Tandem.status == "confirmed",
+            Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
+            Tandem.answer_due_at > now,  # type: ignore[operator]
+            Tandem.answer_due_at <= now + REMIND_BEFORE,  # type: ignore[operator]
+        )
+        .order_by(Tandem.id)
+    ).all()
+    for tandem in due_for_reminder:
+        reminded += remind(session, tandem, settings=settings, now=now)
+    return reminded, expired
+
+
+def _people(tandem: Tandem) -> list[Participant]:
+    return [person for person, _partner in partners(tandem)]
+
+
+def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> int:
+    """One reminder, with a fresh link, to each partner who has not answered yet."""
+    claimed = session.execute(
+        update(Tandem)
+        .where(
+            Tandem.id == tandem.id,
+            Tandem.status == "confirmed",
+            Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(tandem)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return 0
+    sent = 0
+    for person, partner in partners(tandem):
+        side = "local" if person.id == tandem.local_id else "newcomer"
+        if getattr(tandem, f"{side}_answer") is not None:
+            continue
+        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template="proposal_reminder",
+            context=_proposal_context(tandem, person, partner, link=link),
+            participant_id=person.id,
+            now=now,
+        )
+        sent += 1
+    _audit(session, None, "proposal.reminded", tandem, now=now)
+    return sent
+
+
+def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem follow-up``: reminders and expiry once; meant for cron, every hour."""
+    from web.core.db import create_db_engine, transaction
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with transaction(engine) as session:
+            reminded, expired = follow_up(session, now=utcnow(), settings=settings)
+    finally:
+        engine.dispose()
+    print(f"reminded {reminded}, expired {expired}")
+
+
+# --- the coordinator's overview -------------------------------------------------------------
+
+RECENT_DAYS = 30
+RECENT_LIMIT = 50
+OUTCOMES = ("active", "declined", "expired")
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    tandem: Tandem
+    region: str
+    age_days: int  # since the proposal went out
+    closed_at: datetime | None  # when it became a tandem, was declined or expired
+
+
+@dataclass(frozen=True)
+class Overview:
+    open: list[ProposalRow]
+    recent: list[ProposalRow]
+
+
+def _closed_at(tandem: Tandem) -> datetime | None:
+    if tandem.status == "active":
+        return tandem.started_at
+    if tandem.status == "declined":
+        answered = [t for t in (tandem.local_answered_at, tandem.newcomer_answered_at) if t]
+        return max(answered) if answered else None
+    return tandem.answer_due_at
+
+
+def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Overview:
+    """Open proposals (oldest first) and the recently closed ones, in the coordinator's regions."""
+    region_ids = region_ids_of(session, coordinator)
+    regions = {region.id: region.name for region in visible_regions(session, coordinator)}
+    base = select(Tandem).options(
+        selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
+        selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+    )
+    if region_ids is not None:
+        base = base.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
+    open_tandems = session.scalars(
+        base.where(Tandem.status == "confirmed").order_by(Tandem.proposed_at, Tandem.id)
+    ).all()
+    recent_tandems = session.scalars(
+        base.where(
+            Tandem.status.in_(OUTCOMES),  # type: ignore[attr-defined]
+            Tandem.proposed_at >= now - timedelta(days=RECENT_DAYS),  # type: ignore[operator]
+        )
+        .order_by(Tandem.proposed_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
+        .limit(RECENT_LIMIT)
+    ).all()
+
+    def row(tandem: Tandem) -> ProposalRow:
+        since = tandem.proposed_at or tandem.decided_at or tandem.created_at
+        return ProposalRow(
+            tandem=tandem,
+            region=regions.get(tandem.region_id, ""),
+            age_days=max(0, (now - since).days),
+            closed_at=_closed_at(tandem),
+        )
+
+    return Overview(open=[row(t) for t in open_tandems], recent=[row(t) for t in recent_tandems])

@@ -1,0 +1,198 @@
+"""The review queue: verified sign-ups waiting for a coordinator, and locals' vetting.
+
+A coordinator approves a sign-up (then the engine may match them), asks for a
+call first, or declines it. For locals they record that the extended police
+certificate (§ 72a SGB VIII) was *seen*: its date and who saw it — never a copy.
+Status changes are compare-and-set updates, so two coordinators acting on the
+same person at once cannot both win; the loser is told it was already handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, select
+
+from web.core import audit, params
+from web.core.access import visible_participants
+from web.core.forms import single
+from web.core.i18n import N_
+from web.core.models import Coordinator, Participant, Tandem, Vetting
+
+# Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
+CERTIFICATE_MAX_AGE_YEARS = 5
+VETTING_STATUSES = ("pending", "active", "paused")  # locals still taking part
+UNVETTED_LIST_LIMIT = 50
+
+
+class AlreadyHandled(Exception):
+    """The person is no longer waiting for review (another coordinator was quicker)."""
+
+
+def _with_details(query: Select) -> Select:  # type: ignore[type-arg]
+    return query.options(
+        selectinload(Participant.languages),  # type: ignore[arg-type]
+        selectinload(Participant.place),  # type: ignore[arg-type]
+        selectinload(Participant.vetting),  # type: ignore[arg-type]
+    )
+
+
+def pending_signups(session: Session, coordinator: Coordinator) -> list[Participant]:
+    """Verified sign-ups waiting for approval in the coordinator's regions, oldest first."""
+    query = visible_participants(session, coordinator).where(Participant.status == "pending")
+    waiting_since = func.coalesce(Participant.verified_at, Participant.created_at)
+    return list(session.scalars(_with_details(query).order_by(waiting_since, Participant.id)))
+
+
+def unvetted_locals(session: Session, coordinator: Coordinator) -> list[Participant]:
+    """Active locals without a recorded certificate (the engine pairs minors only with vetted
+    locals), the longest-approved first."""
+    query = (
+        visible_participants(session, coordinator)
+        .where(Participant.role == "local", Participant.status == "active")
+        .where(~Participant.vetting.has())  # type: ignore[attr-defined]
+        .order_by(Participant.approved_at, Participant.id)
+        .limit(UNVETTED_LIST_LIMIT)
+    )
+    return list(session.scalars(_with_details(query)))
+
+
+def _set_if_pending(session: Session, person: Participant, **values: Any) -> None:
+    changed = session.execute(
+        update(Participant)
+        .where(Participant.id == person.id, Participant.status == "pending")
+        .values(**values)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyHandled()
+    session.refresh(person)
+
+
+def approve(
+    session: Session, person: Participant, *, coordinator: Coordinator, now: datetime
+) -> None:
+    """Pending → active. A newcomer keeps their waiting time; it starts today if unknown."""
+    values: dict[str, Any] = {"status": "active", "approved_at": now, "updated_at": now}
+    if person.role == "newcomer":
+        values["waiting_since"] = func.coalesce(Participant.waiting_since, now.date())
+    _set_if_pending(session, person, **values)
+    audit.record(session, actor=coordinator, action="participant.approved",
+                 subject_type="participant", subject_id=person.id)  # fmt: skip
+
+
+def request_call(
+    session: Session, person: Participant, *, coordinator: Coordinator, now: datetime
+) -> None:
+    """Note that the coordinator wants to talk to the person first; they stay pending."""
+    _set_if_pending(session, person, call_requested_at=now, updated_at=now)
+    audit.record(session, actor=coordinator, action="participant.call_requested",
+                 subject_type="participant", subject_id=person.id)  # fmt: skip
+
+
+def decline(
+    session: Session, person: Participant, *, coordinator: Coordinator, now: datetime
+) -> None:
+    """Pending → declined; any suggestion naming them goes."""
+    _set_if_pending(session, person, status="declined", updated_at=now)
+    session.execute(
+        delete(Tandem).where(
+            Tandem.status == "suggested",
+            (Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id),
+        )
+    )
+    audit.record(session, actor=coordinator, action="participant.declined",
+                 subject_type="participant", subject_id=person.id)  # fmt: skip
+
+
+# --- vetting ---------------------------------------------------------------------------
+
+
+def can_be_vetted(person: Participant) -> bool:
+    return person.role == "local" and person.status in VETTING_STATUSES
+
+
+@dataclass
+class VettingForm:
+    """What the coordinator typed, and the errors to show next to each field."""
+
+    certificate_date: str = ""
+    seen_original: bool = False
+    parsed_date: date | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return params.day_iso_or_german(text)
+    except params.BadValue:
+        return None
+
+
+def parse_vetting_form(data: dict[str, Any], *, today: date) -> VettingForm:
+    form = VettingForm(
+        certificate_date=single(data, "certificate_date").strip()[:20],
+        seen_original=bool(single(data, "seen_original")),
+    )
+    day = _parse_date(form.certificate_date)
+    if day is None:
+        form.errors["certificate_date"] = N_(
+            "Please enter the date printed on the certificate, for example 2026-03-31."
+        )
+    elif day > today:
+        form.errors["certificate_date"] = N_("The certificate date cannot be in the future.")
+    elif day < _years_before(today, CERTIFICATE_MAX_AGE_YEARS):
+        form.errors["certificate_date"] = N_(
+            "This certificate is more than 5 years old. Please ask for a new one."
+        )
+    else:
+        form.parsed_date = day
+    if not form.seen_original:
+        form.errors["seen_original"] = N_(
+            "Please confirm that you have seen the original certificate."
+        )
+    return form
+
+
+def record_vetting(
+    session: Session,
+    local: Participant,
+    *,
+    certificate_date: date,
+    coordinator: Coordinator,
+    today: date,
+) -> Vetting:
+    """Insert or update the local's one vetting row (what was seen, when, by whom)."""
+    values = {"certificate_date": certificate_date, "seen_on": today, "seen_by_id": coordinator.id}
+    vetting = session.scalars(select(Vetting).where(Vetting.local_id == local.id)).first()
+    if vetting is None:
+        try:
+            with session.begin_nested():
+                vetting = Vetting(local_id=local.id, **values)  # type: ignore[arg-type]
+                session.add(vetting)
+                session.flush()
+        except IntegrityError:
+            # Another coordinator recorded it at the same moment: update theirs.
+            vetting = session.scalars(select(Vetting).where(Vetting.local_id == local.id)).one()
+    for key, value in values.items():
+        setattr(vetting, key, value)
+    session.add(vetting)
+    session.flush()
+    audit.record(session, actor=coordinator, action="participant.vetting_recorded",
+                 subject_type="participant", subject_id=local.id)  # fmt: skip
+    return vetting
+
+
+def age(person: Participant, *, today: date) -> int:
+    return today.year - person.birth_year

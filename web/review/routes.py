@@ -1,0 +1,158 @@
+"""The review queue of new sign-ups, and recording a local's vetting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from sqlmodel import Session
+
+from web.core.access import get_participant_for
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.i18n import N_
+from web.core.models import Coordinator, Participant, utcnow
+from web.review import review
+
+QUEUE = "/coordinator/review"
+
+# What the page says after an action (?done=...); only these keys are ever shown.
+FLASH = {
+    "approved": N_("Approved: %(name)s can now be matched."),
+    "call_requested": N_("Noted: you want to talk to %(name)s first."),
+    "declined": N_("The sign-up of %(name)s was declined."),
+    "vetted": N_("The certificate of %(name)s is recorded."),
+    "already": N_("%(name)s was already handled by someone else; the list is up to date now."),
+}
+
+
+def _see(path: str, done: str, person: Participant) -> Redirect:
+    return Redirect(path=path, query_params={"done": done, "who": person.public_id},
+                    status_code=HTTP_303_SEE_OTHER)  # fmt: skip
+
+
+def _flash(db: Session, coordinator: Coordinator, done: str | None, who: str | None) -> dict | None:  # type: ignore[type-arg]
+    if done not in FLASH or not who:
+        return None
+    try:
+        person = get_participant_for(db, coordinator, who)
+    except NotFoundException:
+        return None
+    return {"kind": done, "message": FLASH[done], "name": person.first_name}
+
+
+@get("/review", name="review_queue", sync_to_thread=True)
+def review_queue(
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    done: FromQuery[str | None] = None,
+    who: FromQuery[str | None] = None,
+) -> Template:
+    today = utcnow().date()
+    return Template(
+        template_name="review/queue.html",
+        context={
+            "coordinator": coordinator,
+            "pending": review.pending_signups(db, coordinator),
+            "unvetted": review.unvetted_locals(db, coordinator),
+            "flash": _flash(db, coordinator, done, who),
+            "today": today,
+            "age": lambda person: review.age(person, today=today),
+            "vetting_form": review.VettingForm(),
+        },
+    )
+
+
+def _decide(
+    db: Session, coordinator: Coordinator, public_id: str, action: Callable[..., None], done: str
+) -> Redirect:
+    person = get_participant_for(db, coordinator, public_id)
+    try:
+        action(db, person, coordinator=coordinator, now=utcnow())
+    except review.AlreadyHandled:
+        return _see(QUEUE, "already", person)
+    return _see(QUEUE, done, person)
+
+
+@post("/review/{public_id:str}/approve", name="approve_signup", sync_to_thread=True)
+def approve_signup(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Redirect:
+    return _decide(db, coordinator, public_id, review.approve, "approved")
+
+
+@post("/review/{public_id:str}/call", name="request_call", sync_to_thread=True)
+def request_call(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Redirect:
+    return _decide(db, coordinator, public_id, review.request_call, "call_requested")
+
+
+@post("/review/{public_id:str}/decline", name="decline_signup", sync_to_thread=True)
+def decline_signup(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Redirect:
+    return _decide(db, coordinator, public_id, review.decline, "declined")
+
+
+def _local_for_vetting(db: Session, coordinator: Coordinator, public_id: str) -> Participant:
+    person = get_participant_for(db, coordinator, public_id)
+    if not review.can_be_vetted(person):
+        raise NotFoundException()
+    return person
+
+
+def _vetting_page(
+    coordinator: Coordinator, person: Participant, form: review.VettingForm, **extra: Any
+) -> Template:
+    return Template(
+        template_name="review/vetting.html",
+        context={"coordinator": coordinator, "person": person, "form": form, **extra},
+        status_code=HTTP_400_BAD_REQUEST if form.errors else 200,
+    )
+
+
+@get("/participants/{public_id:str}/vetting", name="vetting_form", sync_to_thread=True)
+def vetting_form(
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    person = _local_for_vetting(db, coordinator, public_id)
+    return _vetting_page(coordinator, person, review.VettingForm(), saved=done == "vetted")
+
+
+@post("/participants/{public_id:str}/vetting", name="record_vetting", sync_to_thread=True)
+def record_vetting(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str], data: FormData
+) -> Template | Redirect:
+    person = _local_for_vetting(db, coordinator, public_id)
+    today = utcnow().date()
+    form = review.parse_vetting_form(data, today=today)
+    if form.errors:
+        return _vetting_page(coordinator, person, form)
+    review.record_vetting(db, person, certificate_date=form.parsed_date,  # type: ignore[arg-type]
+                          coordinator=coordinator, today=today)  # fmt: skip
+    if person.status == "pending":
+        return _see(QUEUE, "vetted", person)
+    return _see(f"/coordinator/participants/{person.public_id}/vetting", "vetted", person)
+
+
+router = Router(
+    path="/coordinator",
+    route_handlers=[
+        review_queue,
+        approve_signup,
+        request_call,
+        decline_signup,
+        vetting_form,
+        record_vetting,
+    ],
+    guards=[coordinator_required],
+)

@@ -1,0 +1,213 @@
+"""Matching runs: the regions, one button to run matching, the run's status, and the
+"nobody is lost" views (unmatched newcomers and recruiting gaps)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from functools import partial
+
+import anyio.to_thread
+from litestar import Request, Router, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session
+
+from web.core.access import get_region_for, region_ids_of, visible_regions
+from web.core.auth import coordinator_required
+from web.core.deps import CurrentCoordinator, DbSession, RowId
+from web.core.i18n import negotiate
+from web.core.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
+from web.core.reasons import rule_label
+from web.runs.runs import (
+    RunAlreadyRunning,
+    execute_run,
+    last_done_run,
+    latest_runs,
+    region_counts,
+    start_run,
+)
+
+REFRESH_SECONDS = 2
+
+
+def _today() -> date:
+    return date.today()  # noqa: DTZ011 (waiting days are counted in local days)
+
+
+async def _run_in_worker(engine: Engine, run_id: int, today: date) -> None:
+    # After the response was sent (and the request's transaction committed):
+    # the engine works in a worker thread, so the event loop keeps serving.
+    await anyio.to_thread.run_sync(partial(execute_run, engine, run_id, today=today))
+
+
+def _regions_page(
+    db: Session, coordinator: Coordinator, *, busy: RunAlreadyRunning | None = None
+) -> Template:
+    regions = visible_regions(db, coordinator)
+    region_ids = [region.id for region in regions if region.id is not None]
+    return Template(
+        template_name="runs/regions.html",
+        context={
+            "coordinator": coordinator,
+            "regions": regions,
+            "counts": region_counts(db, region_ids),
+            "runs": latest_runs(db, region_ids),
+            "busy": busy,
+        },
+        status_code=HTTP_409_CONFLICT if busy else 200,
+    )
+
+
+@get("/regions", name="list_regions", sync_to_thread=True)
+def list_regions(db: DbSession, coordinator: CurrentCoordinator) -> Template:
+    return _regions_page(db, coordinator)
+
+
+@post("/regions/{slug:str}/match", name="run_matching", sync_to_thread=True)
+def run_matching(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
+) -> Template | Redirect:
+    region = get_region_for(db, coordinator, slug)
+    try:
+        run = start_run(db, region, coordinator, now=utcnow())
+    except RunAlreadyRunning as busy:
+        return _regions_page(db, coordinator, busy=busy)
+    return Redirect(
+        path=f"/coordinator/runs/{run.id}",
+        status_code=HTTP_303_SEE_OTHER,
+        background=BackgroundTask(_run_in_worker, request.app.state.engine, run.id, _today()),
+    )
+
+
+def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
+    run = db.get(MatchingRun, run_id)
+    region_ids = region_ids_of(db, coordinator)
+    if run is None or (region_ids is not None and run.region_id not in region_ids):
+        raise NotFoundException()
+    return run
+
+
+@get("/runs/{run_id:int}", name="show_run", sync_to_thread=True)
+def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Template:
+    run = _run_for(db, coordinator, run_id)
+    region = db.get(Region, run.region_id)
+    started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None
+    stats = run.stats.get("stats", {}) if run.status == "done" else {}
+    return Template(
+        template_name="runs/run.html",
+        context={
+            "coordinator": coordinator,
+            "run": run,
+            "region": region,
+            "started_by": started_by,
+            "stage": run.stats.get("stage", ""),
+            "stats": stats,
+            "gap_count": len(run.stats.get("gaps", [])),
+            "refresh": REFRESH_SECONDS if run.status == "running" else None,
+        },
+    )
+
+
+def _newcomers_by_public_id(
+    db: Session, region: Region, public_ids: list[str]
+) -> dict[str, Participant]:
+    if not public_ids:
+        return {}
+    people = db.scalars(
+        select(Participant)
+        .join(Place, Participant.place_id == Place.id)
+        .where(
+            Place.region_id == region.id,
+            Participant.public_id.in_(public_ids),  # type: ignore[attr-defined]
+        )
+        .options(
+            selectinload(Participant.languages),  # type: ignore[arg-type]
+            selectinload(Participant.place),  # type: ignore[arg-type]
+        )
+    ).all()
+    return {person.public_id: person for person in people}
+
+
+@get("/regions/{slug:str}/unmatched", name="unmatched", sync_to_thread=True)
+def unmatched(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
+) -> Template:
+    region = get_region_for(db, coordinator, slug)
+    run = last_done_run(db, region)
+    entries = run.stats.get("unmatched", []) if run else []
+    people = _newcomers_by_public_id(db, region, [entry["newcomer"] for entry in entries])
+    locale = negotiate(request)
+    today = _today()
+    rows = []
+    for entry in entries:
+        person = people.get(entry["newcomer"])
+        if person is None:  # erased since the run
+            continue
+        rows.append(
+            {
+                "person": person,
+                "days_waiting": (today - person.waiting_since).days
+                if person.waiting_since
+                else None,
+                "blocked_by": entry["blocked_by"],
+                "rule": rule_label(entry["blocked_by"], locale=locale),
+                "feasible": entry.get("feasible", 0),
+            }
+        )
+    rows.sort(key=lambda row: -(row["days_waiting"] or 0))
+    per_rule = Counter(row["blocked_by"] for row in rows)
+    return Template(
+        template_name="runs/unmatched.html",
+        context={
+            "coordinator": coordinator,
+            "region": region,
+            "run": run,
+            "rows": rows,
+            "per_rule": [
+                (rule_label(code, locale=locale), count) for code, count in per_rule.most_common()
+            ],
+        },
+    )
+
+
+@get("/regions/{slug:str}/gaps", name="gaps", sync_to_thread=True)
+def gaps(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
+) -> Template:
+    region = get_region_for(db, coordinator, slug)
+    run = last_done_run(db, region)
+    locale = negotiate(request)
+    rows = [
+        {
+            "area": gap.get("area", ""),
+            "waiting": int(gap.get("waiting", 0)),
+            "languages": list(gap.get("languages", [])),
+            "slots": [(slot, int(count)) for slot, count in gap.get("slots", [])],
+            "blocked_by": gap.get("blocked_by", ""),
+            "rule": rule_label(gap.get("blocked_by", ""), locale=locale),
+        }
+        for gap in (run.stats.get("gaps", []) if run else [])
+    ]
+    return Template(
+        template_name="runs/gaps.html",
+        context={
+            "coordinator": coordinator,
+            "region": region,
+            "run": run,
+            "rows": rows,
+            "total_waiting": sum(row["waiting"] for row in rows),
+        },
+    )
+
+
+router = Router(
+    path="/coordinator",
+    route_handlers=[list_regions, run_matching, show_run, unmatched, gaps],
+    guards=[coordinator_required],
+)

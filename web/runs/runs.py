@@ -1,0 +1,394 @@
+"""Running the matching engine for a region and storing its suggestions.
+
+A run goes ``running`` → ``done`` (or ``failed``). While it runs,
+``run.stats["stage"]`` says how far it got (``queued``, ``loading``,
+``solving``, ``saving``), each stage written in its own short transaction so
+that the run page can show progress. When done, ``run.stats`` holds::
+
+    {"stage": "done",
+     "stats": {...},          # the engine's stats (pairs, unmatched, total_score, seconds, ...)
+     "unmatched": [{...}],    # the engine's unmatched newcomers (public ids), with blocked_by
+     "gaps": [{...}]}         # the engine's recruiting gaps
+
+and the region's suggestions (tandems with status ``suggested``) are replaced
+by the run's pairs in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlmodel import Session
+
+from web.core import audit, engine_input
+from web.core.db import transaction
+from web.core.models import (
+    Coordinator,
+    MatchingRun,
+    PairRule,
+    Participant,
+    Place,
+    Region,
+    Tandem,
+    utcnow,
+)
+from web.core.vocabulary import OPEN_TANDEM_STATUSES
+from web.suggestions.suggestions import breaks_child_protection
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=30)
+# A pair that ended this way is never suggested again.
+CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended")
+STALE_ERROR = "stopped without finishing (the process ended?)"
+
+
+class RunAlreadyRunning(Exception):
+    """Another matching run for this region has not finished yet."""
+
+    def __init__(self, region: Region, running: MatchingRun | None = None) -> None:
+        message = f"matching is already running for {region.slug}"
+        if running is not None:
+            message += f" (run {running.id}, started {running.started_at:%Y-%m-%d %H:%M} UTC)"
+        super().__init__(message)
+        self.region = region
+        self.running = running
+
+
+# --- the engine's input -----------------------------------------------------------------------
+
+
+def _people(session: Session, region: Region, role: str) -> list[Participant]:
+    query = (
+        select(Participant)
+        .join(Place, Participant.place_id == Place.id)
+        .where(
+            Place.region_id == region.id,
+            Participant.role == role,
+            Participant.status == "active",
+        )
+        .options(
+            contains_eager(Participant.place),  # type: ignore[arg-type]
+            selectinload(Participant.languages),  # type: ignore[arg-type]
+        )
+        .order_by(Participant.id)
+    )
+    if role == "local":
+        query = query.options(selectinload(Participant.vetting))  # type: ignore[arg-type]
+    else:
+        # A newcomer in a proposal or an active tandem is not matched again.
+        query = query.where(
+            ~exists().where(
+                Tandem.newcomer_id == Participant.id,
+                Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+            )
+        )
+    return list(session.scalars(query).unique())
+
+
+def _region_input(
+    session: Session, region: Region, *, today: date, weights: dict[str, float] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The engine instance and the map from public ids back to participant ids."""
+    locals_ = _people(session, region, "local")
+    newcomers = _people(session, region, "newcomer")
+    ids = {person.public_id: person.id for person in (*locals_, *newcomers)}
+    local_by_id = {person.id: person for person in locals_}
+    newcomer_by_id = {person.id: person for person in newcomers}
+
+    def in_input(local_id: int | None, newcomer_id: int | None) -> bool:
+        return local_id in local_by_id and newcomer_id in newcomer_by_id
+
+    rules = session.execute(
+        select(PairRule.kind, PairRule.local_id, PairRule.newcomer_id)
+        .where(PairRule.region_id == region.id)
+        .order_by(PairRule.created_at, PairRule.id)
+    ).all()
+    # The engine refuses a newcomer locked twice or a local locked beyond its
+    # remaining capacity; the oldest locks win.
+    locked: list[tuple[int, int]] = []
+    locks_per_local: dict[int, int] = {}
+    locked_newcomers: set[int] = set()
+    for kind, local_id, newcomer_id in rules:
+        if kind != "lock" or not in_input(local_id, newcomer_id):
+            continue
+        local = local_by_id[local_id]
+        # The engine keeps a locked pair whatever rule it breaks; this one it must not
+        # (a pin from before the certificate was withdrawn or the birth year corrected).
+        if breaks_child_protection(local, newcomer_by_id[newcomer_id], today=today):
+            continue
+        remaining = max(0, local.capacity - local.open_tandems)
+        if newcomer_id in locked_newcomers or locks_per_local.get(local_id, 0) >= remaining:
+            continue
+        locked.append((local_id, newcomer_id))
+        locked_newcomers.add(newcomer_id)
+        locks_per_local[local_id] = locks_per_local.get(local_id, 0) + 1
+
+    forbidden = {
+        (local_id, newcomer_id)
+        for kind, local_id, newcomer_id in rules
+        if kind == "forbid" and in_input(local_id, newcomer_id)
+    }
+    closed = session.execute(
+        select(Tandem.local_id, Tandem.newcomer_id)
+        .where(
+            Tandem.region_id == region.id,
+            Tandem.status.in_(CLOSED_PAIR_STATUSES),  # type: ignore[attr-defined]
+        )
+        .distinct()
+    ).all()
+    forbidden.update((local_id, newcomer_id) for local_id, newcomer_id in closed)
+    forbidden = {pair for pair in forbidden if in_input(*pair)} - set(locked)
+
+    def public(pair: tuple[int, int]) -> tuple[str, str]:
+        return local_by_id[pair[0]].public_id, newcomer_by_id[pair[1]].public_id
+
+    instance = engine_input.instance(
+        today=today,
+        region=region,
+        locals_=[(person, person.place) for person in locals_],
+        newcomers=[(person, person.place) for person in newcomers],
+        locked=[public(pair) for pair in locked],
+        forbidden=[public(pair) for pair in sorted(forbidden)],
+        weights=weights,
+    )
+    return instance, ids
+
+
+def load_region_input(
+    session: Session, region: Region, *, today: date, weights: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """The engine instance for ``region``: its active locals (remaining capacity) and the
+    active newcomers not yet in an open tandem, with pinned and ruled-out pairs."""
+    instance, _ids = _region_input(session, region, today=today, weights=weights)
+    return instance
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def fail_stale_runs(session: Session, region: Region, *, now: datetime) -> int:
+    """Mark runs left ``running`` for too long (a crashed process) as failed."""
+    result = session.execute(
+        update(MatchingRun)
+        .where(
+            MatchingRun.region_id == region.id,
+            MatchingRun.status == "running",
+            MatchingRun.started_at < now - STALE_AFTER,
+        )
+        .values(status="failed", error=STALE_ERROR, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def running_run(session: Session, region: Region) -> MatchingRun | None:
+    return session.scalars(
+        select(MatchingRun).where(
+            MatchingRun.region_id == region.id, MatchingRun.status == "running"
+        )
+    ).first()
+
+
+def start_run(
+    session: Session, region: Region, coordinator: Coordinator | None, *, now: datetime
+) -> MatchingRun:
+    """Insert a ``running`` run for ``region``; raises ``RunAlreadyRunning`` if one is."""
+    fail_stale_runs(session, region, now=now)
+    run = MatchingRun(
+        region_id=region.id,  # type: ignore[arg-type]
+        status="running",
+        started_by_id=coordinator.id if coordinator is not None else None,
+        started_at=now,
+        stats={"stage": "queued"},
+    )
+    try:
+        # The partial unique index admits one running run per region, also
+        # between two processes; a check before the insert would race.
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        raise RunAlreadyRunning(region, running_run(session, region)) from None
+    audit.record(
+        session,
+        actor=coordinator,
+        action="matching.run",
+        subject_type="matching_run",
+        subject_id=run.id,
+    )
+    session.flush()
+    return run
+
+
+def _set_stage(engine: Engine, run_id: int, stage: str, **extra: Any) -> None:
+    with transaction(engine) as session:
+        session.execute(
+            update(MatchingRun)
+            .where(MatchingRun.id == run_id, MatchingRun.status == "running")
+            .values(stats={"stage": stage, **extra})
+        )
+
+
+def execute_run(engine: Engine, run_id: int, *, today: date, solve: Any = None) -> None:
+    """Load, solve and store run ``run_id`` in its own transactions.
+
+    CPU-heavy: call it from a worker thread or a command, never on the event loop.
+    Never raises: a failure is stored on the run (and logged).
+    """
+    try:
+        _execute(engine, run_id, today=today, solve=solve)
+    except Exception as exc:
+        logger.exception("matching run %s failed", run_id)
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        message = f"{type(exc).__name__}: {first_line}"[:500]
+        try:
+            with transaction(engine) as session:
+                session.execute(
+                    update(MatchingRun)
+                    .where(MatchingRun.id == run_id, MatchingRun.status == "running")
+                    .values(status="failed", error=message, finished_at=utcnow())
+                )
+        except Exception:
+            logger.exception("could not mark matching run %s as failed", run_id)
+
+
+def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
+    if solve is None:
+        from matching import solve  # heavy imports (numpy, OR-Tools) only when matching
+
+    _set_stage(engine, run_id, "loading")
+    with transaction(engine) as session:
+        run = session.get(MatchingRun, run_id)
+        if run is None or run.status != "running":
+            return
+        region = session.get(Region, run.region_id)
+        assert region is not None  # noqa: S101 (a run's region is cascaded away with the run)
+        instance, ids = _region_input(session, region, today=today)
+        region_id = region.id
+
+    _set_stage(
+        engine,
+        run_id,
+        "solving",
+        locals=len(instance["locals"]),
+        newcomers=len(instance["newcomers"]),
+    )
+    result = solve(instance).to_dict()
+
+    _set_stage(engine, run_id, "saving")
+    now = utcnow()
+    with transaction(engine) as session:
+        run = session.get(MatchingRun, run_id, with_for_update=True)
+        if run is None or run.status != "running":
+            # Marked failed as stale meanwhile: a newer run may own the suggestions.
+            logger.warning("matching run %s was stopped before it could save", run_id)
+            return
+        session.execute(
+            delete(Tandem).where(
+                Tandem.region_id == region_id,
+                Tandem.status == "suggested",
+                Tandem.manual.is_(False),  # type: ignore[attr-defined]
+            )
+        )
+        session.add_all(
+            Tandem(
+                local_id=ids[pair["local"]],
+                newcomer_id=ids[pair["newcomer"]],
+                region_id=region_id,
+                run_id=run_id,
+                status="suggested",
+                score=min(1.0, max(0.0, float(pair["score"]))),
+                components=pair["components"],
+                reasons=pair["reasons"],
+                locked=bool(pair["locked"]),
+                created_at=now,
+            )
+            for pair in result["pairs"]
+        )
+        run.settings = instance["settings"]
+        run.stats = {
+            "stage": "done",
+            "stats": result["stats"],
+            "unmatched": result["unmatched"],
+            "gaps": result["gaps"],
+        }
+        run.status = "done"
+        run.finished_at = now
+        session.flush()
+
+
+# --- reading runs -----------------------------------------------------------------------------
+
+
+def last_done_run(session: Session, region: Region) -> MatchingRun | None:
+    return session.scalars(
+        select(MatchingRun)
+        .where(MatchingRun.region_id == region.id, MatchingRun.status == "done")
+        .order_by(MatchingRun.finished_at.desc(), MatchingRun.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+
+
+def latest_runs(session: Session, region_ids: list[int]) -> dict[int, MatchingRun]:
+    """The newest run of each region, in one query."""
+    if not region_ids:
+        return {}
+    newest = aliased(MatchingRun)
+    runs = session.scalars(
+        select(MatchingRun).where(
+            MatchingRun.region_id.in_(region_ids),  # type: ignore[attr-defined]
+            ~exists().where(newest.region_id == MatchingRun.region_id, newest.id > MatchingRun.id),
+        )
+    ).all()
+    return {run.region_id: run for run in runs}
+
+
+def region_counts(session: Session, region_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per region: active locals and newcomers, newcomers waiting (not in an open
+    tandem) and open suggestions — in three queries for any number of regions."""
+    counts = {
+        region_id: {"locals": 0, "newcomers": 0, "waiting": 0, "suggestions": 0}
+        for region_id in region_ids
+    }
+    if not region_ids:
+        return counts
+    active = (
+        select(Place.region_id, Participant.role, func.count())
+        .select_from(Participant)
+        .join(Place, Participant.place_id == Place.id)
+        .where(Place.region_id.in_(region_ids), Participant.status == "active")  # type: ignore[union-attr]
+        .group_by(Place.region_id, Participant.role)
+    )
+    for region_id, role, number in session.execute(active):
+        counts[region_id]["locals" if role == "local" else "newcomers"] = number
+    waiting = (
+        select(Place.region_id, func.count())
+        .select_from(Participant)
+        .join(Place, Participant.place_id == Place.id)
+        .where(
+            Place.region_id.in_(region_ids),  # type: ignore[union-attr]
+            Participant.status == "active",
+            Participant.role == "newcomer",
+            ~exists().where(
+                Tandem.newcomer_id == Participant.id,
+                Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+            ),
+        )
+        .group_by(Place.region_id)
+    )
+    for region_id, number in session.execute(waiting):
+        counts[region_id]["waiting"] = number
+    suggestions = (
+        select(Tandem.region_id, func.count())
+        .where(Tandem.region_id.in_(region_ids), Tandem.status == "suggested")  # type: ignore[attr-defined]
+        .group_by(Tandem.region_id)
+    )
+    for region_id, number in session.execute(suggestions):
+        counts[region_id]["suggestions"] = number
+    return counts

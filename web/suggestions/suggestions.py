@@ -1,0 +1,591 @@
+"""A coordinator's decisions about pairs: confirm, reject, pin, forbid, pair by hand.
+
+Every function takes the request's ``session`` and never commits; every
+decision is audited. Confirm is the one place where two coordinators can
+race for the same newcomer or a local's last free place: it takes the
+places with compare-and-set updates inside a savepoint, so the loser gets
+``AlreadyTaken`` and nothing half-written.
+
+Lock order: a transaction that confirms first locks every person it may touch,
+in ascending id order (``lock_people``), and only then changes places and
+tandem rows. The tandem rows a confirm changes all belong to a newcomer it has
+locked, so two confirms never wait for each other's tandems, and waits for
+people always go up the id order: no cycle, no deadlock, however many
+suggestions a "confirm selected" request carries and in whatever order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session
+
+import matching
+from web.core import audit, engine_input
+from web.core.forms import clean_text
+from web.core.i18n import N_
+from web.core.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
+from web.core.vocabulary import REJECT_REASONS
+
+NOTE_MAX = 500
+# Pairs with one of these are never suggested again (the run loader forbids them).
+CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended")
+
+
+class DecisionError(Exception):
+    """A decision that cannot be made; ``message`` is an English message id to translate."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidDecision(DecisionError):
+    """Bad input (an unknown reason, the wrong people): a 400."""
+
+
+class AlreadyTaken(DecisionError):
+    """Someone was faster: the suggestion was decided, or a place is no longer free (409)."""
+
+
+class RuledOut(DecisionError):
+    """A rule no coordinator may override for this pair (409): the child-protection rule,
+    a coordinator's ban (``banned``: the page offers to lift it), or a partner's "no"."""
+
+    def __init__(self, message: str, *, banned: bool = False) -> None:
+        super().__init__(message)
+        self.banned = banned
+
+
+ALREADY_DECIDED = N_("This suggestion has already been decided by someone else.")
+NEEDS_VETTED_LOCAL = N_(
+    "A newcomer under 18 can only be paired with a local whose police certificate has been "
+    "recorded. Please record the certificate on the local's page first."
+)
+BANNED_PAIR = N_(
+    "A coordinator has ruled out this pair, so it cannot be confirmed. Allow the pair again "
+    "first if that was a mistake."
+)
+DECLINED_PAIR = N_("One of the two has declined this pair before, so it cannot be confirmed.")
+NO_LONGER_FREE = N_(
+    "Already taken: one of the two is no longer free (another proposal was confirmed first, "
+    "or they paused or left the programme)."
+)
+
+
+# --- confirm and reject --------------------------------------------------------------------------
+
+
+def _take_place(session: Session, participant_id: int) -> bool:
+    """Raise a person's ``open_tandems`` if they are active and have a free place."""
+    result = session.execute(
+        update(Participant)
+        .where(
+            Participant.id == participant_id,  # type: ignore[arg-type]
+            Participant.status == "active",  # type: ignore[arg-type]
+            Participant.open_tandems < Participant.capacity,  # type: ignore[arg-type]
+        )
+        .values(open_tandems=Participant.open_tandems + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
+    """Lock everyone these suggestions pair, in ascending id order, until the transaction ends.
+
+    Call it once, before the first ``confirm`` of a request and outside any savepoint (a
+    savepoint rolled back on PostgreSQL would give its row locks up again). ``FOR NO KEY
+    UPDATE`` is the lock the place updates take anyway; unlike ``FOR UPDATE`` it lets other
+    transactions insert rows that point at these people (a check-in, an e-mail). SQLite
+    renders no lock clause: its writers take the whole database at ``BEGIN IMMEDIATE``.
+    """
+    ids = sorted(
+        {
+            person_id
+            for tandem in tandems
+            for person_id in (tandem.local_id, tandem.newcomer_id)
+            if person_id is not None
+        }
+    )
+    if ids:
+        session.execute(
+            select(Participant.id)
+            .where(Participant.id.in_(ids))  # type: ignore[union-attr]
+            .order_by(Participant.id)
+            .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        ).all()
+
+
+def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: datetime) -> None:
+    """Turn a suggestion into a proposal (``confirmed``), or raise ``AlreadyTaken``.
+
+    Both people are locked first, in id order (a no-op when ``lock_people`` locked them
+    already for a whole batch), so that concurrent confirms on PostgreSQL wait for each
+    other instead of deadlocking. The partial unique index on open newcomer tandems is the
+    last line of defence.
+    """
+    if tandem.status != "suggested":
+        raise AlreadyTaken(ALREADY_DECIDED)
+    if tandem.local_id is None or tandem.newcomer_id is None:
+        raise InvalidDecision(N_("One of the two has left the programme."))
+    lock_people(session, [tandem])
+    # An old suggestion may predate a ban, a "no" or a withdrawn certificate.
+    local, newcomer = (
+        session.get(Participant, tandem.local_id),
+        session.get(Participant, tandem.newcomer_id),
+    )
+    assert local is not None and newcomer is not None  # foreign keys
+    refuse_ruled_out(session, local, newcomer, today=now.date())
+    try:
+        with session.begin_nested():
+            if not _take_place(session, tandem.newcomer_id):
+                raise AlreadyTaken(NO_LONGER_FREE)
+            if not _take_place(session, tandem.local_id):
+                raise AlreadyTaken(NO_LONGER_FREE)
+            result = session.execute(
+                update(Tandem)
+                .where(Tandem.id == tandem.id, Tandem.status == "suggested")  # type: ignore[arg-type]
+                .values(status="confirmed", decided_at=now, decided_by_id=coordinator.id)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise AlreadyTaken(ALREADY_DECIDED)
+            # One proposal at a time: the newcomer's other suggestions go.
+            session.execute(
+                delete(Tandem)
+                .where(
+                    Tandem.newcomer_id == tandem.newcomer_id,  # type: ignore[arg-type]
+                    Tandem.status == "suggested",  # type: ignore[arg-type]
+                    Tandem.id != tandem.id,  # type: ignore[arg-type]
+                )
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(
+                session,
+                actor=coordinator,
+                action="tandem.confirm",
+                subject_type="tandem",
+                subject_id=tandem.id,
+            )
+            session.flush()
+    except IntegrityError as exc:
+        raise AlreadyTaken(NO_LONGER_FREE) from exc
+    # The updates above bypassed the identity map: reload what they changed.
+    people = (tandem.local_id, tandem.newcomer_id)
+    session.expire(tandem)
+    for person_id in people:
+        person = session.identity_map.get(identity_key(Participant, person_id))
+        if person is not None:
+            session.expire(person)
+
+
+def reject(
+    session: Session,
+    tandem: Tandem,
+    coordinator: Coordinator,
+    *,
+    reason: str,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """Say no to a suggestion. The pair is never suggested again; its components stay on the
+    row, so that the decision can teach the weights."""
+    if reason not in REJECT_REASONS:
+        raise InvalidDecision(N_("Please choose a reason from the list."))
+    cleaned = clean_text(note, max_length=NOTE_MAX, multiline=True) or None
+    if tandem.status != "suggested":
+        raise AlreadyTaken(ALREADY_DECIDED)
+    result = session.execute(
+        update(Tandem)
+        .where(Tandem.id == tandem.id, Tandem.status == "suggested")  # type: ignore[arg-type]
+        .values(
+            status="rejected",
+            decided_at=now,
+            decided_by_id=coordinator.id,
+            reject_reason=reason,
+            reject_note=cleaned,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyTaken(ALREADY_DECIDED)
+    audit.record(
+        session,
+        actor=coordinator,
+        action="tandem.reject",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+    session.flush()
+    session.expire(tandem)
+
+
+# --- rules no coordinator may override -----------------------------------------------------------
+
+ADULT_AGE = 18
+
+
+def is_minor(newcomer: Participant, *, today: date) -> bool:
+    """Under 18 this year, counted like the engine does (by birth year: no birthdays kept)."""
+    return newcomer.birth_year is not None and today.year - newcomer.birth_year < ADULT_AGE
+
+
+def breaks_child_protection(local: Participant, newcomer: Participant, *, today: date) -> bool:
+    """A newcomer under 18 with a local whose police certificate is not recorded."""
+    return is_minor(newcomer, today=today) and local.vetting is None
+
+
+def _banned(session: Session, local_id: int | None, newcomer_id: int | None) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    PairRule.local_id == local_id,  # type: ignore[arg-type]
+                    PairRule.newcomer_id == newcomer_id,  # type: ignore[arg-type]
+                    PairRule.kind == "forbid",  # type: ignore[arg-type]
+                )
+            )
+        )
+    )
+
+
+def _declined(session: Session, local_id: int | None, newcomer_id: int | None) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Tandem.local_id == local_id,  # type: ignore[arg-type]
+                    Tandem.newcomer_id == newcomer_id,  # type: ignore[arg-type]
+                    Tandem.status == "declined",  # type: ignore[arg-type]
+                )
+            )
+        )
+    )
+
+
+def refuse_ruled_out(
+    session: Session, local: Participant, newcomer: Participant, *, today: date
+) -> None:
+    """Raise ``RuledOut`` for a pair that no decision may bring together: a child with an
+    unvetted local, a pair a coordinator banned, or one a partner declined. (The engine's
+    other rules may be overridden by hand, with a warning.)"""
+    if breaks_child_protection(local, newcomer, today=today):
+        raise RuledOut(NEEDS_VETTED_LOCAL)
+    if _banned(session, local.id, newcomer.id):
+        raise RuledOut(BANNED_PAIR, banned=True)
+    if _declined(session, local.id, newcomer.id):
+        raise RuledOut(DECLINED_PAIR)
+
+
+# --- standing rules about one pair ---------------------------------------------------------------
+
+
+def _check_pair(region: Region, local: Participant, newcomer: Participant) -> None:
+    if local.role != "local" or newcomer.role != "newcomer":
+        raise InvalidDecision(N_("Please choose a local and a newcomer."))
+    for person in (local, newcomer):
+        if person.place is None or person.place.region_id != region.id:
+            raise InvalidDecision(N_("Both people must live in this region."))
+
+
+def _rule_for(session: Session, local: Participant, newcomer: Participant) -> PairRule | None:
+    return session.scalars(
+        select(PairRule).where(
+            PairRule.local_id == local.id,  # type: ignore[arg-type]
+            PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+        )
+    ).first()
+
+
+def _set_rule(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+    kind: str,
+) -> PairRule:
+    _check_pair(region, local, newcomer)
+    rule = _rule_for(session, local, newcomer)
+    if rule is None:
+        rule = PairRule(
+            region_id=region.id,  # type: ignore[arg-type]
+            local_id=local.id,  # type: ignore[arg-type]
+            newcomer_id=newcomer.id,  # type: ignore[arg-type]
+            kind=kind,
+            created_by_id=coordinator.id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(rule)
+                session.flush()
+        except IntegrityError:
+            # Another coordinator set a rule for this pair at the same moment: take it over.
+            rule = _rule_for(session, local, newcomer)  # type: ignore[assignment]
+            if rule is None:  # pragma: no cover (the conflicting row was deleted again)
+                raise AlreadyTaken(ALREADY_DECIDED) from None
+    rule.kind = kind  # pin replaces forbid and vice versa
+    rule.created_by_id = coordinator.id
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def pin(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+) -> PairRule:
+    """Keep this pair in every run (a lock). A newcomer has at most one pinned local,
+    and a local no more pinned newcomers than free places. A pin never overrides the
+    child-protection rule (the engine keeps pinned pairs whatever else they break)."""
+    _check_pair(region, local, newcomer)
+    if breaks_child_protection(local, newcomer, today=utcnow().date()):
+        raise RuledOut(NEEDS_VETTED_LOCAL)
+    others = select(PairRule).where(
+        PairRule.kind == "lock",  # type: ignore[arg-type]
+        or_(
+            PairRule.local_id == local.id,  # type: ignore[arg-type]
+            PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+        ),
+        ~((PairRule.local_id == local.id) & (PairRule.newcomer_id == newcomer.id)),  # type: ignore[arg-type]
+    )
+    other_rules = list(session.scalars(others))
+    local_locks = [rule for rule in other_rules if rule.local_id == local.id]
+    if len(local_locks) >= local.capacity - local.open_tandems:
+        raise AlreadyTaken(N_("This local has no free place left for another pinned pair."))
+    for rule in other_rules:
+        if rule.newcomer_id == newcomer.id:  # the newcomer's earlier pin is replaced
+            audit.record(
+                session,
+                actor=coordinator,
+                action="pair.unpin",
+                subject_type="pair_rule",
+                subject_id=rule.id,
+            )
+            session.delete(rule)
+    session.flush()
+    rule = _set_rule(session, region, local, newcomer, coordinator, "lock")
+    audit.record(
+        session,
+        actor=coordinator,
+        action="pair.pin",
+        subject_type="pair_rule",
+        subject_id=rule.id,
+    )
+    return rule
+
+
+def forbid(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+) -> PairRule:
+    """Never suggest this pair again (until the rule is lifted); a suggestion of the pair
+    on the page goes at once, so that nobody can confirm it afterwards."""
+    rule = _set_rule(session, region, local, newcomer, coordinator, "forbid")
+    session.execute(
+        delete(Tandem)
+        .where(
+            Tandem.local_id == local.id,  # type: ignore[arg-type]
+            Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+            Tandem.status == "suggested",  # type: ignore[arg-type]
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record(
+        session,
+        actor=coordinator,
+        action="pair.forbid",
+        subject_type="pair_rule",
+        subject_id=rule.id,
+    )
+    return rule
+
+
+def _lift(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+    kind: str,
+    action: str,
+) -> bool:
+    _check_pair(region, local, newcomer)
+    rule = _rule_for(session, local, newcomer)
+    if rule is None or rule.kind != kind:
+        return False
+    audit.record(
+        session, actor=coordinator, action=action, subject_type="pair_rule", subject_id=rule.id
+    )
+    session.delete(rule)
+    session.flush()
+    return True
+
+
+def unpin(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+) -> bool:
+    return _lift(session, region, local, newcomer, coordinator, "lock", "pair.unpin")
+
+
+def unforbid(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+) -> bool:
+    return _lift(session, region, local, newcomer, coordinator, "forbid", "pair.unforbid")
+
+
+# --- pairing by hand -----------------------------------------------------------------------------
+
+
+@dataclass
+class PairCheck:
+    """What the engine says about one pair: its score, components, reasons and broken rules."""
+
+    score: float
+    components: dict[str, float]
+    reasons: list[dict[str, Any]]
+    broken: list[str] = field(default_factory=list)
+
+
+def _pair_closed_before(session: Session, local: Participant, newcomer: Participant) -> bool:
+    forbidden_rule = exists().where(
+        PairRule.local_id == local.id,  # type: ignore[arg-type]
+        PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+        PairRule.kind == "forbid",  # type: ignore[arg-type]
+    )
+    closed_tandem = exists().where(
+        Tandem.local_id == local.id,  # type: ignore[arg-type]
+        Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+        Tandem.status.in_(CLOSED_PAIR_STATUSES),  # type: ignore[attr-defined]
+    )
+    return bool(session.scalar(select(or_(forbidden_rule, closed_tandem))))
+
+
+def check_pair(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    *,
+    now: datetime,
+) -> PairCheck:
+    """Ask the engine about just this pair (locked, so it is scored even when it breaks rules).
+
+    Raises ``InvalidDecision`` for people who cannot be paired at all (wrong role or region,
+    not active), ``RuledOut`` for a pair no coordinator may override (``refuse_ruled_out``)
+    and ``AlreadyTaken`` when one of them has no free place.
+    """
+    _check_pair(region, local, newcomer)
+    for person in (local, newcomer):
+        if person.status != "active":
+            raise InvalidDecision(N_("Only active participants can be paired."))
+    refuse_ruled_out(session, local, newcomer, today=now.date())
+    if newcomer.open_tandems >= newcomer.capacity:
+        raise AlreadyTaken(N_("This newcomer already has a tandem or a proposal."))
+    if local.open_tandems >= local.capacity:
+        raise AlreadyTaken(N_("This local has no free place left."))
+    pair = (local.public_id, newcomer.public_id)
+    problem = engine_input.instance(
+        today=now.date(),
+        region=region,
+        locals_=[(local, local.place)],
+        newcomers=[(newcomer, newcomer.place)],
+        locked=[pair],
+        forbidden=[pair] if _pair_closed_before(session, local, newcomer) else [],
+    )
+    (found,) = matching.solve(problem).pairs
+    broken = next(
+        (list(reason["items"]) for reason in found.reasons if reason["code"] == "overrides"), []
+    )
+    return PairCheck(
+        score=float(found.score),
+        components=dict(found.components),
+        reasons=list(found.reasons),
+        broken=broken,
+    )
+
+
+def manual_pair(
+    session: Session,
+    region: Region,
+    local: Participant,
+    newcomer: Participant,
+    coordinator: Coordinator,
+    *,
+    now: datetime,
+) -> tuple[Tandem, list[str]]:
+    """Pair two people by hand: a ``suggested`` tandem (manual, locked) with the engine's
+    reasons, and the hard rules it breaks (the page asks before creating such a pair)."""
+    checked = check_pair(session, region, local, newcomer, now=now)
+    session.execute(  # a hand-made pair replaces the engine's suggestion of the same pair
+        delete(Tandem)
+        .where(
+            Tandem.local_id == local.id,  # type: ignore[arg-type]
+            Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+            Tandem.status == "suggested",  # type: ignore[arg-type]
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    tandem = Tandem(
+        local_id=local.id,
+        newcomer_id=newcomer.id,
+        region_id=region.id,  # type: ignore[arg-type]
+        status="suggested",
+        score=min(1.0, max(0.0, checked.score)),
+        components=checked.components,
+        reasons=checked.reasons,
+        locked=True,
+        manual=True,
+        created_at=now,
+    )
+    session.add(tandem)
+    session.flush()
+    audit.record(
+        session,
+        actor=coordinator,
+        action="tandem.manual_pair",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+    return tandem, checked.broken
+
+
+def pairable_people(
+    session: Session, region: Region
+) -> tuple[list[Participant], list[Participant]]:
+    """Active locals with a free place and active newcomers without a tandem, by first name."""
+    people = session.scalars(
+        select(Participant)
+        .join(Place, Participant.place_id == Place.id)  # type: ignore[arg-type]
+        .where(
+            Place.region_id == region.id,  # type: ignore[arg-type]
+            Participant.status == "active",  # type: ignore[arg-type]
+            Participant.open_tandems < Participant.capacity,  # type: ignore[arg-type]
+        )
+        .order_by(Participant.first_name, Participant.id)
+    ).all()
+    return (
+        [person for person in people if person.role == "local"],
+        [person for person in people if person.role == "newcomer"],
+    )

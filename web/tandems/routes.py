@@ -1,0 +1,581 @@
+"""Tandems after the match: the coordinator's list and tandem page (pause, resume, end,
+re-match, fit check, problem reports, notes), notes on a person, and the partner's
+"something is wrong" and "end my tandem" under /me.
+
+Handlers find records through ``web.core.access`` (404 for another region's ids) or,
+for a partner, among their own tandems; bad input is a 400 with the page and a
+message, a step the tandem's state does not allow a 409 — never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Request, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session
+
+from web.core import i18n, params
+from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
+from web.core.auth import coordinator_required, participant_required
+from web.core.dates import PROGRAMME_TIMEZONE, local_date
+from web.core.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
+from web.core.forms import single
+from web.core.i18n import N_
+from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.vocabulary import END_REASONS
+from web.tandems import lifecycle, notes, problems
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+STATUS_LABELS = {
+    "confirmed": N_("Waiting for both answers"),
+    # Translators: the state of a tandem (two people meeting): active = meeting, paused = on hold.
+    "active": N_("Active"),
+    "paused": N_("Paused"),
+    "ended": N_("Ended"),
+}
+# The list's status filter: key → statuses shown.
+FILTERS = {
+    "current": ("active", "paused"),
+    "active": ("active",),
+    "paused": ("paused",),
+    "ended": ("ended",),
+    "all": ("active", "paused", "ended"),
+}
+FILTER_LABELS = {
+    "current": N_("Active and paused"),
+    "active": N_("Active"),
+    "paused": N_("Paused"),
+    "ended": N_("Ended"),
+    "all": N_("All"),
+}
+ENDED_BY_LABELS = {
+    "coordinator": N_("a coordinator"),
+    "local": N_("the local partner"),
+    "newcomer": N_("the newcomer"),
+}
+FLASH = {
+    "paused": N_("The tandem is paused."),
+    "resumed": N_("The tandem is active again."),
+    "ended": N_("The tandem has ended. Both partners' places are free again."),
+    "rematched": N_(
+        "The tandem has ended and the newcomer is back in the queue; "
+        "their waiting time counts from their original date."
+    ),
+    "requeued": N_("The newcomer is back in the queue with their waiting time credited."),
+    "fit_checked": N_("The fit check is recorded."),
+    "noted": N_("Your note is saved."),
+    "handled": N_("The report is marked as handled."),
+    "already_handled": N_("Someone had already marked this report as handled."),
+}
+MESSAGES = {
+    "not_allowed": N_(
+        "That is not possible any more: the tandem is now “%(status)s”. "
+        "The page shows its current state."
+    ),
+    "reason": N_("Please choose a reason for the end."),
+    "end_date": N_("Please enter a date between the start of the tandem and today."),
+    "empty_note": N_("Please write a note first."),
+    "kind": N_("Please choose what is wrong."),
+    "not_current": N_("This tandem has already ended."),
+}
+MOOD_FACES = {1: "😟", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
+
+
+def _see(path: str, done: str | None = None, *, anchor: str = "") -> Redirect:
+    target = f"{path}?done={done}" if done else path
+    return Redirect(path=f"{target}#{anchor}" if anchor else target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _today(now: datetime) -> date:
+    """Today in the programme's time zone (the end form's default date)."""
+    return now.astimezone(PROGRAMME_TIMEZONE).date() if PROGRAMME_TIMEZONE else now.date()
+
+
+# --- the coordinator's list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TandemRow:
+    tandem: Tandem
+    region: str
+    problems: int  # unhandled reports
+
+
+@get("/tandems", name="tandems_list", sync_to_thread=True)
+def tandems_list(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    status: FromQuery[str] = "current",
+    page: FromQuery[str] = "",
+) -> Template:
+    if status not in FILTERS:
+        status = "current"
+    locale = i18n.negotiate(request)
+    query = select(Tandem).where(Tandem.status.in_(FILTERS[status]))  # type: ignore[attr-defined]
+    region_ids = region_ids_of(db, coordinator)
+    if region_ids is not None:
+        query = query.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // settings.page_size))
+    shown_page = min(params.page_number(page), pages)
+    tandems = db.scalars(
+        query.options(
+            selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
+            selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+        )
+        .order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
+        .limit(settings.page_size)
+        .offset((shown_page - 1) * settings.page_size)
+    ).all()
+    regions = {region.id: region.name for region in visible_regions(db, coordinator)}
+    counts = problems.unhandled_counts(db, [t.id for t in tandems])  # type: ignore[misc]
+    rows = [
+        TandemRow(tandem=t, region=regions.get(t.region_id, ""), problems=counts.get(t.id, 0))  # type: ignore[arg-type]
+        for t in tandems
+    ]
+    return Template(
+        template_name="tandems/list.html",
+        context={
+            "coordinator": coordinator,
+            "rows": rows,
+            "status": status,
+            "filters": FILTER_LABELS,
+            "status_labels": STATUS_LABELS,
+            "total": total,
+            "page": shown_page,
+            "pages": pages,
+            "day": lambda moment: local_date(moment, locale=locale),
+        },
+    )
+
+
+# --- the coordinator's tandem page ------------------------------------------------------------
+
+
+def _detail(
+    request: Request,
+    db: Session,
+    coordinator: Coordinator,
+    tandem: Tandem,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    error_args: dict[str, str] | None = None,
+    note_error: str | None = None,
+    note_draft: str = "",
+    status_code: int = 200,
+) -> Template:
+    locale = i18n.negotiate(request)
+    now = utcnow()
+    db.refresh(tandem)
+    checkins = db.scalars(
+        select(CheckIn)
+        .where(CheckIn.tandem_id == tandem.id)
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+    ).all()
+    region = next((r for r in visible_regions(db, coordinator) if r.id == tandem.region_id), None)
+    fit_due = tandem.fit_check_due_at
+    return Template(
+        template_name="tandems/detail.html",
+        status_code=status_code,
+        context={
+            "coordinator": coordinator,
+            "tandem": tandem,
+            "region": region.name if region else "",
+            "status_labels": STATUS_LABELS,
+            "ended_by_labels": ENDED_BY_LABELS,
+            "checkins": checkins,
+            "faces": MOOD_FACES,
+            "reports": problems.for_tandem(db, tandem),
+            "can_rematch": lifecycle.can_rematch(db, tandem),
+            "fit_check_overdue": bool(
+                fit_due
+                and fit_due <= now
+                and tandem.fit_checked_at is None
+                and tandem.status in ("active", "paused")
+            ),
+            "flash": FLASH.get(done or ""),
+            "error": MESSAGES.get(error or ""),
+            "error_args": error_args or {},
+            "today": _today(now).isoformat(),
+            "day": lambda moment: local_date(moment, locale=locale),
+            **notes.partial_context(
+                db, locale=locale, tandem=tandem, error=note_error, draft=note_draft
+            ),
+        },
+    )
+
+
+def _tandem_path(tandem: Tandem) -> str:
+    return f"/coordinator/tandems/{tandem.public_id}"
+
+
+def _refused(
+    request: Request,
+    db: Session,
+    coordinator: Coordinator,
+    tandem: Tandem,
+    problem: lifecycle.LifecycleError,
+) -> Template:
+    if isinstance(problem, lifecycle.TransitionNotAllowed):
+        db.refresh(tandem)
+        return _detail(
+            request,
+            db,
+            coordinator,
+            tandem,
+            error="not_allowed",
+            error_args={"status": STATUS_LABELS.get(tandem.status, tandem.status)},
+            status_code=HTTP_409_CONFLICT,
+        )
+    return _detail(
+        request, db, coordinator, tandem, error=problem.code, status_code=HTTP_400_BAD_REQUEST
+    )
+
+
+@get("/tandems/{public_id:str}", name="tandem_detail", sync_to_thread=True)
+def tandem_detail(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    tandem = _open(db, coordinator, public_id)
+    lifecycle.audit(
+        db, coordinator, "tandem.viewed", subject="tandem", subject_id=tandem.id, now=utcnow()
+    )
+    return _detail(request, db, coordinator, tandem, done=done)
+
+
+def _open(db: Session, coordinator: Coordinator, public_id: str) -> Tandem:
+    tandem = get_tandem_for(db, coordinator, public_id)
+    if tandem.status not in STATUS_LABELS:
+        raise NotFoundException()  # suggestions and closed proposals live elsewhere
+    return tandem
+
+
+def _change(
+    request: Request,
+    db: Session,
+    coordinator: Coordinator,
+    public_id: str,
+    change: Callable[..., object],
+    done: str,
+) -> Template | Redirect:
+    """Apply a life-cycle step that needs no form; a refused step shows the tandem again."""
+    tandem = _open(db, coordinator, public_id)
+    try:
+        change(db, tandem, actor=coordinator, now=utcnow())
+    except lifecycle.LifecycleError as problem:
+        return _refused(request, db, coordinator, tandem, problem)
+    return _see(_tandem_path(tandem), done)
+
+
+@post("/tandems/{public_id:str}/pause", name="tandem_pause", sync_to_thread=True)
+def tandem_pause(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Template | Redirect:
+    return _change(request, db, coordinator, public_id, lifecycle.pause, "paused")
+
+
+@post("/tandems/{public_id:str}/resume", name="tandem_resume", sync_to_thread=True)
+def tandem_resume(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Template | Redirect:
+    return _change(request, db, coordinator, public_id, lifecycle.resume, "resumed")
+
+
+def _end_moment(data: dict[str, Any], tandem: Tandem, now: datetime) -> datetime:
+    raw = single(data, "ended_on").strip()
+    if not raw:
+        return now
+    try:
+        day = params.day(raw)
+    except params.BadValue as exc:
+        raise lifecycle.InvalidEndDate(raw) from exc
+    return lifecycle.end_moment(day, tandem=tandem, now=now)
+
+
+@post("/tandems/{public_id:str}/end", name="tandem_end", sync_to_thread=True)
+def tandem_end(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    tandem = _open(db, coordinator, public_id)
+    now = utcnow()
+    try:
+        if tandem.status not in ("active", "paused"):
+            raise lifecycle.TransitionNotAllowed(tandem, "ended")
+        at = _end_moment(data, tandem, now)
+        lifecycle.end(
+            db,
+            tandem,
+            reason=single(data, "reason"),
+            by="coordinator",
+            now=now,
+            actor=coordinator,
+            at=at,
+        )
+    except lifecycle.LifecycleError as problem:
+        return _refused(request, db, coordinator, tandem, problem)
+    return _see(_tandem_path(tandem), "ended")
+
+
+@post("/tandems/{public_id:str}/rematch", name="tandem_rematch", sync_to_thread=True)
+def tandem_rematch(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    tandem = _open(db, coordinator, public_id)
+    now = utcnow()
+    try:
+        at = _end_moment(data, tandem, now) if tandem.status in ("active", "paused") else None
+        result = lifecycle.rematch(
+            db, tandem, coordinator=coordinator, now=now, reason=single(data, "reason"), at=at
+        )
+    except lifecycle.LifecycleError as problem:
+        return _refused(request, db, coordinator, tandem, problem)
+    return _see(_tandem_path(tandem), "rematched" if result.ended else "requeued")
+
+
+@post("/tandems/{public_id:str}/fit-check", name="tandem_fit_check", sync_to_thread=True)
+def tandem_fit_check(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
+) -> Template | Redirect:
+    return _change(request, db, coordinator, public_id, lifecycle.mark_fit_checked, "fit_checked")
+
+
+@post("/tandems/{public_id:str}/notes", name="tandem_add_note", sync_to_thread=True)
+def tandem_add_note(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    tandem = _open(db, coordinator, public_id)
+    body = single(data, "body")
+    try:
+        notes.add(db, author=coordinator, body=body, now=utcnow(), tandem=tandem)
+    except notes.EmptyNote:
+        return _detail(
+            request,
+            db,
+            coordinator,
+            tandem,
+            note_error=MESSAGES["empty_note"],
+            note_draft=body[: notes.BODY_MAX],
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    return _see(_tandem_path(tandem), "noted", anchor="notes")
+
+
+@post(
+    "/tandems/{public_id:str}/problems/{report_id:int}/handle",
+    name="problem_handle",
+    sync_to_thread=True,
+)
+def problem_handle(
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    report_id: RowId,
+) -> Redirect:
+    tandem = _open(db, coordinator, public_id)
+    row = problems.get_for_tandem(db, tandem, report_id)
+    if row is None:
+        raise NotFoundException()
+    try:
+        problems.mark_handled(db, row, coordinator=coordinator, now=utcnow())
+    except problems.AlreadyHandled:
+        return _see(_tandem_path(tandem), "already_handled")
+    return _see(_tandem_path(tandem), "handled")
+
+
+# --- notes on a person (their page is web.routes' participant detail) ------------------------
+
+
+@post("/participants/{public_id:str}/notes", name="participant_add_note", sync_to_thread=True)
+def participant_add_note(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    person = get_participant_for(db, coordinator, public_id)
+    body = single(data, "body")
+    try:
+        notes.add(db, author=coordinator, body=body, now=utcnow(), participant=person)
+    except notes.EmptyNote:
+        return Template(
+            template_name="tandems/note_problem.html",
+            status_code=HTTP_400_BAD_REQUEST,
+            context={
+                "coordinator": coordinator,
+                "person": person,
+                **notes.partial_context(
+                    db,
+                    locale=i18n.negotiate(request),
+                    participant=person,
+                    error=MESSAGES["empty_note"],
+                    draft=body[: notes.BODY_MAX],
+                ),
+            },
+        )
+    return _see(f"/coordinator/participants/{person.public_id}", "noted", anchor="notes")
+
+
+coordinator_router = Router(
+    path="/coordinator",
+    guards=[coordinator_required],
+    route_handlers=[
+        tandems_list,
+        tandem_detail,
+        tandem_pause,
+        tandem_resume,
+        tandem_end,
+        tandem_rematch,
+        tandem_fit_check,
+        tandem_add_note,
+        problem_handle,
+        participant_add_note,
+    ],
+)
+
+
+# --- the partner's side: /me/tandem/... ------------------------------------------------------
+
+PARTNER_FLASH = {
+    "reported": N_(
+        "Thank you for telling us. A coordinator will look at it and get in touch with you."
+    ),
+    "ended": N_("Your tandem has ended. We have let your partner know, kindly."),
+}
+PARTNER_MESSAGES = {
+    "kind": N_("Please choose what is wrong."),
+    "reason": N_("Please choose why you want to end the tandem."),
+    "not_current": N_("This tandem has already ended."),
+    "not_allowed": N_("This tandem has already ended."),
+    "confirm": N_("Please tick the box to confirm."),
+}
+
+
+def _my(db: Session, person: Participant, public_id: str) -> problems.MyTandem:
+    mine = problems.my_tandem(db, person, public_id)
+    if mine is None:
+        raise NotFoundException()
+    return mine
+
+
+def _my_page(
+    mine: problems.MyTandem,
+    person: Participant,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="me/tandem.html",
+        status_code=status_code,
+        context={
+            "person": person,
+            "mine": mine,
+            "flash": PARTNER_FLASH.get(done or ""),
+            "tandem_error": PARTNER_MESSAGES.get(error or ""),
+            "tandem_form": form or {},
+        },
+    )
+
+
+@get("/me/tandem/{public_id:str}", name="my_tandem", sync_to_thread=True)
+def my_tandem(
+    db: DbSession,
+    person: CurrentParticipant,
+    public_id: FromPath[str],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    return _my_page(_my(db, person, public_id), person, done=done)
+
+
+@post("/me/tandem/{public_id:str}/report", name="report_problem", sync_to_thread=True)
+def report_problem(
+    db: DbSession, person: CurrentParticipant, public_id: FromPath[str], data: FormData
+) -> Template | Redirect:
+    mine = _my(db, person, public_id)
+    kind, note = single(data, "kind"), single(data, "note")
+    try:
+        problems.report(db, mine, person, kind=kind, note=note, now=utcnow())
+    except problems.ProblemError as problem:
+        status = (
+            HTTP_409_CONFLICT if isinstance(problem, problems.NotCurrent) else HTTP_400_BAD_REQUEST
+        )
+        return _my_page(
+            mine,
+            person,
+            error=problem.code,
+            status_code=status,
+            form={"kind": kind, "note": note[: problems.NOTE_MAX]},
+        )
+    return _see(f"/me/tandem/{mine.public_id}", "reported")
+
+
+@post("/me/tandem/{public_id:str}/end", name="end_my_tandem", sync_to_thread=True)
+def end_my_tandem(
+    db: DbSession,
+    settings: AppSettings,
+    person: CurrentParticipant,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    mine = _my(db, person, public_id)
+    reason = single(data, "reason")
+    form = {"reason": reason}
+    if not mine.is_current:
+        return _my_page(mine, person, error="not_current", status_code=HTTP_409_CONFLICT)
+    if reason not in END_REASONS:
+        return _my_page(mine, person, error="reason", form=form, status_code=HTTP_400_BAD_REQUEST)
+    if not single(data, "confirm"):
+        return _my_page(mine, person, error="confirm", form=form, status_code=HTTP_400_BAD_REQUEST)
+    try:
+        problems.end_by_partner(
+            db, mine, person, reason=reason, now=utcnow(), base_url=settings.base_url
+        )
+    except lifecycle.LifecycleError as problem:
+        status = (
+            HTTP_409_CONFLICT
+            if isinstance(problem, lifecycle.TransitionNotAllowed)
+            else HTTP_400_BAD_REQUEST
+        )
+        return _my_page(mine, person, error=problem.code, form=form, status_code=status)
+    return _see(f"/me/tandem/{mine.public_id}", "ended")
+
+
+participant_router = Router(
+    path="/",
+    guards=[participant_required],
+    route_handlers=[my_tandem, report_problem, end_my_tandem],
+)
+routers = [coordinator_router, participant_router]
