@@ -1,28 +1,45 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import io
+from collections.abc import Callable
+from typing import NamedTuple
 
+import pytest
 from sqlalchemy import select
 
 from tests.builders import db, make_region
+from web.cli import main
 from web.core.models import Coordinator
 
 
-def tandem(*args: str, database_url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TANDEM_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "web.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=120,
-    )
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_a_bad_database_url_is_one_clear_line(tmp_path):
+Tandem = Callable[..., Result]
+
+
+@pytest.fixture
+def tandem(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Tandem:
+    """Run the ``tandem`` command in this process (a subprocess costs ~1 s of imports)."""
+
+    def run(*args: str, database_url: str, stdin: str = "") -> Result:
+        monkeypatch.setenv("TANDEM_DATABASE_URL", database_url)
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            returncode = main(list(args))
+        except SystemExit as exit_:  # argparse exits on wrong arguments
+            returncode = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capsys.readouterr()
+        return Result(returncode, out, err)
+
+    return run
+
+
+def test_a_bad_database_url_is_one_clear_line(tandem):
     result = tandem("migrate", database_url="not a url")
     assert result.returncode == 2
     assert (
@@ -31,7 +48,7 @@ def test_a_bad_database_url_is_one_clear_line(tmp_path):
     )
 
 
-def test_an_unreachable_database_is_one_clear_line():
+def test_an_unreachable_database_is_one_clear_line(tandem):
     result = tandem("migrate", database_url="postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
@@ -39,13 +56,13 @@ def test_an_unreachable_database_is_one_clear_line():
     assert "Traceback" not in result.stderr
 
 
-def test_wrong_arguments_exit_non_zero_without_traceback(database_url):
+def test_wrong_arguments_exit_non_zero_without_traceback(tandem, database_url):
     result = tandem("no-such-command", database_url=database_url)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_it_creates_a_coordinator_for_a_region(database_url, engine):
+def test_it_creates_a_coordinator_for_a_region(tandem, database_url, engine):
     with db(engine) as session:
         make_region(session, "kassel")
     result = tandem(
@@ -68,7 +85,7 @@ def test_it_creates_a_coordinator_for_a_region(database_url, engine):
         assert carla.password_hash.startswith("$argon2id$")
 
 
-def test_it_refuses_a_short_password_and_an_unknown_region(database_url, engine):
+def test_it_refuses_a_short_password_and_an_unknown_region(tandem, database_url, engine):
     short = tandem(
         "create-coordinator",
         "--email",
