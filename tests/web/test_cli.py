@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import os
+from contextlib import redirect_stderr, redirect_stdout
 from typing import NamedTuple
+from unittest import mock
 
-import pytest
 from sqlalchemy import select
 
 from tests.builders import db, make_region
@@ -18,28 +19,24 @@ class Result(NamedTuple):
     stderr: str
 
 
-Tandem = Callable[..., Result]
-
-
-@pytest.fixture
-def tandem(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Tandem:
-    """Run the ``tandem`` command in this process (a subprocess costs ~1 s of imports)."""
-
-    def run(*args: str, database_url: str, stdin: str = "") -> Result:
-        monkeypatch.setenv("TANDEM_DATABASE_URL", database_url)
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        capsys.readouterr()
+def tandem(*args: str, database_url: str, stdin: str = "") -> Result:
+    """Run the ``tandem`` command in this process (a subprocess costs a second of imports):
+    its environment, standard input and output are the command's own while it runs."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, {"TANDEM_DATABASE_URL": database_url}),
+        mock.patch("sys.stdin", io.StringIO(stdin)),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
         try:
             returncode = main(list(args))
         except SystemExit as exit_:  # argparse exits on wrong arguments
             returncode = exit_.code if isinstance(exit_.code, int) else 1
-        out, err = capsys.readouterr()
-        return Result(returncode, out, err)
-
-    return run
+    return Result(returncode, out.getvalue(), err.getvalue())
 
 
-def test_a_bad_database_url_is_one_clear_line(tandem):
+def test_a_bad_database_url_is_one_clear_line():
     result = tandem("migrate", database_url="not a url")
     assert result.returncode == 2
     assert (
@@ -48,7 +45,7 @@ def test_a_bad_database_url_is_one_clear_line(tandem):
     )
 
 
-def test_an_unreachable_database_is_one_clear_line(tandem):
+def test_an_unreachable_database_is_one_clear_line():
     result = tandem("migrate", database_url="postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
@@ -56,13 +53,13 @@ def test_an_unreachable_database_is_one_clear_line(tandem):
     assert "Traceback" not in result.stderr
 
 
-def test_wrong_arguments_exit_non_zero_without_traceback(tandem, database_url):
+def test_wrong_arguments_exit_non_zero_without_traceback(database_url):
     result = tandem("no-such-command", database_url=database_url)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_it_creates_a_coordinator_for_a_region(tandem, database_url, engine):
+def test_it_creates_a_coordinator_for_a_region(database_url, engine):
     with db(engine) as session:
         make_region(session, "kassel")
     result = tandem(
@@ -85,7 +82,7 @@ def test_it_creates_a_coordinator_for_a_region(tandem, database_url, engine):
         assert carla.password_hash.startswith("$argon2id$")
 
 
-def test_it_refuses_a_short_password_and_an_unknown_region(tandem, database_url, engine):
+def test_it_refuses_a_short_password_and_an_unknown_region(database_url, engine):
     short = tandem(
         "create-coordinator",
         "--email",
