@@ -133,5 +133,16 @@ def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test carries the ``browser`` marker, so that a quick local run can
+    leave them out: ``pytest -m "not browser and not fuzz"`` (CI runs everything)."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_report_header() -> str:
     return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite (per-test file)'}"

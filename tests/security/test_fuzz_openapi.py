@@ -464,6 +464,7 @@ def test_every_post_route_has_its_form_fields(fuzz_world):
     assert sorted(posts) == sorted(FORM_FIELDS), "FORM_FIELDS lists routes the app has not"
 
 
+@pytest.mark.fuzz  # the slow part: `pytest -m "not browser and not fuzz"` skips it locally
 def test_no_request_gives_a_server_error(fuzz_world):
     app, raw, world = fuzz_world
     assert rewrite(raw) == []

@@ -226,6 +226,7 @@ def _filled(path: str, world) -> str:  # type: ignore[no-untyped-def]
     return re.sub(r"\{(\w+):(\w+)\}", value, path)
 
 
+@pytest.mark.fuzz  # the slow sweep: `pytest -m "not browser and not fuzz"` skips it locally
 def test_no_route_answers_hostile_queries_cookies_or_headers_with_a_500(settings, engine):
     """Every route, as the person it is for (admin, participant, anyone): each query
     parameter it reads (and ``lang``) with each hostile value, then hostile cookies and

@@ -598,7 +598,8 @@ class MailSender:
         self.clock = clock
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
-        self._stopping = threading.Event()
+        self._stopping = threading.Event()  # read by the batch in its worker thread
+        self._stopped: asyncio.Event | None = None  # the same, for the loop to wait on
 
     def wake(self) -> None:
         """Send soon; callable from any thread."""
@@ -614,7 +615,7 @@ class MailSender:
         )
 
     async def _run(self) -> None:
-        assert self._wake is not None
+        assert self._wake is not None and self._stopped is not None
         while not self._stopping.is_set():
             self._wake.clear()
             try:
@@ -626,12 +627,14 @@ class MailSender:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
                 # Woken by a commit: let a burst of them (sign-ups) gather into one batch.
-                await asyncio.sleep(BATCH_DELAY)
+                # Waiting on the stop event rather than sleeping lets a shutdown end at once.
+                await asyncio.wait_for(self._stopped.wait(), timeout=BATCH_DELAY)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[MailSender]:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._stopping.clear()
         _wakers[self.engine.pool] = self.wake
         task = asyncio.create_task(self._run(), name="tandem-mail-sender")
@@ -641,9 +644,10 @@ class MailSender:
             if _wakers.get(self.engine.pool) == self.wake:
                 del _wakers[self.engine.pool]
             self._stopping.set()
+            self._stopped.set()
             self._wake.set()
             await asyncio.shield(task)
-            self._loop = self._wake = None
+            self._loop = self._wake = self._stopped = None
 
 
 def background_sender(
