@@ -20,6 +20,8 @@ MAX_LANGUAGE_ROWS = 4
 NAME_MAX = 80
 ABOUT_MAX = 500
 EMAIL_MAX = 254
+# Shown wherever an address is asked for; the example is filled in by the message macro.
+EMAIL_ERROR = N_("Please enter an e-mail address like %(example_email)s.")
 PLACE_MAX = 120
 # The most characters each text field takes: the form's ``maxlength`` and the server's
 # check are both made from this, so that nothing is ever cut off silently.
@@ -143,7 +145,7 @@ def parse_participant_form(
     if not form.first_name:
         errors["first_name"] = N_("Please enter your first name.")
     if not is_email(form.email):
-        errors["email"] = N_("Please enter an e-mail address like %(example_email)s.")
+        errors["email"] = EMAIL_ERROR
     if not form.place:
         errors["place"] = N_("Please choose your town or village from the list.")
     for name, limit in MAX_LENGTHS.items():

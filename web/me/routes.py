@@ -28,6 +28,7 @@ from web.core.db import transaction
 from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
 from web.core.forms import (
+    EMAIL_ERROR,
     ParticipantForm,
     clean_text,
     is_email,
@@ -40,7 +41,6 @@ from web.signup.writer import send_profile_link
 from web.tandems import problems
 
 logger = logging.getLogger(__name__)
-N_EMAIL = i18n.N_("Please enter an e-mail address like name@example.org.")
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -104,7 +104,7 @@ def new_link(request: Request, settings: AppSettings, data: FormData) -> Templat
             headers=refused.headers,
         )
     if not is_email(email):
-        return _new_link_page(email, error=N_EMAIL, status=HTTP_400_BAD_REQUEST)
+        return _new_link_page(email, error=EMAIL_ERROR, status=HTTP_400_BAD_REQUEST)
     return Template(
         template_name="me/new_link.html",
         context={"email": email, "sent": True},
