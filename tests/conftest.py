@@ -23,7 +23,7 @@ from web.core import auth, mail
 from web.core.db import create_db_engine
 from web.core.models import metadata
 from web.core.settings import Settings
-from web.dev import routes as dev_routes
+from web.dev import routes
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"
@@ -120,7 +120,7 @@ def in_process_mail_stays_in_the_outbox(
         monkeypatch.setattr(mail.MailSender, "_deliver", lambda _self: mail.DeliveryReport())
 
 
-REAL_IS_LOOPBACK = dev_routes.is_loopback
+REAL_IS_LOOPBACK = routes.is_loopback
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +129,7 @@ def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     loopback address, so in-process tests count that host as this computer
     (tests/web/dev/test_dev_mail.py checks the real rule)."""
     monkeypatch.setattr(
-        dev_routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
+        routes, "is_loopback", lambda host: host == "testclient" or REAL_IS_LOOPBACK(host)
     )
 
 

@@ -25,10 +25,23 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import select
 from sqlmodel import Session
 
-from web.accounts import routes as accounts_routes
-from web.checkins import routes as checkins_routes
-from web.coordinator import audit_log as audit_log_routes
-from web.coordinator import routes as coordinator_routes
+import web.accounts.routes
+import web.checkins.routes
+import web.coordinator.audit_log
+import web.coordinator.routes
+import web.dev.routes
+import web.login.routes
+import web.me.routes
+import web.proposals.routes
+import web.public.routes
+import web.reports.routes
+import web.review.routes
+import web.runs.routes
+import web.signup.routes
+import web.signup.writer
+import web.suggestions.routes
+import web.tandems.routes
+import web.weights.routes
 from web.core import i18n, log_redaction, mail, place_names, vocabulary
 from web.core.auth import (
     ParticipantLoginRequired,
@@ -43,19 +56,6 @@ from web.core.models import Coordinator
 from web.core.request_checks import refuse_malformed_requests
 from web.core.settings import ROOT, Settings, SettingsError
 from web.core.store_config import build_stores
-from web.dev import routes as dev_routes
-from web.login import routes as login_routes
-from web.me import routes as me_routes
-from web.proposals import routes as proposals_routes
-from web.public import routes as public_routes
-from web.reports import routes as reports_routes
-from web.review import routes as review_routes
-from web.runs import routes as runs_routes
-from web.signup import routes as signup_routes
-from web.signup import writer as signup_writer
-from web.suggestions import routes as suggestions_routes
-from web.tandems import routes as tandems_routes
-from web.weights import routes as weights_routes
 
 REQUEST_MAX_BODY_SIZE = 256 * 1024  # forms are small; nothing here uploads files
 
@@ -198,22 +198,22 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
     )
     return Litestar(
         route_handlers=[
-            public_routes.router,
-            signup_routes.build_router(),
-            me_routes.build_router(),
-            login_routes.router,
-            accounts_routes.router,
-            reports_routes.router,
-            coordinator_routes.router,
-            audit_log_routes.router,
-            *proposals_routes.routers,
-            checkins_routes.router,
-            runs_routes.router,
-            review_routes.router,
-            suggestions_routes.router,
-            weights_routes.router,
-            *tandems_routes.routers,
-            *([dev_routes.router] if not settings.is_production else []),
+            web.public.routes.router,
+            web.signup.routes.build_router(),
+            web.me.routes.build_router(),
+            web.login.routes.router,
+            web.accounts.routes.router,
+            web.reports.routes.router,
+            web.coordinator.routes.router,
+            web.coordinator.audit_log.router,
+            *web.proposals.routes.routers,
+            web.checkins.routes.router,
+            web.runs.routes.router,
+            web.review.routes.router,
+            web.suggestions.routes.router,
+            web.weights.routes.router,
+            *web.tandems.routes.routers,
+            *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}
             ),
@@ -249,7 +249,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             log_redaction.install,
             _warm_up_gazetteer,
         ],
-        lifespan=[mail.background_sender(), signup_writer.background_writer()],
+        lifespan=[mail.background_sender(), web.signup.writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
         openapi_config=OpenAPIConfig(title="Tandem", version="0", render_plugins=[])

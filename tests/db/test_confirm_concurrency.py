@@ -12,7 +12,7 @@ from sqlmodel import Session
 from tests.builders import db, make_coordinator, make_region
 from tests.web.suggestions.test_decisions import make_local, make_newcomer, make_suggestion
 from web.core.models import Coordinator, Participant, Region, Tandem, utcnow
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 
 REPETITIONS = 20
 
@@ -31,9 +31,9 @@ def race(engine, attempts: list[tuple[int, int]]) -> list[str]:  # type: ignore[
             session.commit()
             barrier.wait()
             try:
-                decisions.confirm(session, tandem, coordinator, now=utcnow())
+                suggestions.confirm(session, tandem, coordinator, now=utcnow())
                 session.commit()
-            except decisions.AlreadyTaken:
+            except suggestions.AlreadyTaken:
                 session.rollback()
                 return "taken"
             return "won"

@@ -44,7 +44,7 @@ from web.core.models import Consent, OutboxMessage, Participant, Tandem, metadat
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
 from web.proposals import proposals
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 from web.tandems import notes, problems
 
 # Every field a person or a coordinator can type about the person, as "table.column" (with
@@ -214,11 +214,11 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
         suggested = Tandem(local_id=lena.id, newcomer_id=person.id, region_id=kassel.id)
         session.add_all([rejected, suggested])
         session.flush()
-        decisions.reject(
+        suggestions.reject(
             session, rejected, alice, reason="personal",
             note=canaries["tandem.reject_note"], now=START,
         )  # fmt: skip
-        decisions.confirm(session, suggested, alice, now=START)
+        suggestions.confirm(session, suggested, alice, now=START)
         proposals.invite(session, suggested, settings=settings, now=START)
         ids = (person.id, person.public_id, lena.id, lena.public_id, suggested.id)
         tandem_public_id = suggested.public_id

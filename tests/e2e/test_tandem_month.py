@@ -32,7 +32,7 @@ from web.core.models import CheckIn, Consent, ProblemReport, Region, Tandem, utc
 from web.core.participants import CONSENT_TEXT_VERSION
 from web.core.settings import Settings
 from web.proposals import proposals
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 from web.tandems import lifecycle
 
 if TYPE_CHECKING:
@@ -118,9 +118,9 @@ def propose(live_server: LiveServer) -> str:
                 ]
                 session.add(person)
             session.flush()
-            tandem, broken = decisions.manual_pair(session, region, jonas, daria, carla, now=now)
+            tandem, broken = suggestions.manual_pair(session, region, jonas, daria, carla, now=now)
             assert broken == []
-            decisions.confirm(session, tandem, carla, now=now)
+            suggestions.confirm(session, tandem, carla, now=now)
             settings = Settings(database_url=live_server.database_url, base_url=live_server.url)
             proposals.invite(session, tandem, settings=settings, now=now)
             public_id = tandem.public_id

@@ -54,7 +54,7 @@ from web.core import tokens
 from web.core.models import OutboxMessage, ProblemReport, Tandem, utcnow
 from web.core.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
 from web.proposals import proposals
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 from web.tandems import lifecycle
 
 pytestmark = [
@@ -209,7 +209,7 @@ def seed(engine, settings) -> World:  # type: ignore[no-untyped-def]
         session.add(report)
         suggestion = make_suggestion(session, kassel, jonas, olena)
         proposal = make_suggestion(session, kassel, anke, omar)
-        decisions.confirm(session, proposal, ada, now=now)
+        suggestions.confirm(session, proposal, ada, now=now)
         proposals.invite(session, proposal, settings=settings, now=now)
         verify_token = tokens.issue(
             session, unverified, "verify", now=now, lifetime=timedelta(days=1)

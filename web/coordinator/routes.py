@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
-from web.coordinator import dashboard as dashboard_data
+from web.coordinator.dashboard import LIMIT, build, today_of
 from web.core import i18n, params
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
@@ -40,8 +40,8 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
         template_name="coordinator/dashboard.html",
         context={
             "coordinator": coordinator,
-            "board": dashboard_data.build(db, coordinator, now=now),
-            "limit": dashboard_data.LIMIT,
+            "board": build(db, coordinator, now=now),
+            "limit": LIMIT,
         },
     )
 
@@ -101,7 +101,7 @@ def participants_list(
             "regions": regions,
             "statuses": PARTICIPANT_STATUSES,
             "error": error,
-            "today": dashboard_data.today_of(utcnow()),
+            "today": today_of(utcnow()),
         },
     )
 
@@ -196,7 +196,7 @@ def participant_detail(
             "vetted_by": vetted_by.display_name if vetted_by is not None else None,
             "tandems": tandems_of(db, person),
             "flash": NOTES_FLASH.get(done or ""),
-            "today": dashboard_data.today_of(now),
+            "today": today_of(now),
             "when": lambda moment: local_date(moment, locale=locale),
             **notes.partial_context(db, locale=locale, participant=person),
         },

@@ -46,7 +46,23 @@ from web.core.reasons import describe, rule_label
 from web.core.settings import Settings
 from web.core.vocabulary import LANGUAGES, REJECT_REASONS
 from web.proposals import proposals
-from web.suggestions import suggestions as decisions
+from web.suggestions.suggestions import (
+    AlreadyTaken,
+    DecisionError,
+    InvalidDecision,
+    PairCheck,
+    RuledOut,
+    check_pair,
+    confirm,
+    forbid,
+    lock_people,
+    manual_pair,
+    pairable_people,
+    pin,
+    reject,
+    unforbid,
+    unpin,
+)
 
 COMPONENT_LABELS = {
     "interests": N_("Shared interests"),
@@ -70,10 +86,10 @@ FLASH = {
 }
 FILTER_KEYS = ("place", "min_score", "language", "sort", "page")
 RULE_ACTIONS = {
-    "pin": (decisions.pin, "pinned"),
-    "forbid": (decisions.forbid, "forbidden"),
-    "unpin": (decisions.unpin, "unpinned"),
-    "unforbid": (decisions.unforbid, "unforbidden"),
+    "pin": (pin, "pinned"),
+    "forbid": (forbid, "forbidden"),
+    "unpin": (unpin, "unpinned"),
+    "unforbid": (unforbid, "unforbidden"),
 }
 
 
@@ -390,15 +406,13 @@ def _problem(coordinator: Coordinator, message: str, *, status: int, back: str |
     )
 
 
-def _problem_for(
-    coordinator: Coordinator, error: decisions.DecisionError, *, back: str | None
-) -> Template:
+def _problem_for(coordinator: Coordinator, error: DecisionError, *, back: str | None) -> Template:
     return _problem(coordinator, error.message, status=_status_of(error), back=back)
 
 
-def _status_of(error: decisions.DecisionError) -> int:
+def _status_of(error: DecisionError) -> int:
     """409 when the state of things stands in the way, 400 for bad input."""
-    conflict = isinstance(error, decisions.AlreadyTaken | decisions.RuledOut)
+    conflict = isinstance(error, AlreadyTaken | RuledOut)
     return HTTP_409_CONFLICT if conflict else HTTP_400_BAD_REQUEST
 
 
@@ -430,7 +444,7 @@ def _confirm_one(
 ) -> None:
 
     now = utcnow()
-    decisions.confirm(session, tandem, coordinator, now=now)
+    confirm(session, tandem, coordinator, now=now)
     proposals.invite(session, tandem, settings=settings, now=now)
 
 
@@ -449,7 +463,7 @@ def confirm_suggestion(
     back = f"/coordinator/regions/{slug}/suggestions"
     try:
         _confirm_one(db, tandem, coordinator, settings=settings)
-    except decisions.DecisionError as error:
+    except DecisionError as error:
         return _problem_for(coordinator, error, back=back)
     return _back_to(slug, data, flash="confirmed")
 
@@ -463,7 +477,7 @@ def reject_suggestion(
         return _gone(coordinator)
     slug = _region_of(db, tandem).slug
     try:
-        decisions.reject(
+        reject(
             db,
             tandem,
             coordinator,
@@ -471,7 +485,7 @@ def reject_suggestion(
             note=single(data, "note"),
             now=utcnow(),
         )
-    except decisions.DecisionError as error:
+    except DecisionError as error:
         return _problem_for(coordinator, error, back=f"/coordinator/regions/{slug}/suggestions")
     return _back_to(slug, data, flash="rejected")
 
@@ -502,7 +516,7 @@ def confirm_suggestions(
         raise NotFoundException()
     # Everyone first, in one global order: two requests with overlapping ticks in opposite
     # orders would otherwise each hold a person the other waits for (a deadlock, a 500).
-    decisions.lock_people(db, [tandem for _, tandem in found if tandem is not None])
+    lock_people(db, [tandem for _, tandem in found if tandem is not None])
     results: list[BulkResult] = []
     regions: dict[int, Region] = {}
     for _public_id, tandem in found:
@@ -514,7 +528,7 @@ def confirm_suggestions(
         try:
             _confirm_one(db, tandem, coordinator, settings=settings)
             problem = None
-        except decisions.DecisionError as error:
+        except DecisionError as error:
             problem = error.message
         results.append(BulkResult(tandem, names[0], names[1], problem))
     missing = sum(1 for _, tandem in found if tandem is None)
@@ -540,7 +554,7 @@ def _pair_of(
 ) -> tuple[Participant, Participant]:
     local_id, newcomer_id = single(data, "local"), single(data, "newcomer")
     if not local_id or not newcomer_id:
-        raise decisions.InvalidDecision(N_("Please choose a local and a newcomer."))
+        raise InvalidDecision(N_("Please choose a local and a newcomer."))
     return (
         get_participant_for(session, coordinator, local_id),
         get_participant_for(session, coordinator, newcomer_id),
@@ -562,7 +576,7 @@ def pair_rule(
     try:
         local, newcomer = _pair_of(db, coordinator, data)
         decide(db, region, local, newcomer, coordinator)
-    except decisions.DecisionError as error:
+    except DecisionError as error:
         return _problem_for(coordinator, error, back=f"/coordinator/regions/{slug}/suggestions")
     return _back_to(slug, data, flash=flash)
 
@@ -574,13 +588,13 @@ def _new_pair_page(
     *,
     locale: str,
     chosen: tuple[str, str] = ("", ""),
-    check: decisions.PairCheck | None = None,
+    check: PairCheck | None = None,
     names: tuple[str, str] = ("", ""),
     error: str | None = None,
     banned: bool = False,
     status: int = 200,
 ) -> Template:
-    locals_, newcomers = decisions.pairable_people(session, region)
+    locals_, newcomers = pairable_people(session, region)
     return Template(
         template_name="suggestions/new_pair.html",
         context={
@@ -630,7 +644,7 @@ def new_pair(
     now = utcnow()
     try:
         local, newcomer = _pair_of(db, coordinator, data)
-        check = decisions.check_pair(db, region, local, newcomer, now=now)
+        check = check_pair(db, region, local, newcomer, now=now)
         if check.broken and not single(data, "accept_broken"):
             # Nothing is created until the coordinator ticks that they accept the broken rules.
             return _new_pair_page(
@@ -642,8 +656,8 @@ def new_pair(
                 check=check,
                 names=(local.first_name, newcomer.first_name),
             )
-        tandem, _broken = decisions.manual_pair(db, region, local, newcomer, coordinator, now=now)
-    except decisions.DecisionError as error:
+        tandem, _broken = manual_pair(db, region, local, newcomer, coordinator, now=now)
+    except DecisionError as error:
         return _new_pair_page(
             db,
             region,
@@ -651,7 +665,7 @@ def new_pair(
             locale=locale,
             chosen=chosen,
             error=error.message,
-            banned=isinstance(error, decisions.RuledOut) and error.banned,
+            banned=isinstance(error, RuledOut) and error.banned,
             status=_status_of(error),
         )
     return _back_to(slug, {}, flash="paired", anchor=f"#s-{tandem.public_id}")

@@ -15,7 +15,7 @@ from tests.conftest import REAL_IS_LOOPBACK
 from web.app import create_app
 from web.core import mail
 from web.core.models import OutboxMessage
-from web.dev import routes as dev
+from web.dev import routes
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 NASTY = '<script>alert("x")</script>'
@@ -109,7 +109,7 @@ async def fetch(app, path: str, *, client: tuple[str, int], headers=None):  # ty
 
 @pytest.mark.parametrize("path", ["/dev/mail/", "/dev/mail/{id}"])
 def test_the_outbox_answers_only_requests_from_this_computer(settings, engine, monkeypatch, path):
-    monkeypatch.setattr(dev, "is_loopback", REAL_IS_LOOPBACK)  # the real rule, no test host
+    monkeypatch.setattr(routes, "is_loopback", REAL_IS_LOOPBACK)  # the real rule, no test host
     message_id = write(engine, to="salma@example.org", name="Salma")
     path = path.format(id=message_id)
     app = create_app(settings)

@@ -14,7 +14,7 @@ from tests.builders import csrf_token, db, html, make_participant, make_region
 from tests.web.test_limits import HOUR, T0, counters
 from web.core import limits
 from web.core.models import OutboxMessage, utcnow
-from web.me import routes as me
+from web.me import routes
 
 KNOWN = "nour@example.org"
 UNKNOWN = "nobody@example.org"
@@ -55,7 +55,9 @@ def test_known_and_unknown_addresses_take_the_same_path_until_the_answer(
     """Everything the request does before it answers is recorded; the look-up and the
     e-mail run after the answer (checked below), so they cannot show in its timing."""
     after_the_answer: list[str] = []
-    monkeypatch.setattr(me, "send_new_link", lambda *args, **kw: after_the_answer.append(args[2]))
+    monkeypatch.setattr(
+        routes, "send_new_link", lambda *args, **kw: after_the_answer.append(args[2])
+    )
     statements: list[str] = []
 
     def note(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -84,9 +86,9 @@ def test_known_and_unknown_addresses_take_the_same_path_until_the_answer(
 
 def test_the_work_after_the_answer_sends_only_to_a_known_address(settings, engine, nour):
     now = utcnow()
-    me.send_new_link(engine, settings, UNKNOWN, now=now)
+    routes.send_new_link(engine, settings, UNKNOWN, now=now)
     assert outbox(engine) == []
-    me.send_new_link(engine, settings, KNOWN, now=now)
+    routes.send_new_link(engine, settings, KNOWN, now=now)
     assert outbox(engine) == [("profile_link", KNOWN)]
 
 
@@ -96,8 +98,8 @@ def test_a_failure_after_the_answer_is_logged_not_raised(
     def broken(*_args, **_kw):  # type: ignore[no-untyped-def]
         raise RuntimeError("the mail could not be written")
 
-    monkeypatch.setattr(me, "send_profile_link", broken)
-    me.send_new_link(engine, settings, KNOWN, now=utcnow())
+    monkeypatch.setattr(routes, "send_profile_link", broken)
+    routes.send_new_link(engine, settings, KNOWN, now=utcnow())
     assert "sending a new link failed" in caplog.text
 
 

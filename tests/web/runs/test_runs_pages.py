@@ -18,7 +18,7 @@ from tests.builders import (
     make_region,
 )
 from web.core.models import MatchingRun, Region, Tandem, utcnow
-from web.runs import routes as runs_routes
+from web.runs import routes
 
 
 def world(engine):  # type: ignore[no-untyped-def]
@@ -185,7 +185,7 @@ def test_the_engine_works_in_a_worker_thread_not_on_the_event_loop(client, engin
         except RuntimeError:
             seen.append("worker thread")
 
-    monkeypatch.setattr(runs_routes, "execute_run", fake_execute_run)
+    monkeypatch.setattr(routes, "execute_run", fake_execute_run)
     login(client, "alice@example.org")
     assert run_matching(client).status_code == 303
     assert seen == ["worker thread"]

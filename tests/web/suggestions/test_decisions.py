@@ -26,7 +26,7 @@ from web.core.models import (
     Tandem,
     utcnow,
 )
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 
 COMPONENTS = {
     "interests": 0.333333,
@@ -261,8 +261,8 @@ def test_a_rejected_pair_is_ruled_out_for_a_hand_made_pair(engine):
     with db(engine) as session:
         alice = session.scalars(select(Coordinator).where(Coordinator.id == 1)).one()
         tandem = session.scalars(select(Tandem).where(Tandem.public_id == ids["ours"])).one()
-        decisions.reject(session, tandem, alice, reason="personal", note="", now=utcnow())
-        check = decisions.check_pair(
+        suggestions.reject(session, tandem, alice, reason="personal", note="", now=utcnow())
+        check = suggestions.check_pair(
             session,
             session.get(Region, tandem.region_id),
             tandem.local,
@@ -398,7 +398,7 @@ def test_manual_pair_returns_the_broken_rules(engine):
         alice = make_coordinator(session, "alice@example.org", regions=[kassel])
         local = make_local(session, kassel, slots=["sun_evening"], online_ok=False)
         newcomer = make_newcomer(session, kassel, slots=["tue_evening"], partner_genders=["female"])
-        tandem, broken = decisions.manual_pair(
+        tandem, broken = suggestions.manual_pair(
             session, kassel, local, newcomer, alice, now=utcnow()
         )
         assert broken == ["slots", "gender"]
