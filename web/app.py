@@ -212,7 +212,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.review.routes.router,
             web.suggestions.routes.router,
             web.weights.routes.router,
-            *web.tandems.routes.routers,
+            web.tandems.routes.router,
             *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], opt={"skip_session": True}

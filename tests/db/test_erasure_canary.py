@@ -43,9 +43,10 @@ from web.core.i18n import translations
 from web.core.models import Consent, OutboxMessage, Participant, Tandem, metadata, utcnow
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
+from web.me import tandem
 from web.proposals import proposals
 from web.suggestions import suggestions
-from web.tandems import notes, problems
+from web.tandems import notes
 
 # Every field a person or a coordinator can type about the person, as "table.column" (with
 # what it is about where one column holds several kinds of text). The journey below puts
@@ -242,8 +243,8 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
         checkins.answer(session, raw, answers, now=fit_check + timedelta(hours=2))
     with db(engine) as session:
         person = session.get(Participant, person_id)
-        [mine] = problems.current_tandems(session, person)  # type: ignore[arg-type]
-        problems.report(
+        [mine] = tandem.current_tandems(session, person)  # type: ignore[arg-type]
+        tandem.report(
             session, mine, person, kind="not_ok",  # type: ignore[arg-type]
             note=canaries["problem_report.note"], now=fit_check + timedelta(days=1),
         )  # fmt: skip

@@ -1,4 +1,5 @@
-""" "My profile": self-service for participants, opened from a link in an e-mail."""
+""" "My profile": self-service for participants, opened from a link in an e-mail, and
+their own tandem under /me/tandem ("something is wrong", "end my tandem")."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import NotFoundException, TooManyRequestsException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
+    HTTP_409_CONFLICT,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 from sqlalchemy import Engine
@@ -35,10 +37,13 @@ from web.core.forms import (
     parse_participant_form,
     single,
 )
-from web.core.models import utcnow
+from web.core.i18n import N_
+from web.core.models import Participant, utcnow
 from web.core.settings import Settings
+from web.core.vocabulary import END_REASONS
+from web.me import tandem
 from web.signup.writer import send_profile_link
-from web.tandems import problems
+from web.tandems import lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +151,7 @@ def profile(
         context={
             "person": person,
             "confirmed": confirmed,
-            "my_tandems": problems.current_tandems(db, person),
+            "my_tandems": tandem.current_tandems(db, person),
         },
     )
 
@@ -275,6 +280,115 @@ def participant_logout(request: Request) -> Redirect:
     return _see("/")
 
 
+# --- my tandem: /me/tandem/... -------------------------------------------------------------
+
+PARTNER_FLASH = {
+    "reported": N_(
+        "Thank you for telling us. A coordinator will look at it and get in touch with you."
+    ),
+    "ended": N_("Your tandem has ended. We have let your partner know, kindly."),
+}
+PARTNER_MESSAGES = {
+    "kind": N_("Please choose what is wrong."),
+    "reason": N_("Please choose why you want to end the tandem."),
+    "not_current": N_("This tandem has already ended."),
+    "not_allowed": N_("This tandem has already ended."),
+    "confirm": N_("Please tick the box to confirm."),
+}
+
+
+def _my(db: Session, person: Participant, public_id: str) -> tandem.MyTandem:
+    mine = tandem.my_tandem(db, person, public_id)
+    if mine is None:
+        raise NotFoundException()
+    return mine
+
+
+def _my_page(
+    mine: tandem.MyTandem,
+    person: Participant,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="me/tandem.html",
+        status_code=status_code,
+        context={
+            "person": person,
+            "mine": mine,
+            "flash": PARTNER_FLASH.get(done or ""),
+            "tandem_error": PARTNER_MESSAGES.get(error or ""),
+            "tandem_form": form or {},
+        },
+    )
+
+
+@get("/me/tandem/{public_id:str}", name="my_tandem", sync_to_thread=True)
+def my_tandem(
+    db: DbSession,
+    person: CurrentParticipant,
+    public_id: FromPath[str],
+    done: FromQuery[str | None] = None,
+) -> Template:
+    return _my_page(_my(db, person, public_id), person, done=done)
+
+
+@post("/me/tandem/{public_id:str}/report", name="report_problem", sync_to_thread=True)
+def report_problem(
+    db: DbSession, person: CurrentParticipant, public_id: FromPath[str], data: FormData
+) -> Template | Redirect:
+    mine = _my(db, person, public_id)
+    kind, note = single(data, "kind"), single(data, "note")
+    try:
+        tandem.report(db, mine, person, kind=kind, note=note, now=utcnow())
+    except tandem.ProblemError as problem:
+        status = (
+            HTTP_409_CONFLICT if isinstance(problem, tandem.NotCurrent) else HTTP_400_BAD_REQUEST
+        )
+        return _my_page(
+            mine,
+            person,
+            error=problem.code,
+            status_code=status,
+            form={"kind": kind, "note": note[: tandem.NOTE_MAX]},
+        )
+    return _see(f"/me/tandem/{mine.public_id}?done=reported")
+
+
+@post("/me/tandem/{public_id:str}/end", name="end_my_tandem", sync_to_thread=True)
+def end_my_tandem(
+    db: DbSession,
+    settings: AppSettings,
+    person: CurrentParticipant,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    mine = _my(db, person, public_id)
+    reason = single(data, "reason")
+    form = {"reason": reason}
+    if not mine.is_current:
+        return _my_page(mine, person, error="not_current", status_code=HTTP_409_CONFLICT)
+    if reason not in END_REASONS:
+        return _my_page(mine, person, error="reason", form=form, status_code=HTTP_400_BAD_REQUEST)
+    if not single(data, "confirm"):
+        return _my_page(mine, person, error="confirm", form=form, status_code=HTTP_400_BAD_REQUEST)
+    try:
+        tandem.end_by_partner(
+            db, mine, person, reason=reason, now=utcnow(), base_url=settings.base_url
+        )
+    except lifecycle.LifecycleError as problem:
+        status = (
+            HTTP_409_CONFLICT
+            if isinstance(problem, lifecycle.TransitionNotAllowed)
+            else HTTP_400_BAD_REQUEST
+        )
+        return _my_page(mine, person, error=problem.code, form=form, status_code=status)
+    return _see(f"/me/tandem/{mine.public_id}?done=ended")
+
+
 def build_router() -> Router:
     signed_in = Router(
         path="/",
@@ -289,6 +403,9 @@ def build_router() -> Router:
             export,
             erase,
             participant_logout,
+            my_tandem,
+            report_problem,
+            end_my_tandem,
         ],
     )
     return Router(

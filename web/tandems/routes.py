@@ -1,10 +1,10 @@
 """Tandems after the match: the coordinator's list and tandem page (pause, resume, end,
-re-match, fit check, problem reports, notes), notes on a person, and the partner's
-"something is wrong" and "end my tandem" under /me.
+re-match, fit check, problem reports, notes) and notes on a person. The partner's side
+("something is wrong", "end my tandem") lives under /me in ``web.me``.
 
-Handlers find records through ``web.core.access`` (404 for another region's ids) or,
-for a partner, among their own tandems; bad input is a 400 with the page and a
-message, a step the tandem's state does not allow a 409 — never a 500.
+Handlers find records through ``web.core.access`` (404 for another region's ids); bad
+input is a 400 with the page and a message, a step the tandem's state does not allow a
+409 — never a 500.
 """
 
 from __future__ import annotations
@@ -26,13 +26,12 @@ from sqlmodel import Session
 
 from web.core import i18n, params
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
-from web.core.auth import coordinator_required, participant_required
+from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE, local_date
-from web.core.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
 from web.core.forms import single
 from web.core.i18n import N_
 from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
-from web.core.vocabulary import END_REASONS
 from web.tandems import lifecycle, notes, problems
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -446,7 +445,7 @@ def participant_add_note(
     return _see(f"/coordinator/participants/{person.public_id}", "noted", anchor="notes")
 
 
-coordinator_router = Router(
+router = Router(
     path="/coordinator",
     guards=[coordinator_required],
     route_handlers=[
@@ -462,120 +461,3 @@ coordinator_router = Router(
         participant_add_note,
     ],
 )
-
-
-# --- the partner's side: /me/tandem/... ------------------------------------------------------
-
-PARTNER_FLASH = {
-    "reported": N_(
-        "Thank you for telling us. A coordinator will look at it and get in touch with you."
-    ),
-    "ended": N_("Your tandem has ended. We have let your partner know, kindly."),
-}
-PARTNER_MESSAGES = {
-    "kind": N_("Please choose what is wrong."),
-    "reason": N_("Please choose why you want to end the tandem."),
-    "not_current": N_("This tandem has already ended."),
-    "not_allowed": N_("This tandem has already ended."),
-    "confirm": N_("Please tick the box to confirm."),
-}
-
-
-def _my(db: Session, person: Participant, public_id: str) -> problems.MyTandem:
-    mine = problems.my_tandem(db, person, public_id)
-    if mine is None:
-        raise NotFoundException()
-    return mine
-
-
-def _my_page(
-    mine: problems.MyTandem,
-    person: Participant,
-    *,
-    done: str | None = None,
-    error: str | None = None,
-    form: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Template:
-    return Template(
-        template_name="me/tandem.html",
-        status_code=status_code,
-        context={
-            "person": person,
-            "mine": mine,
-            "flash": PARTNER_FLASH.get(done or ""),
-            "tandem_error": PARTNER_MESSAGES.get(error or ""),
-            "tandem_form": form or {},
-        },
-    )
-
-
-@get("/me/tandem/{public_id:str}", name="my_tandem", sync_to_thread=True)
-def my_tandem(
-    db: DbSession,
-    person: CurrentParticipant,
-    public_id: FromPath[str],
-    done: FromQuery[str | None] = None,
-) -> Template:
-    return _my_page(_my(db, person, public_id), person, done=done)
-
-
-@post("/me/tandem/{public_id:str}/report", name="report_problem", sync_to_thread=True)
-def report_problem(
-    db: DbSession, person: CurrentParticipant, public_id: FromPath[str], data: FormData
-) -> Template | Redirect:
-    mine = _my(db, person, public_id)
-    kind, note = single(data, "kind"), single(data, "note")
-    try:
-        problems.report(db, mine, person, kind=kind, note=note, now=utcnow())
-    except problems.ProblemError as problem:
-        status = (
-            HTTP_409_CONFLICT if isinstance(problem, problems.NotCurrent) else HTTP_400_BAD_REQUEST
-        )
-        return _my_page(
-            mine,
-            person,
-            error=problem.code,
-            status_code=status,
-            form={"kind": kind, "note": note[: problems.NOTE_MAX]},
-        )
-    return _see(f"/me/tandem/{mine.public_id}", "reported")
-
-
-@post("/me/tandem/{public_id:str}/end", name="end_my_tandem", sync_to_thread=True)
-def end_my_tandem(
-    db: DbSession,
-    settings: AppSettings,
-    person: CurrentParticipant,
-    public_id: FromPath[str],
-    data: FormData,
-) -> Template | Redirect:
-    mine = _my(db, person, public_id)
-    reason = single(data, "reason")
-    form = {"reason": reason}
-    if not mine.is_current:
-        return _my_page(mine, person, error="not_current", status_code=HTTP_409_CONFLICT)
-    if reason not in END_REASONS:
-        return _my_page(mine, person, error="reason", form=form, status_code=HTTP_400_BAD_REQUEST)
-    if not single(data, "confirm"):
-        return _my_page(mine, person, error="confirm", form=form, status_code=HTTP_400_BAD_REQUEST)
-    try:
-        problems.end_by_partner(
-            db, mine, person, reason=reason, now=utcnow(), base_url=settings.base_url
-        )
-    except lifecycle.LifecycleError as problem:
-        status = (
-            HTTP_409_CONFLICT
-            if isinstance(problem, lifecycle.TransitionNotAllowed)
-            else HTTP_400_BAD_REQUEST
-        )
-        return _my_page(mine, person, error=problem.code, form=form, status_code=status)
-    return _see(f"/me/tandem/{mine.public_id}", "ended")
-
-
-participant_router = Router(
-    path="/",
-    guards=[participant_required],
-    route_handlers=[my_tandem, report_problem, end_my_tandem],
-)
-routers = [coordinator_router, participant_router]
