@@ -100,7 +100,7 @@ def build(url: str, extra: int, rng: random.Random) -> dict[str, int]:
         region_of = dict(places)
         locals_ = [p for p in people if p.role == "local"]
         newcomers = [p for p in people if p.role == "newcomer"]
-        kinds = ["suggested", "confirmed", "fit_due", "worried", "problem", "ended", "active"]
+        kinds = ["suggested", "proposed", "fit_due", "worried", "problem", "ended", "active"]
         tandems = []
         for n, (local, newcomer) in enumerate(zip(locals_, newcomers, strict=False)):
             if n >= extra // 4:
@@ -117,7 +117,7 @@ def build(url: str, extra: int, rng: random.Random) -> dict[str, int]:
                     "status": status,
                     "components": {},
                     "reasons": [],
-                    "locked": False,
+                    "pinned": False,
                     "manual": False,
                     "created_at": started - timedelta(days=10),
                     "proposed_at": started - timedelta(days=5) if status != "suggested" else None,

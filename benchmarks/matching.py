@@ -241,7 +241,7 @@ def generate(n_locals: int, n_newcomers: int, towns, seed: int) -> dict:
         "locals": locals_,
         "newcomers": newcomers,
         "forbidden": [list(p) for p in pairs[:20]],
-        "locked": [],
+        "pinned": [],
     }
 
 

@@ -53,7 +53,7 @@ def pairs_reasons(
     distances: list[float],
     broken: dict[int, list[str]],
 ) -> list[list[dict]]:
-    """The reasons of each pair (pl[i], pn[i]); `broken` holds the locked rows (rules they break).
+    """The reasons of each pair (pl[i], pn[i]); `broken` holds the pinned rows (rules they break).
 
     Set intersections come from the encoded bit masks, vectorised over all pairs.
     """
@@ -71,7 +71,7 @@ def pairs_reasons(
         local, newcomer = loc.people[li], new.people[ni]
         reasons: list[dict] = []
         if i in broken:
-            reasons.append({"code": "locked"})
+            reasons.append({"code": "pinned"})
             if broken[i]:
                 reasons.append({"code": "overrides", "items": broken[i]})
         if common[i]:

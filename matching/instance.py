@@ -49,7 +49,7 @@ _REQUIRED_KEYS = frozenset({"languages", "slots", "lat", "lon"})
 _LOCAL_KEYS = _PERSON_KEYS | {"offers", "capacity", "vetted"}
 _NEWCOMER_KEYS = _PERSON_KEYS | {"needs", "waiting_since"}
 _ALLOWED = {allowed: frozenset(allowed) for allowed in (SLOTS, GENDERS)}
-_TOP_KEYS = {"today", "settings", "locals", "newcomers", "locked", "forbidden"}
+_TOP_KEYS = {"today", "settings", "locals", "newcomers", "pinned", "forbidden"}
 _SETTINGS_KEYS = {"min_level", "max_distance_km", "min_score", "objective", "weights"}
 
 
@@ -101,7 +101,7 @@ class Instance:
     locals: tuple[Local, ...]
     newcomers: tuple[Newcomer, ...]
     settings: Settings = field(default_factory=Settings)
-    locked: tuple[tuple[str, str], ...] = ()
+    pinned: tuple[tuple[str, str], ...] = ()
     forbidden: tuple[tuple[str, str], ...] = ()
 
 
@@ -361,38 +361,38 @@ def parse_instance(raw: Any) -> Instance:
         sides[side] = (tuple(parsed), seen)
     local_list, local_ids = sides["locals"]
     newcomer_list, newcomer_ids = sides["newcomers"]
-    locked = _pairs("locked", raw.get("locked", []), local_ids, newcomer_ids)
+    pinned = _pairs("pinned", raw.get("pinned", []), local_ids, newcomer_ids)
     forbidden = _pairs("forbidden", raw.get("forbidden", []), local_ids, newcomer_ids)
-    _check_locks(locked, local_list, local_ids, newcomer_ids)
+    _check_pins(pinned, local_list, local_ids, newcomer_ids)
     return Instance(
         today=today,
         locals=local_list,
         newcomers=newcomer_list,
         settings=settings,
-        locked=locked,
+        pinned=pinned,
         forbidden=forbidden,
     )
 
 
-def _check_locks(locked, local_list, local_ids, newcomer_ids) -> None:
+def _check_pins(pinned, local_list, local_ids, newcomer_ids) -> None:
     by_newcomer: dict[str, list[int]] = {}
     by_local: dict[str, list[int]] = {}
-    for i, (local_id, newcomer_id) in enumerate(locked):
+    for i, (local_id, newcomer_id) in enumerate(pinned):
         by_newcomer.setdefault(newcomer_id, []).append(i)
         by_local.setdefault(local_id, []).append(i)
     for newcomer_id, rows in by_newcomer.items():
         if len(rows) > 1:
-            listed = ", ".join(f"locked[{i}]" for i in rows)
+            listed = ", ".join(f"pinned[{i}]" for i in rows)
             raise InputError(
                 f"newcomers[{newcomer_ids[newcomer_id]}] (id {_q(newcomer_id)}): "
-                f"locked more than once ({listed})"
+                f"pinned more than once ({listed})"
             )
     for local_id, rows in by_local.items():
         index = local_ids[local_id]
         capacity = local_list[index].capacity
         if len(rows) > capacity:
-            listed = ", ".join(f"locked[{i}]" for i in rows)
+            listed = ", ".join(f"pinned[{i}]" for i in rows)
             raise InputError(
                 f"locals[{index}] (id {_q(local_id)}): capacity: {capacity} "
-                f"but {len(rows)} locked pairs ({listed})"
+                f"but {len(rows)} pinned pairs ({listed})"
             )

@@ -31,7 +31,7 @@ class Pair:
     score: float
     components: dict[str, float]
     reasons: list[dict]
-    locked: bool = False
+    pinned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,7 +40,7 @@ class Pair:
             "score": self.score,
             "components": dict(self.components),
             "reasons": self.reasons,
-            "locked": self.locked,
+            "pinned": self.pinned,
         }
 
 
@@ -155,18 +155,18 @@ def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k:
     loc, new = enc.locals, enc.newcomers
     lpos = {pid: i for i, pid in enumerate(loc.ids)}
     npos = {pid: i for i, pid in enumerate(new.ids)}
-    locked = [(lpos[a], npos[b]) for a, b in inst.locked]
+    pinned = [(lpos[a], npos[b]) for a, b in inst.pinned]
     remaining = loc.capacity.copy()
-    locked_newcomer = np.zeros(len(new), dtype=bool)
-    for li, ni in locked:
+    pinned_newcomer = np.zeros(len(new), dtype=bool)
+    for li, ni in pinned:
         remaining[li] -= 1
-        locked_newcomer[ni] = True
+        pinned_newcomer[ni] = True
 
     cand = feasible_pairs(enc, inst)
     eligible = cand.score >= settings.min_score - 1e-12
     usable = eligible & (remaining > 0)[cand.cl]  # bool gathers: cheaper than int64 ones
-    if locked_newcomer.any():
-        usable &= ~locked_newcomer[cand.cn]
+    if pinned_newcomer.any():
+        usable &= ~pinned_newcomer[cand.cn]
     # Without copies when every feasible pair is usable; else a boolean selection, which
     # is about twice as fast as taking the pairs by index.
     idx = slice(None) if usable.all() else usable
@@ -184,10 +184,10 @@ def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k:
         picked = np.flatnonzero(assign(ucl, ucn, weight, remaining, n_new))
     chosen = picked if isinstance(idx, slice) else np.flatnonzero(usable)[picked]
 
-    pl = np.concatenate([np.array([li for li, _ in locked], dtype=np.int64), cand.cl[chosen]])
-    pn = np.concatenate([np.array([ni for _, ni in locked], dtype=np.int64), cand.cn[chosen]])
-    is_locked = np.arange(len(pl)) < len(locked)
-    pairs = _pairs(enc, inst, pl, pn, is_locked)
+    pl = np.concatenate([np.array([li for li, _ in pinned], dtype=np.int64), cand.cl[chosen]])
+    pn = np.concatenate([np.array([ni for _, ni in pinned], dtype=np.int64), cand.cn[chosen]])
+    is_pinned = np.arange(len(pl)) < len(pinned)
+    pairs = _pairs(enc, inst, pl, pn, is_pinned)
     matched = np.zeros(len(new), dtype=bool)
     matched[pn] = True
     unmatched = _unmatched(enc, inst, cand, eligible, usable, np.flatnonzero(~matched))
@@ -201,7 +201,7 @@ def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k:
         "exact": exact,
         "objective": settings.objective,
         "pairs": len(pairs),
-        "locked_pairs": len(locked),
+        "pinned_pairs": len(pinned),
         "unmatched": len(unmatched),
         "total_score": round(total, SCORE_DIGITS),
         "seconds": round(time.perf_counter() - started, 3),
@@ -220,18 +220,18 @@ def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k:
     return Result(pairs=pairs, unmatched=unmatched, gaps=gap_rows, stats=stats, scores=score_rows)
 
 
-def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
+def _pairs(enc: Encoded, inst: Instance, pl, pn, is_pinned) -> list[Pair]:
     loc, new = enc.locals, enc.newcomers
     settings = inst.settings
     dist = distance_km(loc.axes, pl, new.axes, pn)
     comps = components(enc, settings, pl, pn, dist)
     score = scores(comps, settings).tolist()
-    locked_rows = np.flatnonzero(is_locked)
+    pinned_rows = np.flatnonzero(is_pinned)
     broken: dict[int, list[str]] = {}
-    if len(locked_rows):
+    if len(pinned_rows):
         forbidden = forbidden_keys(enc, inst.forbidden)
-        checks = rule_checks(enc, settings, forbidden, pl[locked_rows], pn[locked_rows])
-        for j, row in enumerate(locked_rows.tolist()):
+        checks = rule_checks(enc, settings, forbidden, pl[pinned_rows], pn[pinned_rows])
+        for j, row in enumerate(pinned_rows.tolist()):
             broken[row] = [rule for rule in RULES if not checks[rule][j]]
     km = dist.tolist()
     reasons = pairs_reasons(enc, settings, inst.today, pl, pn, km, broken)
@@ -247,7 +247,7 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
                     c: round(v, SCORE_DIGITS) for c, v in zip(COMPONENTS, comp, strict=True)
                 },
                 reasons=why,
-                locked=i in broken,
+                pinned=i in broken,
             )
         )
     out.sort(key=lambda p: (p.local, p.newcomer))
@@ -255,7 +255,7 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_locked) -> list[Pair]:
 
 
 def _unmatched(enc, inst, cand, eligible, usable, waiting) -> list[Unmatched]:
-    """`usable`: eligible pairs with capacity left, of newcomers not locked (never waiting)."""
+    """`usable`: eligible pairs with capacity left, of newcomers not pinned (never waiting)."""
     settings = inst.settings
     n = len(enc.newcomers)
     feasible = np.bincount(cand.cn, minlength=n)

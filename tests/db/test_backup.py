@@ -94,7 +94,7 @@ def world(engine: Engine) -> dict[str, Any]:
             local_id=lena.id,
             newcomer_id=nour.id,
             region_id=kassel.id,
-            status="confirmed",
+            status="proposed",
             score=0.8,
             reasons=["German"],
         )

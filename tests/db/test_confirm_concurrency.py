@@ -58,7 +58,7 @@ def open_tandems(engine, person_id: int) -> tuple[int, int]:  # type: ignore[no-
         rows = session.scalar(
             select(func.count(Tandem.id)).where(
                 (Tandem.local_id == person_id) | (Tandem.newcomer_id == person_id),
-                Tandem.status == "confirmed",
+                Tandem.status == "proposed",
             )
         )
         return counter, rows
@@ -91,7 +91,7 @@ def test_two_confirms_for_a_locals_last_free_place(engine):
             # Two places, one already taken by an earlier proposal: one free place left.
             local = make_local(session, kassel, capacity=2)
             earlier = make_newcomer(session, kassel)
-            make_suggestion(session, kassel, local, earlier, status="confirmed")
+            make_suggestion(session, kassel, local, earlier, status="proposed")
             local.open_tandems = earlier.open_tandems = 1
             first, second = make_newcomer(session, kassel), make_newcomer(session, kassel)
             one = make_suggestion(session, kassel, local, first).id

@@ -32,7 +32,7 @@ def test_a_newcomer_cannot_be_in_two_open_tandems(engine):
         )
     with pytest.raises(IntegrityError), db(engine) as session:
         session.add(
-            Tandem(local_id=local_b, newcomer_id=newcomer, region_id=region_id, status="confirmed")
+            Tandem(local_id=local_b, newcomer_id=newcomer, region_id=region_id, status="proposed")
         )
     # Closed tandems do not count.
     with db(engine) as session:
@@ -63,7 +63,7 @@ def test_two_coordinators_confirming_at_once_never_double_book(engine):
                             local_id=local_id,
                             newcomer_id=newcomer,
                             region_id=region_id,
-                            status="confirmed",
+                            status="proposed",
                         )
                     )
                 outcomes.append("confirmed")

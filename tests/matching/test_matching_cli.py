@@ -87,19 +87,19 @@ BAD_FILES = [
         make_instance(newcomers=[make_newcomer("N1"), make_newcomer("N1")]),
         'newcomers[1] (id "N1"): id: duplicate of newcomers[0]',
     ),
-    (make_instance(locked=[["L1", "N404"]]), 'locked[0]: newcomer "N404" does not exist'),
+    (make_instance(pinned=[["L1", "N404"]]), 'pinned[0]: newcomer "N404" does not exist'),
     (
         make_instance(
             newcomers=[make_newcomer("N1"), make_newcomer("N2")],
-            locked=[["L1", "N1"], ["L1", "N2"]],
+            pinned=[["L1", "N1"], ["L1", "N2"]],
         ),
-        'locals[0] (id "L1"): capacity: 1 but 2 locked pairs (locked[0], locked[1])',
+        'locals[0] (id "L1"): capacity: 1 but 2 pinned pairs (pinned[0], pinned[1])',
     ),
     (
         make_instance(
-            locals_=[make_local("L1"), make_local("L2")], locked=[["L1", "N1"], ["L2", "N1"]]
+            locals_=[make_local("L1"), make_local("L2")], pinned=[["L1", "N1"], ["L2", "N1"]]
         ),
-        'newcomers[0] (id "N1"): locked more than once (locked[0], locked[1])',
+        'newcomers[0] (id "N1"): pinned more than once (pinned[0], pinned[1])',
     ),
     ('{"today": "2026-05-01", "locals": [', "instance.json: not JSON: Expecting value (line 1"),
     ('{"today": "2026-05-01", "today": "2026-05-02"}', 'duplicate key "today"'),

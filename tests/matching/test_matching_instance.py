@@ -43,25 +43,25 @@ BAD = [
         make_instance(locals_=[make_local("L1"), make_local("L1")]),
         'locals[1] (id "L1"): id: duplicate of locals[0]',
     ),
-    (make_instance(locked=[["L9", "N1"]]), 'locked[0]: local "L9" does not exist'),
+    (make_instance(pinned=[["L9", "N1"]]), 'pinned[0]: local "L9" does not exist'),
     (make_instance(forbidden=[["L1", "N9"]]), 'forbidden[0]: newcomer "N9" does not exist'),
-    (make_instance(locked=[["L1"]]), 'locked[0]: ["L1"] is not a pair'),
+    (make_instance(pinned=[["L1"]]), 'pinned[0]: ["L1"] is not a pair'),
     (
         make_instance(
             newcomers=[make_newcomer("N1"), make_newcomer("N2")],
-            locked=[["L1", "N1"], ["L1", "N2"]],
+            pinned=[["L1", "N1"], ["L1", "N2"]],
         ),
-        'locals[0] (id "L1"): capacity: 1 but 2 locked pairs (locked[0], locked[1])',
+        'locals[0] (id "L1"): capacity: 1 but 2 pinned pairs (pinned[0], pinned[1])',
     ),
     (
         make_instance(
-            locals_=[make_local("L1"), make_local("L2")], locked=[["L1", "N1"], ["L2", "N1"]]
+            locals_=[make_local("L1"), make_local("L2")], pinned=[["L1", "N1"], ["L2", "N1"]]
         ),
-        'newcomers[0] (id "N1"): locked more than once (locked[0], locked[1])',
+        'newcomers[0] (id "N1"): pinned more than once (pinned[0], pinned[1])',
     ),
     (
-        make_instance(locals_=[make_local(capacity=0)], locked=[["L1", "N1"]]),
-        'locals[0] (id "L1"): capacity: 0 but 1 locked pairs',
+        make_instance(locals_=[make_local(capacity=0)], pinned=[["L1", "N1"]]),
+        'locals[0] (id "L1"): capacity: 0 but 1 pinned pairs',
     ),
     (make_instance(locals_=[make_local(capacity=-1)]), "capacity: -1 is not between 0"),
     (make_instance(locals_=[make_local(capacity=1.5)]), "capacity: 1.5 is not a whole number"),
@@ -126,7 +126,7 @@ def test_it_accepts_locks_up_to_capacity():
         make_instance(
             locals_=[make_local(capacity=2)],
             newcomers=[make_newcomer("N1"), make_newcomer("N2")],
-            locked=[["L1", "N1"], ["L1", "N2"]],
+            pinned=[["L1", "N1"], ["L1", "N2"]],
         )
     )
-    assert len(inst.locked) == 2
+    assert len(inst.pinned) == 2

@@ -71,11 +71,11 @@ def instances(draw, max_newcomers=5):
     newcomers = draw(people("N", draw(st.integers(1, max_newcomers)), False))
     all_pairs = [(a["id"], b["id"]) for a in locals_ for b in newcomers]
     forbidden = draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=3))
-    locked, used, seen = [], {}, set()
+    pinned, used, seen = [], {}, set()
     for a, b in draw(st.lists(st.sampled_from(all_pairs), unique=True, max_size=2)):
         cap = next(p["capacity"] for p in locals_ if p["id"] == a)
         if b not in seen and used.get(a, 0) < cap:
-            locked.append([a, b])
+            pinned.append([a, b])
             seen.add(b)
             used[a] = used.get(a, 0) + 1
     return {
@@ -87,7 +87,7 @@ def instances(draw, max_newcomers=5):
         },
         "locals": locals_,
         "newcomers": newcomers,
-        "locked": locked,
+        "pinned": pinned,
         "forbidden": [list(p) for p in forbidden],
     }
 
@@ -123,11 +123,11 @@ def oracle_feasible(raw, local, newcomer):
 
 def brute_force(raw, score):
     """Best (count, total) for total_score / coverage by enumerating every assignment."""
-    locked_n = {b for _, b in raw["locked"]}
+    pinned_n = {b for _, b in raw["pinned"]}
     cap = {p["id"]: p["capacity"] for p in raw["locals"]}
-    for a, _ in raw["locked"]:
+    for a, _ in raw["pinned"]:
         cap[a] -= 1
-    free = [n["id"] for n in raw["newcomers"] if n["id"] not in locked_n]
+    free = [n["id"] for n in raw["newcomers"] if n["id"] not in pinned_n]
     options = {
         n: [
             a for (a, b), s in score.items() if b == n and s >= raw["settings"]["min_score"] - 1e-12
@@ -154,7 +154,7 @@ def brute_force(raw, score):
 
 
 def unlocked(result):
-    return [p for p in result["pairs"] if not p["locked"]]
+    return [p for p in result["pairs"] if not p["pinned"]]
 
 
 @PROPERTY_SETTINGS
@@ -170,8 +170,8 @@ def test_it_respects_every_rule_and_capacity(raw):
     assert len(newcomers) == len(set(newcomers))
     for local in raw["locals"]:
         assert sum(p["local"] == local["id"] for p in result["pairs"]) <= local["capacity"]
-    got = {(p["local"], p["newcomer"]) for p in result["pairs"] if p["locked"]}
-    assert got == {tuple(p) for p in raw["locked"]}
+    got = {(p["local"], p["newcomer"]) for p in result["pairs"] if p["pinned"]}
+    assert got == {tuple(p) for p in raw["pinned"]}
     matched = set(newcomers)
     waiting = {u["newcomer"] for u in result["unmatched"]}
     assert waiting == {n["id"] for n in raw["newcomers"]} - matched
@@ -218,7 +218,7 @@ def test_it_reaches_the_brute_force_optimum(raw):
 def test_it_gives_the_same_result_for_shuffled_input(raw, rnd):
     first = solve(raw, all_scores=True).to_dict()
     shuffled = dict(raw)
-    for key in ("locals", "newcomers", "locked", "forbidden"):
+    for key in ("locals", "newcomers", "pinned", "forbidden"):
         shuffled[key] = list(raw[key])
         rnd.shuffle(shuffled[key])
     again = solve(shuffled, all_scores=True).to_dict()

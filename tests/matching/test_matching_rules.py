@@ -140,16 +140,16 @@ def test_it_keeps_locked_pairs_even_against_the_rules():
     raw = make_instance(
         locals_=[make_local(capacity=1)],
         newcomers=[make_newcomer("N1"), make_newcomer("N2", slots=["sun_morning"])],
-        locked=[["L1", "N2"]],
+        pinned=[["L1", "N2"]],
     )
     result = solve(raw).to_dict()
-    assert [(p["local"], p["newcomer"], p["locked"]) for p in result["pairs"]] == [
+    assert [(p["local"], p["newcomer"], p["pinned"]) for p in result["pairs"]] == [
         ("L1", "N2", True)
     ]
     reasons = result["pairs"][0]["reasons"]
-    assert reasons[0] == {"code": "locked"}
+    assert reasons[0] == {"code": "pinned"}
     assert reasons[1] == {"code": "overrides", "items": ["slots"]}
-    # the lock used up L1's only place, so N1 waits
+    # the pin used up L1's only place, so N1 waits
     assert result["unmatched"][0]["newcomer"] == "N1"
     assert result["unmatched"][0]["blocked_by"] == "capacity"
 

@@ -120,7 +120,7 @@ def build_world(engine, settings) -> dict[str, str]:  # type: ignore[no-untyped-
             for name in ("Hana", "Omid")
         )
         proposed = Tandem(
-            local_id=lena.id, newcomer_id=hana.id, region_id=kassel.id, status="confirmed",
+            local_id=lena.id, newcomer_id=hana.id, region_id=kassel.id, status="proposed",
             score=0.8, reasons=[{"code": "distance_km", "value": 4}], decided_at=now,
         )  # fmt: skip
         started = now - timedelta(days=29)

@@ -165,7 +165,7 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     total, rows = _rows(
         session,
         tandem_query(Tandem.proposed_at)
-        .where(Tandem.status == "confirmed", in_regions(Tandem.region_id))
+        .where(Tandem.status == "proposed", in_regions(Tandem.region_id))
         .order_by(Tandem.proposed_at, Tandem.id),
     )
     sections["proposals"] = Section(

@@ -29,7 +29,7 @@ from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
 from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
-TANDEM_PAGE_STATUSES = ("confirmed", "active", "paused", "ended")
+TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
 
 

@@ -57,7 +57,7 @@ def instance(
     region: Region,
     locals_: list[tuple[Participant, Place]],
     newcomers: list[tuple[Participant, Place]],
-    locked: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    pinned: list[tuple[str, str]] = (),  # type: ignore[assignment]
     forbidden: list[tuple[str, str]] = (),  # type: ignore[assignment]
     weights: dict[str, float] | None = None,
 ) -> dict[str, Any]:
@@ -66,6 +66,6 @@ def instance(
         "settings": region_settings(region, weights),
         "locals": [person_record(person, place) for person, place in locals_],
         "newcomers": [person_record(person, place) for person, place in newcomers],
-        "locked": [list(pair) for pair in locked],
+        "pinned": [list(pair) for pair in pinned],
         "forbidden": [list(pair) for pair in forbidden],
     }

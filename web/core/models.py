@@ -352,7 +352,7 @@ _OPEN = ", ".join(f"'{status}'" for status in OPEN_TANDEM_STATUSES)
 
 
 class Tandem(SQLModel, table=True):
-    """A local–newcomer pair through its life: suggested → confirmed → active → ended."""
+    """A local–newcomer pair through its life: suggested → proposed → active → ended."""
 
     __table_args__ = (
         CheckConstraint(one_of("status", TANDEM_STATUSES), name="status"),
@@ -395,7 +395,7 @@ class Tandem(SQLModel, table=True):
     score: float | None = None
     components: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     reasons: list = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    locked: bool = False
+    pinned: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     decided_by_id: int | None = Field(
@@ -434,7 +434,7 @@ class Tandem(SQLModel, table=True):
 
 
 class PairRule(SQLModel, table=True):
-    """A coordinator's standing decision about one pair: always pair them (lock) or never."""
+    """A coordinator's standing decision about one pair: always pair them (pin) or never."""
 
     __tablename__ = "pair_rule"
     __table_args__ = (

@@ -3,7 +3,7 @@
 The engine (``matching``) returns codes and facts, never prose; this module
 is the one place that turns them into words, for coordinators (everything)
 and for the partners' e-mails (``redacted``: nothing about waiting time,
-locks or broken rules).
+pins or broken rules).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ RULE_LABELS = {
     "gender": N_("a partner wish does not fit"),
     "age": N_("a minor needs a vetted local"),
 }
-PRIVATE_CODES = ("waiting_days", "locked", "overrides")  # never in e-mails to partners
+PRIVATE_CODES = ("waiting_days", "pinned", "overrides")  # never in e-mails to partners
 
 
 def describe(
@@ -86,7 +86,7 @@ def describe(
             text = catalogue.ngettext("%(num)d day waiting", "%(num)d days waiting", days) % {
                 "num": days
             }
-        elif code == "locked":
+        elif code == "pinned":
             text = _("Pinned by a coordinator")
         elif code == "overrides":
             text = _("Breaks these rules: %(rules)s") % {"rules": words(items, RULE_LABELS)}

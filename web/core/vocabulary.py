@@ -25,7 +25,7 @@ PARTICIPANT_STATUSES = (
 )
 TANDEM_STATUSES = (
     "suggested",  # proposed by the engine (or paired by hand), waiting for a coordinator
-    "confirmed",  # a coordinator said yes: a proposal, waiting for both partners' answers
+    "proposed",  # a coordinator said yes: a proposal, waiting for both partners' answers
     "active",  # both partners accepted; contact details exchanged
     "paused",  # on hold (holidays, illness); still the partners' tandem
     "ended",
@@ -33,9 +33,9 @@ TANDEM_STATUSES = (
     "declined",  # a partner said no
     "expired",  # a partner did not answer in time
 )
-OPEN_TANDEM_STATUSES = ("confirmed", "active", "paused")  # a newcomer is in at most one
+OPEN_TANDEM_STATUSES = ("proposed", "active", "paused")  # a newcomer is in at most one
 ANSWERS = ("accepted", "declined")
-PAIR_RULE_KINDS = ("lock", "forbid")
+PAIR_RULE_KINDS = ("pin", "forbid")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
 TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")

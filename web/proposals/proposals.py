@@ -56,7 +56,7 @@ def partners(tandem: Tandem) -> list[tuple[Participant, Participant]]:
 
 
 def redacted_reasons(tandem: Tandem, *, locale: str) -> list[str]:
-    """The reasons a partner may read: no waiting time, locks, broken rules or free text."""
+    """The reasons a partner may read: no waiting time, pins, broken rules or free text."""
     local, newcomer = tandem.local, tandem.newcomer
     return describe(
         list(tandem.reasons or []),
@@ -188,7 +188,7 @@ def check_answerable(link: Link, *, now: datetime) -> None:
     """Raise the reason this person cannot answer (now); return if they can."""
     if link.my_answer is not None:
         raise AlreadyAnswered
-    if link.tandem.status != "confirmed":
+    if link.tandem.status != "proposed":
         raise ProposalClosed
     if link.token.used_at is not None:
         raise LinkUsed
@@ -202,7 +202,7 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
 
     Safe under concurrency: the link is used up by a compare-and-set, the answer is
     written only if none is recorded yet, and the status changes only from
-    ``confirmed`` — so of two racing requests exactly one has an effect.
+    ``proposed`` — so of two racing requests exactly one has an effect.
     """
     if choice not in CHOICES:
         raise LinkInvalid
@@ -220,7 +220,7 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
     answer_column = getattr(Tandem, f"{side}_answer")
     recorded = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == "confirmed", answer_column.is_(None))
+        .where(Tandem.id == tandem.id, Tandem.status == "proposed", answer_column.is_(None))
         .values({f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now})
         .execution_options(synchronize_session=False)
     )
@@ -240,7 +240,7 @@ def _set_status(session: Session, tandem: Tandem, status: str, **values: object)
     """Move an open proposal to ``status``; False if another request moved it first."""
     changed = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == "confirmed")
+        .where(Tandem.id == tandem.id, Tandem.status == "proposed")
         .values(status=status, **values)
         .execution_options(synchronize_session=False)
     )
@@ -366,7 +366,7 @@ def follow_up(
     settings = settings or Settings()
     overdue = session.scalars(
         select(Tandem)
-        .where(Tandem.status == "confirmed", Tandem.answer_due_at <= now)  # type: ignore[operator]
+        .where(Tandem.status == "proposed", Tandem.answer_due_at <= now)  # type: ignore[operator]
         .order_by(Tandem.id)
     ).all()
     for tandem in overdue:
@@ -375,7 +375,7 @@ def follow_up(
     due_for_reminder = session.scalars(
         select(Tandem)
         .where(
-            Tandem.status == "confirmed",
+            Tandem.status == "proposed",
             Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
             Tandem.answer_due_at > now,  # type: ignore[operator]
             Tandem.answer_due_at <= now + REMIND_BEFORE,  # type: ignore[operator]
@@ -397,7 +397,7 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         update(Tandem)
         .where(
             Tandem.id == tandem.id,
-            Tandem.status == "confirmed",
+            Tandem.status == "proposed",
             Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
         )
         .values(reminded_at=now)
@@ -480,7 +480,7 @@ def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Ov
     if region_ids is not None:
         base = base.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
     open_tandems = session.scalars(
-        base.where(Tandem.status == "confirmed").order_by(Tandem.proposed_at, Tandem.id)
+        base.where(Tandem.status == "proposed").order_by(Tandem.proposed_at, Tandem.id)
     ).all()
     recent_tandems = session.scalars(
         base.where(

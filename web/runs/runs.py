@@ -109,25 +109,25 @@ def _region_input(
         .where(PairRule.region_id == region.id)
         .order_by(PairRule.created_at, PairRule.id)
     ).all()
-    # The engine refuses a newcomer locked twice or a local locked beyond its
-    # remaining capacity; the oldest locks win.
-    locked: list[tuple[int, int]] = []
-    locks_per_local: dict[int, int] = {}
-    locked_newcomers: set[int] = set()
+    # The engine refuses a newcomer pinned twice or a local pinned beyond its
+    # remaining capacity; the oldest pins win.
+    pinned: list[tuple[int, int]] = []
+    pins_per_local: dict[int, int] = {}
+    pinned_newcomers: set[int] = set()
     for kind, local_id, newcomer_id in rules:
-        if kind != "lock" or not in_input(local_id, newcomer_id):
+        if kind != "pin" or not in_input(local_id, newcomer_id):
             continue
         local = local_by_id[local_id]
-        # The engine keeps a locked pair whatever rule it breaks; this one it must not
+        # The engine keeps a pinned pair whatever rule it breaks; this one it must not
         # (a pin from before the certificate was withdrawn or the birth year corrected).
         if breaks_child_protection(local, newcomer_by_id[newcomer_id], today=today):
             continue
         remaining = max(0, local.capacity - local.open_tandems)
-        if newcomer_id in locked_newcomers or locks_per_local.get(local_id, 0) >= remaining:
+        if newcomer_id in pinned_newcomers or pins_per_local.get(local_id, 0) >= remaining:
             continue
-        locked.append((local_id, newcomer_id))
-        locked_newcomers.add(newcomer_id)
-        locks_per_local[local_id] = locks_per_local.get(local_id, 0) + 1
+        pinned.append((local_id, newcomer_id))
+        pinned_newcomers.add(newcomer_id)
+        pins_per_local[local_id] = pins_per_local.get(local_id, 0) + 1
 
     forbidden = {
         (local_id, newcomer_id)
@@ -143,7 +143,7 @@ def _region_input(
         .distinct()
     ).all()
     forbidden.update((local_id, newcomer_id) for local_id, newcomer_id in closed)
-    forbidden = {pair for pair in forbidden if in_input(*pair)} - set(locked)
+    forbidden = {pair for pair in forbidden if in_input(*pair)} - set(pinned)
 
     def public(pair: tuple[int, int]) -> tuple[str, str]:
         return local_by_id[pair[0]].public_id, newcomer_by_id[pair[1]].public_id
@@ -153,7 +153,7 @@ def _region_input(
         region=region,
         locals_=[(person, person.place) for person in locals_],
         newcomers=[(person, person.place) for person in newcomers],
-        locked=[public(pair) for pair in locked],
+        pinned=[public(pair) for pair in pinned],
         forbidden=[public(pair) for pair in sorted(forbidden)],
         weights=weights,
     )
@@ -306,7 +306,7 @@ def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
                 score=min(1.0, max(0.0, float(pair["score"]))),
                 components=pair["components"],
                 reasons=pair["reasons"],
-                locked=bool(pair["locked"]),
+                pinned=bool(pair["pinned"]),
                 created_at=now,
             )
             for pair in result["pairs"]

@@ -173,7 +173,7 @@ class Card:
     words: str
     reasons: list[str]
     components: list[tuple[str, int]]
-    rule: str | None  # "lock" or "forbid" when a coordinator set one for this pair
+    rule: str | None  # "pin" or "forbid" when a coordinator set one for this pair
 
 
 def _days_since(day: date | None, today: date) -> int | None:

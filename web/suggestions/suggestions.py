@@ -124,7 +124,7 @@ def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
 
 
 def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: datetime) -> None:
-    """Turn a suggestion into a proposal (``confirmed``), or raise ``AlreadyTaken``.
+    """Turn a suggestion into a proposal (``proposed``), or raise ``AlreadyTaken``.
 
     Both people are locked first, in id order (a no-op when ``lock_people`` locked them
     already for a whole batch), so that concurrent confirms on PostgreSQL wait for each
@@ -152,7 +152,7 @@ def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: 
             result = session.execute(
                 update(Tandem)
                 .where(Tandem.id == tandem.id, Tandem.status == "suggested")  # type: ignore[arg-type]
-                .values(status="confirmed", decided_at=now, decided_by_id=coordinator.id)
+                .values(status="proposed", decided_at=now, decided_by_id=coordinator.id)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -345,14 +345,14 @@ def pin(
     newcomer: Participant,
     coordinator: Coordinator,
 ) -> PairRule:
-    """Keep this pair in every run (a lock). A newcomer has at most one pinned local,
+    """Keep this pair in every run (a pin). A newcomer has at most one pinned local,
     and a local no more pinned newcomers than free places. A pin never overrides the
     child-protection rule (the engine keeps pinned pairs whatever else they break)."""
     _check_pair(region, local, newcomer)
     if breaks_child_protection(local, newcomer, today=utcnow().date()):
         raise RuledOut(NEEDS_VETTED_LOCAL)
     others = select(PairRule).where(
-        PairRule.kind == "lock",  # type: ignore[arg-type]
+        PairRule.kind == "pin",  # type: ignore[arg-type]
         or_(
             PairRule.local_id == local.id,  # type: ignore[arg-type]
             PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
@@ -360,8 +360,8 @@ def pin(
         ~((PairRule.local_id == local.id) & (PairRule.newcomer_id == newcomer.id)),  # type: ignore[arg-type]
     )
     other_rules = list(session.scalars(others))
-    local_locks = [rule for rule in other_rules if rule.local_id == local.id]
-    if len(local_locks) >= local.capacity - local.open_tandems:
+    local_pins = [rule for rule in other_rules if rule.local_id == local.id]
+    if len(local_pins) >= local.capacity - local.open_tandems:
         raise AlreadyTaken(N_("This local has no free place left for another pinned pair."))
     for rule in other_rules:
         if rule.newcomer_id == newcomer.id:  # the newcomer's earlier pin is replaced
@@ -374,7 +374,7 @@ def pin(
             )
             session.delete(rule)
     session.flush()
-    rule = _set_rule(session, region, local, newcomer, coordinator, "lock")
+    rule = _set_rule(session, region, local, newcomer, coordinator, "pin")
     audit.record(
         session,
         actor=coordinator,
@@ -442,7 +442,7 @@ def unpin(
     newcomer: Participant,
     coordinator: Coordinator,
 ) -> bool:
-    return _lift(session, region, local, newcomer, coordinator, "lock", "pair.unpin")
+    return _lift(session, region, local, newcomer, coordinator, "pin", "pair.unpin")
 
 
 def unforbid(
@@ -490,7 +490,7 @@ def check_pair(
     *,
     now: datetime,
 ) -> PairCheck:
-    """Ask the engine about just this pair (locked, so it is scored even when it breaks rules).
+    """Ask the engine about just this pair (pinned, so it is scored even when it breaks rules).
 
     Raises ``InvalidDecision`` for people who cannot be paired at all (wrong role or region,
     not active), ``RuledOut`` for a pair no coordinator may override (``refuse_ruled_out``)
@@ -511,7 +511,7 @@ def check_pair(
         region=region,
         locals_=[(local, local.place)],
         newcomers=[(newcomer, newcomer.place)],
-        locked=[pair],
+        pinned=[pair],
         forbidden=[pair] if _pair_closed_before(session, local, newcomer) else [],
     )
     (found,) = matching.solve(problem).pairs
@@ -535,7 +535,7 @@ def manual_pair(
     *,
     now: datetime,
 ) -> tuple[Tandem, list[str]]:
-    """Pair two people by hand: a ``suggested`` tandem (manual, locked) with the engine's
+    """Pair two people by hand: a ``suggested`` tandem (manual, pinned) with the engine's
     reasons, and the hard rules it breaks (the page asks before creating such a pair)."""
     checked = check_pair(session, region, local, newcomer, now=now)
     session.execute(  # a hand-made pair replaces the engine's suggestion of the same pair
@@ -555,7 +555,7 @@ def manual_pair(
         score=min(1.0, max(0.0, checked.score)),
         components=checked.components,
         reasons=checked.reasons,
-        locked=True,
+        pinned=True,
         manual=True,
         created_at=now,
     )

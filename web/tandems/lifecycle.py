@@ -1,6 +1,6 @@
 """A tandem's life after both partners said yes, as an explicit state machine.
 
-    confirmed ──(both accept, web.proposals.proposals)──▶ active ◀──▶ paused
+    proposed ──(both accept, web.proposals.proposals)──▶ active ◀──▶ paused
                                                   │           │
                                                   └──▶ ended ◀┘
 
@@ -39,7 +39,7 @@ CHECKIN_EVERY = timedelta(days=60)
 
 # (from, to) → what the move is called in the audit log.
 TRANSITIONS: dict[tuple[str, str], str] = {
-    ("confirmed", "active"): "tandem.started",  # both partners accepted (web.proposals.proposals)
+    ("proposed", "active"): "tandem.started",  # both partners accepted (web.proposals.proposals)
     ("active", "paused"): "tandem.paused",
     ("paused", "active"): "tandem.resumed",
     ("active", "ended"): "tandem.ended",
@@ -159,7 +159,7 @@ def transition(
     )
     if to == "ended":
         _after_end(session, tandem, now=now)
-    elif current == "confirmed":
+    elif current == "proposed":
         started(session, tandem, now=now)
     session.flush()
 

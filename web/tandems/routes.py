@@ -37,7 +37,7 @@ from web.tandems import lifecycle, notes, problems
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 STATUS_LABELS = {
-    "confirmed": N_("Waiting for both answers"),
+    "proposed": N_("Waiting for both answers"),
     # Translators: the state of a tandem (two people meeting): active = meeting, paused = on hold.
     "active": N_("Active"),
     "paused": N_("Paused"),

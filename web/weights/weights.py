@@ -58,9 +58,9 @@ LEVEL_CHOICES = ("A1", "A2", "B1", "B2", "C1", "C2")
 MIN_DISTANCE_KM, MAX_DISTANCE_KM = 1, 200
 # The engine's learner needs this many decisions, with at least CV_FOLDS of each kind.
 MIN_DECISIONS, CV_FOLDS = 20, 5
-# A coordinator's yes: confirmed, and whatever a confirmed proposal became afterwards
+# A coordinator's yes: proposed, and whatever a proposal became afterwards
 # (a partner's later "no" or silence does not undo the coordinator's decision).
-POSITIVE = ("confirmed", "active", "ended", "declined", "expired")
+POSITIVE = ("proposed", "active", "ended", "declined", "expired")
 NEGATIVE = ("rejected",)
 
 

@@ -187,7 +187,7 @@ def test_running_twice_at_the_same_time_sends_once(engine, settings, world):
     assert len(mails(engine)) == 2 and len(rows(engine, world)) == 2
 
 
-@pytest.mark.parametrize("status", ["paused", "ended", "confirmed"])
+@pytest.mark.parametrize("status", ["paused", "ended", "proposed"])
 def test_a_tandem_that_is_not_active_gets_none(engine, settings, status):
     world = make_world(engine, status=status)
     assert send(engine, settings, FIT_CHECK + timedelta(days=100)) == 0

@@ -118,7 +118,7 @@ def needs_world(session, region, tag: str, *, extra: int = 0) -> dict[str, str]:
         _tandem(
             session,
             region,
-            "confirmed",
+            "proposed",
             local=f"PropL{suffix}",
             newcomer=f"PropN{suffix}",
             proposed_at=NOW - timedelta(days=3),

@@ -34,7 +34,7 @@ REASONS = [
     {"code": "practice_language", "for": "newcomer", "items": ["de"]},
     {"code": "distance_km", "value": 4},
     {"code": "waiting_days", "value": 121},
-    {"code": "locked"},
+    {"code": "pinned"},
 ]
 LINK = re.compile(r"/answer/([A-Za-z0-9_-]+)")
 
@@ -57,7 +57,7 @@ def _consent(person: Participant, *, withdrawn: bool = False) -> Consent:
 
 
 def propose(engine, settings, *, region="kassel", local_shares=True, newcomer_shares=True):  # type: ignore[no-untyped-def]
-    """Participants, a confirmed tandem with raised counters, and the invitation."""
+    """Participants, a proposed tandem with raised counters, and the invitation."""
     with db(engine) as session:
         kassel = make_region(session, region)
         lena = make_participant(
@@ -73,7 +73,7 @@ def propose(engine, settings, *, region="kassel", local_shares=True, newcomer_sh
         lena.consents = [_consent(lena, withdrawn=not local_shares)]
         nour.consents = [_consent(nour, withdrawn=not newcomer_shares)]
         tandem = Tandem(
-            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="confirmed",
+            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="proposed",
             score=0.8, reasons=REASONS, decided_at=START,
         )  # fmt: skip
         session.add(tandem)
@@ -188,7 +188,7 @@ def test_opening_the_link_shows_the_proposal_and_uses_nothing(engine, client, wo
     with db(engine) as session:
         assert all(t.used_at is None for t in session.scalars(select(AccessToken)).all())
     tandem, _lena, _nour = reload(engine, world)
-    assert tandem.newcomer_answer is None and tandem.status == "confirmed"
+    assert tandem.newcomer_answer is None and tandem.status == "proposed"
 
 
 def test_an_unknown_link_is_a_clear_400(client):
@@ -223,7 +223,7 @@ def test_it_starts_the_tandem_when_both_accept(engine, client, world):
         assert html(thanks).html["lang"] == "de"
         assert "Nour" in html(thanks).select_one(".notice").text
     tandem, _lena, _nour = reload(engine, world)
-    assert (tandem.status, tandem.local_answer) == ("confirmed", "accepted")
+    assert (tandem.status, tandem.local_answer) == ("proposed", "accepted")
     assert tandem.local_answered_at == START + timedelta(days=1)
     assert mails(engine, "tandem_started") == {}
 
@@ -341,7 +341,7 @@ def test_a_token_for_someone_outside_the_pair_is_400(engine, settings, client, w
         csrf = client.cookies.get("tandem_csrf")
         response = client.post(f"/answer/{raw}", data={"choice": "decline", "_csrf_token": csrf})
     assert response.status_code == 400
-    assert reload(engine, world)[0].status == "confirmed"
+    assert reload(engine, world)[0].status == "proposed"
 
 
 def test_the_reminder_goes_only_to_who_has_not_answered(engine, settings, client, world):

@@ -95,7 +95,7 @@ def test_a_newcomer_in_an_open_tandem_is_left_out(engine):
         in_proposal = newcomer(session, kassel)
         in_tandem = newcomer(session, kassel)
         suggested_only = newcomer(session, kassel)
-        tandem_of(session, kassel, lena, in_proposal, "confirmed")
+        tandem_of(session, kassel, lena, in_proposal, "proposed")
         tandem_of(session, kassel, lena, in_tandem, "active")
         tandem_of(session, kassel, lena, suggested_only, "suggested")
         waiting = suggested_only.public_id
@@ -126,10 +126,10 @@ def test_forbidden_pairs_come_from_rules_and_skip_people_not_in_the_input(engine
         pair = [lena.public_id, nour.public_id]
     instance = region_input(engine)
     assert instance["forbidden"] == [pair]
-    assert instance["locked"] == []
+    assert instance["pinned"] == []
 
 
-def test_locked_pairs_are_kept_while_both_people_are_in_the_input(engine):
+def test_pinned_pairs_are_kept_while_both_people_are_in_the_input(engine):
     with db(engine) as session:
         kassel = make_region(session, "kassel")
         lena = local(session, kassel, capacity=1)
@@ -148,7 +148,7 @@ def test_locked_pairs_are_kept_while_both_people_are_in_the_input(engine):
                     region_id=kassel.id,
                     local_id=lo.id,
                     newcomer_id=nc.id,
-                    kind="lock",
+                    kind="pin",
                     created_at=at,
                 )
             )
@@ -157,7 +157,7 @@ def test_locked_pairs_are_kept_while_both_people_are_in_the_input(engine):
         )
         pair = [lena.public_id, nour.public_id]
     instance = region_input(engine)
-    assert instance["locked"] == [pair]
+    assert instance["pinned"] == [pair]
 
 
 def test_a_pinned_pair_is_not_forbidden_by_an_earlier_rejection(engine):
@@ -166,11 +166,11 @@ def test_a_pinned_pair_is_not_forbidden_by_an_earlier_rejection(engine):
         lena, nour = local(session, kassel), newcomer(session, kassel)
         tandem_of(session, kassel, lena, nour, "rejected")
         session.add(
-            PairRule(region_id=kassel.id, local_id=lena.id, newcomer_id=nour.id, kind="lock")
+            PairRule(region_id=kassel.id, local_id=lena.id, newcomer_id=nour.id, kind="pin")
         )
         pair = [lena.public_id, nour.public_id]
     instance = region_input(engine)
-    assert instance["locked"] == [pair]
+    assert instance["pinned"] == [pair]
     assert instance["forbidden"] == []
 
 
@@ -277,7 +277,7 @@ def test_it_runs_matching_and_stores_explained_suggestions(engine):
     assert len(stored) == 2
     for suggestion in stored:
         assert suggestion.run_id == run.id and 0 < suggestion.score <= 1
-        assert not suggestion.locked
+        assert not suggestion.pinned
         assert {"interests", "waiting"} <= set(suggestion.components)
         assert {"code": "shared_interests", "items": ["football"]} in suggestion.reasons
     with db(engine) as session:
@@ -316,13 +316,13 @@ def test_a_locked_pair_is_suggested_even_against_the_rules(engine):
         lena = session.scalars(select(Participant).where(Participant.first_name == "Lena")).one()
         hamid = session.scalars(select(Participant).where(Participant.first_name == "Hamid")).one()
         session.add(
-            PairRule(region_id=region_id, local_id=lena.id, newcomer_id=hamid.id, kind="lock")
+            PairRule(region_id=region_id, local_id=lena.id, newcomer_id=hamid.id, kind="pin")
         )
         pair = (lena.id, hamid.id)
     run_now(engine, region_id, alice_id)
-    locked = [t for t in suggestions(engine, region_id) if t.locked]
-    assert [(t.local_id, t.newcomer_id) for t in locked] == [pair]
-    assert {"code": "overrides", "items": ["language"]} in locked[0].reasons
+    pinned = [t for t in suggestions(engine, region_id) if t.pinned]
+    assert [(t.local_id, t.newcomer_id) for t in pinned] == [pair]
+    assert {"code": "overrides", "items": ["language"]} in pinned[0].reasons
 
 
 def test_a_second_run_for_the_same_region_is_refused_while_one_runs(engine):

@@ -149,7 +149,7 @@ def test_it_confirms_a_suggestion_and_invites_both(client, engine):
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"{SUGGESTIONS}?flash=confirmed")
     tandem = tandem_row(engine, ids["ours"])
-    assert tandem.status == "confirmed" and tandem.decided_at is not None
+    assert tandem.status == "proposed" and tandem.decided_at is not None
     assert tandem.proposed_at is not None and tandem.answer_due_at is not None
     assert person(engine, ids["lena"]).open_tandems == 1
     assert person(engine, ids["nour"]).open_tandems == 1
@@ -288,9 +288,9 @@ def test_it_pins_and_forbids_a_pair_one_replacing_the_other(client, engine):
     pair = {"local": ids["lena"], "newcomer": ids["nour"]}
     response = post(client, "/coordinator/regions/kassel/pairs/pin", pair)
     assert response.status_code == 303 and "flash=pinned" in response.headers["location"]
-    assert rules(engine) == [(ids["lena"], ids["nour"], "lock")]
+    assert rules(engine) == [(ids["lena"], ids["nour"], "pin")]
     card = html(client.get(SUGGESTIONS)).select_one(f'[data-suggestion="{ids["ours"]}"]')
-    assert card.select_one('[data-rule="lock"]') is not None
+    assert card.select_one('[data-rule="pin"]') is not None
 
     response = post(client, "/coordinator/regions/kassel/pairs/forbid", pair)
     assert "flash=forbidden" in response.headers["location"]
@@ -310,7 +310,7 @@ def test_pinning_a_newcomer_again_moves_the_pin(client, engine):
     lena_nour = {"local": ids["lena"], "newcomer": ids["nour"]}
     post(client, "/coordinator/regions/kassel/pairs/pin", lena_nour)
     post(client, "/coordinator/regions/kassel/pairs/pin", {"local": tom, "newcomer": ids["nour"]})
-    assert rules(engine) == [(tom, ids["nour"], "lock")]
+    assert rules(engine) == [(tom, ids["nour"], "pin")]
 
 
 def test_it_refuses_a_pin_beyond_the_locals_free_places(client, engine):
@@ -325,7 +325,7 @@ def test_it_refuses_a_pin_beyond_the_locals_free_places(client, engine):
         client, "/coordinator/regions/kassel/pairs/pin", {"local": ids["lena"], "newcomer": other}
     )
     assert response.status_code == 409
-    assert rules(engine) == [(ids["lena"], ids["nour"], "lock")]
+    assert rules(engine) == [(ids["lena"], ids["nour"], "pin")]
 
 
 def test_a_pair_rule_needs_a_local_and_a_newcomer(client, engine):
@@ -358,9 +358,9 @@ def test_it_pairs_two_people_by_hand(client, engine):
     assert response.status_code == 303
     with db(engine) as session:
         made = session.scalars(select(Tandem).where(Tandem.manual)).one()
-        assert made.status == "suggested" and made.locked
+        assert made.status == "suggested" and made.pinned
         assert made.local.public_id == mia and made.newcomer.public_id == ids["nour"]
-        assert made.components and any(r["code"] == "locked" for r in made.reasons)
+        assert made.components and any(r["code"] == "pinned" for r in made.reasons)
     assert response.headers["location"].endswith(f"#s-{made.public_id}")
     assert "tandem.manual_pair" in actions(engine)
     card = html(client.get(SUGGESTIONS)).select_one(f'[data-suggestion="{made.public_id}"]')
@@ -402,7 +402,7 @@ def test_manual_pair_returns_the_broken_rules(engine):
             session, kassel, local, newcomer, alice, now=utcnow()
         )
         assert broken == ["slots", "gender"]
-        assert tandem.manual and tandem.locked and tandem.status == "suggested"
+        assert tandem.manual and tandem.pinned and tandem.status == "suggested"
         assert 0 <= tandem.score <= 1
 
 
@@ -446,7 +446,7 @@ def test_it_confirms_several_and_reports_each(client, engine):
         for item in html(response).select("[data-suggestion]")
     }
     assert results == {ids["ours"]: "confirmed", rival: "taken", pair: "confirmed"}
-    assert tandem_row(engine, pair).status == "confirmed"
+    assert tandem_row(engine, pair).status == "proposed"
     assert tandem_row(engine, rival) is None  # the newcomer's other suggestion went
     assert person(engine, ids["nour"]).open_tandems == 1
 

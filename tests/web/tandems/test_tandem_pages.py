@@ -315,9 +315,9 @@ def test_bad_end_input_is_a_400_with_a_message(client, engine, world, data, mess
         ("ended", "fit-check", {}),
         ("paused", "pause", {}),
         ("active", "resume", {}),
-        ("confirmed", "end", {"reason": "other"}),
-        ("confirmed", "pause", {}),
-        ("confirmed", "rematch", {"reason": "other"}),
+        ("proposed", "end", {"reason": "other"}),
+        ("proposed", "pause", {}),
+        ("proposed", "rematch", {"reason": "other"}),
     ],
 )
 def test_forbidden_moves_are_a_409_with_a_message(client, engine, world, status, action, data):

@@ -213,7 +213,7 @@ def add_decisions(engine, *, confirmed: int, rejected: int, seed: int = 1) -> No
             components["interests"] = round(
                 rng.uniform(0.6, 1.0) if yes else rng.uniform(0.0, 0.4), 3
             )
-            status = ("ended", "confirmed", "active")[n % 3] if yes else "rejected"
+            status = ("ended", "proposed", "active")[n % 3] if yes else "rejected"
             session.add(Tandem(region_id=kassel.id, status=status, components=components))
         # Suggestions nobody decided on and tandems without components do not count.
         session.add(Tandem(region_id=kassel.id, status="suggested",
