@@ -220,7 +220,7 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             note=canaries["tandem.reject_note"], now=START,
         )  # fmt: skip
         suggestions.confirm(session, suggested, alice, now=START)
-        proposals.invite(session, suggested, settings=settings, now=START)
+        proposals.propose(session, suggested, settings=settings, now=START)
         ids = (person.id, person.public_id, lena.id, lena.public_id, suggested.id)
         tandem_public_id = suggested.public_id
     person_id, person_public_id, lena_id, lena_public_id, tandem_id = ids

@@ -122,7 +122,7 @@ def propose(live_server: LiveServer) -> str:
             assert broken == []
             suggestions.confirm(session, tandem, carla, now=now)
             settings = Settings(database_url=live_server.database_url, base_url=live_server.url)
-            proposals.invite(session, tandem, settings=settings, now=now)
+            proposals.propose(session, tandem, settings=settings, now=now)
             public_id = tandem.public_id
     finally:
         engine.dispose()

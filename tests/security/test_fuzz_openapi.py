@@ -210,7 +210,7 @@ def seed(engine, settings) -> World:  # type: ignore[no-untyped-def]
         suggestion = make_suggestion(session, kassel, jonas, olena)
         proposal = make_suggestion(session, kassel, anke, omar)
         suggestions.confirm(session, proposal, ada, now=now)
-        proposals.invite(session, proposal, settings=settings, now=now)
+        proposals.propose(session, proposal, settings=settings, now=now)
         verify_token = tokens.issue(
             session, unverified, "verify", now=now, lifetime=timedelta(days=1)
         )

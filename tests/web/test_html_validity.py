@@ -130,7 +130,7 @@ def build_world(engine, settings) -> dict[str, str]:  # type: ignore[no-untyped-
         )  # fmt: skip
         session.add_all([proposed, running])
         session.flush()
-        proposals.invite(session, proposed, settings=settings, now=now)
+        proposals.propose(session, proposed, settings=settings, now=now)
         lifecycle.started(session, running, now=started)
         checkins.send_due_checkins(session, settings=settings, now=now)
         ids.update(

@@ -88,7 +88,7 @@ def _proposal_context(
     }
 
 
-def invite(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> None:
+def propose(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> None:
     """Make a just-confirmed tandem a proposal: answer links and one e-mail per partner."""
     tandem.proposed_at = now
     tandem.answer_due_at = now + timedelta(days=ANSWER_DAYS)

@@ -445,7 +445,7 @@ def _confirm_one(
 
     now = utcnow()
     confirm(session, tandem, coordinator, now=now)
-    proposals.invite(session, tandem, settings=settings, now=now)
+    proposals.propose(session, tandem, settings=settings, now=now)
 
 
 @post("/suggestions/{public_id:str}/confirm", name="confirm_suggestion", sync_to_thread=True)

@@ -57,7 +57,7 @@ def _consent(person: Participant, *, withdrawn: bool = False) -> Consent:
 
 
 def propose(engine, settings, *, region="kassel", local_shares=True, newcomer_shares=True):  # type: ignore[no-untyped-def]
-    """Participants, a proposed tandem with raised counters, and the invitation."""
+    """Participants, a proposed tandem with raised counters, and the proposal."""
     with db(engine) as session:
         kassel = make_region(session, region)
         lena = make_participant(
@@ -78,7 +78,7 @@ def propose(engine, settings, *, region="kassel", local_shares=True, newcomer_sh
         )  # fmt: skip
         session.add(tandem)
         session.flush()
-        proposals.invite(session, tandem, settings=settings, now=START)
+        proposals.propose(session, tandem, settings=settings, now=START)
         return World(tandem.id, lena.id, nour.id)  # type: ignore[arg-type]
 
 
@@ -124,10 +124,10 @@ def answer(client, token: str, choice: str):  # type: ignore[no-untyped-def]
     )
 
 
-# --- the invitation ---------------------------------------------------------------------------
+# --- the proposal -----------------------------------------------------------------------------
 
 
-def test_it_invites_both_partners_in_their_own_language(engine, settings, world):
+def test_it_proposes_to_both_partners_in_their_own_language(engine, settings, world):
     sent = mails(engine, "proposal")
     assert set(sent) == {"lena@kassel.example", "nour@kassel.example"}
     assert sent["lena@kassel.example"].locale == "de"
@@ -149,7 +149,7 @@ def test_it_invites_both_partners_in_their_own_language(engine, settings, world)
         assert {t.expires_at for t in answer_tokens} == {START + timedelta(days=7)}
 
 
-def test_the_invitation_carries_no_personal_extras(engine, world):
+def test_the_proposal_carries_no_personal_extras(engine, world):
     to_lena = mails(engine, "proposal")["lena@kassel.example"]
     text = to_lena.subject + to_lena.body_text + (to_lena.body_html or "")
     text = re.sub(r"https?://[^\s\"<]+", "<link>", text)  # random tokens may hold any digits

@@ -142,7 +142,7 @@ def actions(engine) -> list[str]:  # type: ignore[no-untyped-def]
 # --- confirm -------------------------------------------------------------------------------------
 
 
-def test_it_confirms_a_suggestion_and_invites_both(client, engine):
+def test_it_confirms_a_suggestion_and_proposes_it_to_both(client, engine):
     ids = world(engine)
     login(client, "alice@example.org")
     response = post(client, f"/coordinator/suggestions/{ids['ours']}/confirm")
