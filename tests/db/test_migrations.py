@@ -226,3 +226,6 @@ def test_the_renames_keep_stored_rows_both_ways(empty_database_url):
     assert not _refused(
         empty_database_url, _SECOND_TANDEM_OF_NOUR["locked"], id=6, public_id="t6", status="ended"
     )
+    # And up again: on PostgreSQL the tests after this one share the database.
+    command.upgrade(config, "head")
+    assert _stored(empty_database_url)["statuses"] == ["proposed", "suggested", "ended", "ended"]
