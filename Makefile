@@ -25,9 +25,10 @@ run: install migrate ## serve the demo on http://127.0.0.1:8000 (SQLite, demo da
 test: install ## run the whole test suite (PostgreSQL too when TANDEM_TEST_DATABASE_URL is set)
 	$(BIN)/pytest
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, mypy type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ loops (``np.bitwise_count`` of an AND is the size of an intersection).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,7 +27,7 @@ PRACTICE_LEVELS = (("C1", 1.0), ("B2", 0.75), ("B1", 0.5))
 class Vocabulary:
     """A sorted list of keys, each given one bit in a multi-word mask."""
 
-    def __init__(self, keys, *, ordered: bool = False) -> None:
+    def __init__(self, keys: Iterable[str], *, ordered: bool = False) -> None:
         self.keys = list(keys) if ordered else sorted(keys)
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.words = max(1, (len(self.keys) + 63) // 64)

@@ -213,7 +213,9 @@ def certified_assign(
     return chosen, False, solved, MAX_ROUNDS
 
 
-def _close_arcs(cl, cn, score32, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _close_arcs(
+    cl: np.ndarray, cn: np.ndarray, score32: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> np.ndarray:
     """Arcs whose slack ``u[n] + v[l] - score`` may be below NEAR, screened in float32.
 
     The margin covers the rounding of scores to 1e-6 and float32's error, which grows

@@ -6,11 +6,12 @@ Reasons are codes with data, never prose, so the web layer can translate them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 
 import numpy as np
 
 from .arrays import PRACTICE_LEVELS, RANK, SLOT_VOCABULARY, Encoded, Vocabulary
-from .instance import LEVELS, SLOTS, Local, Newcomer, Settings
+from .instance import LEVELS, SLOTS, Local, Newcomer, Person, Settings
 from .rules import RULES
 
 PRACTICE_MIN = "B1"  # a partner speaking at least this well helps practising
@@ -24,7 +25,7 @@ def area_of(person: Newcomer | Local) -> str:
     return f"{round(person.lat, 1):.1f},{round(person.lon, 1):.1f}"
 
 
-def _spoken(person, minimum: str) -> set[str]:
+def _spoken(person: Person, minimum: str) -> set[str]:
     floor = RANK[minimum]
     return {code for code, level in person.languages.items() if RANK[level] >= floor}
 
@@ -47,7 +48,7 @@ def _decoded(vocab: Vocabulary, masks: np.ndarray) -> list[list[str]]:
 def pairs_reasons(
     enc: Encoded,
     settings: Settings,
-    today,
+    today: date,
     pl: np.ndarray,
     pn: np.ndarray,
     distances: list[float],

@@ -374,7 +374,12 @@ def parse_instance(raw: Any) -> Instance:
     )
 
 
-def _check_pins(pinned, local_list, local_ids, newcomer_ids) -> None:
+def _check_pins(
+    pinned: tuple[tuple[str, str], ...],
+    local_list: list[Local],
+    local_ids: dict[str, int],
+    newcomer_ids: dict[str, int],
+) -> None:
     by_newcomer: dict[str, list[int]] = {}
     by_local: dict[str, list[int]] = {}
     for i, (local_id, newcomer_id) in enumerate(pinned):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .instance import COMPONENTS, DEFAULT_WEIGHTS
 
@@ -44,7 +45,9 @@ class WeightLearner:
     Parameters are keyword-only and stored untouched; learned state ends in ``_``.
     """
 
-    def __init__(self, *, C: float = 1.0, cv: int = 5, min_decisions: int = 20, random_state=0):
+    def __init__(
+        self, *, C: float = 1.0, cv: int = 5, min_decisions: int = 20, random_state: int = 0
+    ) -> None:
         self.C = C
         self.cv = cv
         self.min_decisions = min_decisions
@@ -61,7 +64,7 @@ class WeightLearner:
             return coef, np.full(len(coef), 1.0 / len(coef))
         return coef, clipped / clipped.sum()
 
-    def fit(self, X, y) -> WeightLearner:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> WeightLearner:
         from sklearn.metrics import roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 

@@ -9,7 +9,8 @@ first. The rules then run vectorised over the candidate index arrays.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 
 import numpy as np
 
@@ -51,14 +52,14 @@ def rule_checks(
     }
 
 
-def forbidden_keys(enc: Encoded, pairs) -> np.ndarray:
+def forbidden_keys(enc: Encoded, pairs: Iterable[tuple[str, str]]) -> np.ndarray:
     lpos = {pid: i for i, pid in enumerate(enc.locals.ids)}
     npos = {pid: i for i, pid in enumerate(enc.newcomers.ids)}
     keys = [lpos[a] * len(enc.newcomers) + npos[b] for a, b in pairs]
     return np.unique(np.array(keys, dtype=np.int64))
 
 
-def _is_forbidden(keys: np.ndarray, cl, cn, n_newcomers: int) -> np.ndarray:
+def _is_forbidden(keys: np.ndarray, cl: np.ndarray, cn: np.ndarray, n_newcomers: int) -> np.ndarray:
     if len(keys) == 0:
         return np.zeros(len(cl), dtype=bool)
     pair = cl.astype(np.int64) * n_newcomers + cn
@@ -66,7 +67,14 @@ def _is_forbidden(keys: np.ndarray, cl, cn, n_newcomers: int) -> np.ndarray:
     return keys[at] == pair
 
 
-def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
+def _filter(
+    enc: Encoded,
+    settings: Settings,
+    forbidden: np.ndarray,
+    cl: np.ndarray,
+    cn: np.ndarray,
+    dist: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the feasible pairs; cheap and selective rules first, compressing as we go."""
     loc, new = enc.locals, enc.newcomers
     keep = (loc.slots[cl] & new.slots[cn]) != 0
@@ -80,7 +88,7 @@ def _filter(enc: Encoded, settings: Settings, forbidden, cl, cn, dist):
     return cl[keep], cn[keep], dist[keep]
 
 
-def _one_blas_thread():
+def _one_blas_thread() -> AbstractContextManager[object]:
     """One thread for the many small float32 matrix products of the spatial blocks:
     OpenBLAS would spread each over every core and spin between them (several times
     the CPU time for nothing)."""
@@ -111,7 +119,9 @@ def feasible_chunks(
     yield from _online_chunks(enc, settings, forbidden)
 
 
-def _online_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+def _online_chunks(
+    enc: Encoded, settings: Settings, forbidden: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Pairs of two online people beyond the radius (the nearby ones come elsewhere)."""
     loc, new = enc.locals, enc.newcomers
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
@@ -148,7 +158,9 @@ def morton(xyz: np.ndarray) -> np.ndarray:
     )
 
 
-def _grouped_chunks(enc: Encoded, settings: Settings, forbidden: np.ndarray):
+def _grouped_chunks(
+    enc: Encoded, settings: Settings, forbidden: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     loc, new = enc.locals, enc.newcomers
     limit = settings.max_distance_km + DISTANCE_SLACK_KM
     # A generous float32 dot-product pre-filter (1 km and 1e-6 of slack); the exact

@@ -16,9 +16,11 @@ The score is the weighted mean of the components (weights / sum of weights).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
-from .arrays import PRACTICE_LEVELS, Encoded, popcount
+from .arrays import PRACTICE_LEVELS, Encoded, Side, popcount
 from .instance import COMPONENTS, Settings
 
 FULL_AT = 3  # shared interests / slots that count as a perfect fit
@@ -26,7 +28,7 @@ WAITING_FULL_DAYS = 365
 NEWCOMER_PRACTICE_SHARE = 0.7
 
 
-def _practice_table(speaker, learner) -> tuple[np.ndarray, np.ndarray]:
+def _practice_table(speaker: Side, learner: Side) -> tuple[np.ndarray, np.ndarray, int]:
     """Fit of each speaker for each distinct learning set: (flat table, learner's set number).
 
     Few distinct learning sets exist, so one small table replaces six gathers per
@@ -92,7 +94,9 @@ def _language(tables: dict, cl: np.ndarray, cn: np.ndarray) -> np.ndarray:
     return newcomer_side
 
 
-def _columns(enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray):
+def _columns(
+    enc: Encoded, settings: Settings, cl: np.ndarray, cn: np.ndarray, dist: np.ndarray
+) -> Iterator[np.ndarray]:
     """Yield the components of the pairs (cl[i], cn[i]) one by one, in COMPONENTS order."""
     loc, new = enc.locals, enc.newcomers
     tables = _tables(enc)
@@ -122,7 +126,7 @@ def weight_vector(settings: Settings) -> np.ndarray:
     return w / w.sum()
 
 
-def _weighted(columns, settings: Settings) -> np.ndarray:
+def _weighted(columns: Iterable[np.ndarray], settings: Settings) -> np.ndarray:
     # Summed column by column in COMPONENTS order, so `scores` and `pair_scores`
     # give bit-identical results.
     total = None
@@ -131,6 +135,7 @@ def _weighted(columns, settings: Settings) -> np.ndarray:
             total = column * w
         else:
             total += column * w
+    assert total is not None  # COMPONENTS is not empty
     return np.clip(total, 0.0, 1.0, out=total)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,7 @@ def solve(
 
 
 @contextmanager
-def _gc_paused():
+def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while solving.
 
     A solve builds hundreds of thousands of small containers (people, reasons) that all
@@ -220,7 +221,9 @@ def _solve(instance: Instance | dict, all_scores: bool, prune_above: int, top_k:
     return Result(pairs=pairs, unmatched=unmatched, gaps=gap_rows, stats=stats, scores=score_rows)
 
 
-def _pairs(enc: Encoded, inst: Instance, pl, pn, is_pinned) -> list[Pair]:
+def _pairs(
+    enc: Encoded, inst: Instance, pl: np.ndarray, pn: np.ndarray, is_pinned: np.ndarray
+) -> list[Pair]:
     loc, new = enc.locals, enc.newcomers
     settings = inst.settings
     dist = distance_km(loc.axes, pl, new.axes, pn)
@@ -254,7 +257,14 @@ def _pairs(enc: Encoded, inst: Instance, pl, pn, is_pinned) -> list[Pair]:
     return out
 
 
-def _unmatched(enc, inst, cand, eligible, usable, waiting) -> list[Unmatched]:
+def _unmatched(
+    enc: Encoded,
+    inst: Instance,
+    cand: Candidates,
+    eligible: np.ndarray,
+    usable: np.ndarray,
+    waiting: np.ndarray,
+) -> list[Unmatched]:
     """`usable`: eligible pairs with capacity left, of newcomers not pinned (never waiting)."""
     settings = inst.settings
     n = len(enc.newcomers)

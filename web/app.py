@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,7 +24,7 @@ from litestar.status_codes import (
 )
 from litestar.template.config import TemplateConfig
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import web.accounts.routes
 import web.checkins.routes
@@ -71,7 +72,7 @@ CONTENT_SECURITY_POLICY = (
 COMPRESSION = CompressionConfig(backend="gzip", exclude=["^/coordinator", "^/login", "^/dev/"])
 
 
-def _security_headers(settings: Settings):  # type: ignore[no-untyped-def]
+def _security_headers(settings: Settings) -> Callable[[Any, Any], Awaitable[None]]:
     headers = {
         "content-security-policy": CONTENT_SECURITY_POLICY,
         "x-content-type-options": "nosniff",
@@ -157,7 +158,7 @@ def _refuse_demo_accounts_in_production(app: Litestar) -> None:
     if not settings.is_production:
         return
     with Session(app.state.engine) as session:
-        if session.scalars(select(Coordinator.id).where(Coordinator.is_demo)).first():
+        if session.scalars(select(col(Coordinator.id)).where(col(Coordinator.is_demo))).first():
             raise SettingsError(
                 "demo coordinator accounts exist; production refuses to start with published "
                 "passwords (remove them or use a fresh database)"

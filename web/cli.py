@@ -16,8 +16,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlmodel import col
 
 from web.checkins.checkins import cmd_check_ins
 from web.core.auth import hash_password
@@ -27,6 +28,7 @@ from web.core.mail import cmd_send_mail
 from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
+from web.core.sql import id_of, table
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.ops.retention import cmd_purge
@@ -72,9 +74,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
         print(f"  {role:<12} login: {email}  password: {summary.password}")
 
 
-def _print_logins(engine) -> None:  # type: ignore[no-untyped-def]
+def _print_logins(engine: Engine) -> None:
     with transaction(engine) as session:
-        demo = session.scalars(select(Coordinator).where(Coordinator.is_demo)).all()
+        demo = session.scalars(select(Coordinator).where(col(Coordinator.is_demo))).all()
         for coordinator in demo:
             print(f"  {coordinator.role:<12} login: {coordinator.email}  password: {DEMO_PASSWORD}")
 
@@ -88,7 +90,7 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(engine) as session:
-            regions = list(session.scalars(select(Region).where(Region.slug.in_(args.region))))  # type: ignore[attr-defined]
+            regions = list(session.scalars(select(Region).where(col(Region.slug).in_(args.region))))
             missing = set(args.region) - {region.slug for region in regions}
             if missing:
                 raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
@@ -117,7 +119,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(engine) as session:
-            regions = list(session.scalars(select(Region).where(Region.slug.in_(args.region))))  # type: ignore[attr-defined]
+            regions = list(session.scalars(select(Region).where(col(Region.slug).in_(args.region))))
             missing = set(args.region) - {region.slug for region in regions}
             if missing:
                 raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
@@ -149,7 +151,7 @@ def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
                 centre=args.centre,
                 radius_km=args.radius_km,
             )
-            count = session.scalar(select(func.count()).select_from(Region.__table__)) or 0
+            count = session.scalar(select(func.count()).select_from(table(Region))) or 0
     except UnknownPlace as exc:
         raise CommandError(str(exc)) from exc
     except IntegrityError as exc:
@@ -163,11 +165,11 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(engine) as session:
-            region = session.scalars(select(Region).where(Region.slug == args.region)).first()
+            region = session.scalars(select(Region).where(col(Region.slug) == args.region)).first()
             if region is None:
                 raise CommandError(f"unknown region: {args.region}")
             try:
-                run_id = start_run(session, region, None, now=utcnow()).id
+                run_id = id_of(start_run(session, region, None, now=utcnow()))
             except RunAlreadyRunning as exc:
                 raise CommandError(str(exc)) from exc
         execute_run(engine, run_id, today=args.today or date.today())  # noqa: DTZ011

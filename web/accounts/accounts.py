@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 import pyotp
 import segno
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import mail, params
 from web.core.auth import hash_password
 from web.core.i18n import N_
 from web.core.models import Coordinator, CoordinatorInvitation, Region
 from web.core.settings import Settings
+from web.core.sql import id_of, rowcount
 
 INVITATION_LIFETIME = timedelta(hours=24)
 MIN_PASSWORD_LENGTH = 12
@@ -74,7 +75,7 @@ def invite(
         CoordinatorInvitation(
             email=email.strip().lower(),
             role=role,
-            region_ids=[region.id for region in regions],
+            region_ids=[id_of(region) for region in regions],
             token_hash=_hash(raw),
             created_by_id=invited_by.id if invited_by else None,
             created_at=now,
@@ -87,7 +88,7 @@ def invite(
 
 def open_invitation(session: Session, raw: str, *, now: datetime) -> CoordinatorInvitation:
     invitation = session.scalars(
-        select(CoordinatorInvitation).where(CoordinatorInvitation.token_hash == _hash(raw))
+        select(CoordinatorInvitation).where(col(CoordinatorInvitation.token_hash) == _hash(raw))
     ).first()
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
         raise InvitationError(N_("This invitation link is not valid any more."))
@@ -116,10 +117,13 @@ def accept_invitation(
     """Create the account; the invitation is consumed with a compare-and-set (single use)."""
     claimed = session.execute(
         update(CoordinatorInvitation)
-        .where(CoordinatorInvitation.id == invitation.id, CoordinatorInvitation.used_at.is_(None))  # type: ignore[union-attr]
+        .where(
+            col(CoordinatorInvitation.id) == invitation.id,
+            col(CoordinatorInvitation.used_at).is_(None),
+        )
         .values(used_at=now)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         raise InvitationError(N_("This invitation link is not valid any more."))
     regions = [session.get(Region, region_id) for region_id in invitation.region_ids]
     coordinator = Coordinator(
@@ -178,11 +182,13 @@ def verify_totp(session: Session, coordinator: Coordinator, code: str, *, now: d
         return False
     claimed = session.execute(
         update(Coordinator)
-        .where(Coordinator.id == coordinator.id)
-        .where((Coordinator.totp_last_step.is_(None)) | (Coordinator.totp_last_step < step))  # type: ignore[union-attr,operator]
+        .where(col(Coordinator.id) == coordinator.id)
+        .where(
+            (col(Coordinator.totp_last_step).is_(None)) | (col(Coordinator.totp_last_step) < step)
+        )
         .values(totp_last_step=step)
     )
-    return claimed.rowcount == 1
+    return rowcount(claimed) == 1
 
 
 def warn_of_login_attack(
@@ -192,7 +198,7 @@ def warn_of_login_attack(
     throttle decides when, at most once an hour). An e-mail that belongs to no active
     account gets nothing."""
     coordinator = session.scalars(
-        select(Coordinator).where(func.lower(Coordinator.email) == email.strip().lower())
+        select(Coordinator).where(func.lower(col(Coordinator.email)) == email.strip().lower())
     ).first()
     if coordinator is None or not coordinator.is_active:
         return

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
+from sqlmodel import Session, col
 
 from web.accounts import accounts
 from web.core import audit, mail
@@ -91,11 +94,16 @@ def _admin(coordinator: Coordinator) -> None:
         raise NotFoundException()
 
 
-def _invitations_page(db, coordinator, *, status_code=200, **context):  # type: ignore[no-untyped-def]
+def _invitations_page(
+    db: Session, coordinator: Coordinator, *, status_code: int = 200, **context: Any
+) -> Template:
     open_invitations = db.scalars(
         select(CoordinatorInvitation)
-        .where(CoordinatorInvitation.used_at.is_(None), CoordinatorInvitation.expires_at > utcnow())  # type: ignore[union-attr]
-        .order_by(CoordinatorInvitation.created_at.desc())  # type: ignore[attr-defined]
+        .where(
+            col(CoordinatorInvitation.used_at).is_(None),
+            col(CoordinatorInvitation.expires_at) > utcnow(),
+        )
+        .order_by(col(CoordinatorInvitation.created_at).desc())
     ).all()
     return Template(
         template_name="accounts/invitations.html",
@@ -129,11 +137,11 @@ def invite(
     email = clean_text(single(data, "email"), max_length=EMAIL_MAX).lower()
     role = single(data, "role") or "coordinator"
     chosen = values(data, "regions")
-    regions = list(db.scalars(select(Region).where(Region.slug.in_(chosen)))) if chosen else []  # type: ignore[attr-defined]
+    regions = list(db.scalars(select(Region).where(col(Region.slug).in_(chosen)))) if chosen else []
     errors = {}
     if not is_email(email):
         errors["email"] = N_("Please enter an e-mail address like name@example.org.")
-    elif db.scalars(select(Coordinator).where(Coordinator.email == email)).first():
+    elif db.scalars(select(Coordinator).where(col(Coordinator.email) == email)).first():
         errors["email"] = N_("There is an account with this address already.")
     if role not in COORDINATOR_ROLES:
         errors["role"] = N_("Please choose one of the options.")
@@ -213,9 +221,9 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
     errors = {}
     if not name:
         errors["name"] = N_("Please enter your name.")
-    problem = accounts.password_problem(password, email=invitation.email)
-    if problem:
-        errors["password"] = problem
+    weak = accounts.password_problem(password, email=invitation.email)
+    if weak:
+        errors["password"] = weak
     elif password != single(data, "password_again"):
         errors["password_again"] = N_("The two passwords are not the same.")
     if errors:

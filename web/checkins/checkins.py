@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import mail, tokens
 from web.core.dates import local_date
@@ -33,6 +33,7 @@ from web.core.forms import clean_text, single
 from web.core.i18n import N_
 from web.core.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
 from web.core.settings import Settings
+from web.core.sql import id_of, rowcount
 from web.core.vocabulary import MEETING_FREQUENCIES
 from web.tandems import lifecycle
 
@@ -63,18 +64,18 @@ FACES = {1: "😞", 2: "😕", 3: "😐", 4: "😊", 5: "😃"}
 def _due(now: datetime) -> ColumnElement[bool]:
     """Active and due: ``next_checkin_at`` has come; without it, four weeks after the start."""
     unscheduled = and_(
-        Tandem.next_checkin_at.is_(None),  # type: ignore[union-attr]
+        col(Tandem.next_checkin_at).is_(None),
         or_(
-            Tandem.fit_check_due_at <= now,  # type: ignore[operator]
+            col(Tandem.fit_check_due_at) <= now,
             and_(
-                Tandem.fit_check_due_at.is_(None),  # type: ignore[union-attr]
-                Tandem.started_at <= now - FIT_CHECK_AFTER,  # type: ignore[operator]
+                col(Tandem.fit_check_due_at).is_(None),
+                col(Tandem.started_at) <= now - FIT_CHECK_AFTER,
             ),
         ),
     )
     return and_(
-        Tandem.status == "active",
-        or_(Tandem.next_checkin_at <= now, unscheduled),  # type: ignore[operator]
+        col(Tandem.status) == "active",
+        or_(col(Tandem.next_checkin_at) <= now, unscheduled),
     )
 
 
@@ -95,28 +96,28 @@ def _sides(tandem: Tandem) -> list[tuple[str, Participant, Participant]]:
 
 def send_due_checkins(session: Session, *, settings: Settings, now: datetime) -> int:
     """Send every check-in that is due; return how many people were asked."""
-    due = session.scalars(select(Tandem).where(_due(now)).order_by(Tandem.id)).all()
+    due = session.scalars(select(Tandem).where(_due(now)).order_by(col(Tandem.id))).all()
     sent = 0
     for tandem in due:
         claimed = session.execute(
             update(Tandem)
-            .where(Tandem.id == tandem.id, _due(now))
+            .where(col(Tandem.id) == tandem.id, _due(now))
             .values(next_checkin_at=now + CHECKIN_EVERY)
             .execution_options(synchronize_session=False)
         )
         session.refresh(tandem)
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(claimed) != 1:
             continue  # another run took it a moment ago, or it was paused or ended
         sent += _send(session, tandem, settings=settings, now=now)
     return sent
 
 
 def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> int:
-    asked_before = session.scalar(select(exists().where(CheckIn.tandem_id == tandem.id)))
+    asked_before = session.scalar(select(exists().where(col(CheckIn.tandem_id) == tandem.id)))
     kind = "regular" if asked_before or tandem.fit_checked_at else "fit_check"
     sides = _sides(tandem)
     for role, person, partner in sides:
-        session.add(CheckIn(tandem_id=tandem.id, role=role, kind=kind, sent_at=now))  # type: ignore[arg-type]
+        session.add(CheckIn(tandem_id=id_of(tandem), role=role, kind=kind, sent_at=now))
         link = _issue_link(session, tandem, person, settings=settings, now=now)
         mail.enqueue(
             session,
@@ -199,7 +200,9 @@ def open_link(session: Session, raw: str, *, now: datetime) -> Link:
     if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
         raise LinkInvalid
     digest = tokens.hash_token(raw)
-    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    token = session.scalars(
+        select(AccessToken).where(col(AccessToken.token_hash) == digest)
+    ).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         raise LinkInvalid
     if token.purpose != "checkin" or token.tandem_id is None:
@@ -215,11 +218,11 @@ def open_link(session: Session, raw: str, *, now: datetime) -> Link:
     checkin = session.scalars(
         select(CheckIn)
         .where(
-            CheckIn.tandem_id == tandem.id,
-            CheckIn.role == role,
-            CheckIn.answered_at.is_(None),  # type: ignore[union-attr]
+            col(CheckIn.tandem_id) == tandem.id,
+            col(CheckIn.role) == role,
+            col(CheckIn.answered_at).is_(None),
         )
-        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
     ).first()
     return Link(token=token, tandem=tandem, person=person, partner=partner, checkin=checkin)
 
@@ -295,7 +298,7 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
     assert checkin is not None  # noqa: S101 (check_answerable)
     stored = session.execute(
         update(CheckIn)
-        .where(CheckIn.id == checkin.id, CheckIn.answered_at.is_(None))  # type: ignore[union-attr]
+        .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
         .values(
             answered_at=now,
             meetings=answers.meetings,
@@ -305,7 +308,7 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
         )
         .execution_options(synchronize_session=False)
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(stored) != 1:
         raise LinkUsed
     session.refresh(checkin)
     lifecycle.audit(
@@ -331,8 +334,8 @@ def checkins_for(session: Session, tandem: Tandem) -> list[CheckIn]:
     return list(
         session.scalars(
             select(CheckIn)
-            .where(CheckIn.tandem_id == tandem.id)
-            .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+            .where(col(CheckIn.tandem_id) == tandem.id)
+            .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
         ).all()
     )
 
@@ -346,12 +349,12 @@ def acknowledge(
     """
     cleared = session.execute(
         update(CheckIn)
-        .where(CheckIn.id == checkin.id, CheckIn.needs_attention.is_(True))  # type: ignore[attr-defined]
+        .where(col(CheckIn.id) == checkin.id, col(CheckIn.needs_attention).is_(True))
         .values(needs_attention=False)
         .execution_options(synchronize_session=False)
     )
     session.refresh(checkin)
-    if cleared.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(cleared) != 1:
         return False
     lifecycle.audit(
         session, coordinator, "checkin.seen", subject="check_in", subject_id=checkin.id, now=now

@@ -7,6 +7,7 @@ message on the page, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import params
 from web.core.auth import coordinator_required
@@ -115,32 +116,34 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(PROGRAMME_TIMEZONE or UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def search(session: Session, filters: Filters, *, page: int, page_size: int):  # type: ignore[no-untyped-def]
+def search(
+    session: Session, filters: Filters, *, page: int, page_size: int
+) -> tuple[Sequence[AuditLog], int, int, int]:
     """(rows newest first, total, pages, page) for the filters."""
     query = select(AuditLog)
     if filters.action:
         # An action or a family of actions: "participant" finds "participant.viewed" too.
         query = query.where(
-            (AuditLog.action == filters.action)
-            | AuditLog.action.startswith(filters.action + ".", autoescape=True)  # type: ignore[attr-defined]
+            (col(AuditLog.action) == filters.action)
+            | col(AuditLog.action).startswith(filters.action + ".", autoescape=True)
         )
     if filters.actor_type:
-        query = query.where(AuditLog.actor_type == filters.actor_type)
+        query = query.where(col(AuditLog.actor_type) == filters.actor_type)
     if filters.actor_id is not None:
-        query = query.where(AuditLog.actor_id == filters.actor_id)
+        query = query.where(col(AuditLog.actor_id) == filters.actor_id)
     if filters.subject_type:
-        query = query.where(AuditLog.subject_type == filters.subject_type)
+        query = query.where(col(AuditLog.subject_type) == filters.subject_type)
     if filters.subject_id:
-        query = query.where(AuditLog.subject_id == filters.subject_id)
+        query = query.where(col(AuditLog.subject_id) == filters.subject_id)
     if filters.since:
-        query = query.where(AuditLog.at >= _start_of(filters.since))  # type: ignore[operator]
+        query = query.where(col(AuditLog.at) >= _start_of(filters.since))
     if filters.until:
-        query = query.where(AuditLog.at < _start_of(filters.until + timedelta(days=1)))  # type: ignore[operator]
+        query = query.where(col(AuditLog.at) < _start_of(filters.until + timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
     rows = session.scalars(
-        query.order_by(AuditLog.at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined, union-attr]
+        query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
@@ -173,7 +176,8 @@ def audit_log(
         "until": until,
     }
     error = None
-    rows, total, pages, shown_page = [], 0, 1, 1
+    total, pages, shown_page = 0, 1, 1
+    rows: Sequence[AuditLog] = []
     query_string = ""
     try:
         filters = parse_filters(**raw)

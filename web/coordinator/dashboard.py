@@ -10,12 +10,14 @@ objects, so nothing is loaded lazily while the template renders.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Row, Select, exists, func, select, true
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col
 
 from web.core.access import region_ids_of
 from web.core.dates import PROGRAMME_TIMEZONE
@@ -76,7 +78,9 @@ def _pair(local: str | None, newcomer: str | None) -> str:
     return f"{local or '—'} & {newcomer or '—'}"
 
 
-def _rows(session: Session, query) -> tuple[int, list]:  # type: ignore[no-untyped-def]
+def _rows(
+    session: Session, query: Select[*tuple[Any, ...]]
+) -> tuple[int, Sequence[Row[*tuple[Any, ...]]]]:
     """The first LIMIT rows of ``query`` and the total (last column of each row)."""
     rows = session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
     return (rows[0][-1] if rows else 0), rows
@@ -86,17 +90,17 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     region_ids = region_ids_of(session, coordinator)
     today = today_of(now)
 
-    def in_regions(column):  # type: ignore[no-untyped-def]
-        return True if region_ids is None else column.in_(region_ids)
+    def in_regions(column: Mapped[int | None]) -> ColumnElement[bool]:
+        return true() if region_ids is None else column.in_(region_ids)
 
     local = aliased(Participant)
     newcomer = aliased(Participant)
 
-    def tandem_query(*columns):  # type: ignore[no-untyped-def]
+    def tandem_query(*columns: Mapped[Any]) -> Select[*tuple[Any, ...]]:
         return (
-            select(Tandem.public_id, local.first_name, newcomer.first_name, *columns)
-            .outerjoin(local, Tandem.local_id == local.id)
-            .outerjoin(newcomer, Tandem.newcomer_id == newcomer.id)
+            select(col(Tandem.public_id), col(local.first_name), col(newcomer.first_name), *columns)
+            .outerjoin(local, col(Tandem.local_id) == col(local.id))
+            .outerjoin(newcomer, col(Tandem.newcomer_id) == col(newcomer.id))
         )
 
     sections: dict[str, Section] = {}
@@ -104,10 +108,10 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Sign-ups to review: verified, waiting for a coordinator's approval.
     total, rows = _rows(
         session,
-        select(Participant.first_name, Participant.role, Participant.verified_at)
-        .join(Place, Participant.place_id == Place.id)
-        .where(Participant.status == "pending", in_regions(Place.region_id))
-        .order_by(Participant.verified_at, Participant.id),
+        select(col(Participant.first_name), col(Participant.role), col(Participant.verified_at))
+        .join(Place, col(Participant.place_id) == col(Place.id))
+        .where(col(Participant.status) == "pending", in_regions(col(Place.region_id)))
+        .order_by(col(Participant.verified_at), col(Participant.id)),
     )
     sections["signups"] = Section(
         "signups",
@@ -118,20 +122,26 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
 
     # Newcomers waiting longest: active and in no open tandem.
     in_open_tandem = exists().where(
-        Tandem.newcomer_id == Participant.id,
-        Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+        col(Tandem.newcomer_id) == col(Participant.id),
+        col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
     )
     total, rows = _rows(
         session,
-        select(Participant.public_id, Participant.first_name, Participant.waiting_since)
-        .join(Place, Participant.place_id == Place.id)
+        select(
+            col(Participant.public_id), col(Participant.first_name), col(Participant.waiting_since)
+        )
+        .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
-            Participant.role == "newcomer",
-            Participant.status == "active",
-            in_regions(Place.region_id),
+            col(Participant.role) == "newcomer",
+            col(Participant.status) == "active",
+            in_regions(col(Place.region_id)),
             ~in_open_tandem,
         )
-        .order_by(Participant.waiting_since.is_(None), Participant.waiting_since, Participant.id),  # type: ignore[union-attr]
+        .order_by(
+            col(Participant.waiting_since).is_(None),
+            col(Participant.waiting_since),
+            col(Participant.id),
+        ),
     )
     sections["waiting"] = Section(
         "waiting",
@@ -145,11 +155,16 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
 
     # Suggestions to decide, per region (the region's suggestions page handles them).
     per_region = session.execute(
-        select(Region.slug, Region.name, func.count(Tandem.id), func.min(Tandem.created_at))
-        .join(Tandem, Tandem.region_id == Region.id)
-        .where(Tandem.status == "suggested", in_regions(Region.id))
-        .group_by(Region.id, Region.slug, Region.name)
-        .order_by(func.count(Tandem.id).desc(), Region.name)
+        select(
+            col(Region.slug),
+            col(Region.name),
+            func.count(col(Tandem.id)),
+            func.min(col(Tandem.created_at)),
+        )
+        .join(Tandem, col(Tandem.region_id) == col(Region.id))
+        .where(col(Tandem.status) == "suggested", in_regions(col(Region.id)))
+        .group_by(col(Region.id), col(Region.slug), col(Region.name))
+        .order_by(func.count(col(Tandem.id)).desc(), col(Region.name))
     ).all()
     sections["suggestions"] = Section(
         "suggestions",
@@ -164,9 +179,9 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Proposals without an answer from both partners, oldest first.
     total, rows = _rows(
         session,
-        tandem_query(Tandem.proposed_at)
-        .where(Tandem.status == "proposed", in_regions(Tandem.region_id))
-        .order_by(Tandem.proposed_at, Tandem.id),
+        tandem_query(col(Tandem.proposed_at))
+        .where(col(Tandem.status) == "proposed", in_regions(col(Tandem.region_id)))
+        .order_by(col(Tandem.proposed_at), col(Tandem.id)),
     )
     sections["proposals"] = Section(
         "proposals",
@@ -181,14 +196,14 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Fit checks due: active tandems past their four-week date, not yet checked.
     total, rows = _rows(
         session,
-        tandem_query(Tandem.fit_check_due_at)
+        tandem_query(col(Tandem.fit_check_due_at))
         .where(
-            Tandem.status == "active",
-            Tandem.fit_check_due_at <= now,  # type: ignore[operator]
-            Tandem.fit_checked_at.is_(None),  # type: ignore[union-attr]
-            in_regions(Tandem.region_id),
+            col(Tandem.status) == "active",
+            col(Tandem.fit_check_due_at) <= now,
+            col(Tandem.fit_checked_at).is_(None),
+            in_regions(col(Tandem.region_id)),
         )
-        .order_by(Tandem.fit_check_due_at, Tandem.id),
+        .order_by(col(Tandem.fit_check_due_at), col(Tandem.id)),
     )
     sections["fit_checks"] = Section(
         "fit_checks",
@@ -203,14 +218,14 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Check-ins with a worrying answer, while the tandem is still open.
     total, rows = _rows(
         session,
-        tandem_query(CheckIn.answered_at, CheckIn.role)
-        .join(CheckIn, CheckIn.tandem_id == Tandem.id)
+        tandem_query(col(CheckIn.answered_at), col(CheckIn.role))
+        .join(CheckIn, col(CheckIn.tandem_id) == col(Tandem.id))
         .where(
-            CheckIn.needs_attention.is_(True),  # type: ignore[attr-defined]
-            Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
-            in_regions(Tandem.region_id),
+            col(CheckIn.needs_attention).is_(True),
+            col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
+            in_regions(col(Tandem.region_id)),
         )
-        .order_by(CheckIn.answered_at, CheckIn.id),
+        .order_by(col(CheckIn.answered_at), col(CheckIn.id)),
     )
     sections["checkins"] = Section(
         "checkins",
@@ -226,10 +241,10 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Problem reports nobody has handled yet, oldest first.
     total, rows = _rows(
         session,
-        tandem_query(ProblemReport.created_at, ProblemReport.kind)
-        .join(ProblemReport, ProblemReport.tandem_id == Tandem.id)
-        .where(ProblemReport.handled_at.is_(None), in_regions(Tandem.region_id))  # type: ignore[union-attr]
-        .order_by(ProblemReport.created_at, ProblemReport.id),
+        tandem_query(col(ProblemReport.created_at), col(ProblemReport.kind))
+        .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
+        .where(col(ProblemReport.handled_at).is_(None), in_regions(col(Tandem.region_id)))
+        .order_by(col(ProblemReport.created_at), col(ProblemReport.id)),
     )
     sections["problems"] = Section(
         "problems",

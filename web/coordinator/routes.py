@@ -4,6 +4,7 @@ finds records through ``web.core.access`` (404 for another region's ids)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -15,7 +16,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.coordinator.dashboard import LIMIT, build, today_of
 from web.core import i18n, params
@@ -25,6 +26,7 @@ from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
+from web.core.sql import rel
 from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
 from web.tandems import lifecycle, notes
 
@@ -70,20 +72,23 @@ def participants_list(
         error = N_("Unknown region.")
     query = visible_participants(db, coordinator)
     if role:
-        query = query.where(Participant.role == role)
+        query = query.where(col(Participant.role) == role)
     if status:
-        query = query.where(Participant.status == status)
+        query = query.where(col(Participant.status) == status)
     if region and region in slugs:
-        query = query.where(Place.region_id == slugs[region].id)
+        query = query.where(col(Place.region_id) == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
-    total, participants, pages, shown_page = 0, [], 1, 1
+    total, pages, shown_page = 0, 1, 1
+    participants: Sequence[Participant] = []
     if error is None:
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         pages = max(1, -(-total // settings.page_size))
         shown_page = min(params.page_number(page), pages)
         participants = db.scalars(
-            query.options(selectinload(Participant.languages), selectinload(Participant.place))  # type: ignore[arg-type]
-            .order_by(Participant.role, Participant.waiting_since, Participant.id)
+            query.options(
+                selectinload(rel(Participant.languages)), selectinload(rel(Participant.place))
+            )
+            .order_by(col(Participant.role), col(Participant.waiting_since), col(Participant.id))
             .limit(settings.page_size)
             .offset((shown_page - 1) * settings.page_size)
         ).all()
@@ -124,14 +129,14 @@ class TandemLine:
 def tandems_of(session: Session, person: Participant) -> list[TandemLine]:
     """Every tandem the person was part of, newest first, with the partner's first name."""
     partner = aliased(Participant)
-    partner_id = Tandem.newcomer_id if person.role == "local" else Tandem.local_id
-    own_id = Tandem.local_id if person.role == "local" else Tandem.newcomer_id
+    partner_id = col(Tandem.newcomer_id) if person.role == "local" else col(Tandem.local_id)
+    own_id = col(Tandem.local_id) if person.role == "local" else col(Tandem.newcomer_id)
     rows = session.execute(
-        select(Tandem, partner.first_name, Region.name)
-        .outerjoin(partner, partner_id == partner.id)
-        .join(Region, Tandem.region_id == Region.id)
+        select(Tandem, col(partner.first_name), col(Region.name))
+        .outerjoin(partner, partner_id == col(partner.id))
+        .join(Region, col(Tandem.region_id) == col(Region.id))
         .where(own_id == person.id)
-        .order_by(Tandem.created_at.desc(), Tandem.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(Tandem.created_at).desc(), col(Tandem.id).desc())
     ).all()
     return [
         TandemLine(
@@ -151,12 +156,12 @@ def tandems_of(session: Session, person: Participant) -> list[TandemLine]:
 def _person_with_details(session: Session, coordinator: Coordinator, public_id: str) -> Participant:
     person = session.scalars(
         visible_participants(session, coordinator)
-        .where(Participant.public_id == public_id)
+        .where(col(Participant.public_id) == public_id)
         .options(
-            selectinload(Participant.languages),  # type: ignore[arg-type]
-            selectinload(Participant.place).selectinload(Place.region),  # type: ignore[arg-type]
-            selectinload(Participant.vetting),  # type: ignore[arg-type]
-            selectinload(Participant.consents),  # type: ignore[arg-type]
+            selectinload(rel(Participant.languages)),
+            selectinload(rel(Participant.place)).selectinload(rel(Place.region)),
+            selectinload(rel(Participant.vetting)),
+            selectinload(rel(Participant.consents)),
         )
     ).first()
     if person is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from web.core.models import Coordinator, CoordinatorRegion, Participant, Place, Region, Tandem
 
@@ -15,30 +16,32 @@ def region_ids_of(session: Session, coordinator: Coordinator) -> list[int] | Non
         return None
     return list(
         session.scalars(
-            select(CoordinatorRegion.region_id).where(
-                CoordinatorRegion.coordinator_id == coordinator.id
+            select(col(CoordinatorRegion.region_id)).where(
+                col(CoordinatorRegion.coordinator_id) == coordinator.id
             )
         )
     )
 
 
-def visible_participants(session: Session, coordinator: Coordinator) -> Select:  # type: ignore[type-arg]
+def visible_participants(session: Session, coordinator: Coordinator) -> Select:
     """Participants a coordinator may see, as a query to refine, order and page."""
-    query = select(Participant).join(Place, Participant.place_id == Place.id)
+    query = select(Participant).join(Place, col(Participant.place_id) == col(Place.id))
     region_ids = region_ids_of(session, coordinator)
     if region_ids is not None:
-        query = query.where(Place.region_id.in_(region_ids))  # type: ignore[union-attr]
+        query = query.where(col(Place.region_id).in_(region_ids))
     return query
 
 
-def _regions_filter(session: Session, coordinator: Coordinator, column):  # type: ignore[no-untyped-def]
+def _regions_filter(
+    session: Session, coordinator: Coordinator, column: Mapped[int] | Mapped[int | None]
+) -> ColumnElement[bool] | None:
     region_ids = region_ids_of(session, coordinator)
     return None if region_ids is None else column.in_(region_ids)
 
 
 def visible_regions(session: Session, coordinator: Coordinator) -> list[Region]:
-    query = select(Region).order_by(Region.name)
-    condition = _regions_filter(session, coordinator, Region.id)
+    query = select(Region).order_by(col(Region.name))
+    condition = _regions_filter(session, coordinator, col(Region.id))
     if condition is not None:
         query = query.where(condition)
     return list(session.scalars(query))
@@ -46,7 +49,7 @@ def visible_regions(session: Session, coordinator: Coordinator) -> list[Region]:
 
 def get_region_for(session: Session, coordinator: Coordinator, slug: str) -> Region:
     """The region ``slug`` if the coordinator serves it; 404 otherwise (strangers learn nothing)."""
-    region = session.scalars(select(Region).where(Region.slug == slug)).first()
+    region = session.scalars(select(Region).where(col(Region.slug) == slug)).first()
     region_ids = region_ids_of(session, coordinator)
     if region is None or (region_ids is not None and region.id not in region_ids):
         raise NotFoundException()
@@ -55,7 +58,7 @@ def get_region_for(session: Session, coordinator: Coordinator, slug: str) -> Reg
 
 def get_participant_for(session: Session, coordinator: Coordinator, public_id: str) -> Participant:
     participant = session.scalars(
-        visible_participants(session, coordinator).where(Participant.public_id == public_id)
+        visible_participants(session, coordinator).where(col(Participant.public_id) == public_id)
     ).first()
     if participant is None:
         raise NotFoundException()
@@ -63,8 +66,8 @@ def get_participant_for(session: Session, coordinator: Coordinator, public_id: s
 
 
 def get_tandem_for(session: Session, coordinator: Coordinator, public_id: str) -> Tandem:
-    query = select(Tandem).where(Tandem.public_id == public_id)
-    condition = _regions_filter(session, coordinator, Tandem.region_id)
+    query = select(Tandem).where(col(Tandem.public_id) == public_id)
+    condition = _regions_filter(session, coordinator, col(Tandem.region_id))
     if condition is not None:
         query = query.where(condition)
     tandem = session.scalars(query).first()

@@ -9,10 +9,11 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from web.core.models import AuditLog, Coordinator, Participant, utcnow
+from web.core.sql import table
 
 # Audit rows are only ever written, never read back as objects in the same request,
 # so they go in as one Core statement (no ORM unit of work: one runs per sign-up).
-_INSERT = insert(AuditLog.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table(AuditLog))
 
 
 def row(

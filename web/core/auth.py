@@ -22,14 +22,16 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.types import Message
+from litestar.types import Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
-from sqlalchemy import case, delete, func, literal, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import Row, case, delete, func, literal, or_, select, update
+from sqlmodel import Session, col
 
 from web.core.db import INSERT_ON_CONFLICT, delete_where
 from web.core.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
+from web.core.scope import scope_of
 from web.core.settings import Settings
+from web.core.sql import rowcount, table
 
 PASSWORD_HASHER = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS minimum
 _hasher = PASSWORD_HASHER  # the one in use (tests swap in a cheap one)
@@ -49,7 +51,7 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, email: str, password: str) -> Coordinator | None:
     """The active coordinator with these credentials, or None (same cost either way)."""
     coordinator = session.scalars(
-        select(Coordinator).where(func.lower(Coordinator.email) == email.strip().lower())
+        select(Coordinator).where(func.lower(col(Coordinator.email)) == email.strip().lower())
     ).first()
     try:
         _hasher.verify(coordinator.password_hash if coordinator else _DUMMY_HASH, password)
@@ -82,7 +84,7 @@ ALERT_AFTER_FAILURES = 10  # failures from unknown sources in a window before th
 ACCOUNT_WIDE = "*"  # the source of the row that counts an account's failures per window
 KNOWN_DEVICE_LIFETIME = timedelta(days=180)
 _KNOWN_DEVICE = re.compile(r"([A-Za-z0-9_-]{22})\.([0-9a-f]{64})")
-_THROTTLE = LoginThrottle.__table__  # type: ignore[attr-defined]
+_THROTTLE = table(LoginThrottle)
 
 
 def _digest(value: str) -> str:
@@ -152,7 +154,9 @@ def login_blocked(session: Session, source: LoginSource, *, now: datetime) -> bo
     )
 
 
-def _count_failure(session: Session, account: str, source: str, window: timedelta, now: datetime):  # type: ignore[no-untyped-def]
+def _count_failure(
+    session: Session, account: str, source: str, window: timedelta, now: datetime
+) -> Row[*tuple[Any, ...]]:
     """Add one failure to a row's window (a new window once the old one is over), in one
     statement: concurrent failures neither get lost nor collide on the insert."""
     column = _THROTTLE.c
@@ -185,8 +189,8 @@ def record_login_failure(session: Session, source: LoginSource, *, now: datetime
         session.execute(
             update(LoginThrottle)
             .where(
-                LoginThrottle.account == source.account,  # type: ignore[arg-type]
-                LoginThrottle.source == source.source,  # type: ignore[arg-type]
+                col(LoginThrottle.account) == source.account,
+                col(LoginThrottle.source) == source.source,
             )
             .values(blocked_until=now + min(delay, MAX_LOGIN_DELAY))
         )
@@ -200,24 +204,24 @@ def record_login_failure(session: Session, source: LoginSource, *, now: datetime
     told = session.execute(  # compare-and-set: one request per window wins the right to tell
         update(LoginThrottle)
         .where(
-            LoginThrottle.account == source.account,  # type: ignore[arg-type]
-            LoginThrottle.source == ACCOUNT_WIDE,  # type: ignore[arg-type]
+            col(LoginThrottle.account) == source.account,
+            col(LoginThrottle.source) == ACCOUNT_WIDE,
             or_(
-                LoginThrottle.alerted_at.is_(None),  # type: ignore[union-attr]
-                LoginThrottle.alerted_at < window_start,  # type: ignore[operator]
+                col(LoginThrottle.alerted_at).is_(None),
+                col(LoginThrottle.alerted_at) < window_start,
             ),
         )
         .values(alerted_at=now)
     )
-    return told.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(told) == 1
 
 
 def record_login_success(session: Session, source: LoginSource) -> None:
     """The owner got in from here: this source starts afresh (other sources do not)."""
     session.execute(
         delete(LoginThrottle).where(
-            LoginThrottle.account == source.account,  # type: ignore[arg-type]
-            LoginThrottle.source == source.source,  # type: ignore[arg-type]
+            col(LoginThrottle.account) == source.account,
+            col(LoginThrottle.source) == source.source,
         )
     )
 
@@ -257,30 +261,34 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             stored = await self.get(session_id, store=store)
             data = self.deserialize_data(stored) if stored is not None else {}
         if data:
-            connection.scope[_LOADED] = self.serialize_data(data)  # type: ignore[literal-required]
+            scope_of(connection)[_LOADED] = self.serialize_data(data)
         elif connection.cookies.get(self.config.key):
-            connection.scope[_ROTATE] = True  # type: ignore[literal-required]
+            scope_of(connection)[_ROTATE] = True
         return data
 
     def get_session_id(self, connection: ASGIConnection) -> str:
-        if connection.scope.get(_ROTATE):  # type: ignore[call-overload]
-            return connection.scope.setdefault(_NEW_ID, self.generate_session_id())  # type: ignore[call-overload]
+        if scope_of(connection).get(_ROTATE):
+            return scope_of(connection).setdefault(_NEW_ID, self.generate_session_id())
         return super().get_session_id(connection)
 
-    async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[no-untyped-def]
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
         sent = connection.cookies.get(self.config.key)
-        loaded = connection.scope.get(_LOADED)  # type: ignore[call-overload]
+        loaded = scope_of(connection).get(_LOADED)
         store = self.config.get_store_from_app(connection.scope["app"])
         if not (isinstance(scope_session, dict) and scope_session):
             # Nothing to keep (an anonymous visit, a logout): delete the stored copy if
             # there is one, and clear the browser's cookie if it sent one.
             if loaded:
+                assert sent is not None  # the stored copy was loaded through the cookie
                 await self.delete(sent, store=store)
             if sent:
                 self._clear_cookie(message)
             return
-        if connection.scope.get(_ROTATE):  # type: ignore[call-overload]
+        if scope_of(connection).get(_ROTATE):
             if loaded:  # a new id at login: the old one must not stay valid
+                assert sent is not None  # the stored copy was loaded through the cookie
                 await self.delete(sent, store=store)
         elif loaded == self.serialize_data(scope_session):
             # Unchanged: the stored copy and the browser's cookie are still right.
@@ -303,7 +311,7 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 
 
 def start_authenticated_session(request: Request, coordinator: Coordinator) -> None:
-    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    scope_of(request)[_ROTATE] = True
     request.set_session({SESSION_KEY: coordinator.id, "login_at": utcnow().isoformat()})
 
 
@@ -312,7 +320,7 @@ SECOND_FACTOR_WINDOW = timedelta(minutes=5)
 
 def start_second_factor(request: Request, coordinator: Coordinator, *, next_path: str) -> None:
     """Password accepted; the session is not logged in until the code is right."""
-    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    scope_of(request)[_ROTATE] = True
     request.set_session(
         {"pending_2fa": coordinator.id, "pending_at": utcnow().isoformat(), "next": next_path}
     )
@@ -400,7 +408,7 @@ PARTICIPANT_KEY = "participant_id"
 
 
 def start_participant_session(request: Request, participant_id: int) -> None:
-    request.scope[_ROTATE] = True  # type: ignore[literal-required]
+    scope_of(request)[_ROTATE] = True
     request.set_session({PARTICIPANT_KEY: participant_id, "login_at": utcnow().isoformat()})
 
 

@@ -7,21 +7,23 @@ or rolled back if anything raised.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
 from litestar import Litestar, Request
 from litestar.datastructures import State
-from sqlalchemy import ColumnElement, Engine, Table, delete, event, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
 from web.core.settings import SettingsError
+from web.core.sql import rowcount
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Requests that may hold a pooled connection at once, per process. Litestar runs each
@@ -35,7 +37,10 @@ REQUEST_SLOTS = 10
 POOL = {"pool_size": REQUEST_SLOTS, "max_overflow": 10}
 READ_ONLY = "tandem_read_only"  # execution option: a transaction that will not write
 # insert() by dialect name, for statements with ON CONFLICT (both databases know it).
-INSERT_ON_CONFLICT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+INSERT_ON_CONFLICT: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -57,7 +62,7 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         raise SettingsError(message) from exc
 
     @event.listens_for(engine, "connect")
-    def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so that we can BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -69,7 +74,7 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _begin(conn: Connection) -> None:
         # A deferred transaction that reads and then writes fails at once with
         # "database is locked" when another writer got in between (the busy
         # timeout does not apply to lock upgrades). Taking the write lock at
@@ -79,6 +84,7 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         if options.get("isolation_level") == "AUTOCOMMIT":
             return  # each statement its own transaction (web.core.limits): no BEGIN to leave
         dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None  # a connection that begins is open
         if dbapi_connection.isolation_level is not None:
             # SQLAlchemy hands a connection back to the pool after AUTOCOMMIT with
             # pysqlite's own transaction handling ("") on again: take it away again.
@@ -132,7 +138,7 @@ def delete_where(
     ``dry_run`` only count them; returns how many."""
     if dry_run:
         return session.scalar(select(func.count()).select_from(table).where(condition)) or 0
-    return session.execute(delete(table).where(condition)).rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(session.execute(delete(table).where(condition))) or 0
 
 
 def request_slots(state: State) -> anyio.Semaphore:

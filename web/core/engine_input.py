@@ -6,6 +6,7 @@ and the web layer never builds engine dictionaries by hand elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -57,8 +58,8 @@ def instance(
     region: Region,
     locals_: list[tuple[Participant, Place]],
     newcomers: list[tuple[Participant, Place]],
-    pinned: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    forbidden: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    pinned: Sequence[tuple[str, str]] = (),
+    forbidden: Sequence[tuple[str, str]] = (),
     weights: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     return {

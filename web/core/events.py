@@ -14,10 +14,11 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from web.core.models import Event, Participant, Place, Tandem
+from web.core.sql import table
 
 # Like audit rows, events are only written here (reports read them later): one Core
 # statement each, no ORM unit of work.
-_INSERT = insert(Event.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table(Event))
 
 
 def row(

@@ -18,7 +18,7 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale
 from babel.lists import format_list
@@ -29,6 +29,8 @@ from jinja2 import pass_context
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from markupsafe import Markup, escape
+
+from web.core.scope import scope_of
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"  # web/translations
 LOCALES = ("de", "en", "ar", "fa", "fa_AF", "uk", "ru", "tr")
@@ -122,19 +124,19 @@ def translations(code: str) -> NullTranslations:
 def negotiate(request: Request) -> str:
     """The request's locale: an explicit ``?lang=`` choice, then the cookie, then the browser,
     then the configured default."""
-    cached = request.scope.get(_SCOPE_KEY)  # type: ignore[call-overload]
+    cached = scope_of(request).get(_SCOPE_KEY)
     if cached:
         return cached
     chosen = request.query_params.get(QUERY_PARAM)
     if chosen in LOCALES:
-        request.scope[_SCOPE_CHOSEN] = chosen  # type: ignore[literal-required]
+        scope_of(request)[_SCOPE_CHOSEN] = chosen
         code = chosen
     elif request.cookies.get(COOKIE) in LOCALES:
         code = request.cookies[COOKIE]
     else:
         header = request.headers.get("accept-language", "")
         code = from_accept_language(header) or _default(request)
-    request.scope[_SCOPE_KEY] = code  # type: ignore[literal-required]
+    scope_of(request)[_SCOPE_KEY] = code
     return code
 
 
@@ -173,7 +175,8 @@ def _jinja_ngettext(context: Any, singular: str, plural: str, n: int) -> str:
 def _jinja_pgettext(context: Any, message_context: str, message: str) -> str:
     """``pgettext``: the same English word in another sense (``msgctxt``) gets its own
     translation."""
-    return gettext_for(context["request"]).pgettext(message_context, message)
+    # babel annotates pgettext as ``str | object``; it returns the message when untranslated
+    return cast(str, gettext_for(context["request"]).pgettext(message_context, message))
 
 
 @cache
@@ -233,6 +236,6 @@ def choose(request: Request, code: str) -> bool:
     """Switch the request to ``code`` (kept in the cookie); False for an unknown locale."""
     if code not in LOCALES:
         return False
-    request.scope[_SCOPE_KEY] = code  # type: ignore[literal-required]
-    request.scope[_SCOPE_CHOSEN] = code  # type: ignore[literal-required]
+    scope_of(request)[_SCOPE_KEY] = code
+    scope_of(request)[_SCOPE_CHOSEN] = code
     return True

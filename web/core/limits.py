@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from web.core.db import INSERT_ON_CONFLICT, delete_where
 from web.core.models import RateCounter
+from web.core.sql import table
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 KEEP_AFTER_WINDOW = timedelta(days=1)  # `tandem purge` keeps a counter this long after its window
 LONGEST_WINDOW = timedelta(days=1)
 CLIENT_MAX = 64  # the column's length; an address from a proxy header could be longer
-_TABLE = RateCounter.__table__  # type: ignore[attr-defined]
+_TABLE = table(RateCounter)
 
 
 @dataclass(frozen=True)

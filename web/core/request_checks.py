@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException, ValidationException
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def host_is_valid(value: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     found = _HOST.fullmatch(text)
-    return bool(found) and (found[1] is None or int(found[1]) <= 65535)
+    return found is not None and (found[1] is None or int(found[1]) <= 65535)
 
 
 def path_is_possible(path: str) -> bool:
@@ -50,7 +51,7 @@ def path_is_possible(path: str) -> bool:
 
 def refuse_malformed_requests(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             hosts = [value for name, value in scope["headers"] if name == b"host"]
             if len(hosts) > 1 or not all(host_is_valid(host) for host in hosts):
                 raise ValidationException("malformed Host header")

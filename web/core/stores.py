@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 import anyio.to_thread
 from litestar.stores.base import NamespacedStore
-from sqlalchemy import Engine, delete, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Engine, delete, select, update
+from sqlmodel import Session, col
 
 from web.core.db import INSERT_ON_CONFLICT, READ_ONLY, delete_where
 from web.core.models import StoreEntry, utcnow
+from web.core.sql import table
 
-_TABLE = StoreEntry.__table__  # type: ignore[attr-defined]
+_TABLE = table(StoreEntry)
 
 
 def _seconds(expires_in: int | timedelta | None) -> int | None:
@@ -35,7 +36,7 @@ class DatabaseStore(NamespacedStore):
     def with_namespace(self, namespace: str) -> DatabaseStore:
         return DatabaseStore(self.engine, f"{self.namespace}.{namespace}")
 
-    def _expiry(self, expires_in: int | timedelta | None):  # type: ignore[no-untyped-def]
+    def _expiry(self, expires_in: int | timedelta | None) -> datetime | None:
         seconds = _seconds(expires_in)
         return None if seconds is None else utcnow() + timedelta(seconds=seconds)
 
@@ -46,7 +47,7 @@ class DatabaseStore(NamespacedStore):
             return None
         return entry
 
-    def _this(self, key: str):  # type: ignore[no-untyped-def]
+    def _this(self, key: str) -> ColumnElement[bool]:
         return (_TABLE.c.namespace == self.namespace) & (_TABLE.c.key == key)
 
     # get and set run on every request that has a session, so they are
@@ -90,7 +91,7 @@ class DatabaseStore(NamespacedStore):
         with Session(self.engine) as session, session.begin():
             session.execute(
                 delete(StoreEntry).where(
-                    StoreEntry.namespace == self.namespace, StoreEntry.key == key
+                    col(StoreEntry.namespace) == self.namespace, col(StoreEntry.key) == key
                 )
             )
 
@@ -98,8 +99,8 @@ class DatabaseStore(NamespacedStore):
         with Session(self.engine) as session, session.begin():
             session.execute(
                 delete(StoreEntry).where(
-                    (StoreEntry.namespace == self.namespace)
-                    | StoreEntry.namespace.startswith(f"{self.namespace}.")
+                    (col(StoreEntry.namespace) == self.namespace)
+                    | col(StoreEntry.namespace).startswith(f"{self.namespace}.")
                 )
             )
 
@@ -110,7 +111,9 @@ class DatabaseStore(NamespacedStore):
                 return None
             return max(0, int((entry.expires_at - utcnow()).total_seconds()))
 
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):  # type: ignore[no-untyped-def]
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
         data = value.encode() if isinstance(value, str) else value
         await anyio.to_thread.run_sync(self._set, key, data, expires_in)
 

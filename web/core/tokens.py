@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.models import AccessToken, Participant, Tandem
+from web.core.sql import rowcount, table
 
 if TYPE_CHECKING:
     from web.core.participants import SignUp
@@ -32,7 +33,7 @@ from web.core.vocabulary import TOKEN_PURPOSES
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
 MAX_TOKEN_LENGTH = 100
 # Issued on every sign-up: one Core statement, no ORM unit of work.
-_INSERT = insert(AccessToken.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table(AccessToken))
 
 
 class TokenError(Exception):
@@ -97,7 +98,9 @@ def redeem(
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise TokenInvalid
     digest = hash_token(raw)
-    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    token = session.scalars(
+        select(AccessToken).where(col(AccessToken.token_hash) == digest)
+    ).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         raise TokenInvalid
     if token.purpose != purpose:
@@ -109,11 +112,11 @@ def redeem(
     if single_use:
         consumed = session.execute(
             update(AccessToken)
-            .where(AccessToken.id == token.id, AccessToken.used_at.is_(None))  # type: ignore[union-attr]
+            .where(col(AccessToken.id) == token.id, col(AccessToken.used_at).is_(None))
             .values(used_at=now)
             .execution_options(synchronize_session=False)
         )
-        if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(consumed) != 1:
             raise TokenUsed
         set_committed_value(token, "used_at", now)
     participant = session.get(Participant, token.participant_id)

@@ -20,10 +20,12 @@ from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 from sqlalchemy import select
+from sqlmodel import col
 
 from web.core import mail
 from web.core.deps import AppSettings, DbSession, RowId
 from web.core.models import OutboxMessage
+from web.core.sql import id_of
 
 OUTBOX_PAGE = 200
 # Headers a reverse proxy adds: behind one, every request comes from the loopback address.
@@ -67,32 +69,30 @@ class MailView:
 
     @classmethod
     def of(cls, row: OutboxMessage, mail_dir: str, *, with_body: bool) -> MailView:
-        words = {
-            "to_address": row.to_address,
-            "subject": row.subject,
-            "body_text": row.body_text,
-            "body_html": row.body_html,
-        }
+        to_address, subject = row.to_address, row.subject
+        body_text, body_html = row.body_text, row.body_html
         cleared = row.sent_at is not None and not row.subject
-        if cleared and (copy := mail.sent_copy(mail_dir, row.id)) is not None:  # type: ignore[arg-type]
+        if cleared and (copy := mail.sent_copy(mail_dir, id_of(row))) is not None:
             cleared = False
-            words = {"to_address": str(copy["To"]), "subject": str(copy["Subject"])}
+            to_address, subject = str(copy["To"]), str(copy["Subject"])
+            body_text, body_html = "", None
             if with_body:
                 text, html = copy.get_body(("plain",)), copy.get_body(("html",))
-                words["body_text"] = text.get_content() if text is not None else ""  # type: ignore[attr-defined]
-                words["body_html"] = html.get_content() if html is not None else None  # type: ignore[attr-defined]
-        words.setdefault("body_text", "")
-        words.setdefault("body_html", None)
+                body_text = text.get_content() if text is not None else ""
+                body_html = html.get_content() if html is not None else None
         return cls(
-            id=row.id,  # type: ignore[arg-type]
+            id=id_of(row),
             locale=row.locale,
             kind=row.kind,
             created_at=row.created_at,
             sent_at=row.sent_at,
             attempts=row.attempts,
             last_error=row.last_error,
+            to_address=to_address,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
             cleared=cleared,
-            **words,  # type: ignore[arg-type]
         )
 
 
@@ -100,7 +100,7 @@ class MailView:
 def mail_outbox(db: DbSession, settings: AppSettings) -> Template:
     rows = db.scalars(
         select(OutboxMessage)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
         .limit(OUTBOX_PAGE)
     ).all()
     messages = [MailView.of(row, settings.mail_dir, with_body=False) for row in rows]

@@ -40,6 +40,7 @@ from web.core.forms import (
 from web.core.i18n import N_
 from web.core.models import Participant, utcnow
 from web.core.settings import Settings
+from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS
 from web.me import tandem
 from web.signup.writer import send_profile_link
@@ -79,7 +80,7 @@ def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Templ
         )
     participants.touch(db, person, now=utcnow())
     i18n.choose(request, person.locale)
-    start_participant_session(request, person.id)  # type: ignore[arg-type]
+    start_participant_session(request, id_of(person))
     return _see("/me")
 
 
@@ -163,7 +164,7 @@ def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
         first_name=person.first_name,
         last_name=person.last_name or "",
         email=person.email,
-        place=db.get(participants.Place, person.place_id).name,  # type: ignore[union-attr]
+        place=db.get_one(participants.Place, person.place_id).name,
         languages=[(spoken.language, spoken.level) for spoken in person.languages],
         learning=list(person.learning),
         interests=list(person.interests),
@@ -212,7 +213,8 @@ def edit_profile(
             status_code=HTTP_400_BAD_REQUEST,
             context=_edit_context(db, form),
         )
-    participants.update_profile(db, person, form, place=place, now=now)  # type: ignore[arg-type]
+    assert place is not None  # the form requires a place: it has no errors
+    participants.update_profile(db, person, form, place=place, now=now)
     return _see("/me")
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, or_, select
+from sqlmodel import Session, col
 
 from web.core import mail
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Participant, ProblemReport, Tandem
+from web.core.sql import id_of
 from web.core.vocabulary import PROBLEM_KINDS
 from web.tandems import lifecycle
 from web.tandems.problems import ProblemError
@@ -63,8 +64,8 @@ class MyTandem:
         return local_date(self.tandem.ended_at, locale=locale)
 
 
-def _mine(person: Participant):  # type: ignore[no-untyped-def]
-    return or_(Tandem.local_id == person.id, Tandem.newcomer_id == person.id)
+def _mine(person: Participant) -> ColumnElement[bool]:
+    return or_(col(Tandem.local_id) == person.id, col(Tandem.newcomer_id) == person.id)
 
 
 def _view(tandem: Tandem, person: Participant) -> MyTandem:
@@ -77,8 +78,8 @@ def current_tandems(session: Session, person: Participant) -> list[MyTandem]:
     """The person's active or paused tandems (a local may have up to three)."""
     tandems = session.scalars(
         select(Tandem)
-        .where(_mine(person), Tandem.status.in_(CURRENT_STATUSES))  # type: ignore[attr-defined]
-        .order_by(Tandem.started_at, Tandem.id)
+        .where(_mine(person), col(Tandem.status).in_(CURRENT_STATUSES))
+        .order_by(col(Tandem.started_at), col(Tandem.id))
     ).all()
     return [_view(tandem, person) for tandem in tandems]
 
@@ -87,9 +88,9 @@ def my_tandem(session: Session, person: Participant, public_id: str) -> MyTandem
     """One of the person's own tandems (active, paused or ended); None for anything else."""
     tandem = session.scalars(
         select(Tandem).where(
-            Tandem.public_id == public_id,
+            col(Tandem.public_id) == public_id,
             _mine(person),
-            Tandem.status.in_(VISIBLE_STATUSES),  # type: ignore[attr-defined]
+            col(Tandem.status).in_(VISIBLE_STATUSES),
         )
     ).first()
     return _view(tandem, person) if tandem is not None else None
@@ -117,10 +118,10 @@ def report(
     text = clean_text(note, max_length=NOTE_MAX, multiline=True) or None
     existing = session.scalars(
         select(ProblemReport).where(
-            ProblemReport.tandem_id == mine.tandem.id,
-            ProblemReport.reporter_role == mine.side,
-            ProblemReport.kind == kind,
-            ProblemReport.handled_at.is_(None),  # type: ignore[union-attr]
+            col(ProblemReport.tandem_id) == mine.tandem.id,
+            col(ProblemReport.reporter_role) == mine.side,
+            col(ProblemReport.kind) == kind,
+            col(ProblemReport.handled_at).is_(None),
         )
     ).first()
     if existing is not None:
@@ -131,7 +132,7 @@ def report(
         row = existing
     else:
         row = ProblemReport(
-            tandem_id=mine.tandem.id,  # type: ignore[arg-type]
+            tandem_id=id_of(mine.tandem),
             reporter_role=mine.side,
             kind=kind,
             note=text,

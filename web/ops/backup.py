@@ -23,11 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlmodel import col
 
 from web.core import participants
 from web.core.db import SQLITE_BUSY_TIMEOUT_MS, create_db_engine, transaction
@@ -233,7 +234,7 @@ def replay_erasures(database_url: str, erasures: Iterable[Erasure]) -> int:
         with transaction(engine) as session:
             for public_id, at in latest.items():
                 person = session.scalars(
-                    select(Participant).where(Participant.public_id == public_id)
+                    select(Participant).where(col(Participant.public_id) == public_id)
                 ).first()
                 if person is not None:
                     # ledger=None: the person is in the ledger already.
@@ -284,7 +285,7 @@ def _parse(database_url: str) -> URL:
 def _kind_of(url: URL) -> Kind:
     backend = url.get_backend_name()
     if backend in ("sqlite", "postgresql"):
-        return backend  # type: ignore[return-value]
+        return cast(Kind, backend)
     raise BackupError(f"backups support SQLite and PostgreSQL, not {backend}")
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import audit
 from web.core.auth import hash_password
 from web.core.models import Coordinator, Participant, ParticipantLanguage, Place, Region, Vetting
 from web.core.places import create_region
+from web.core.sql import id_of
 from web.core.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
 
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 (published on purpose; demo accounts are flagged)
@@ -148,7 +149,7 @@ def _local(rng: random.Random, index: int, place: Place, today: date) -> Partici
         last_name=rng.choice(SURNAMES[:10]),
         email=f"local{index:03d}@demo.tandem.example",
         locale="de",
-        place_id=place.id,
+        place_id=id_of(place),
         online_ok=rng.random() < 0.3,
         gender=gender if rng.random() < 0.95 else None,
         partner_genders=[gender] if rng.random() < 0.15 else [],
@@ -159,7 +160,10 @@ def _local(rng: random.Random, index: int, place: Place, today: date) -> Partici
         help_topics=rng.sample(TOPIC_KEYS, k=rng.randint(1, 4)),
         slots=_slots(rng, evenings=True),
     )
-    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in languages.items()]
+    person.languages = [
+        ParticipantLanguage(language=c, level=lv)  # type: ignore[call-arg]  # participant_id: set through the relationship
+        for c, lv in languages.items()
+    ]
     return person
 
 
@@ -184,7 +188,7 @@ def _newcomer(rng: random.Random, index: int, place: Place, today: date) -> Part
         last_name=rng.choice(SURNAMES[10:]),
         email=f"newcomer{index:03d}@demo.tandem.example",
         locale=first_language if first_language in ("ar", "fa", "uk", "ru", "tr") else "en",
-        place_id=place.id,
+        place_id=id_of(place),
         online_ok=rng.random() < 0.2,
         gender=gender,
         partner_genders=["female"] if gender == "female" and rng.random() < 0.3 else [],
@@ -195,7 +199,10 @@ def _newcomer(rng: random.Random, index: int, place: Place, today: date) -> Part
         slots=_slots(rng, evenings=False),
         waiting_since=today - timedelta(days=rng.randint(0, 300)),
     )
-    person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in languages.items()]
+    person.languages = [
+        ParticipantLanguage(language=c, level=lv)  # type: ignore[call-arg]  # participant_id: set through the relationship
+        for c, lv in languages.items()
+    ]
     return person
 
 
@@ -233,7 +240,9 @@ def load_demo(
     places_by_region = {
         slug: list(
             session.scalars(
-                select(Place).where(Place.region_id == region.id).order_by(Place.geonameid)
+                select(Place)
+                .where(col(Place.region_id) == region.id)
+                .order_by(col(Place.geonameid))
             )
         )
         for slug, region in regions.items()
@@ -254,10 +263,10 @@ def load_demo(
         if person.status != "unverified":
             person.verified_at = person.created_at
         if person.role == "local" and person.status == "active" and rng.random() < 0.45:
-            checker = region_coordinators[session.get(Place, person.place_id).region_id]  # type: ignore[union-attr]
+            checker = region_coordinators[session.get_one(Place, person.place_id).region_id]
             session.add(
                 Vetting(
-                    local_id=person.id,
+                    local_id=id_of(person),
                     seen_by_id=checker.id,
                     certificate_date=today - timedelta(days=rng.randint(20, 900)),
                     seen_on=today - timedelta(days=rng.randint(1, 15)),

@@ -13,12 +13,13 @@ Every step is audited (as the system) and erasures go through
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import audit, auth, limits, mail, participants, stores, tokens
 from web.core.models import Participant, Tandem, Vetting
@@ -59,8 +60,8 @@ class PurgeReport:
 
 def _in_open_tandem(session: Session) -> set[int]:
     rows = session.execute(
-        select(Tandem.local_id, Tandem.newcomer_id).where(
-            Tandem.status.in_(OPEN_TANDEM_STATUSES)  # type: ignore[attr-defined]
+        select(col(Tandem.local_id), col(Tandem.newcomer_id)).where(
+            col(Tandem.status).in_(OPEN_TANDEM_STATUSES)
         )
     ).all()
     return {pid for row in rows for pid in row if pid is not None}
@@ -97,8 +98,8 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
 
     unconfirmed = session.scalars(
         select(Participant).where(
-            Participant.status == "unverified",
-            Participant.created_at < now - timedelta(days=settings.unverified_days),
+            col(Participant.status) == "unverified",
+            col(Participant.created_at) < now - timedelta(days=settings.unverified_days),
         )
     ).all()
     for person in unconfirmed:
@@ -109,7 +110,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     inactive_since = now - timedelta(days=30 * settings.retention_months)
     idle = session.scalars(
         select(Participant).where(
-            Participant.status != "unverified", Participant.updated_at < inactive_since
+            col(Participant.status) != "unverified", col(Participant.updated_at) < inactive_since
         )
     ).all()
     for person in idle:
@@ -135,7 +136,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
 
     last_end = dict(
         session.execute(
-            select(Tandem.local_id, func.max(Tandem.ended_at)).group_by(Tandem.local_id)
+            select(col(Tandem.local_id), func.max(col(Tandem.ended_at))).group_by(
+                col(Tandem.local_id)
+            )
         ).all()
     )
     for vetting in session.scalars(select(Vetting)).all():
@@ -167,7 +170,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     return report
 
 
-def cmd_purge(settings: Settings, args) -> None:  # type: ignore[no-untyped-def]
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
     from web.core.db import create_db_engine, transaction
     from web.core.models import utcnow
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import audit, mail, tokens
 from web.core.access import region_ids_of, visible_regions
@@ -35,6 +35,7 @@ from web.core.models import (
 )
 from web.core.reasons import describe
 from web.core.settings import Settings
+from web.core.sql import rel, rowcount
 from web.tandems import lifecycle
 
 ANSWER_DAYS = 7
@@ -170,7 +171,9 @@ def open_link(session: Session, raw: str, *, now: datetime) -> Link:
     if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
         raise LinkInvalid
     digest = tokens.hash_token(raw)
-    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
+    token = session.scalars(
+        select(AccessToken).where(col(AccessToken.token_hash) == digest)
+    ).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         raise LinkInvalid
     if token.purpose != "answer" or token.tandem_id is None:
@@ -220,11 +223,13 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
     answer_column = getattr(Tandem, f"{side}_answer")
     recorded = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == "proposed", answer_column.is_(None))
+        .where(
+            col(Tandem.id) == tandem.id, col(Tandem.status) == "proposed", answer_column.is_(None)
+        )
         .values({f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now})
         .execution_options(synchronize_session=False)
     )
-    if recorded.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(recorded) != 1:
         session.refresh(tandem)
         raise AlreadyAnswered if getattr(tandem, f"{side}_answer") else ProposalClosed
     session.refresh(tandem)
@@ -240,12 +245,12 @@ def _set_status(session: Session, tandem: Tandem, status: str, **values: object)
     """Move an open proposal to ``status``; False if another request moved it first."""
     changed = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == "proposed")
+        .where(col(Tandem.id) == tandem.id, col(Tandem.status) == "proposed")
         .values(status=status, **values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(tandem)
-    return changed.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(changed) == 1
 
 
 def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
@@ -284,8 +289,8 @@ def _close(
     ids = [pid for pid in (tandem.local_id, tandem.newcomer_id) if pid is not None]
     session.execute(
         update(Participant)
-        .where(Participant.id.in_(ids), Participant.open_tandems > 0)  # type: ignore[union-attr]
-        .values(open_tandems=Participant.open_tandems - 1)
+        .where(col(Participant.id).in_(ids), col(Participant.open_tandems) > 0)
+        .values(open_tandems=col(Participant.open_tandems) - 1)
         .execution_options(synchronize_session=False)
     )
     for person in (tandem.local, tandem.newcomer):
@@ -311,16 +316,19 @@ def _close(
 
 def _forbid(session: Session, tandem: Tandem, *, now: datetime) -> None:
     """Never suggest this pair again (a pin for the pair becomes a ban)."""
+    local_id, newcomer_id = tandem.local_id, tandem.newcomer_id
+    assert local_id is not None and newcomer_id is not None  # the caller checked both
     rule = session.scalars(
         select(PairRule).where(
-            PairRule.local_id == tandem.local_id, PairRule.newcomer_id == tandem.newcomer_id
+            col(PairRule.local_id) == tandem.local_id,
+            col(PairRule.newcomer_id) == tandem.newcomer_id,
         )
     ).first()
     if rule is None:
         rule = PairRule(
             region_id=tandem.region_id,
-            local_id=tandem.local_id,  # type: ignore[arg-type]
-            newcomer_id=tandem.newcomer_id,  # type: ignore[arg-type]
+            local_id=local_id,
+            newcomer_id=newcomer_id,
             kind="forbid",
             created_at=now,
         )
@@ -366,8 +374,8 @@ def follow_up(
     settings = settings or Settings()
     overdue = session.scalars(
         select(Tandem)
-        .where(Tandem.status == "proposed", Tandem.answer_due_at <= now)  # type: ignore[operator]
-        .order_by(Tandem.id)
+        .where(col(Tandem.status) == "proposed", col(Tandem.answer_due_at) <= now)
+        .order_by(col(Tandem.id))
     ).all()
     for tandem in overdue:
         if _close(session, tandem, status="expired", now=now, notify=_people(tandem)):
@@ -375,12 +383,12 @@ def follow_up(
     due_for_reminder = session.scalars(
         select(Tandem)
         .where(
-            Tandem.status == "proposed",
-            Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
-            Tandem.answer_due_at > now,  # type: ignore[operator]
-            Tandem.answer_due_at <= now + REMIND_BEFORE,  # type: ignore[operator]
+            col(Tandem.status) == "proposed",
+            col(Tandem.reminded_at).is_(None),
+            col(Tandem.answer_due_at) > now,
+            col(Tandem.answer_due_at) <= now + REMIND_BEFORE,
         )
-        .order_by(Tandem.id)
+        .order_by(col(Tandem.id))
     ).all()
     for tandem in due_for_reminder:
         reminded += remind(session, tandem, settings=settings, now=now)
@@ -396,15 +404,15 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
     claimed = session.execute(
         update(Tandem)
         .where(
-            Tandem.id == tandem.id,
-            Tandem.status == "proposed",
-            Tandem.reminded_at.is_(None),  # type: ignore[union-attr]
+            col(Tandem.id) == tandem.id,
+            col(Tandem.status) == "proposed",
+            col(Tandem.reminded_at).is_(None),
         )
         .values(reminded_at=now)
         .execution_options(synchronize_session=False)
     )
     session.refresh(tandem)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         return 0
     sent = 0
     for person, partner in partners(tandem):
@@ -474,20 +482,22 @@ def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Ov
     region_ids = region_ids_of(session, coordinator)
     regions = {region.id: region.name for region in visible_regions(session, coordinator)}
     base = select(Tandem).options(
-        selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
-        selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+        selectinload(rel(Tandem.local)).selectinload(rel(Participant.place)),
+        selectinload(rel(Tandem.newcomer)).selectinload(rel(Participant.place)),
     )
     if region_ids is not None:
-        base = base.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
+        base = base.where(col(Tandem.region_id).in_(region_ids))
     open_tandems = session.scalars(
-        base.where(Tandem.status == "proposed").order_by(Tandem.proposed_at, Tandem.id)
+        base.where(col(Tandem.status) == "proposed").order_by(
+            col(Tandem.proposed_at), col(Tandem.id)
+        )
     ).all()
     recent_tandems = session.scalars(
         base.where(
-            Tandem.status.in_(OUTCOMES),  # type: ignore[attr-defined]
-            Tandem.proposed_at >= now - timedelta(days=RECENT_DAYS),  # type: ignore[operator]
+            col(Tandem.status).in_(OUTCOMES),
+            col(Tandem.proposed_at) >= now - timedelta(days=RECENT_DAYS),
         )
-        .order_by(Tandem.proposed_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Tandem.proposed_at).desc(), col(Tandem.id).desc())
         .limit(RECENT_LIMIT)
     ).all()
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.models import Event
 
@@ -67,7 +67,9 @@ class Report:
 def build(session: Session, *, region_id: int, period: str, start: date) -> Report:
     begin, end = period_bounds(period, start)
     rows = session.scalars(
-        select(Event).where(Event.region_id == region_id, Event.at < end).order_by(Event.at)
+        select(Event)
+        .where(col(Event.region_id) == region_id, col(Event.at) < end)
+        .order_by(col(Event.at))
     ).all()
     inside = [event for event in rows if event.at >= begin]
     report = Report(start=begin, end=end)
@@ -95,7 +97,13 @@ def build(session: Session, *, region_id: int, period: str, start: date) -> Repo
     return report
 
 
-def _still_active(started, ended, *, months: int, end: datetime) -> float | None:  # type: ignore[no-untyped-def]
+def _still_active(
+    started: dict[str, Event],
+    ended: dict[str, Event],
+    *,
+    months: int,
+    end: datetime,
+) -> float | None:
     cohort = [e for e in started.values() if add_months(e.at, months) <= end]
     if not cohort:
         return None

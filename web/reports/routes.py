@@ -7,24 +7,26 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from sqlmodel import Session
 
 from web.core import i18n, params
 from web.core.access import get_region_for, visible_regions
 from web.core.auth import coordinator_required
 from web.core.charts import bar_chart
 from web.core.deps import CurrentCoordinator, DbSession
-from web.core.models import utcnow
+from web.core.models import Coordinator, Region, utcnow
+from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS, HELP_TOPICS, INTERESTS, LANGUAGES
 from web.reports import reports
 
 
-def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[str], list[list]]]:  # type: ignore[type-arg]
+def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[str], list[list]]]:
     _ = i18n.gettext_for(request).gettext
 
     def percent(share: float | None) -> str:
         return "–" if share is None else f"{round(share * 100)} %"
 
-    def paired(values: dict[str, tuple[int, int]], labels: dict[str, str]) -> list[list]:  # type: ignore[type-arg]
+    def paired(values: dict[str, tuple[int, int]], labels: dict[str, str]) -> list[list]:
         return [[_(labels.get(k, k)), demand, offer] for k, (demand, offer) in values.items()]
 
     return {
@@ -61,7 +63,9 @@ def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[st
     }
 
 
-def _parse(db, coordinator, region, period, start):  # type: ignore[no-untyped-def]
+def _parse(
+    db: Session, coordinator: Coordinator, region: str | None, period: str, start: str | None
+) -> tuple[list[Region], Region, reports.Report | None]:
     regions = visible_regions(db, coordinator)
     if not regions:
         raise NotFoundException()
@@ -73,7 +77,7 @@ def _parse(db, coordinator, region, period, start):  # type: ignore[no-untyped-d
             first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
         if not start and period == "year":
             first = first.replace(month=1)
-        report = reports.build(db, region_id=chosen.id, period=period, start=first)
+        report = reports.build(db, region_id=id_of(chosen), period=period, start=first)
     except (ValueError, reports.ReportError):
         return regions, chosen, None
     return regions, chosen, report
@@ -139,6 +143,7 @@ def report_csv(
             media_type="text/plain",
             status_code=HTTP_400_BAD_REQUEST,
         )
+    assert report is not None  # tables come only with a report
     header, rows = tables[table]
     name = f"tandem-{chosen.slug}-{period}-{report.start.date().isoformat()}-{table}.csv"
     return Response(

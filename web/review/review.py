@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Select, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from web.core import audit, params
 from web.core.access import visible_participants
 from web.core.forms import single
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, Tandem, Vetting
+from web.core.sql import id_of, rel, rowcount
 
 # Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
 CERTIFICATE_MAX_AGE_YEARS = 5
@@ -34,19 +35,19 @@ class AlreadyHandled(Exception):
     """The person is no longer waiting for review (another coordinator was quicker)."""
 
 
-def _with_details(query: Select) -> Select:  # type: ignore[type-arg]
+def _with_details(query: Select) -> Select:
     return query.options(
-        selectinload(Participant.languages),  # type: ignore[arg-type]
-        selectinload(Participant.place),  # type: ignore[arg-type]
-        selectinload(Participant.vetting),  # type: ignore[arg-type]
+        selectinload(rel(Participant.languages)),
+        selectinload(rel(Participant.place)),
+        selectinload(rel(Participant.vetting)),
     )
 
 
 def pending_signups(session: Session, coordinator: Coordinator) -> list[Participant]:
     """Verified sign-ups waiting for approval in the coordinator's regions, oldest first."""
-    query = visible_participants(session, coordinator).where(Participant.status == "pending")
-    waiting_since = func.coalesce(Participant.verified_at, Participant.created_at)
-    return list(session.scalars(_with_details(query).order_by(waiting_since, Participant.id)))
+    query = visible_participants(session, coordinator).where(col(Participant.status) == "pending")
+    waiting_since = func.coalesce(col(Participant.verified_at), col(Participant.created_at))
+    return list(session.scalars(_with_details(query).order_by(waiting_since, col(Participant.id))))
 
 
 def unvetted_locals(session: Session, coordinator: Coordinator) -> list[Participant]:
@@ -54,9 +55,9 @@ def unvetted_locals(session: Session, coordinator: Coordinator) -> list[Particip
     locals), the longest-approved first."""
     query = (
         visible_participants(session, coordinator)
-        .where(Participant.role == "local", Participant.status == "active")
-        .where(~Participant.vetting.has())  # type: ignore[attr-defined]
-        .order_by(Participant.approved_at, Participant.id)
+        .where(col(Participant.role) == "local", col(Participant.status) == "active")
+        .where(~rel(Participant.vetting).has())
+        .order_by(col(Participant.approved_at), col(Participant.id))
         .limit(UNVETTED_LIST_LIMIT)
     )
     return list(session.scalars(_with_details(query)))
@@ -65,10 +66,10 @@ def unvetted_locals(session: Session, coordinator: Coordinator) -> list[Particip
 def _set_if_pending(session: Session, person: Participant, **values: Any) -> None:
     changed = session.execute(
         update(Participant)
-        .where(Participant.id == person.id, Participant.status == "pending")
+        .where(col(Participant.id) == person.id, col(Participant.status) == "pending")
         .values(**values)
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(changed) != 1:
         raise AlreadyHandled()
     session.refresh(person)
 
@@ -79,7 +80,7 @@ def approve(
     """Pending → active. A newcomer keeps their waiting time; it starts today if unknown."""
     values: dict[str, Any] = {"status": "active", "approved_at": now, "updated_at": now}
     if person.role == "newcomer":
-        values["waiting_since"] = func.coalesce(Participant.waiting_since, now.date())
+        values["waiting_since"] = func.coalesce(col(Participant.waiting_since), now.date())
     _set_if_pending(session, person, **values)
     audit.record(session, actor=coordinator, action="participant.approved",
                  subject_type="participant", subject_id=person.id)  # fmt: skip
@@ -101,8 +102,8 @@ def decline(
     _set_if_pending(session, person, status="declined", updated_at=now)
     session.execute(
         delete(Tandem).where(
-            Tandem.status == "suggested",
-            (Tandem.local_id == person.id) | (Tandem.newcomer_id == person.id),
+            col(Tandem.status) == "suggested",
+            (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id),
         )
     )
     audit.record(session, actor=coordinator, action="participant.declined",
@@ -174,17 +175,23 @@ def record_vetting(
     today: date,
 ) -> Vetting:
     """Insert or update the local's one vetting row (what was seen, when, by whom)."""
-    values = {"certificate_date": certificate_date, "seen_on": today, "seen_by_id": coordinator.id}
-    vetting = session.scalars(select(Vetting).where(Vetting.local_id == local.id)).first()
+    values: dict[str, Any] = {
+        "certificate_date": certificate_date,
+        "seen_on": today,
+        "seen_by_id": coordinator.id,
+    }
+    vetting = session.scalars(select(Vetting).where(col(Vetting.local_id) == local.id)).first()
     if vetting is None:
         try:
             with session.begin_nested():
-                vetting = Vetting(local_id=local.id, **values)  # type: ignore[arg-type]
+                vetting = Vetting(local_id=id_of(local), **values)
                 session.add(vetting)
                 session.flush()
         except IntegrityError:
             # Another coordinator recorded it at the same moment: update theirs.
-            vetting = session.scalars(select(Vetting).where(Vetting.local_id == local.id)).one()
+            vetting = session.scalars(
+                select(Vetting).where(col(Vetting.local_id) == local.id)
+            ).one()
     for key, value in values.items():
         setattr(vetting, key, value)
     session.add(vetting)

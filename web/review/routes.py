@@ -36,7 +36,7 @@ def _see(path: str, done: str, person: Participant) -> Redirect:
                     status_code=HTTP_303_SEE_OTHER)  # fmt: skip
 
 
-def _flash(db: Session, coordinator: Coordinator, done: str | None, who: str | None) -> dict | None:  # type: ignore[type-arg]
+def _flash(db: Session, coordinator: Coordinator, done: str | None, who: str | None) -> dict | None:
     if done not in FLASH or not who:
         return None
     try:
@@ -137,7 +137,8 @@ def record_vetting(
     form = review.parse_vetting_form(data, today=today)
     if form.errors:
         return _vetting_page(coordinator, person, form)
-    review.record_vetting(db, person, certificate_date=form.parsed_date,  # type: ignore[arg-type]
+    assert form.parsed_date is not None  # a form without errors has its date
+    review.record_vetting(db, person, certificate_date=form.parsed_date,
                           coordinator=coordinator, today=today)  # fmt: skip
     if person.status == "pending":
         return _see(QUEUE, "vetted", person)

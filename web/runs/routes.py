@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
@@ -24,6 +24,7 @@ from web.core.deps import CurrentCoordinator, DbSession, RowId
 from web.core.i18n import negotiate
 from web.core.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
 from web.core.reasons import rule_label
+from web.core.sql import id_of, rel
 from web.runs.runs import (
     RunAlreadyRunning,
     execute_run,
@@ -81,7 +82,7 @@ def run_matching(
     return Redirect(
         path=f"/coordinator/runs/{run.id}",
         status_code=HTTP_303_SEE_OTHER,
-        background=BackgroundTask(_run_in_worker, request.app.state.engine, run.id, _today()),
+        background=BackgroundTask(_run_in_worker, request.app.state.engine, id_of(run), _today()),
     )
 
 
@@ -121,14 +122,14 @@ def _newcomers_by_public_id(
         return {}
     people = db.scalars(
         select(Participant)
-        .join(Place, Participant.place_id == Place.id)
+        .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
-            Place.region_id == region.id,
-            Participant.public_id.in_(public_ids),  # type: ignore[attr-defined]
+            col(Place.region_id) == region.id,
+            col(Participant.public_id).in_(public_ids),
         )
         .options(
-            selectinload(Participant.languages),  # type: ignore[arg-type]
-            selectinload(Participant.place),  # type: ignore[arg-type]
+            selectinload(rel(Participant.languages)),
+            selectinload(rel(Participant.place)),
         )
     ).all()
     return {person.public_id: person for person in people}

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import audit, engine_input
 from web.core.db import transaction
@@ -37,6 +37,7 @@ from web.core.models import (
     Tandem,
     utcnow,
 )
+from web.core.sql import id_of, rel, rowcount
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
 from web.suggestions.suggestions import breaks_child_protection
 
@@ -66,26 +67,26 @@ class RunAlreadyRunning(Exception):
 def _people(session: Session, region: Region, role: str) -> list[Participant]:
     query = (
         select(Participant)
-        .join(Place, Participant.place_id == Place.id)
+        .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
-            Place.region_id == region.id,
-            Participant.role == role,
-            Participant.status == "active",
+            col(Place.region_id) == region.id,
+            col(Participant.role) == role,
+            col(Participant.status) == "active",
         )
         .options(
-            contains_eager(Participant.place),  # type: ignore[arg-type]
-            selectinload(Participant.languages),  # type: ignore[arg-type]
+            contains_eager(rel(Participant.place)),
+            selectinload(rel(Participant.languages)),
         )
-        .order_by(Participant.id)
+        .order_by(col(Participant.id))
     )
     if role == "local":
-        query = query.options(selectinload(Participant.vetting))  # type: ignore[arg-type]
+        query = query.options(selectinload(rel(Participant.vetting)))
     else:
         # A newcomer in a proposal or an active tandem is not matched again.
         query = query.where(
             ~exists().where(
-                Tandem.newcomer_id == Participant.id,
-                Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+                col(Tandem.newcomer_id) == col(Participant.id),
+                col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
             )
         )
     return list(session.scalars(query).unique())
@@ -97,7 +98,7 @@ def _region_input(
     """The engine instance and the map from public ids back to participant ids."""
     locals_ = _people(session, region, "local")
     newcomers = _people(session, region, "newcomer")
-    ids = {person.public_id: person.id for person in (*locals_, *newcomers)}
+    ids = {person.public_id: id_of(person) for person in (*locals_, *newcomers)}
     local_by_id = {person.id: person for person in locals_}
     newcomer_by_id = {person.id: person for person in newcomers}
 
@@ -105,9 +106,9 @@ def _region_input(
         return local_id in local_by_id and newcomer_id in newcomer_by_id
 
     rules = session.execute(
-        select(PairRule.kind, PairRule.local_id, PairRule.newcomer_id)
-        .where(PairRule.region_id == region.id)
-        .order_by(PairRule.created_at, PairRule.id)
+        select(col(PairRule.kind), col(PairRule.local_id), col(PairRule.newcomer_id))
+        .where(col(PairRule.region_id) == region.id)
+        .order_by(col(PairRule.created_at), col(PairRule.id))
     ).all()
     # The engine refuses a newcomer pinned twice or a local pinned beyond its
     # remaining capacity; the oldest pins win.
@@ -135,10 +136,10 @@ def _region_input(
         if kind == "forbid" and in_input(local_id, newcomer_id)
     }
     closed = session.execute(
-        select(Tandem.local_id, Tandem.newcomer_id)
+        select(col(Tandem.local_id), col(Tandem.newcomer_id))
         .where(
-            Tandem.region_id == region.id,
-            Tandem.status.in_(CLOSED_PAIR_STATUSES),  # type: ignore[attr-defined]
+            col(Tandem.region_id) == region.id,
+            col(Tandem.status).in_(CLOSED_PAIR_STATUSES),
         )
         .distinct()
     ).all()
@@ -177,20 +178,20 @@ def fail_stale_runs(session: Session, region: Region, *, now: datetime) -> int:
     result = session.execute(
         update(MatchingRun)
         .where(
-            MatchingRun.region_id == region.id,
-            MatchingRun.status == "running",
-            MatchingRun.started_at < now - STALE_AFTER,
+            col(MatchingRun.region_id) == region.id,
+            col(MatchingRun.status) == "running",
+            col(MatchingRun.started_at) < now - STALE_AFTER,
         )
         .values(status="failed", error=STALE_ERROR, finished_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result) or 0
 
 
 def running_run(session: Session, region: Region) -> MatchingRun | None:
     return session.scalars(
         select(MatchingRun).where(
-            MatchingRun.region_id == region.id, MatchingRun.status == "running"
+            col(MatchingRun.region_id) == region.id, col(MatchingRun.status) == "running"
         )
     ).first()
 
@@ -201,7 +202,7 @@ def start_run(
     """Insert a ``running`` run for ``region``; raises ``RunAlreadyRunning`` if one is."""
     fail_stale_runs(session, region, now=now)
     run = MatchingRun(
-        region_id=region.id,  # type: ignore[arg-type]
+        region_id=id_of(region),
         status="running",
         started_by_id=coordinator.id if coordinator is not None else None,
         started_at=now,
@@ -230,7 +231,7 @@ def _set_stage(engine: Engine, run_id: int, stage: str, **extra: Any) -> None:
     with transaction(engine) as session:
         session.execute(
             update(MatchingRun)
-            .where(MatchingRun.id == run_id, MatchingRun.status == "running")
+            .where(col(MatchingRun.id) == run_id, col(MatchingRun.status) == "running")
             .values(stats={"stage": stage, **extra})
         )
 
@@ -251,7 +252,7 @@ def execute_run(engine: Engine, run_id: int, *, today: date, solve: Any = None) 
             with transaction(engine) as session:
                 session.execute(
                     update(MatchingRun)
-                    .where(MatchingRun.id == run_id, MatchingRun.status == "running")
+                    .where(col(MatchingRun.id) == run_id, col(MatchingRun.status) == "running")
                     .values(status="failed", error=message, finished_at=utcnow())
                 )
         except Exception:
@@ -270,7 +271,7 @@ def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
         region = session.get(Region, run.region_id)
         assert region is not None  # noqa: S101 (a run's region is cascaded away with the run)
         instance, ids = _region_input(session, region, today=today)
-        region_id = region.id
+        region_id = id_of(region)
 
     _set_stage(
         engine,
@@ -291,9 +292,9 @@ def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
             return
         session.execute(
             delete(Tandem).where(
-                Tandem.region_id == region_id,
-                Tandem.status == "suggested",
-                Tandem.manual.is_(False),  # type: ignore[attr-defined]
+                col(Tandem.region_id) == region_id,
+                col(Tandem.status) == "suggested",
+                col(Tandem.manual).is_(False),
             )
         )
         session.add_all(
@@ -329,8 +330,8 @@ def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
 def last_done_run(session: Session, region: Region) -> MatchingRun | None:
     return session.scalars(
         select(MatchingRun)
-        .where(MatchingRun.region_id == region.id, MatchingRun.status == "done")
-        .order_by(MatchingRun.finished_at.desc(), MatchingRun.id.desc())  # type: ignore[union-attr]
+        .where(col(MatchingRun.region_id) == region.id, col(MatchingRun.status) == "done")
+        .order_by(col(MatchingRun.finished_at).desc(), col(MatchingRun.id).desc())
         .limit(1)
     ).first()
 
@@ -342,8 +343,11 @@ def latest_runs(session: Session, region_ids: list[int]) -> dict[int, MatchingRu
     newest = aliased(MatchingRun)
     runs = session.scalars(
         select(MatchingRun).where(
-            MatchingRun.region_id.in_(region_ids),  # type: ignore[attr-defined]
-            ~exists().where(newest.region_id == MatchingRun.region_id, newest.id > MatchingRun.id),
+            col(MatchingRun.region_id).in_(region_ids),
+            ~exists().where(
+                col(newest.region_id) == col(MatchingRun.region_id),
+                col(newest.id) > col(MatchingRun.id),
+            ),
         )
     ).all()
     return {run.region_id: run for run in runs}
@@ -359,35 +363,35 @@ def region_counts(session: Session, region_ids: list[int]) -> dict[int, dict[str
     if not region_ids:
         return counts
     active = (
-        select(Place.region_id, Participant.role, func.count())
+        select(col(Place.region_id), col(Participant.role), func.count())
         .select_from(Participant)
-        .join(Place, Participant.place_id == Place.id)
-        .where(Place.region_id.in_(region_ids), Participant.status == "active")  # type: ignore[union-attr]
-        .group_by(Place.region_id, Participant.role)
+        .join(Place, col(Participant.place_id) == col(Place.id))
+        .where(col(Place.region_id).in_(region_ids), col(Participant.status) == "active")
+        .group_by(col(Place.region_id), col(Participant.role))
     )
     for region_id, role, number in session.execute(active):
         counts[region_id]["locals" if role == "local" else "newcomers"] = number
     waiting = (
-        select(Place.region_id, func.count())
+        select(col(Place.region_id), func.count())
         .select_from(Participant)
-        .join(Place, Participant.place_id == Place.id)
+        .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
-            Place.region_id.in_(region_ids),  # type: ignore[union-attr]
-            Participant.status == "active",
-            Participant.role == "newcomer",
+            col(Place.region_id).in_(region_ids),
+            col(Participant.status) == "active",
+            col(Participant.role) == "newcomer",
             ~exists().where(
-                Tandem.newcomer_id == Participant.id,
-                Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+                col(Tandem.newcomer_id) == col(Participant.id),
+                col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
             ),
         )
-        .group_by(Place.region_id)
+        .group_by(col(Place.region_id))
     )
     for region_id, number in session.execute(waiting):
         counts[region_id]["waiting"] = number
     suggestions = (
-        select(Tandem.region_id, func.count())
-        .where(Tandem.region_id.in_(region_ids), Tandem.status == "suggested")  # type: ignore[attr-defined]
-        .group_by(Tandem.region_id)
+        select(col(Tandem.region_id), func.count())
+        .where(col(Tandem.region_id).in_(region_ids), col(Tandem.status) == "suggested")
+        .group_by(col(Tandem.region_id))
     )
     for region_id, number in session.execute(suggestions):
         counts[region_id]["suggestions"] = number

@@ -55,5 +55,7 @@ def _render(request: Request[Any, Any, Any], engine: Engine, role: str) -> str:
         places = place_suggestions(session)
     context = form_context(ParticipantForm(role=role), "signup", places)
     field = f'<input type="hidden" name="_csrf_token" value="{_MARKER}" />'
-    template = request.app.template_engine.get_template(TEMPLATE)  # type: ignore[union-attr]
+    templates = request.app.template_engine
+    assert templates is not None  # the app is built with its templates
+    template = templates.get_template(TEMPLATE)
     return template.render(**context, request=request, csrf_input=field)  # |safe there

@@ -24,6 +24,7 @@ from web.core.participants import (
     CONSENT_TEXT_VERSION,
     confirm_address,
 )
+from web.core.sql import id_of
 from web.public.routes import STATIC_PAGE
 from web.signup.blank_form import blank_signup_page
 from web.signup.writer import PendingSignUp, SignUpWriter
@@ -156,7 +157,7 @@ def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | 
         )
     confirm_address(db, person, now=now)
     i18n.choose(request, person.locale)  # the page speaks the language they signed up in
-    start_participant_session(request, person.id)  # type: ignore[arg-type]
+    start_participant_session(request, id_of(person))
     return Redirect(path="/me?confirmed=1", status_code=HTTP_303_SEE_OTHER)
 
 

@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import i18n, limits, mail, participants, tokens
 from web.core.db import READ_ONLY, transaction
@@ -292,16 +292,16 @@ def tell_owner_of_repeated_sign_up(
     a double click sends one e-mail). The person's row is locked first, so that two
     processes taking repeated sign-ups at once cannot both decide to write."""
     owner = db.scalars(
-        select(Participant).where(Participant.email == email).with_for_update()
+        select(Participant).where(col(Participant.email) == email).with_for_update()
     ).first()
     if owner is None:  # erased in the meantime
         return
     recent = db.scalars(
-        select(OutboxMessage.id)
+        select(col(OutboxMessage.id))
         .where(
-            OutboxMessage.participant_id == owner.id,
-            OutboxMessage.kind.in_(LINK_MAILS),  # type: ignore[attr-defined]
-            OutboxMessage.created_at > now - REPEAT_MAIL_INTERVAL,
+            col(OutboxMessage.participant_id) == owner.id,
+            col(OutboxMessage.kind).in_(LINK_MAILS),
+            col(OutboxMessage.created_at) > now - REPEAT_MAIL_INTERVAL,
         )
         .limit(1)
     ).first()

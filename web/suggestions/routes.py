@@ -22,9 +22,9 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
 )
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import i18n, params
 from web.core.access import get_participant_for, get_region_for, get_tandem_for
@@ -184,65 +184,70 @@ LOCAL, NEWCOMER = aliased(Participant), aliased(Participant)
 LOCAL_PLACE, NEWCOMER_PLACE = aliased(Place), aliased(Place)
 
 
-def _suggestion_query(region: Region, filters: Filters):  # type: ignore[no-untyped-def]
+def _suggestion_query(region: Region, filters: Filters) -> Select[*tuple[Any, ...]]:
     """The region's suggestions with both people, filtered; the columns a card needs."""
     query = (
         select(
-            Tandem.public_id,
-            Tandem.score,
-            Tandem.components,
-            Tandem.reasons,
-            Tandem.manual,
-            LOCAL.id,
-            LOCAL.public_id,
-            LOCAL.first_name,
-            LOCAL_PLACE.name,
-            LOCAL.waiting_since,
-            NEWCOMER.id,
-            NEWCOMER.public_id,
-            NEWCOMER.first_name,
-            NEWCOMER_PLACE.name,
-            NEWCOMER.waiting_since,
+            col(Tandem.public_id),
+            col(Tandem.score),
+            col(Tandem.components),
+            col(Tandem.reasons),
+            col(Tandem.manual),
+            col(LOCAL.id),
+            col(LOCAL.public_id),
+            col(LOCAL.first_name),
+            col(LOCAL_PLACE.name),
+            col(LOCAL.waiting_since),
+            col(NEWCOMER.id),
+            col(NEWCOMER.public_id),
+            col(NEWCOMER.first_name),
+            col(NEWCOMER_PLACE.name),
+            col(NEWCOMER.waiting_since),
         )  # fmt: skip
-        .join(LOCAL, LOCAL.id == Tandem.local_id)
-        .join(LOCAL_PLACE, LOCAL_PLACE.id == LOCAL.place_id)
-        .join(NEWCOMER, NEWCOMER.id == Tandem.newcomer_id)
-        .join(NEWCOMER_PLACE, NEWCOMER_PLACE.id == NEWCOMER.place_id)
+        .join(LOCAL, col(LOCAL.id) == col(Tandem.local_id))
+        .join(LOCAL_PLACE, col(LOCAL_PLACE.id) == col(LOCAL.place_id))
+        .join(NEWCOMER, col(NEWCOMER.id) == col(Tandem.newcomer_id))
+        .join(NEWCOMER_PLACE, col(NEWCOMER_PLACE.id) == col(NEWCOMER.place_id))
         .where(
-            Tandem.region_id == region.id,  # type: ignore[arg-type]
-            Tandem.status == "suggested",  # type: ignore[arg-type]
+            col(Tandem.region_id) == region.id,
+            col(Tandem.status) == "suggested",
         )
     )
     if filters.min_score:
-        query = query.where(Tandem.score >= float(filters.min_score))  # type: ignore[operator]
+        query = query.where(col(Tandem.score) >= float(filters.min_score))
     if filters.place:
         query = query.where(
-            or_(LOCAL.place_id == filters.place, NEWCOMER.place_id == filters.place)
+            or_(col(LOCAL.place_id) == filters.place, col(NEWCOMER.place_id) == filters.place)
         )
     if filters.language:
-        speakers = select(ParticipantLanguage.participant_id).where(
-            ParticipantLanguage.language == filters.language
+        speakers = select(col(ParticipantLanguage.participant_id)).where(
+            col(ParticipantLanguage.language) == filters.language
         )
-        query = query.where(or_(LOCAL.id.in_(speakers), NEWCOMER.id.in_(speakers)))  # type: ignore[union-attr]
+        query = query.where(or_(col(LOCAL.id).in_(speakers), col(NEWCOMER.id).in_(speakers)))
     return query
 
 
-def _ordered(query, filters: Filters):  # type: ignore[no-untyped-def]
+def _ordered(query: Select[*tuple[Any, ...]], filters: Filters) -> Select[*tuple[Any, ...]]:
     if filters.sort == "waiting":
-        query = query.order_by(NEWCOMER.waiting_since.asc().nulls_last())  # type: ignore[union-attr]
-    return query.order_by(Tandem.score.desc(), Tandem.id)  # type: ignore[union-attr]
+        query = query.order_by(col(NEWCOMER.waiting_since).asc().nulls_last())
+    return query.order_by(col(Tandem.score).desc(), col(Tandem.id))
 
 
 def _places_with_suggestions(session: Session, region: Region) -> list[Place]:
-    suggested = (Tandem.region_id == region.id) & (Tandem.status == "suggested")  # type: ignore[arg-type]
+    suggested = (col(Tandem.region_id) == region.id) & (col(Tandem.status) == "suggested")
     people = union(
-        select(Tandem.local_id).where(suggested), select(Tandem.newcomer_id).where(suggested)
+        select(col(Tandem.local_id)).where(suggested),
+        select(col(Tandem.newcomer_id)).where(suggested),
     )
     return list(
         session.scalars(
             select(Place)
-            .where(Place.id.in_(select(Participant.place_id).where(Participant.id.in_(people))))  # type: ignore[union-attr]
-            .order_by(Place.name)
+            .where(
+                col(Place.id).in_(
+                    select(col(Participant.place_id)).where(col(Participant.id).in_(people))
+                )
+            )
+            .order_by(col(Place.name))
         )
     )
 
@@ -279,12 +284,12 @@ def _cards(
         first_language = _("First language")
         for participant_id, language, level in session.execute(
             select(
-                ParticipantLanguage.participant_id,
-                ParticipantLanguage.language,
-                ParticipantLanguage.level,
+                col(ParticipantLanguage.participant_id),
+                col(ParticipantLanguage.language),
+                col(ParticipantLanguage.level),
             )
-            .where(ParticipantLanguage.participant_id.in_(list(people)))  # type: ignore[attr-defined]
-            .order_by(ParticipantLanguage.participant_id, ParticipantLanguage.language)
+            .where(col(ParticipantLanguage.participant_id).in_(list(people)))
+            .order_by(col(ParticipantLanguage.participant_id), col(ParticipantLanguage.language))
         ):
             name = _(LANGUAGES.get(language, language))
             shown = first_language if level == "native" else level
@@ -292,8 +297,8 @@ def _cards(
     rules = {
         (local_id, newcomer_id): kind
         for local_id, newcomer_id, kind in session.execute(
-            select(PairRule.local_id, PairRule.newcomer_id, PairRule.kind).where(
-                PairRule.region_id == region.id  # type: ignore[arg-type]
+            select(col(PairRule.local_id), col(PairRule.newcomer_id), col(PairRule.kind)).where(
+                col(PairRule.region_id) == region.id
             )
         )
     }
@@ -349,9 +354,9 @@ def suggestions(
     cards, matching = _cards(db, region, filters, locale=locale)
     gettext = i18n.translations(locale).gettext
     total = db.scalar(
-        select(func.count(Tandem.id)).where(  # type: ignore[arg-type]
-            Tandem.region_id == region.id,  # type: ignore[arg-type]
-            Tandem.status == "suggested",  # type: ignore[arg-type]
+        select(func.count(col(Tandem.id))).where(
+            col(Tandem.region_id) == region.id,
+            col(Tandem.status) == "suggested",
         )
     )
     pages = max(1, -(-matching // PAGE_SIZE))

@@ -24,13 +24,14 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import matching
 from web.core import audit, engine_input
 from web.core.forms import clean_text
 from web.core.i18n import N_
 from web.core.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
+from web.core.sql import id_of, rowcount
 from web.core.vocabulary import REJECT_REASONS
 
 NOTE_MAX = 500
@@ -87,14 +88,14 @@ def _take_place(session: Session, participant_id: int) -> bool:
     result = session.execute(
         update(Participant)
         .where(
-            Participant.id == participant_id,  # type: ignore[arg-type]
-            Participant.status == "active",  # type: ignore[arg-type]
-            Participant.open_tandems < Participant.capacity,  # type: ignore[arg-type]
+            col(Participant.id) == participant_id,
+            col(Participant.status) == "active",
+            col(Participant.open_tandems) < col(Participant.capacity),
         )
-        .values(open_tandems=Participant.open_tandems + 1)
+        .values(open_tandems=col(Participant.open_tandems) + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
@@ -116,9 +117,9 @@ def lock_people(session: Session, tandems: Iterable[Tandem]) -> None:
     )
     if ids:
         session.execute(
-            select(Participant.id)
-            .where(Participant.id.in_(ids))  # type: ignore[union-attr]
-            .order_by(Participant.id)
+            select(col(Participant.id))
+            .where(col(Participant.id).in_(ids))
+            .order_by(col(Participant.id))
             .with_for_update(key_share=True)  # FOR NO KEY UPDATE
         ).all()
 
@@ -151,19 +152,19 @@ def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: 
                 raise AlreadyTaken(NO_LONGER_FREE)
             result = session.execute(
                 update(Tandem)
-                .where(Tandem.id == tandem.id, Tandem.status == "suggested")  # type: ignore[arg-type]
+                .where(col(Tandem.id) == tandem.id, col(Tandem.status) == "suggested")
                 .values(status="proposed", decided_at=now, decided_by_id=coordinator.id)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if rowcount(result) != 1:
                 raise AlreadyTaken(ALREADY_DECIDED)
             # One proposal at a time: the newcomer's other suggestions go.
             session.execute(
                 delete(Tandem)
                 .where(
-                    Tandem.newcomer_id == tandem.newcomer_id,  # type: ignore[arg-type]
-                    Tandem.status == "suggested",  # type: ignore[arg-type]
-                    Tandem.id != tandem.id,  # type: ignore[arg-type]
+                    col(Tandem.newcomer_id) == tandem.newcomer_id,
+                    col(Tandem.status) == "suggested",
+                    col(Tandem.id) != tandem.id,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -204,7 +205,7 @@ def reject(
         raise AlreadyTaken(ALREADY_DECIDED)
     result = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == "suggested")  # type: ignore[arg-type]
+        .where(col(Tandem.id) == tandem.id, col(Tandem.status) == "suggested")
         .values(
             status="rejected",
             decided_at=now,
@@ -214,7 +215,7 @@ def reject(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         raise AlreadyTaken(ALREADY_DECIDED)
     audit.record(
         session,
@@ -247,9 +248,9 @@ def _banned(session: Session, local_id: int | None, newcomer_id: int | None) -> 
         session.scalar(
             select(
                 exists().where(
-                    PairRule.local_id == local_id,  # type: ignore[arg-type]
-                    PairRule.newcomer_id == newcomer_id,  # type: ignore[arg-type]
-                    PairRule.kind == "forbid",  # type: ignore[arg-type]
+                    col(PairRule.local_id) == local_id,
+                    col(PairRule.newcomer_id) == newcomer_id,
+                    col(PairRule.kind) == "forbid",
                 )
             )
         )
@@ -261,9 +262,9 @@ def _declined(session: Session, local_id: int | None, newcomer_id: int | None) -
         session.scalar(
             select(
                 exists().where(
-                    Tandem.local_id == local_id,  # type: ignore[arg-type]
-                    Tandem.newcomer_id == newcomer_id,  # type: ignore[arg-type]
-                    Tandem.status == "declined",  # type: ignore[arg-type]
+                    col(Tandem.local_id) == local_id,
+                    col(Tandem.newcomer_id) == newcomer_id,
+                    col(Tandem.status) == "declined",
                 )
             )
         )
@@ -298,8 +299,8 @@ def _check_pair(region: Region, local: Participant, newcomer: Participant) -> No
 def _rule_for(session: Session, local: Participant, newcomer: Participant) -> PairRule | None:
     return session.scalars(
         select(PairRule).where(
-            PairRule.local_id == local.id,  # type: ignore[arg-type]
-            PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+            col(PairRule.local_id) == local.id,
+            col(PairRule.newcomer_id) == newcomer.id,
         )
     ).first()
 
@@ -316,9 +317,9 @@ def _set_rule(
     rule = _rule_for(session, local, newcomer)
     if rule is None:
         rule = PairRule(
-            region_id=region.id,  # type: ignore[arg-type]
-            local_id=local.id,  # type: ignore[arg-type]
-            newcomer_id=newcomer.id,  # type: ignore[arg-type]
+            region_id=id_of(region),
+            local_id=id_of(local),
+            newcomer_id=id_of(newcomer),
             kind=kind,
             created_by_id=coordinator.id,
         )
@@ -328,7 +329,7 @@ def _set_rule(
                 session.flush()
         except IntegrityError:
             # Another coordinator set a rule for this pair at the same moment: take it over.
-            rule = _rule_for(session, local, newcomer)  # type: ignore[assignment]
+            rule = _rule_for(session, local, newcomer)
             if rule is None:  # pragma: no cover (the conflicting row was deleted again)
                 raise AlreadyTaken(ALREADY_DECIDED) from None
     rule.kind = kind  # pin replaces forbid and vice versa
@@ -352,12 +353,12 @@ def pin(
     if breaks_child_protection(local, newcomer, today=utcnow().date()):
         raise RuledOut(NEEDS_VETTED_LOCAL)
     others = select(PairRule).where(
-        PairRule.kind == "pin",  # type: ignore[arg-type]
+        col(PairRule.kind) == "pin",
         or_(
-            PairRule.local_id == local.id,  # type: ignore[arg-type]
-            PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
+            col(PairRule.local_id) == local.id,
+            col(PairRule.newcomer_id) == newcomer.id,
         ),
-        ~((PairRule.local_id == local.id) & (PairRule.newcomer_id == newcomer.id)),  # type: ignore[arg-type]
+        ~((col(PairRule.local_id) == local.id) & (col(PairRule.newcomer_id) == newcomer.id)),
     )
     other_rules = list(session.scalars(others))
     local_pins = [rule for rule in other_rules if rule.local_id == local.id]
@@ -398,9 +399,9 @@ def forbid(
     session.execute(
         delete(Tandem)
         .where(
-            Tandem.local_id == local.id,  # type: ignore[arg-type]
-            Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
-            Tandem.status == "suggested",  # type: ignore[arg-type]
+            col(Tandem.local_id) == local.id,
+            col(Tandem.newcomer_id) == newcomer.id,
+            col(Tandem.status) == "suggested",
         )
         .execution_options(synchronize_session="fetch")
     )
@@ -470,14 +471,14 @@ class PairCheck:
 
 def _pair_closed_before(session: Session, local: Participant, newcomer: Participant) -> bool:
     forbidden_rule = exists().where(
-        PairRule.local_id == local.id,  # type: ignore[arg-type]
-        PairRule.newcomer_id == newcomer.id,  # type: ignore[arg-type]
-        PairRule.kind == "forbid",  # type: ignore[arg-type]
+        col(PairRule.local_id) == local.id,
+        col(PairRule.newcomer_id) == newcomer.id,
+        col(PairRule.kind) == "forbid",
     )
     closed_tandem = exists().where(
-        Tandem.local_id == local.id,  # type: ignore[arg-type]
-        Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
-        Tandem.status.in_(CLOSED_PAIR_STATUSES),  # type: ignore[attr-defined]
+        col(Tandem.local_id) == local.id,
+        col(Tandem.newcomer_id) == newcomer.id,
+        col(Tandem.status).in_(CLOSED_PAIR_STATUSES),
     )
     return bool(session.scalar(select(or_(forbidden_rule, closed_tandem))))
 
@@ -541,16 +542,16 @@ def manual_pair(
     session.execute(  # a hand-made pair replaces the engine's suggestion of the same pair
         delete(Tandem)
         .where(
-            Tandem.local_id == local.id,  # type: ignore[arg-type]
-            Tandem.newcomer_id == newcomer.id,  # type: ignore[arg-type]
-            Tandem.status == "suggested",  # type: ignore[arg-type]
+            col(Tandem.local_id) == local.id,
+            col(Tandem.newcomer_id) == newcomer.id,
+            col(Tandem.status) == "suggested",
         )
         .execution_options(synchronize_session="fetch")
     )
     tandem = Tandem(
         local_id=local.id,
         newcomer_id=newcomer.id,
-        region_id=region.id,  # type: ignore[arg-type]
+        region_id=id_of(region),
         status="suggested",
         score=min(1.0, max(0.0, checked.score)),
         components=checked.components,
@@ -577,13 +578,13 @@ def pairable_people(
     """Active locals with a free place and active newcomers without a tandem, by first name."""
     people = session.scalars(
         select(Participant)
-        .join(Place, Participant.place_id == Place.id)  # type: ignore[arg-type]
+        .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
-            Place.region_id == region.id,  # type: ignore[arg-type]
-            Participant.status == "active",  # type: ignore[arg-type]
-            Participant.open_tandems < Participant.capacity,  # type: ignore[arg-type]
+            col(Place.region_id) == region.id,
+            col(Participant.status) == "active",
+            col(Participant.open_tandems) < col(Participant.capacity),
         )
-        .order_by(Participant.first_name, Participant.id)
+        .order_by(col(Participant.first_name), col(Participant.id))
     ).all()
     return (
         [person for person in people if person.role == "local"],

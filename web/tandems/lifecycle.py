@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import events
 from web.core.audit import write as write_audit
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.models import Coordinator, Event, Participant, Tandem
+from web.core.sql import rowcount
 from web.core.vocabulary import END_REASONS, OPEN_TANDEM_STATUSES
 
 FIT_CHECK_AFTER = timedelta(days=28)
@@ -147,12 +148,12 @@ def transition(
         values["started_at"] = now
     moved = session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == current)  # type: ignore[arg-type]
+        .where(col(Tandem.id) == tandem.id, col(Tandem.status) == current)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(tandem)
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(moved) != 1:
         raise TransitionNotAllowed(tandem, to)  # someone else moved it a moment ago
     audit(
         session, actor, TRANSITIONS[(current, to)], subject="tandem", subject_id=tandem.id, now=now
@@ -174,7 +175,9 @@ def started(session: Session, tandem: Tandem, *, now: datetime) -> None:
         tandem.next_checkin_at = tandem.fit_check_due_at
         session.add(tandem)
     recorded = session.scalar(
-        select(exists().where(Event.kind == "started", Event.tandem_ref == tandem.public_id))
+        select(
+            exists().where(col(Event.kind) == "started", col(Event.tandem_ref) == tandem.public_id)
+        )
     )
     if not recorded:
         newcomer = tandem.newcomer
@@ -194,8 +197,8 @@ def free_places(session: Session, tandem: Tandem) -> None:
         return
     session.execute(
         update(Participant)
-        .where(Participant.id.in_(ids), Participant.open_tandems > 0)  # type: ignore[union-attr]
-        .values(open_tandems=Participant.open_tandems - 1)
+        .where(col(Participant.id).in_(ids), col(Participant.open_tandems) > 0)
+        .values(open_tandems=col(Participant.open_tandems) - 1)
         .execution_options(synchronize_session=False)
     )
     for person in (tandem.local, tandem.newcomer):
@@ -277,15 +280,15 @@ def mark_fit_checked(session: Session, tandem: Tandem, *, actor: Actor, now: dat
     claimed = session.execute(
         update(Tandem)
         .where(
-            Tandem.id == tandem.id,
-            Tandem.status.in_(("active", "paused")),  # type: ignore[attr-defined]
-            Tandem.fit_checked_at.is_(None),  # type: ignore[union-attr]
+            col(Tandem.id) == tandem.id,
+            col(Tandem.status).in_(("active", "paused")),
+            col(Tandem.fit_checked_at).is_(None),
         )
         .values(fit_checked_at=now)
         .execution_options(synchronize_session=False)
     )
     session.refresh(tandem)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         raise TransitionNotAllowed(tandem, "fit_checked")
     audit(session, actor, "tandem.fit_checked", subject="tandem", subject_id=tandem.id, now=now)
     session.flush()
@@ -313,8 +316,8 @@ def _in_open_tandem(session: Session, person: Participant) -> bool:
         session.scalar(
             select(
                 exists().where(
-                    Tandem.newcomer_id == person.id,
-                    Tandem.status.in_(OPEN_TANDEM_STATUSES),  # type: ignore[attr-defined]
+                    col(Tandem.newcomer_id) == person.id,
+                    col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
                 )
             )
         )

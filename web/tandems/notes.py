@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.dates import local_date
 from web.core.forms import clean_text
@@ -61,8 +61,11 @@ def add(
     )
     session.add(note)
     session.flush()
-    subject = "participant" if participant is not None else "tandem"
-    subject_id = participant.id if participant is not None else tandem.id  # type: ignore[union-attr]
+    if participant is not None:
+        subject, subject_id = "participant", participant.id
+    else:
+        assert tandem is not None  # one of the two, checked above
+        subject, subject_id = "tandem", tandem.id
     lifecycle.audit(
         session, author, f"note.added.{subject}", subject=subject, subject_id=subject_id, now=now
     )
@@ -78,16 +81,16 @@ def listing(
 ) -> list[NoteView]:
     """Newest first, with the author's name (one query)."""
     if participant is not None:
-        condition = Note.participant_id == participant.id
+        condition = col(Note.participant_id) == participant.id
     elif tandem is not None:
-        condition = Note.tandem_id == tandem.id
+        condition = col(Note.tandem_id) == tandem.id
     else:
         raise TypeError("listing needs a participant or a tandem")
     rows = session.execute(
-        select(Note, Coordinator.display_name)
-        .outerjoin(Coordinator, Note.author_id == Coordinator.id)  # type: ignore[arg-type]
+        select(Note, col(Coordinator.display_name))
+        .outerjoin(Coordinator, col(Note.author_id) == col(Coordinator.id))
         .where(condition)
-        .order_by(Note.created_at.desc(), Note.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(Note.created_at).desc(), col(Note.id).desc())
     ).all()
     return [
         NoteView(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.models import Coordinator, ProblemReport, Tandem
+from web.core.sql import rowcount
 from web.tandems import lifecycle
 
 
@@ -30,11 +31,11 @@ def for_tandem(session: Session, tandem: Tandem) -> list[ProblemReport]:
     return list(
         session.scalars(
             select(ProblemReport)
-            .where(ProblemReport.tandem_id == tandem.id)
+            .where(col(ProblemReport.tandem_id) == tandem.id)
             .order_by(
-                ProblemReport.handled_at.is_not(None),  # type: ignore[union-attr]
-                ProblemReport.created_at.desc(),  # type: ignore[attr-defined]
-                ProblemReport.id.desc(),  # type: ignore[union-attr]
+                col(ProblemReport.handled_at).is_not(None),
+                col(ProblemReport.created_at).desc(),
+                col(ProblemReport.id).desc(),
             )
         )
     )
@@ -45,12 +46,12 @@ def unhandled_counts(session: Session, tandem_ids: list[int]) -> dict[int, int]:
     if not tandem_ids:
         return {}
     rows = session.execute(
-        select(ProblemReport.tandem_id, func.count())
+        select(col(ProblemReport.tandem_id), func.count())
         .where(
-            ProblemReport.tandem_id.in_(tandem_ids),  # type: ignore[attr-defined]
-            ProblemReport.handled_at.is_(None),  # type: ignore[union-attr]
+            col(ProblemReport.tandem_id).in_(tandem_ids),
+            col(ProblemReport.handled_at).is_(None),
         )
-        .group_by(ProblemReport.tandem_id)
+        .group_by(col(ProblemReport.tandem_id))
     ).all()
     return {int(tandem_id): int(count) for tandem_id, count in rows}
 
@@ -66,12 +67,12 @@ def mark_handled(
     """Compare-and-set: of two coordinators clicking at once, one records it."""
     claimed = session.execute(
         update(ProblemReport)
-        .where(ProblemReport.id == row.id, ProblemReport.handled_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .where(col(ProblemReport.id) == row.id, col(ProblemReport.handled_at).is_(None))
         .values(handled_at=now, handled_by_id=coordinator.id)
         .execution_options(synchronize_session=False)
     )
     session.refresh(row)
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         raise AlreadyHandled
     lifecycle.audit(
         session,

@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import i18n, params
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
@@ -32,6 +32,7 @@ from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
 from web.core.forms import single
 from web.core.i18n import N_
 from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.sql import id_of, rel
 from web.tandems import lifecycle, notes, problems
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -123,26 +124,26 @@ def tandems_list(
     if status not in FILTERS:
         status = "current"
     locale = i18n.negotiate(request)
-    query = select(Tandem).where(Tandem.status.in_(FILTERS[status]))  # type: ignore[attr-defined]
+    query = select(Tandem).where(col(Tandem.status).in_(FILTERS[status]))
     region_ids = region_ids_of(db, coordinator)
     if region_ids is not None:
-        query = query.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
+        query = query.where(col(Tandem.region_id).in_(region_ids))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // settings.page_size))
     shown_page = min(params.page_number(page), pages)
     tandems = db.scalars(
         query.options(
-            selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
-            selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+            selectinload(rel(Tandem.local)).selectinload(rel(Participant.place)),
+            selectinload(rel(Tandem.newcomer)).selectinload(rel(Participant.place)),
         )
-        .order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
+        .order_by(col(Tandem.started_at).desc(), col(Tandem.id).desc())
         .limit(settings.page_size)
         .offset((shown_page - 1) * settings.page_size)
     ).all()
     regions = {region.id: region.name for region in visible_regions(db, coordinator)}
-    counts = problems.unhandled_counts(db, [t.id for t in tandems])  # type: ignore[misc]
+    counts = problems.unhandled_counts(db, [id_of(t) for t in tandems])
     rows = [
-        TandemRow(tandem=t, region=regions.get(t.region_id, ""), problems=counts.get(t.id, 0))  # type: ignore[arg-type]
+        TandemRow(tandem=t, region=regions.get(t.region_id, ""), problems=counts.get(id_of(t), 0))
         for t in tandems
     ]
     return Template(
@@ -182,8 +183,8 @@ def _detail(
     db.refresh(tandem)
     checkins = db.scalars(
         select(CheckIn)
-        .where(CheckIn.tandem_id == tandem.id)
-        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(CheckIn.tandem_id) == tandem.id)
+        .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
     ).all()
     region = next((r for r in visible_regions(db, coordinator) if r.id == tandem.region_id), None)
     fit_due = tandem.fit_check_due_at

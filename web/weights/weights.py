@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import matching
 from matching.learn import NotEnoughDecisions
@@ -237,10 +237,10 @@ def _usable(components: object) -> bool:
 def decisions(session: Session, region: Region) -> list[dict[str, Any]]:
     """The region's coordinator decisions on scored pairs, as the learner reads them."""
     rows = session.execute(
-        select(Tandem.status, Tandem.components)
-        .where(Tandem.region_id == region.id)
-        .where(Tandem.status.in_(POSITIVE + NEGATIVE))  # type: ignore[attr-defined]
-        .order_by(Tandem.id)
+        select(col(Tandem.status), col(Tandem.components))
+        .where(col(Tandem.region_id) == region.id)
+        .where(col(Tandem.status).in_(POSITIVE + NEGATIVE))
+        .order_by(col(Tandem.id))
     ).all()
     return [
         {
@@ -255,11 +255,11 @@ def decisions(session: Session, region: Region) -> list[dict[str, Any]]:
 def learned_proposal(session: Session, region: Region) -> Proposal:
     found = decisions(session, region)
     confirmed = sum(1 for decision in found if decision["confirmed"])
-    counts = {"decisions": len(found), "confirmed": confirmed, "rejected": len(found) - confirmed}
+    rejected = len(found) - confirmed
     try:
         learned = matching.learn_weights(
             found, current=current_weights(region), cv=CV_FOLDS, min_decisions=MIN_DECISIONS
         )
     except NotEnoughDecisions:
-        return Proposal(**counts)
-    return Proposal(**counts, learned=learned)
+        return Proposal(decisions=len(found), confirmed=confirmed, rejected=rejected)
+    return Proposal(decisions=len(found), confirmed=confirmed, rejected=rejected, learned=learned)
