@@ -42,7 +42,7 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import i18n, log_redaction, mail, place_names, vocabulary
+from web.core import i18n, log_redaction, mail, phones, place_names, vocabulary
 from web.core.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -111,6 +111,7 @@ def _template_environment(*, reload: bool) -> Environment:
     i18n.install(environment)
     environment.globals["vocabulary"] = vocabulary
     environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
+    environment.filters["phone"] = phones.national  # stored E.164, shown as dialled at home
     return environment
 
 

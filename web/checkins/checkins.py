@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session
 
-from web.core import mail, tokens
+from web.core import reach, tokens
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
@@ -118,10 +118,9 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
     for role, person, partner in sides:
         session.add(CheckIn(tandem_id=tandem.id, role=role, kind=kind, sent_at=now))  # type: ignore[arg-type]
         link = _issue_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="checkin",
             context={
                 "first_name": person.first_name,
@@ -130,7 +129,7 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
                 "link": link,
                 "valid_until": local_date(now + LINK_LIFETIME, locale=person.locale),
             },
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
     session.flush()

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session
 
-from web.core import audit, erasure_ledger, events, mail, place_names
+from web.core import audit, erasure_ledger, events, mail, phones, place_names
 from web.core.auth import PARTICIPANT_KEY
 from web.core.db import INSERT_ON_CONFLICT
 from web.core.forms import ParticipantForm
@@ -133,6 +133,14 @@ def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[s
         "capacity": int(form.capacity) if form.role == "local" else 1,
         "about_me": form.about_me or None,
         "updated_at": now,
+        # Issue 16: contact without e-mail, interpreter, guardian of a minor.
+        "phone": form.phone_e164 or None,
+        "contact_channel": form.contact_channel or None,
+        "interpreter_language": form.interpreter_language or None,
+        "guardian_name": form.guardian_name or None,
+        "guardian_relation": form.guardian_relation or None,
+        "guardian_phone": form.guardian_phone_e164 or None,
+        "guardian_email": form.guardian_email or None,
     }
 
 
@@ -183,7 +191,7 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
             "role": new.form.role,
             "status": "unverified",
             "email": new.form.email,
-            "phone": None,
+            "registered_by_id": None,
             "locale": new.locale,
             "open_tandems": 0,
             "waiting_since": new.now.date() if new.form.role == "newcomer" else None,
@@ -218,8 +226,13 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
                 "language": new.locale,
                 "given_at": now,
                 "withdrawn_at": None,
+                "method": "online",
+                "witnessed_by_id": None,
+                "by_guardian": by_guardian,
             }
             for purpose in CONSENT_PURPOSES
+            # A minor's guardian agreed as well (the form insists): a record of each.
+            for by_guardian in ((False, True) if form.guardian_name else (False,))
         ]
         audit_rows.append(
             audit.row(
@@ -379,15 +392,26 @@ def erase(
 
 
 class Traces(NamedTuple):
-    """What identifies a person in text written by others: their names and addresses."""
+    """What identifies a person in text written by others: their names and addresses
+    (and their guardian's, issue 16)."""
 
-    email: str
+    addresses: tuple[str, ...]  # the person's and their guardian's e-mail, where given
     words: tuple[str, ...]  # names and phone, matched as whole words, case-insensitively
 
     @classmethod
     def of(cls, person: Participant) -> Traces:
-        words = (person.first_name, person.last_name, person.phone, person.email)
-        return cls(person.email, tuple(word.strip() for word in words if word and word.strip()))
+        addresses = tuple(a for a in (person.email, person.guardian_email) if a)
+        words = (
+            person.first_name,
+            person.last_name,
+            person.phone,
+            phones.national(person.phone),
+            person.guardian_name,
+            person.guardian_phone,
+            phones.national(person.guardian_phone),
+            *addresses,
+        )
+        return cls(addresses, tuple(word.strip() for word in words if word and word.strip()))
 
     def pattern(self) -> re.Pattern[str]:
         alternatives = "|".join(re.escape(word) for word in sorted(self.words, key=len)[::-1])
@@ -403,7 +427,11 @@ class Traces(NamedTuple):
         partners = session.scalars(
             select(Participant.email).where(Participant.id.in_(partner_ids))  # type: ignore[union-attr]
         ).all()
-        return mail.FileFilter(to={self.email}, to_partners=set(partners), naming=self.pattern())
+        return mail.FileFilter(
+            to=set(self.addresses),
+            to_partners={address for address in partners if address},
+            naming=self.pattern(),
+        )
 
 
 def _end_for_erasure(session: Session, tandem: Tandem, person: Participant, *, now: datetime):  # type: ignore[no-untyped-def]
@@ -463,15 +491,14 @@ def _forget_mail(
     """Every e-mail to the person, and every e-mail to anyone that names them (their
     partners' proposals, "tandem started" with their address, check-ins): a message not
     sent yet is not sent any more."""
-    doomed = set(
-        session.scalars(
-            select(OutboxMessage.id).where(
-                (OutboxMessage.participant_id == person.id)
-                | (OutboxMessage.to_address == person.email)
-                | OutboxMessage.body_text.contains(person.email, autoescape=True)  # type: ignore[attr-defined]
-            )
+    condition = OutboxMessage.participant_id == person.id
+    for address in traces.addresses:
+        condition = (
+            condition
+            | (OutboxMessage.to_address == address)
+            | OutboxMessage.body_text.contains(address, autoescape=True)  # type: ignore[attr-defined]
         )
-    )
+    doomed = set(session.scalars(select(OutboxMessage.id).where(condition)))
     to_partners = session.execute(
         select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.body_text).where(
             OutboxMessage.participant_id.in_(partner_ids)  # type: ignore[union-attr]
@@ -546,6 +573,14 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             "last_name": person.last_name,
             "email": person.email,
             "phone": person.phone,
+            "contact_channel": person.contact_channel,
+            "interpreter_language": person.interpreter_language,
+            "guardian_name": person.guardian_name,
+            "guardian_relation": person.guardian_relation,
+            "guardian_phone": person.guardian_phone,
+            "guardian_email": person.guardian_email,
+            # Registered by a coordinator (by hand), not through the online form.
+            "registered_by_id": person.registered_by_id,
             "locale": person.locale,
             "place": place.name if place else None,
             "online_ok": person.online_ok,
@@ -575,6 +610,8 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "language": c.language,
                 "given_at": _iso(c.given_at),
                 "withdrawn_at": _iso(c.withdrawn_at),
+                "method": c.method,
+                "by_guardian": c.by_guardian,
             }
             for c in person.consents
         ],

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.core import audit, mail, tokens
+from web.core import audit, phones, reach, tokens
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
@@ -97,13 +97,12 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.flush()
     for person, partner in partners(tandem):
         link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="proposal",
             context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
     _audit(session, None, "proposal.sent", tandem, now=now)
@@ -254,17 +253,17 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
     lifecycle.started(session, tandem, now=now)  # fit check due, started event
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="tandem_started",
             context={
                 "first_name": person.first_name,
                 "partner_name": partner.first_name,
-                "partner_email": partner.email if shared else "",
+                "partner_email": (partner.email or "") if shared else "",
+                "partner_phone": phones.national(partner.phone) if shared else "",
             },
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
         if shared:
@@ -296,13 +295,12 @@ def _close(
     notify_ids = {person.id for person in notify}
     for person, partner in partners(tandem):
         if person.id in notify_ids:
-            mail.enqueue(
+            reach.tell(
                 session,
-                to_address=person.email,
-                locale=person.locale,
+                person,
                 template="proposal_closed",
                 context={"first_name": person.first_name, "partner_name": partner.first_name},
-                participant_id=person.id,
+                tandem_id=tandem.id,
                 now=now,
             )
     _audit(session, None, f"proposal.{status}", tandem, now=now)
@@ -412,13 +410,12 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         if getattr(tandem, f"{side}_answer") is not None:
             continue
         link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="proposal_reminder",
             context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
         sent += 1

@@ -1,0 +1,109 @@
+"""Telling a person something: by e-mail, or, for a person without an address, as a task
+on their coordinator's dashboard ("call Amal: proposal with Sabine"), which the
+coordinator does by hand and ticks off (issue 16). A minor's guardian gets a copy of
+proposals and check-ins the same way, in the person's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from web.core import mail
+from web.core.forms import ADULT_AGE
+from web.core.models import ContactTask, Participant
+from web.core.vocabulary import CONTACT_TASK_KINDS
+
+# What a minor's guardian gets a copy of.
+GUARDIAN_COPIES = ("proposal", "proposal_reminder", "checkin")
+
+
+def is_minor(person: Participant, *, now: datetime) -> bool:
+    return now.year - person.birth_year < ADULT_AGE
+
+
+def tell(
+    session: Session,
+    person: Participant,
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    tandem_id: int | None = None,
+) -> None:
+    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them."""
+    if person.email:
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template=template,
+            context=context,
+            participant_id=person.id,
+            now=now,
+        )
+    else:
+        _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=False)
+    if template in GUARDIAN_COPIES and person.guardian_name and is_minor(person, now=now):
+        if person.guardian_email:
+            mail.enqueue(
+                session,
+                to_address=person.guardian_email,
+                locale=person.locale,
+                template=template,
+                context=context,
+                participant_id=person.id,  # erased with the person
+                now=now,
+            )
+        else:
+            _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=True)
+
+
+def _task(
+    session: Session,
+    person: Participant,
+    kind: str,
+    *,
+    tandem_id: int | None,
+    now: datetime,
+    for_guardian: bool,
+) -> None:
+    if kind not in CONTACT_TASK_KINDS:
+        raise ValueError(f"no task for a person without e-mail instead of {kind!r}")
+    session.add(
+        ContactTask(
+            participant_id=person.id,  # type: ignore[arg-type]
+            kind=kind,
+            tandem_id=tandem_id,
+            created_at=now,
+            for_guardian=for_guardian,
+        )
+    )
+
+
+def done(
+    session: Session,
+    *,
+    participant_id: int,
+    tandem_id: int | None,
+    kinds: tuple[str, ...],
+    coordinator_id: int | None,
+    now: datetime,
+) -> None:
+    """The open tasks of these kinds about the person (and tandem) are done."""
+    condition = [
+        ContactTask.participant_id == participant_id,
+        ContactTask.kind.in_(kinds),  # type: ignore[attr-defined]
+        ContactTask.done_at.is_(None),  # type: ignore[union-attr]
+    ]
+    if tandem_id is not None:
+        condition.append(ContactTask.tandem_id == tandem_id)
+    session.execute(
+        update(ContactTask)
+        .where(*condition)
+        .values(done_at=now, done_by_id=coordinator_id)
+        .execution_options(synchronize_session=False)
+    )
