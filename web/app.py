@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 import web.accounts.routes
+import web.assisted.routes
 import web.checkins.routes
 import web.coordinator.audit_log
 import web.coordinator.routes
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.accounts.routes.router,
             web.reports.routes.router,
             web.coordinator.routes.router,
+            web.assisted.routes.router,
             web.coordinator.audit_log.router,
             *web.proposals.routes.routers,
             web.checkins.routes.router,

@@ -116,7 +116,7 @@ def find_by_email(session: Session, email: str) -> Participant | None:
     return session.scalars(select(Participant).where(Participant.email == email)).first()
 
 
-def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
+def profile_columns(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
     """The participant columns a profile form sets, at sign-up and on every edit."""
     return {
         "first_name": form.first_name,
@@ -186,7 +186,7 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
     address decides, so that sign-ups racing with one address store one person."""
     rows = [
         {
-            **_profile(new.form, new.place, new.now),
+            **profile_columns(new.form, new.place, new.now),
             "public_id": new_public_id(),
             "role": new.form.role,
             "status": "unverified",
@@ -287,7 +287,7 @@ def update_profile(
     place: ServedPlace,
     now: datetime,
 ) -> None:
-    for column, value in _profile(form, place, now).items():
+    for column, value in profile_columns(form, place, now).items():
         setattr(person, column, value)
     person.languages = [ParticipantLanguage(language=c, level=lv) for c, lv in form.languages]
     session.add(person)

@@ -6,15 +6,17 @@ proposals and check-ins the same way, in the person's language."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from web.core import mail
+from web.core.access import region_ids_of
 from web.core.forms import ADULT_AGE
-from web.core.models import ContactTask, Participant
+from web.core.models import ContactTask, Coordinator, Participant, Place, Tandem
 from web.core.vocabulary import CONTACT_TASK_KINDS
 
 # What a minor's guardian gets a copy of.
@@ -106,4 +108,42 @@ def done(
         .where(*condition)
         .values(done_at=now, done_by_id=coordinator_id)
         .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    task: ContactTask
+    person: Participant
+    partner_name: str  # "" when the task is not about a tandem, or the partner was erased
+    tandem: Tandem | None
+
+
+def open_tasks(session: Session, coordinator: Coordinator, *, limit: int = 50) -> list[OpenTask]:
+    """The tasks not done yet about people in the coordinator's regions, oldest first."""
+    query = (
+        select(ContactTask, Participant, Tandem)
+        .join(Participant, Participant.id == ContactTask.participant_id)  # type: ignore[arg-type]
+        .join(Place, Place.id == Participant.place_id)  # type: ignore[arg-type]
+        .outerjoin(Tandem, Tandem.id == ContactTask.tandem_id)  # type: ignore[arg-type]
+        .where(ContactTask.done_at.is_(None))  # type: ignore[union-attr]
+        .order_by(ContactTask.created_at, ContactTask.id)
+        .limit(limit)
+    )
+    region_ids = region_ids_of(session, coordinator)
+    if region_ids is not None:
+        query = query.where(Place.region_id.in_(region_ids))  # type: ignore[union-attr]
+    found = []
+    for task, person, tandem in session.execute(query).all():
+        partner = None
+        if tandem is not None:
+            partner = tandem.newcomer if tandem.local_id == person.id else tandem.local
+        found.append(OpenTask(task, person, partner.first_name if partner else "", tandem))
+    return found
+
+
+def task_for(session: Session, coordinator: Coordinator, task_id: int) -> ContactTask | None:
+    """One open task the coordinator may see (region-scoped), or None."""
+    return next(
+        (t.task for t in open_tasks(session, coordinator, limit=1000) if t.task.id == task_id), None
     )

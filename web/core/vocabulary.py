@@ -232,3 +232,9 @@ CONTACT_TASK_KINDS = {
     "checkin": N_("check-in on the tandem with %(partner)s"),
     "retention_warning": N_("their data will be deleted soon unless they stay"),
 }
+# How a person asked a coordinator to act for them (recorded with the action).
+REQUEST_WAYS = {
+    "phone": N_("By phone"),
+    "in_person": N_("In person"),
+    "paper": N_("On paper"),
+}

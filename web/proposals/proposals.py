@@ -215,7 +215,15 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
         raise LinkExpired from exc
     except tokens.TokenError as exc:
         raise LinkInvalid from exc
-    tandem, side = link.tandem, link.side
+    _record(session, link.tandem, link.side, choice, partner=link.partner, now=now)
+    _audit(session, link.person, f"proposal.{CHOICES[choice]}", link.tandem, now=now)
+    _after_answer(session, link.tandem, choice, partner=link.partner, now=now)
+    return link
+
+
+def _record(
+    session: Session, tandem: Tandem, side: str, choice: str, *, partner: Participant, now: datetime
+) -> None:
     answer_column = getattr(Tandem, f"{side}_answer")
     recorded = session.execute(
         update(Tandem)
@@ -227,12 +235,61 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
         session.refresh(tandem)
         raise AlreadyAnswered if getattr(tandem, f"{side}_answer") else ProposalClosed
     session.refresh(tandem)
-    _audit(session, link.person, f"proposal.{CHOICES[choice]}", tandem, now=now)
+
+
+def _after_answer(
+    session: Session, tandem: Tandem, choice: str, *, partner: Participant, now: datetime
+) -> None:
     if choice == "decline":
-        _close(session, tandem, status="declined", now=now, notify=[link.partner])
+        _close(session, tandem, status="declined", now=now, notify=[partner])
     elif tandem.local_answer == "accepted" and tandem.newcomer_answer == "accepted":
         _start(session, tandem, now=now)
-    return link
+
+
+def answer_for(
+    session: Session,
+    tandem: Tandem,
+    person: Participant,
+    choice: str,
+    *,
+    coordinator: Coordinator,
+    how: str,
+    now: datetime,
+) -> None:
+    """A coordinator records ``person``'s answer, given by phone or in person (issue 16):
+    the same checks and effects as the person's own link, audited as the coordinator's
+    action on the person's request (``how``: a key of ``vocabulary.REQUEST_WAYS``)."""
+    if choice not in CHOICES:
+        raise LinkInvalid
+    partner = next((other for one, other in partners(tandem) if one.id == person.id), None)
+    if partner is None:
+        raise LinkInvalid
+    side = "local" if tandem.local_id == person.id else "newcomer"
+    if getattr(tandem, f"{side}_answer") is not None:
+        raise AlreadyAnswered
+    if tandem.status != "confirmed":
+        raise ProposalClosed
+    if tandem.answer_due_at is None or tandem.answer_due_at <= now:
+        raise LinkExpired
+    _record(session, tandem, side, choice, partner=partner, now=now)
+    audit.write(
+        session,
+        at=now,
+        actor_type="coordinator",
+        actor_id=coordinator.id,
+        action=f"proposal.{CHOICES[choice]}.on_request.{how}",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+    reach.done(
+        session,
+        participant_id=person.id,  # type: ignore[arg-type]
+        tandem_id=tandem.id,
+        kinds=("proposal", "proposal_reminder"),
+        coordinator_id=coordinator.id,
+        now=now,
+    )
+    _after_answer(session, tandem, choice, partner=partner, now=now)
 
 
 def _set_status(session: Session, tandem: Tandem, status: str, **values: object) -> bool:

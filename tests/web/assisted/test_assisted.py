@@ -1,0 +1,291 @@
+"""Issue 16: a coordinator registers people without e-mail, and acts for them where a
+flow would mail them (Alice serves Kassel; Bob serves Göttingen and must see nothing)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+)
+from web.app import create_app
+from web.core import phones
+from web.core.models import (
+    AuditLog,
+    Consent,
+    ContactTask,
+    Coordinator,
+    OutboxMessage,
+    Participant,
+    Region,
+    Tandem,
+    utcnow,
+)
+from web.proposals import proposals
+from web.suggestions import suggestions as decisions
+
+
+@pytest.fixture
+def world(engine):  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        goettingen = make_region(session, "goettingen", lat=51.5, lon=9.9)
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+        make_coordinator(session, "bob@example.org", regions=[goettingen])
+    return engine
+
+
+def newcomer_form(**overrides: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "first_name": "Amal",
+        "last_name": "Haddad",
+        "phone": "0151 23456789",
+        "contact_channel": "phone",
+        "interpreter_needed": "1",
+        "interpreter_language": "ar",
+        "birth_year": "1990",
+        "place": "kassel-town",
+        "language_1": "ar",
+        "level_1": "native",
+        "help_topics": ["paperwork"],
+        "slots": ["tue_evening"],
+        "partner_wish": "any",
+        "consent_matching": "1",
+        "consent_contact": "1",
+        "consent_method": "phone",
+    }
+    form.update(overrides)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def as_coordinator(settings, email: str = "alice@example.org") -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(app=create_app(settings))
+    client.__enter__()
+    assert login(client, email).status_code == 303
+    return client
+
+
+def register(client: TestClient, role: str = "newcomer", **overrides: object):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, f"/coordinator/register/{role}")
+    data = {**newcomer_form(**overrides), "_csrf_token": token}
+    return client.post(f"/coordinator/register/{role}", data=data, follow_redirects=False)
+
+
+def test_it_registers_a_newcomer_without_e_mail_with_witnessed_consent(world, settings):
+    client = as_coordinator(settings)
+    response = register(client)
+    assert response.status_code == 303, response.text
+    with db(world) as session:
+        amal = session.scalars(select(Participant)).one()
+        alice = session.scalars(
+            select(Coordinator).where(Coordinator.email == "alice@example.org")
+        ).one()
+        assert (amal.email, amal.phone, amal.status) == (None, "+4915123456789", "active")
+        assert (amal.contact_channel, amal.interpreter_language) == ("phone", "ar")
+        assert amal.registered_by_id == alice.id
+        consents = session.scalars(select(Consent)).all()
+        assert {(c.purpose, c.method, c.witnessed_by_id) for c in consents} == {
+            ("matching", "phone", alice.id),
+            ("contact_sharing", "phone", alice.id),
+        }
+        assert session.scalars(select(OutboxMessage)).all() == []  # nothing sent
+        actions = session.scalars(select(AuditLog.action)).all()
+        assert "participant.registered.phone" in actions
+    assert response.headers["location"] == f"/coordinator/participants/{amal.public_id}"
+    page = client.get(response.headers["location"])
+    shown = html(page).find("dd", attrs={"data-field": "phone"}).get_text(strip=True)
+    assert shown == phones.national("+4915123456789") == "01512 3456789"
+
+
+def test_a_person_with_e_mail_gets_a_welcome_with_their_profile_link(world, settings):
+    client = as_coordinator(settings)
+    assert register(client, email="amal@example.org").status_code == 303
+    with db(world) as session:
+        [message] = session.scalars(select(OutboxMessage)).all()
+        assert (message.to_address, message.kind) == ("amal@example.org", "profile_link")
+        assert "/me/open/" in message.body_text
+
+
+def test_bad_input_is_shown_again_with_what_was_typed(world, settings):
+    client = as_coordinator(settings)
+    response = register(client, phone="12", consent_method="", first_name="Amal")
+    assert response.status_code == 400
+    page = html(response)
+    assert page.find(id="f-phone-error") is not None
+    assert page.find(id="f-consent_method-error") is not None
+    assert page.find("input", attrs={"name": "phone"})["value"] == "12"
+    with db(world) as session:
+        assert session.scalars(select(Participant)).all() == []
+
+
+def test_neither_phone_nor_e_mail_is_refused(world, settings):
+    client = as_coordinator(settings)
+    response = register(client, phone="", contact_channel="")
+    assert response.status_code == 400
+    assert html(response).find(id="f-phone-error") is not None
+
+
+def test_a_coordinator_cannot_register_someone_in_another_region(world, settings):
+    client = as_coordinator(settings, "bob@example.org")
+    response = register(client)  # kassel-town is Alice's
+    assert response.status_code == 400
+    assert html(response).find(id="f-place-error") is not None
+
+
+def test_possible_duplicates_are_shown_before_saving(world, settings):
+    with db(world) as session:
+        kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
+        make_participant(session, kassel, first_name="Amál", birth_year=1991, email=None)
+    client = as_coordinator(settings)
+    response = register(client, phone="0561 1234567")
+    assert response.status_code == 409
+    assert html(response).find(attrs={"data-duplicate": True}) is not None
+    with db(world) as session:
+        assert len(session.scalars(select(Participant)).all()) == 1
+    confirmed = register(client, phone="0561 1234567", not_a_duplicate="1")
+    assert confirmed.status_code == 303
+    with db(world) as session:
+        assert len(session.scalars(select(Participant)).all()) == 2
+
+
+def test_a_minor_needs_a_guardian_and_their_consent(world, settings):
+    this_year = utcnow().year
+    client = as_coordinator(settings)
+    response = register(client, birth_year=str(this_year - 14))
+    assert response.status_code == 400
+    page = html(response)
+    for name in ("guardian_name", "guardian_relation", "guardian_phone", "consent_guardian"):
+        assert page.find(id=f"f-{name}-error") is not None, name
+    too_young = register(client, birth_year=str(this_year - 10))
+    assert html(too_young).find(id="f-birth_year-error") is not None
+    ok = register(
+        client,
+        birth_year=str(this_year - 14),
+        guardian_name="Samira Haddad",
+        guardian_relation="parent",
+        guardian_phone="0151 76543210",
+        consent_guardian="1",
+    )
+    assert ok.status_code == 303, [e.get_text() for e in html(ok).select(".error")]
+    with db(world) as session:
+        amal = session.scalars(select(Participant)).one()
+        assert (amal.guardian_name, amal.guardian_phone) == ("Samira Haddad", "+4915176543210")
+        assert sum(c.by_guardian for c in session.scalars(select(Consent))) == 2
+
+
+def test_registering_is_for_coordinators_only(world, client):
+    response = client.get("/coordinator/register/newcomer", follow_redirects=False)
+    assert response.status_code in (302, 303, 401)
+
+
+# --- proposals for people without e-mail ---------------------------------------------------------
+
+
+def propose(engine, settings, *, newcomer_email=None):  # type: ignore[no-untyped-def]
+    now = utcnow()
+    with db(engine) as session:
+        kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
+        alice = session.scalars(
+            select(Coordinator).where(Coordinator.email == "alice@example.org")
+        ).one()
+        sabine = make_participant(
+            session, kassel, role="local", first_name="Sabine", email="sabine@example.org"
+        )
+        amal = make_participant(
+            session, kassel, first_name="Amal", email=newcomer_email, phone="+4915123456789"
+        )
+        tandem = Tandem(local_id=sabine.id, newcomer_id=amal.id, region_id=kassel.id)
+        session.add(tandem)
+        session.flush()
+        decisions.confirm(session, tandem, alice, now=now)
+        proposals.invite(session, tandem, settings=settings, now=now)
+        return tandem.public_id, amal.id, sabine.id
+
+
+def test_a_proposal_to_someone_without_e_mail_is_a_task_and_the_answer_is_recorded_for_them(
+    world, settings
+):
+    public_id, amal_id, _ = propose(world, settings)
+    with db(world) as session:
+        mails = session.scalars(select(OutboxMessage.to_address)).all()
+        assert mails == ["sabine@example.org"]  # only the local gets an e-mail
+        [task] = session.scalars(select(ContactTask)).all()
+        assert (task.participant_id, task.kind, task.done_at) == (amal_id, "proposal", None)
+    client = as_coordinator(settings)
+    board = html(client.get("/coordinator/"))
+    item = board.find(attrs={"data-task": str(task.id)})
+    assert "Amal" in item.get_text() and "Sabine" in item.get_text()
+    link = item.find("a", href=f"/coordinator/proposals/{public_id}/newcomer")
+    assert link is not None
+    token = csrf_token(client, link["href"])
+    answered = client.post(
+        link["href"], data={"choice": "accept", "how": "phone", "_csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answered.status_code == 303
+    with db(world) as session:
+        tandem = session.scalars(select(Tandem)).one()
+        assert tandem.newcomer_answer == "accepted" and tandem.status == "confirmed"
+        assert session.scalars(select(ContactTask)).one().done_at is not None
+        assert (
+            "proposal.accepted.on_request.phone" in session.scalars(select(AuditLog.action)).all()
+        )
+    assert html(client.get("/coordinator/")).find(attrs={"data-task": str(task.id)}) is None
+
+
+def test_another_regions_coordinator_cannot_answer_for_them(world, settings):
+    public_id, _, _ = propose(world, settings)
+    client = as_coordinator(settings, "bob@example.org")
+    assert client.get(f"/coordinator/proposals/{public_id}/newcomer").status_code == 404
+    with db(world) as session:
+        assert session.scalars(select(ContactTask)).one().done_at is None
+
+
+def test_when_both_said_yes_the_person_without_e_mail_gets_a_task_with_the_partners_contact(
+    world, settings
+):
+    public_id, amal_id, _ = propose(world, settings)
+    now = utcnow() + timedelta(minutes=1)
+    with db(world) as session:
+        tandem = session.scalars(select(Tandem)).one()
+        alice = session.scalars(
+            select(Coordinator).where(Coordinator.email == "alice@example.org")
+        ).one()
+        amal = session.get(Participant, amal_id)
+        sabine = tandem.local
+        for person in (amal, sabine):
+            session.add(
+                Consent(
+                    participant_id=person.id,
+                    purpose="contact_sharing",
+                    text_version="v",
+                    language="de",
+                )
+            )
+        session.flush()
+        session.refresh(amal)
+        session.refresh(sabine)
+        proposals.answer_for(
+            session, tandem, amal, "accept", coordinator=alice, how="in_person", now=now
+        )
+        proposals.answer_for(
+            session, tandem, sabine, "accept", coordinator=alice, how="phone", now=now
+        )
+        assert tandem.status == "active"
+        kinds = sorted(t.kind for t in session.scalars(select(ContactTask)))
+        assert kinds == ["proposal", "tandem_started"]
+        started = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "tandem_started")
+        ).one()
+        assert started.to_address == "sabine@example.org"
+        assert "01512 3456789" in started.body_text  # Amal's phone, as she agreed
