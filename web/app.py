@@ -207,7 +207,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.accounts.routes.router,
             web.reports.routes.router,
             web.coordinator.routes.router,
-            web.assisted.routes.router,
+            *web.assisted.routes.routers,
             web.coordinator.audit_log.router,
             *web.proposals.routes.routers,
             web.checkins.routes.router,

@@ -4,9 +4,11 @@ logged-in coordinator and sees only the coordinator's regions."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -14,8 +16,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from web.assisted import assisted
-from web.core import i18n, participants, reach
-from web.core.access import get_tandem_for, region_ids_of
+from web.core import audit, i18n, mail, participants, reach
+from web.core.access import get_participant_for, get_tandem_for, region_ids_of
 from web.core.auth import coordinator_required
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData, RowId
 from web.core.form_context import form_context
@@ -214,6 +216,21 @@ def answer_for(
     return Redirect(path="/coordinator/?done=answer", status_code=HTTP_303_SEE_OTHER)
 
 
+@get("/proposals/{public_id:str}/{side:str}/letter", name="proposal_letter", sync_to_thread=True)
+def proposal_letter(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+) -> Template:
+    """The proposal on paper, in the language of the page (the link asks for the person's)."""
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    page = _answer_page(request, tandem, person, coordinator)
+    page.template_name = "assisted/letter.html"
+    return page
+
+
 @post("/tasks/{task_id:int}/done", name="contact_task_done", sync_to_thread=True)
 def contact_task_done(task_id: RowId, db: DbSession, coordinator: CurrentCoordinator) -> Redirect:
     task = reach.task_for(db, coordinator, task_id)
@@ -230,8 +247,133 @@ def contact_task_done(task_id: RowId, db: DbSession, coordinator: CurrentCoordin
     return Redirect(path="/coordinator/", status_code=HTTP_303_SEE_OTHER)
 
 
+# --- rights on request, for people without e-mail ---------------------------------------------
+
+RIGHTS = ("export", "print", "pause", "resume", "erase")
+
+
+def _rights_page(
+    person: Participant,
+    coordinator: Coordinator,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    exported: str | None = None,
+) -> Template:
+    return Template(
+        template_name="assisted/rights.html",
+        status_code=status_code,
+        context={
+            "person": person,
+            "coordinator": coordinator,
+            "error": error,
+            "exported": exported,
+        },
+    )
+
+
+@get("/participants/{public_id:str}/on-request", name="rights_form", sync_to_thread=True)
+def rights_form(
+    public_id: FromPath[str], db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    return _rights_page(get_participant_for(db, coordinator, public_id), coordinator)
+
+
+@post("/participants/{public_id:str}/on-request", name="act_on_request", sync_to_thread=True)
+def act_on_request(
+    public_id: FromPath[str],
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    data: FormData,
+) -> Template | Redirect | Response[bytes]:
+    """Export, pause, resume or erase a person's data on their request by phone, in person or
+    on paper (GDPR Art. 15-21 without e-mail), each audited with how they asked."""
+    person = get_participant_for(db, coordinator, public_id)
+    action, how = single(data, "action"), single(data, "how")
+    if action not in RIGHTS or how not in REQUEST_WAYS:
+        return _rights_page(
+            person,
+            coordinator,
+            error=N_("Please choose how the person asked."),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    if action == "erase" and single(data, "confirm") != "1":
+        return _rights_page(
+            person,
+            coordinator,
+            error=N_("Please tick the box to confirm the erasure."),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    now = utcnow()
+    subject_id: object = person.id
+    if action == "erase":
+        participants.erase(
+            db,
+            person,
+            now=now,
+            ledger=Path(settings.erasure_ledger),
+            mail_dir=mail.file_mail_dir(settings),
+        )
+        subject_id = participants.ERASED_SUBJECT
+    elif action == "pause":
+        participants.pause(db, person, now=now)
+    elif action == "resume":
+        participants.resume(db, person, now=now)
+    audit.record(
+        db,
+        actor=coordinator,
+        action=f"participant.{action}.on_request.{how}",
+        subject_type="participant",
+        subject_id=subject_id,
+    )
+    if action == "erase":
+        return Redirect(path="/coordinator/participants", status_code=HTTP_303_SEE_OTHER)
+    if action in ("export", "print"):
+        body = json.dumps(participants.export(db, person), ensure_ascii=False, indent=2)
+        if action == "print":
+            return _rights_page(person, coordinator, exported=body)
+        return Response(
+            content=body.encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": 'attachment; filename="tandem-data.json"'},
+        )
+    return Redirect(
+        path=f"/coordinator/participants/{person.public_id}", status_code=HTTP_303_SEE_OTHER
+    )
+
+
+# --- paper ----------------------------------------------------------------------------------
+
+
+@get(
+    "/sheet/{role:str}", name="signup_sheet", sync_to_thread=False, opt={"exclude_from_csrf": True}
+)
+def signup_sheet(role: FromPath[str], settings: AppSettings) -> Template:
+    """A sign-up sheet to print, in the page's language (``?lang=``), for a course teacher."""
+    return Template(
+        template_name="assisted/sheet.html",
+        context={
+            "role": _role(role),
+            "base_url": settings.base_url,
+            "consent_version": participants.CONSENT_TEXT_VERSION,
+        },
+    )
+
+
 router = Router(
     path="/coordinator",
-    route_handlers=[register_form, register_person, answer_for_form, answer_for, contact_task_done],
+    route_handlers=[
+        register_form,
+        register_person,
+        answer_for_form,
+        answer_for,
+        proposal_letter,
+        contact_task_done,
+        rights_form,
+        act_on_request,
+    ],
     guards=[coordinator_required],
 )
+public_router = Router(path="/", route_handlers=[signup_sheet], opt={"skip_session": True})
+routers = [router, public_router]

@@ -289,3 +289,92 @@ def test_when_both_said_yes_the_person_without_e_mail_gets_a_task_with_the_partn
         ).one()
         assert started.to_address == "sabine@example.org"
         assert "01512 3456789" in started.body_text  # Amal's phone, as she agreed
+
+
+# --- paper -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("locale", "direction"), [("ar", "rtl"), ("fa", "rtl"), ("de", "ltr")])
+def test_the_sign_up_sheet_prints_in_the_persons_language(client, locale, direction):
+    from web.core.i18n import translations
+
+    gettext = translations(locale).gettext
+    for role in ("newcomer", "local"):
+        page = html(client.get(f"/sheet/{role}?lang={locale}"))
+        assert page.find("html")["dir"] == direction
+        sheet = page.find("article", class_="sheet")
+        assert sheet["data-role"] == role
+        text = sheet.get_text(" ", strip=True)
+        consent = (
+            "I agree that the programme stores my answers and uses them to find a tandem "
+            "partner for me."
+        )
+        assert gettext(consent) in text
+        assert len(sheet.select("span.box")) > 40  # boxes to tick, not form controls
+        assert page.find("link", href="/static/sheet.css") is not None
+    assert client.get("/sheet/admin").status_code == 404
+
+
+def test_the_proposal_letter_is_in_the_persons_language(world, settings):
+    from web.core.i18n import translations
+
+    public_id, amal_id, _ = propose(world, settings)
+    client = as_coordinator(settings)
+    answer_page = html(client.get(f"/coordinator/proposals/{public_id}/newcomer"))
+    letter_link = answer_page.find("a", href=lambda h: h and h.endswith("/letter?lang=de"))
+    assert letter_link is not None  # Amal's locale is German in this world
+    letter = client.get(f"/coordinator/proposals/{public_id}/newcomer/letter?lang=ar")
+    page = html(letter)
+    assert page.find("html")["dir"] == "rtl"
+    title = translations("ar").gettext("Tandem: we would like to introduce you to %(name)s")
+    assert page.find("h1").get_text(strip=True) == title % {"name": "Sabine"}
+    assert "alice@example.org" in page.find("article").get_text()
+
+
+# --- rights on request ------------------------------------------------------------------------
+
+
+def on_request(client: TestClient, public_id: str, **data: str):  # type: ignore[no-untyped-def]
+    url = f"/coordinator/participants/{public_id}/on-request"
+    token = csrf_token(client, url)
+    return client.post(url, data={**data, "_csrf_token": token}, follow_redirects=False)
+
+
+def test_a_coordinator_exports_pauses_and_erases_on_request_audited(world, settings):
+    client = as_coordinator(settings)
+    assert register(client).status_code == 303
+    with db(world) as session:
+        amal = session.scalars(select(Participant)).one()
+        public_id = amal.public_id
+    printed = on_request(client, public_id, action="print", how="phone")
+    assert printed.status_code == 200
+    exported = html(printed).find("pre", attrs={"data-export": True}).get_text()
+    assert '"phone": "+4915123456789"' in exported and '"method": "phone"' in exported
+    download = on_request(client, public_id, action="export", how="in_person")
+    assert download.headers["content-type"].startswith("application/json")
+    assert download.json()["profile"]["first_name"] == "Amal"
+    assert on_request(client, public_id, action="pause", how="phone").status_code == 303
+    with db(world) as session:
+        assert session.scalars(select(Participant.status)).one() == "paused"
+    unconfirmed = on_request(client, public_id, action="erase", how="phone")
+    assert unconfirmed.status_code == 400
+    assert (
+        on_request(client, public_id, action="erase", how="phone", confirm="1").status_code == 303
+    )
+    with db(world) as session:
+        assert session.scalars(select(Participant)).all() == []
+        actions = set(session.scalars(select(AuditLog.action)))
+    assert {
+        "participant.print.on_request.phone",
+        "participant.export.on_request.in_person",
+        "participant.pause.on_request.phone",
+        "participant.erase.on_request.phone",
+    } <= actions
+
+
+def test_another_regions_coordinator_cannot_act_on_request(world, settings):
+    assert register(as_coordinator(settings)).status_code == 303
+    with db(world) as session:
+        public_id = session.scalars(select(Participant.public_id)).one()
+    bob = as_coordinator(settings, "bob@example.org")
+    assert bob.get(f"/coordinator/participants/{public_id}/on-request").status_code == 404
