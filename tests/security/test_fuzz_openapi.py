@@ -165,6 +165,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     ],
     "/coordinator/proposals/{public_id}/{side}": ["choice", "how"],
     "/coordinator/tasks/{task_id}/done": [],
+    "/coordinator/check-ins/{public_id}/{side}": ["meetings", "mood", "note", "how"],
     "/coordinator/participants/{public_id}/on-request": ["action", "how", "confirm"],
 }
 # Routes that end the session they are called with: called last in their pass.

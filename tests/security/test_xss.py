@@ -387,6 +387,9 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/proposals/{public_id:str}/{side:str}/letter": lambda w: [
         f"/coordinator/proposals/{w.proposed}/{side}/letter" for side in ("local", "newcomer")
     ],
+    "/coordinator/check-ins/{public_id:str}/{side:str}": lambda w: [
+        f"/coordinator/check-ins/{w.active}/{side}" for side in ("local", "newcomer")
+    ],
     "/coordinator/participants/{public_id:str}/on-request": lambda w: [
         f"/coordinator/participants/{i}/on-request" for i in _ids(w)
     ],

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP
 from sqlmodel import Session
 
 from web.assisted import assisted
+from web.checkins import checkins
 from web.core import audit, i18n, mail, participants, reach
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of
 from web.core.auth import coordinator_required
@@ -24,7 +25,7 @@ from web.core.form_context import form_context
 from web.core.forms import ParticipantForm, parse_participant_form, single
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
-from web.core.vocabulary import REQUEST_WAYS, ROLES
+from web.core.vocabulary import MEETING_FREQUENCIES, REQUEST_WAYS, ROLES
 from web.proposals import proposals
 from web.signup.writer import send_profile_link
 
@@ -231,6 +232,74 @@ def proposal_letter(
     return page
 
 
+def _checkin_page(
+    tandem: Any,
+    person: Participant,
+    coordinator: Coordinator,
+    answers: checkins.Answers,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    partner = tandem.newcomer if tandem.local_id == person.id else tandem.local
+    return Template(
+        template_name="assisted/checkin.html",
+        status_code=status_code,
+        context={
+            "tandem": tandem,
+            "person": person,
+            "partner": partner,
+            "side": "local" if tandem.local_id == person.id else "newcomer",
+            "coordinator": coordinator,
+            "answers": answers,
+            "error": error,
+            "meetings": MEETING_FREQUENCIES,
+            "moods": list(checkins.MOODS.items()),
+            "note_max": checkins.NOTE_MAX,
+        },
+    )
+
+
+@get("/check-ins/{public_id:str}/{side:str}", name="checkin_for_form", sync_to_thread=True)
+def checkin_for_form(
+    public_id: FromPath[str], side: FromPath[str], db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    return _checkin_page(tandem, person, coordinator, checkins.Answers())
+
+
+@post("/check-ins/{public_id:str}/{side:str}", name="checkin_for", sync_to_thread=True)
+def checkin_for(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    data: FormData,
+) -> Template | Redirect:
+    """A check-in answered by phone or in person, recorded by the coordinator (issue 16)."""
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    answers = checkins.parse_answers(data)
+    how = single(data, "how")
+    if how not in REQUEST_WAYS:
+        answers.errors["how"] = N_("Please choose the answer and how the person gave it.")
+    if answers.errors:
+        return _checkin_page(tandem, person, coordinator, answers, status_code=HTTP_400_BAD_REQUEST)
+    try:
+        checkins.answer_for(
+            db, tandem, side, answers, coordinator=coordinator, how=how, now=utcnow()
+        )
+    except checkins.CheckInError:
+        return _checkin_page(
+            tandem,
+            person,
+            coordinator,
+            answers,
+            error=N_("There is no open check-in to answer."),
+            status_code=HTTP_409_CONFLICT,
+        )
+    return Redirect(path="/coordinator/?done=checkin", status_code=HTTP_303_SEE_OTHER)
+
+
 @post("/tasks/{task_id:int}/done", name="contact_task_done", sync_to_thread=True)
 def contact_task_done(task_id: RowId, db: DbSession, coordinator: CurrentCoordinator) -> Redirect:
     task = reach.task_for(db, coordinator, task_id)
@@ -372,6 +441,8 @@ router = Router(
         contact_task_done,
         rights_form,
         act_on_request,
+        checkin_for_form,
+        checkin_for,
     ],
     guards=[coordinator_required],
 )

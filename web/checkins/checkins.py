@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session
 
-from web.core import reach, tokens
+from web.core import audit, reach, tokens
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
@@ -317,6 +317,75 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
             pass  # the partner's answer or the coordinator marked it a moment ago, or it ended
     session.flush()
     return link
+
+
+def answer_for(
+    session: Session,
+    tandem: Tandem,
+    role: str,
+    answers: Answers,
+    *,
+    coordinator: Coordinator,
+    how: str,
+    now: datetime,
+) -> CheckIn:
+    """A coordinator records the answers a partner without e-mail gave by phone or in person
+    (issue 16): stored like the person's own, audited as the coordinator's action on their
+    request (``how``). Raises ``LinkUsed`` when nothing is open to answer."""
+    if answers.errors:
+        raise ValueError("answers with errors")
+    checkin = session.scalars(
+        select(CheckIn)
+        .where(
+            CheckIn.tandem_id == tandem.id,
+            CheckIn.role == role,
+            CheckIn.answered_at.is_(None),  # type: ignore[union-attr]
+        )
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
+    ).first()
+    if checkin is None:
+        raise LinkUsed
+    stored = session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.answered_at.is_(None))  # type: ignore[union-attr]
+        .values(
+            answered_at=now,
+            meetings=answers.meetings,
+            mood=answers.mood_value,
+            note=answers.note or None,
+            needs_attention=answers.needs_attention,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkUsed
+    session.refresh(checkin)
+    audit.write(
+        session,
+        at=now,
+        actor_type="coordinator",
+        actor_id=coordinator.id,
+        action=f"checkin.answered.on_request.{how}",
+        subject_type="check_in",
+        subject_id=checkin.id,
+    )
+    person_id = tandem.local_id if role == "local" else tandem.newcomer_id
+    if person_id is not None:
+        reach.done(
+            session,
+            participant_id=person_id,
+            tandem_id=tandem.id,
+            kinds=("checkin",),
+            coordinator_id=coordinator.id,
+            now=now,
+        )
+    if checkin.kind == "fit_check" and tandem.fit_checked_at is None:
+        try:
+            lifecycle.mark_fit_checked(session, tandem, actor=coordinator, now=now)
+        except lifecycle.LifecycleError:
+            pass  # the partner's answer or another coordinator marked it a moment ago
+    session.flush()
+    return checkin
 
 
 # --- for coordinators --------------------------------------------------------------------------

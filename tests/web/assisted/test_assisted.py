@@ -22,6 +22,7 @@ from web.app import create_app
 from web.core import phones
 from web.core.models import (
     AuditLog,
+    CheckIn,
     Consent,
     ContactTask,
     Coordinator,
@@ -378,3 +379,45 @@ def test_another_regions_coordinator_cannot_act_on_request(world, settings):
         public_id = session.scalars(select(Participant.public_id)).one()
     bob = as_coordinator(settings, "bob@example.org")
     assert bob.get(f"/coordinator/participants/{public_id}/on-request").status_code == 404
+
+
+def test_a_check_in_for_someone_without_e_mail_is_a_task_answered_by_the_coordinator(
+    world, settings
+):
+    from web.checkins import checkins
+
+    public_id, amal_id, _ = propose(world, settings)
+    now = utcnow() + timedelta(minutes=1)
+    with db(world) as session:
+        tandem = session.scalars(select(Tandem)).one()
+        alice = session.scalars(
+            select(Coordinator).where(Coordinator.email == "alice@example.org")
+        ).one()
+        for person in (tandem.newcomer, tandem.local):
+            proposals.answer_for(
+                session, tandem, person, "accept", coordinator=alice, how="phone", now=now
+            )
+        assert tandem.status == "active"
+        checkins.send_due_checkins(session, settings=settings, now=now + timedelta(days=29))
+        task = session.scalars(select(ContactTask).where(ContactTask.kind == "checkin")).one()
+        assert task.participant_id == amal_id
+    client = as_coordinator(settings)
+    item = html(client.get("/coordinator/")).find(attrs={"data-task": str(task.id)})
+    link = item.find("a", href=f"/coordinator/check-ins/{public_id}/newcomer")
+    token = csrf_token(client, link["href"])
+    missing = client.post(link["href"], data={"how": "phone", "_csrf_token": token})
+    assert missing.status_code == 400
+    assert html(missing).find(id="f-meetings-error") is not None
+    answered = client.post(
+        link["href"],
+        data={"meetings": "weekly", "mood": "4", "note": "", "how": "phone", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    with db(world) as session:
+        checkin = session.scalars(select(CheckIn).where(CheckIn.role == "newcomer")).one()
+        assert (checkin.meetings, checkin.mood) == ("weekly", 4)
+        assert session.get(ContactTask, task.id).done_at is not None
+        actions = set(session.scalars(select(AuditLog.action)))
+        assert "checkin.answered.on_request.phone" in actions
+        assert session.scalars(select(Tandem)).one().fit_checked_at is not None
