@@ -14,7 +14,7 @@ from tests.builders import PASSWORD, make_coordinator, make_participant
 from tests.e2e.conftest import PHONE, PLACE, LiveServer, link_in, wait_for_mail
 from web.core.db import transaction
 from web.core.i18n import translations
-from web.core.models import AuditLog, Consent, Participant, Region, Tandem, utcnow
+from web.core.models import AuditLog, Consent, Coordinator, Participant, Region, Tandem, utcnow
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -33,6 +33,8 @@ def seed(live_server: LiveServer) -> None:
     now = utcnow()
     try:
         with transaction(engine) as session:
+            if session.scalars(select(Coordinator).where(Coordinator.email == ALICE)).first():
+                return  # the module's server is shared: seeded by an earlier test
             kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
             make_coordinator(session, ALICE, regions=[kassel])
             sabine = make_participant(
@@ -161,3 +163,37 @@ def test_a_coordinator_registers_a_newcomer_without_e_mail_and_answers_for_her(
             assert {"participant.registered.phone", "proposal.accepted.on_request.phone"} <= actions
     finally:
         engine.dispose()
+
+
+def test_the_sign_up_sheets_print_in_arabic_right_to_left_and_in_german(
+    new_context, live_server, tmp_path
+):
+    """From the dashboard's link, in print: black boxes to tick, no navigation, and the boxes
+    on the right in Arabic, on the left in German (screenshots kept in ``tmp_path``)."""
+    from playwright.sync_api import expect
+
+    seed(live_server)
+    alice = new_context(viewport={"width": 794, "height": 1123}, locale="de-DE").new_page()
+    alice.set_default_timeout(SLOW)
+    log_in(alice)
+    for role, label in (("newcomer", german("Newcomer")), ("local", german("Local"))):
+        alice.goto("/coordinator/?lang=de")
+        alice.locator("#contact-tasks").get_by_role("link", name=label, exact=True).click()
+        alice.wait_for_url(f"**/sheet/{role}*")
+        for locale, direction in (("ar", "rtl"), ("de", "ltr")):
+            alice.locator(f"nav.languages a[href='?lang={locale}']").click()
+            expect(alice.locator("html")).to_have_attribute("dir", direction)
+            alice.emulate_media(media="print")
+            expect(alice.locator("header.top")).to_be_hidden()
+            consent = translations(locale).gettext(
+                "I agree that the programme stores my answers and uses them to find a tandem "
+                "partner for me."
+            )
+            expect(alice.locator("article.sheet")).to_contain_text(consent)
+            box = alice.locator("article.sheet ul.options span.box").first.bounding_box()
+            assert box is not None
+            on_the_right = box["x"] > 794 / 2
+            assert on_the_right == (direction == "rtl"), (role, locale, box)
+            alice.screenshot(path=str(tmp_path / f"sheet-{role}-{locale}.png"), full_page=True)
+            alice.emulate_media(media="screen")
+    assert len(list(tmp_path.glob("sheet-*.png"))) == 4
