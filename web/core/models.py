@@ -275,6 +275,7 @@ class Consent(SQLModel, table=True):
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
     by_guardian: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    witness: Optional["Coordinator"] = Relationship()
 
     participant: "Participant" = Relationship(back_populates="consents")
 

@@ -106,6 +106,8 @@ def test_it_registers_a_newcomer_without_e_mail_with_witnessed_consent(world, se
     page = client.get(response.headers["location"])
     shown = html(page).find("dd", attrs={"data-field": "phone"}).get_text(strip=True)
     assert shown == phones.national("+4915123456789") == "01512 3456789"
+    consent = html(page).find("li", attrs={"data-consent": "matching"}).get_text()
+    assert "Alice" in consent  # the witness, by name
 
 
 def test_a_person_with_e_mail_gets_a_welcome_with_their_profile_link(world, settings):
