@@ -2,7 +2,7 @@
 e-mail optional, contact tasks for people without e-mail (issue 16)
 
 Revision ID: 0005_assisted
-Revises: 0004
+Revises: 0005_names_2
 Create Date: 2026-12-03 17:10:11.035631
 """
 
@@ -13,7 +13,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes AutoString colu
 from alembic import op
 
 revision: str = "0005_assisted"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_names_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

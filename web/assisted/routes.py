@@ -162,7 +162,7 @@ def _answer_page(
             "reasons": proposals.redacted_reasons(tandem, locale=locale),
             "due_date": proposals.due_date(tandem, locale=locale) if tandem.answer_due_at else "",
             "error": error,
-            "open": tandem.status == "confirmed",
+            "open": tandem.status == "proposed",
             "coordinator": coordinator,
         },
     )

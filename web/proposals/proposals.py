@@ -267,7 +267,7 @@ def answer_for(
     side = "local" if tandem.local_id == person.id else "newcomer"
     if getattr(tandem, f"{side}_answer") is not None:
         raise AlreadyAnswered
-    if tandem.status != "confirmed":
+    if tandem.status != "proposed":
         raise ProposalClosed
     if tandem.answer_due_at is None or tandem.answer_due_at <= now:
         raise LinkExpired

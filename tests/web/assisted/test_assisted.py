@@ -211,7 +211,7 @@ def propose(engine, settings, *, newcomer_email=None):  # type: ignore[no-untype
         session.add(tandem)
         session.flush()
         decisions.confirm(session, tandem, alice, now=now)
-        proposals.invite(session, tandem, settings=settings, now=now)
+        proposals.propose(session, tandem, settings=settings, now=now)
         return tandem.public_id, amal.id, sabine.id
 
 
@@ -238,7 +238,7 @@ def test_a_proposal_to_someone_without_e_mail_is_a_task_and_the_answer_is_record
     assert answered.status_code == 303
     with db(world) as session:
         tandem = session.scalars(select(Tandem)).one()
-        assert tandem.newcomer_answer == "accepted" and tandem.status == "confirmed"
+        assert tandem.newcomer_answer == "accepted" and tandem.status == "proposed"
         assert session.scalars(select(ContactTask)).one().done_at is not None
         assert (
             "proposal.accepted.on_request.phone" in session.scalars(select(AuditLog.action)).all()
