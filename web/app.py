@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import web.accounts.routes
+import web.assisted.routes
 import web.checkins.routes
 import web.coordinator.audit_log
 import web.coordinator.routes
@@ -43,7 +44,7 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import i18n, log_redaction, mail, place_names, vocabulary
+from web.core import i18n, log_redaction, mail, phones, place_names, vocabulary
 from web.core.auth import (
     ParticipantLoginRequired,
     RotatingSessionConfig,
@@ -112,6 +113,7 @@ def _template_environment(*, reload: bool) -> Environment:
     i18n.install(environment)
     environment.globals["vocabulary"] = vocabulary
     environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
+    environment.filters["phone"] = phones.national  # stored E.164, shown as dialled at home
     return environment
 
 
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.accounts.routes.router,
             web.reports.routes.router,
             web.coordinator.routes.router,
+            *web.assisted.routes.routers,
             web.coordinator.audit_log.router,
             *web.proposals.routes.routers,
             web.checkins.routes.router,

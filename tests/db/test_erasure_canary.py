@@ -40,7 +40,15 @@ from web.checkins import checkins
 from web.cli import main
 from web.core import mail
 from web.core.i18n import translations
-from web.core.models import Consent, OutboxMessage, Participant, Tandem, metadata, utcnow
+from web.core.models import (
+    Consent,
+    OutboxMessage,
+    Participant,
+    Tandem,
+    Vetting,
+    metadata,
+    utcnow,
+)
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
 from web.me import tandem
@@ -58,6 +66,10 @@ CANARY_FIELDS = (
     "participant.email",
     "participant.phone",
     "participant.about_me",
+    # Issue 16: the guardian of a minor (copies of proposals and check-ins go to them).
+    "participant.guardian_name",
+    "participant.guardian_phone",
+    "participant.guardian_email",
     "tandem.reject_note",  # a coordinator's note on a rejected suggestion
     "check_in.note",  # the person's answer to a check-in
     "problem_report.note",  # the person's "something is wrong"
@@ -77,6 +89,11 @@ NOT_ABOUT_A_PARTICIPANT = {
     "participant.role": "vocabulary",
     "participant.status": "vocabulary",
     "participant.gender": "vocabulary",
+    "participant.contact_channel": "vocabulary",
+    "participant.interpreter_language": "a language code",
+    "participant.guardian_relation": "vocabulary",
+    "consent.method": "vocabulary",
+    "contact_task.kind": "vocabulary",
     "participant_language.language": "a language code",
     "participant_language.level": "vocabulary",
     "consent.purpose": "vocabulary",
@@ -145,7 +162,13 @@ def new_canaries() -> dict[str, str]:
         for name in CANARY_FIELDS
     }
     canaries["participant.email"] = canaries["participant.email"].lower() + "@example.org"
-    canaries["participant.phone"] = "+49 " + "".join(rng.choice("0123456789") for _ in range(11))
+    canaries["participant.guardian_email"] = (
+        canaries["participant.guardian_email"].lower() + "@example.org"
+    )
+    # Valid German mobile numbers (stored as E.164, as the forms store them): a random
+    # "+49 151 …" of eight digits after the prefix.
+    for name in ("participant.phone", "participant.guardian_phone"):
+        canaries[name] = "+49151" + "".join(rng.choice("0123456789") for _ in range(8))
     return canaries
 
 
@@ -204,9 +227,17 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             email=canaries["participant.email"],
             phone=canaries["participant.phone"],
             about_me=canaries["participant.about_me"],
+            # A minor (issue 16): their guardian gets copies of proposals and check-ins.
+            birth_year=START.year - 17,
+            guardian_name=canaries["participant.guardian_name"],
+            guardian_relation="parent",
+            guardian_phone=canaries["participant.guardian_phone"],
+            guardian_email=canaries["participant.guardian_email"],
             languages={"ar": "native", "de": "A2"},
             locale="de",
         )
+        # A minor's partner must have a police certificate on record.
+        session.add(Vetting(local_id=lena.id, certificate_date=START.date(), seen_on=START.date()))
         for purpose in CONSENT_PURPOSES:
             session.add(
                 Consent(participant_id=person.id, purpose=purpose, text_version="v1", language="de")
@@ -379,6 +410,7 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
     # Every canary landed in the database (else the journey does not test its field).
     assert sorted(before["database"]) == sorted(CANARY_FIELDS)
     assert before["mail folder"], "the e-mails name the person"
+    assert "participant.guardian_email" in before["mail folder"], "the guardian got copies"
     for name, value in (("DATABASE_URL", database_url), ("ERASURE_LEDGER", str(ledger))):
         monkeypatch.setenv(f"TANDEM_{name}", value)
     backup_file = tmp_path / "before-erasure.backup"

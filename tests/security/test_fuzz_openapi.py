@@ -94,6 +94,16 @@ PARTICIPANT_FORM = [
     "capacity",
     "about_me",
     "_switch_lang",
+    # Issue 16: contact without e-mail, interpreter, guardian of a minor.
+    "phone",
+    "contact_channel",
+    "interpreter_needed",
+    "interpreter_language",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "guardian_email",
+    "consent_guardian",
 ]
 WEIGHTS = [
     f"weight_{name}"
@@ -145,6 +155,18 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/tandems/{public_id}/fit-check": [],
     "/coordinator/tandems/{public_id}/notes": ["body"],
     "/coordinator/tandems/{public_id}/problems/{report_id}/handle": [],
+    # Issue 16: people without e-mail.
+    "/coordinator/register/{role}": [
+        *PARTICIPANT_FORM,
+        "consent_matching",
+        "consent_contact",
+        "consent_method",
+        "not_a_duplicate",
+    ],
+    "/coordinator/proposals/{public_id}/{side}": ["choice", "how"],
+    "/coordinator/tasks/{task_id}/done": [],
+    "/coordinator/check-ins/{public_id}/{side}": ["meetings", "mood", "note", "how"],
+    "/coordinator/participants/{public_id}/on-request": ["action", "how", "confirm"],
 }
 # Routes that end the session they are called with: called last in their pass.
 SESSION_ENDING = {"/logout", "/me/logout", "/me/erase"}

@@ -30,6 +30,7 @@ PUBLIC = {
     "/signup/{role:str}",
     "/signup/sent",
     "/privacy",
+    "/sheet/{role:str}",  # a blank sign-up sheet to print (issue 16)
     "/verify/{token:str}",
     "/me/open/{token:str}",
     "/me/new-link",

@@ -376,6 +376,23 @@ FILL: dict[str, Callable[[World], list[str]]] = {
         f"/coordinator/tandems/{w.active}",
         f"/coordinator/tandems/{w.proposed}",
     ],
+    # Issue 16: people without e-mail.
+    "/coordinator/register/{role:str}": lambda w: [
+        "/coordinator/register/newcomer",
+        "/coordinator/register/local",
+    ],
+    "/coordinator/proposals/{public_id:str}/{side:str}": lambda w: [
+        f"/coordinator/proposals/{w.proposed}/{side}" for side in ("local", "newcomer")
+    ],
+    "/coordinator/proposals/{public_id:str}/{side:str}/letter": lambda w: [
+        f"/coordinator/proposals/{w.proposed}/{side}/letter" for side in ("local", "newcomer")
+    ],
+    "/coordinator/check-ins/{public_id:str}/{side:str}": lambda w: [
+        f"/coordinator/check-ins/{w.active}/{side}" for side in ("local", "newcomer")
+    ],
+    "/coordinator/participants/{public_id:str}/on-request": lambda w: [
+        f"/coordinator/participants/{i}/on-request" for i in _ids(w)
+    ],
     "/dev/mail": lambda w: ["/dev/mail/"],
     "/dev/mail/{message_id:int}": lambda w: [f"/dev/mail/{i}" for i in w.message_ids],
     # Participants' pages, in the reporter's session (``World.me``).

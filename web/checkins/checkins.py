@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session, col
 
-from web.core import mail, tokens
+from web.core import audit, reach, tokens
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
@@ -119,10 +119,9 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
     for role, person, partner in sides:
         session.add(CheckIn(tandem_id=id_of(tandem), role=role, kind=kind, sent_at=now))
         link = _issue_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="checkin",
             context={
                 "first_name": person.first_name,
@@ -131,7 +130,7 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
                 "link": link,
                 "valid_until": local_date(now + LINK_LIFETIME, locale=person.locale),
             },
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
     session.flush()
@@ -321,6 +320,75 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
             pass  # the partner's answer or the coordinator marked it a moment ago, or it ended
     session.flush()
     return link
+
+
+def answer_for(
+    session: Session,
+    tandem: Tandem,
+    role: str,
+    answers: Answers,
+    *,
+    coordinator: Coordinator,
+    how: str,
+    now: datetime,
+) -> CheckIn:
+    """A coordinator records the answers a partner without e-mail gave by phone or in person
+    (issue 16): stored like the person's own, audited as the coordinator's action on their
+    request (``how``). Raises ``LinkUsed`` when nothing is open to answer."""
+    if answers.errors:
+        raise ValueError("answers with errors")
+    checkin = session.scalars(
+        select(CheckIn)
+        .where(
+            col(CheckIn.tandem_id) == tandem.id,
+            col(CheckIn.role) == role,
+            col(CheckIn.answered_at).is_(None),
+        )
+        .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
+    ).first()
+    if checkin is None:
+        raise LinkUsed
+    stored = session.execute(
+        update(CheckIn)
+        .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
+        .values(
+            answered_at=now,
+            meetings=answers.meetings,
+            mood=answers.mood_value,
+            note=answers.note or None,
+            needs_attention=answers.needs_attention,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkUsed
+    session.refresh(checkin)
+    audit.write(
+        session,
+        at=now,
+        actor_type="coordinator",
+        actor_id=coordinator.id,
+        action=f"checkin.answered.on_request.{how}",
+        subject_type="check_in",
+        subject_id=checkin.id,
+    )
+    person_id = tandem.local_id if role == "local" else tandem.newcomer_id
+    if person_id is not None:
+        reach.done(
+            session,
+            participant_id=person_id,
+            tandem_id=tandem.id,
+            kinds=("checkin",),
+            coordinator_id=coordinator.id,
+            now=now,
+        )
+    if checkin.kind == "fit_check" and tandem.fit_checked_at is None:
+        try:
+            lifecycle.mark_fit_checked(session, tandem, actor=coordinator, now=now)
+        except lifecycle.LifecycleError:
+            pass  # the partner's answer or another coordinator marked it a moment ago
+    session.flush()
+    return checkin
 
 
 # --- for coordinators --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col
 
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.core import i18n, params
+from web.core import i18n, params, reach
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
@@ -44,6 +44,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
             "coordinator": coordinator,
             "board": build(db, coordinator, now=now),
             "limit": LIMIT,
+            "contact_tasks": reach.open_tasks(db, coordinator),  # issue 16
         },
     )
 

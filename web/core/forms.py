@@ -12,10 +12,21 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from web.core import phones
 from web.core.i18n import N_
-from web.core.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
+from web.core.vocabulary import (
+    CONTACT_CHANNELS,
+    GENDERS,
+    GUARDIAN_RELATIONS,
+    HELP_TOPICS,
+    INTERESTS,
+    LANGUAGES,
+    LEVELS,
+    SLOTS,
+)
 
-MIN_AGE = 16
+MIN_AGE = 16  # signing up online; a coordinator may register younger people (settings)
+ADULT_AGE = 18  # younger people need a guardian recorded, with the guardian's consent
 MAX_LANGUAGE_ROWS = 4
 NAME_MAX = 80
 ABOUT_MAX = 500
@@ -31,7 +42,12 @@ MAX_LENGTHS = {
     "email": EMAIL_MAX,
     "place": PLACE_MAX,
     "about_me": ABOUT_MAX,
+    "phone": phones.PHONE_MAX,
+    "guardian_name": 160,
+    "guardian_phone": phones.PHONE_MAX,
+    "guardian_email": EMAIL_MAX,
 }
+PHONE_ERROR = N_("Please enter a phone number like %(example_phone)s.")
 TOO_LONG = N_("Please shorten this to at most %(limit)s characters.")
 # Locales whose readers count years in the Solar Hijri calendar (Iran, Afghanistan): a
 # year of birth typed there may be a Solar Hijri year, and is converted. Dari (fa_AF)
@@ -109,6 +125,18 @@ class ParticipantForm:
     consent_matching: bool = False
     consent_contact: bool = False
     solar_hijri_year: str = ""  # the Solar Hijri year typed, when birth_year was converted
+    # Issue 16: how to reach the person without e-mail, interpreter, guardian of a minor.
+    phone: str = ""  # as typed; ``phone_e164`` once checked
+    phone_e164: str = ""
+    contact_channel: str = ""  # "" = not said
+    interpreter_needed: bool = False
+    interpreter_language: str = ""
+    guardian_name: str = ""
+    guardian_relation: str = ""
+    guardian_phone: str = ""
+    guardian_phone_e164: str = ""
+    guardian_email: str = ""
+    consent_guardian: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     max_lengths: ClassVar[dict[str, int]] = MAX_LENGTHS  # for the template's maxlength
 
@@ -132,9 +160,12 @@ def parse_participant_form(
     this_year: int,
     with_consent: bool = True,
     locale: str = "",
+    email_required: bool = True,
+    min_age: int = MIN_AGE,
 ) -> ParticipantForm:
     """Clean and check every field; ``form.errors`` is empty when the form is valid.
-    ``locale``: the page's language, which decides how a year of birth is read."""
+    ``locale``: the page's language, which decides how a year of birth is read.
+    ``email_required`` False and a lower ``min_age``: a coordinator registers the person."""
     form = ParticipantForm(role=role)
     errors = form.errors
     form.first_name = clean_text(single(data, "first_name"), max_length=None)
@@ -144,7 +175,7 @@ def parse_participant_form(
     form.about_me = clean_text(single(data, "about_me"), max_length=None, multiline=True)
     if not form.first_name:
         errors["first_name"] = N_("Please enter your first name.")
-    if not is_email(form.email):
+    if (email_required or form.email) and not is_email(form.email):
         errors["email"] = EMAIL_ERROR
     if not form.place:
         errors["place"] = N_("Please choose your town or village from the list.")
@@ -200,11 +231,18 @@ def parse_participant_form(
             if locale in SOLAR_HIJRI_LOCALES
             else N_("Please enter the year you were born, for example 1990.")
         )
-    elif this_year - int(form.birth_year) < MIN_AGE:
-        errors["birth_year"] = N_(
-            "We are sorry: you can sign up yourself from the age of 16. Until then, a parent "
-            "or guardian has to agree, so please ask them to contact the programme."
+    elif this_year - int(form.birth_year) < min_age:
+        errors["birth_year"] = (
+            N_(
+                "We are sorry: you can sign up yourself from the age of 16. Until then, a parent "
+                "or guardian has to agree, so please ask them to contact the programme."
+            )
+            if min_age == MIN_AGE
+            else N_("The programme takes people from the age of %(limit)s.")
         )
+    _parse_contact(data, form, email_required=email_required)
+    if "birth_year" not in errors and this_year - int(form.birth_year) < ADULT_AGE:
+        _parse_guardian(data, form, with_consent=with_consent)
 
     if role == "local":
         form.capacity = single(data, "capacity") or "1"
@@ -223,6 +261,92 @@ def parse_participant_form(
                 "Without this consent we cannot introduce you to your partner."
             )
     return form
+
+
+def _parse_contact(data: dict[str, Any], form: ParticipantForm, *, email_required: bool) -> None:
+    errors = form.errors
+    form.phone = clean_text(single(data, "phone"), max_length=None)
+    if form.phone and len(form.phone) <= phones.PHONE_MAX:
+        form.phone_e164 = phones.parse(ascii_digits(form.phone)) or ""
+        if not form.phone_e164:
+            errors["phone"] = PHONE_ERROR
+    form.contact_channel = single(data, "contact_channel")
+    if form.contact_channel not in ("", *CONTACT_CHANNELS):
+        errors["contact_channel"] = N_("Please choose one of the options.")
+    elif form.contact_channel == "email" and not form.email and "email" not in errors:
+        errors["contact_channel"] = N_("Please give an e-mail address to be reached by e-mail.")
+    elif form.contact_channel not in ("", "email") and not form.phone and "phone" not in errors:
+        errors["phone"] = N_("Please give a phone number to be reached this way.")
+    if not email_required and not form.email and not form.phone and "phone" not in errors:
+        errors["phone"] = N_("Please give a phone number or an e-mail address.")
+    form.interpreter_needed = bool(single(data, "interpreter_needed"))
+    form.interpreter_language = single(data, "interpreter_language")
+    if form.interpreter_needed and form.interpreter_language not in LANGUAGES:
+        errors["interpreter_language"] = N_("Please choose the language for the interpreter.")
+    if not form.interpreter_needed:
+        form.interpreter_language = ""
+
+
+def _parse_guardian(data: dict[str, Any], form: ParticipantForm, *, with_consent: bool) -> None:
+    """A person under 18 takes part only with a guardian recorded who agreed."""
+    errors = form.errors
+    form.guardian_name = clean_text(single(data, "guardian_name"), max_length=None)
+    form.guardian_relation = single(data, "guardian_relation")
+    form.guardian_phone = clean_text(single(data, "guardian_phone"), max_length=None)
+    form.guardian_email = clean_text(single(data, "guardian_email"), max_length=None).lower()
+    if not form.guardian_name:
+        errors["guardian_name"] = N_("Under 18, please give the name of a parent or guardian.")
+    if form.guardian_relation not in GUARDIAN_RELATIONS:
+        errors["guardian_relation"] = N_("Please choose one of the options.")
+    if form.guardian_phone and len(form.guardian_phone) <= phones.PHONE_MAX:
+        form.guardian_phone_e164 = phones.parse(ascii_digits(form.guardian_phone)) or ""
+        if not form.guardian_phone_e164:
+            errors["guardian_phone"] = PHONE_ERROR
+    if form.guardian_email and not is_email(form.guardian_email):
+        errors["guardian_email"] = EMAIL_ERROR
+    if not form.guardian_phone and not form.guardian_email:
+        errors["guardian_phone"] = N_("Please give the guardian's phone number or e-mail address.")
+    for name in ("guardian_name", "guardian_phone", "guardian_email"):
+        if len(getattr(form, name)) > MAX_LENGTHS[name]:
+            errors[name] = TOO_LONG
+    if with_consent:
+        form.consent_guardian = bool(single(data, "consent_guardian"))
+        if not form.consent_guardian:
+            errors["consent_guardian"] = N_(
+                "Under 18, a parent or guardian has to agree before we look for a partner."
+            )
+
+
+def form_from_person(person: Any, place_name: str) -> ParticipantForm:
+    """The form filled in with a stored person (to edit or correct it)."""
+    return ParticipantForm(
+        role=person.role,
+        first_name=person.first_name,
+        last_name=person.last_name or "",
+        email=person.email or "",
+        place=place_name,
+        languages=[(spoken.language, spoken.level) for spoken in person.languages],
+        learning=list(person.learning),
+        interests=list(person.interests),
+        help_topics=list(person.help_topics),
+        slots=list(person.slots),
+        online_ok=person.online_ok,
+        gender=person.gender or "",
+        partner_wish=person.partner_genders[0] if person.partner_genders else "any",
+        birth_year=str(person.birth_year),
+        capacity=str(person.capacity),
+        about_me=person.about_me or "",
+        phone=phones.national(person.phone),
+        phone_e164=person.phone or "",
+        contact_channel=person.contact_channel or "",
+        interpreter_needed=bool(person.interpreter_language),
+        interpreter_language=person.interpreter_language or "",
+        guardian_name=person.guardian_name or "",
+        guardian_relation=person.guardian_relation or "",
+        guardian_phone=phones.national(person.guardian_phone),
+        guardian_phone_e164=person.guardian_phone or "",
+        guardian_email=person.guardian_email or "",
+    )
 
 
 def ascii_digits(text: str) -> str:

@@ -30,11 +30,15 @@ from web.core.vocabulary import (
     ACTOR_TYPES,
     ANSWERS,
     CHECKIN_KINDS,
+    CONSENT_METHODS,
     CONSENT_PURPOSES,
+    CONTACT_CHANNELS,
+    CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
     END_REASONS,
     EVENT_KINDS,
     GENDERS,
+    GUARDIAN_RELATIONS,
     LEVELS,
     MEETING_FREQUENCIES,
     OPEN_TANDEM_STATUSES,
@@ -163,6 +167,13 @@ class Participant(SQLModel, table=True):
         CheckConstraint("capacity BETWEEN 0 AND 3", name="capacity"),
         CheckConstraint("role = 'local' OR capacity <= 1", name="newcomer_capacity"),
         CheckConstraint("open_tandems BETWEEN 0 AND 3", name="open_tandems"),
+        CheckConstraint(
+            one_of("contact_channel", CONTACT_CHANNELS, nullable=True), name="contact_channel"
+        ),
+        CheckConstraint(
+            one_of("guardian_relation", GUARDIAN_RELATIONS, nullable=True),
+            name="guardian_relation",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -173,7 +184,8 @@ class Participant(SQLModel, table=True):
     status: str = Field(default="unverified", sa_column=Column(String(12), nullable=False))
     first_name: str = Field(sa_column=Column(String(80), nullable=False))
     last_name: str | None = Field(default=None, sa_column=Column(String(80)))
-    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    # Optional for a person a coordinator registered (issue 16); unique where given.
+    email: str | None = Field(default=None, sa_column=Column(String(254), unique=True))
     phone: str | None = Field(default=None, sa_column=Column(String(40)))
     locale: str = Field(default="de", sa_column=Column(String(8), nullable=False))
     place_id: int = Field(foreign_key="place.id", ondelete="RESTRICT", index=True)
@@ -198,6 +210,18 @@ class Participant(SQLModel, table=True):
     call_requested_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    # --- assisted sign-up, contact without e-mail, guardians (issue 16) ---
+    # ``phone`` above holds E.164 ("+49…"); pages show it in national format.
+    contact_channel: str | None = Field(default=None, sa_column=Column(String(10)))
+    # The language an interpreter must speak; None: no interpreter needed.
+    interpreter_language: str | None = Field(default=None, sa_column=Column(String(3)))
+    registered_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    guardian_name: str | None = Field(default=None, sa_column=Column(String(160)))
+    guardian_relation: str | None = Field(default=None, sa_column=Column(String(16)))
+    guardian_phone: str | None = Field(default=None, sa_column=Column(String(40)))
+    guardian_email: str | None = Field(default=None, sa_column=Column(String(254)))
 
     place: "Place" = Relationship()
     languages: list["ParticipantLanguage"] = Relationship(
@@ -236,7 +260,10 @@ class Vetting(SQLModel, table=True):
 class Consent(SQLModel, table=True):
     """One purpose a person agreed to, with the text version and language shown."""
 
-    __table_args__ = (CheckConstraint(one_of("purpose", CONSENT_PURPOSES), name="purpose"),)
+    __table_args__ = (
+        CheckConstraint(one_of("purpose", CONSENT_PURPOSES), name="purpose"),
+        CheckConstraint(one_of("method", CONSENT_METHODS), name="method"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
@@ -245,6 +272,15 @@ class Consent(SQLModel, table=True):
     language: str = Field(sa_column=Column(String(8), nullable=False))
     given_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # --- assisted sign-up (issue 16): how consent was given and who witnessed it ---
+    method: str = Field(
+        default="online", sa_column=Column(String(10), nullable=False, server_default="online")
+    )
+    witnessed_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    by_guardian: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    witness: Optional["Coordinator"] = Relationship()
 
     participant: "Participant" = Relationship(back_populates="consents")
 
@@ -648,3 +684,26 @@ class RateCounter(SQLModel, table=True):
     client: str = Field(sa_column=Column(String(64), primary_key=True))
     window_start: datetime = Field(sa_column=utc_column(primary_key=True))
     hits: int
+
+
+# --- contact without e-mail (issue 16) --------------------------------------------------------
+
+
+class ContactTask(SQLModel, table=True):
+    """What a coordinator does by hand for a person without e-mail where a flow would
+    send one ("call Amal: proposal with Sabine"); ``done_at`` once it is done."""
+
+    __tablename__ = "contact_task"
+    __table_args__ = (CheckConstraint(one_of("kind", CONTACT_TASK_KINDS), name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    # A copy for the person's guardian (a minor), rather than for the person.
+    for_guardian: bool = False
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    tandem_id: int | None = Field(
+        default=None, foreign_key="tandem.id", ondelete="CASCADE", index=True
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
+    done_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
-from web.core import audit, erasure_ledger, events, mail, place_names
+from web.core import audit, erasure_ledger, events, mail, phones, place_names
 from web.core.auth import PARTICIPANT_KEY
 from web.core.db import INSERT_ON_CONFLICT
 from web.core.forms import ParticipantForm
@@ -118,7 +118,7 @@ def find_by_email(session: Session, email: str) -> Participant | None:
     return session.scalars(select(Participant).where(col(Participant.email) == email)).first()
 
 
-def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
+def profile_columns(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[str, Any]:
     """The participant columns a profile form sets, at sign-up and on every edit."""
     return {
         "first_name": form.first_name,
@@ -135,6 +135,14 @@ def _profile(form: ParticipantForm, place: ServedPlace, now: datetime) -> dict[s
         "capacity": int(form.capacity) if form.role == "local" else 1,
         "about_me": form.about_me or None,
         "updated_at": now,
+        # Issue 16: contact without e-mail, interpreter, guardian of a minor.
+        "phone": form.phone_e164 or None,
+        "contact_channel": form.contact_channel or None,
+        "interpreter_language": form.interpreter_language or None,
+        "guardian_name": form.guardian_name or None,
+        "guardian_relation": form.guardian_relation or None,
+        "guardian_phone": form.guardian_phone_e164 or None,
+        "guardian_email": form.guardian_email or None,
     }
 
 
@@ -180,12 +188,12 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
     address decides, so that sign-ups racing with one address store one person."""
     rows = [
         {
-            **_profile(new.form, new.place, new.now),
+            **profile_columns(new.form, new.place, new.now),
             "public_id": new_public_id(),
             "role": new.form.role,
             "status": "unverified",
             "email": new.form.email,
-            "phone": None,
+            "registered_by_id": None,
             "locale": new.locale,
             "open_tandems": 0,
             "waiting_since": new.now.date() if new.form.role == "newcomer" else None,
@@ -220,8 +228,13 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
                 "language": new.locale,
                 "given_at": now,
                 "withdrawn_at": None,
+                "method": "online",
+                "witnessed_by_id": None,
+                "by_guardian": by_guardian,
             }
             for purpose in CONSENT_PURPOSES
+            # A minor's guardian agreed as well (the form insists): a record of each.
+            for by_guardian in ((False, True) if form.guardian_name else (False,))
         ]
         audit_rows.append(
             audit.row(
@@ -276,7 +289,7 @@ def update_profile(
     place: ServedPlace,
     now: datetime,
 ) -> None:
-    for column, value in _profile(form, place, now).items():
+    for column, value in profile_columns(form, place, now).items():
         setattr(person, column, value)
     person.languages = [
         ParticipantLanguage(language=c, level=lv)  # type: ignore[call-arg]  # participant_id: set through the relationship
@@ -387,15 +400,26 @@ def erase(
 
 
 class Traces(NamedTuple):
-    """What identifies a person in text written by others: their names and addresses."""
+    """What identifies a person in text written by others: their names and addresses
+    (and their guardian's, issue 16)."""
 
-    email: str
+    addresses: tuple[str, ...]  # the person's and their guardian's e-mail, where given
     words: tuple[str, ...]  # names and phone, matched as whole words, case-insensitively
 
     @classmethod
     def of(cls, person: Participant) -> Traces:
-        words = (person.first_name, person.last_name, person.phone, person.email)
-        return cls(person.email, tuple(word.strip() for word in words if word and word.strip()))
+        addresses = tuple(a for a in (person.email, person.guardian_email) if a)
+        words = (
+            person.first_name,
+            person.last_name,
+            person.phone,
+            phones.national(person.phone),
+            person.guardian_name,
+            person.guardian_phone,
+            phones.national(person.guardian_phone),
+            *addresses,
+        )
+        return cls(addresses, tuple(word.strip() for word in words if word and word.strip()))
 
     def pattern(self) -> re.Pattern[str]:
         alternatives = "|".join(re.escape(word) for word in sorted(self.words, key=len)[::-1])
@@ -413,7 +437,11 @@ class Traces(NamedTuple):
         partners = session.scalars(
             select(col(Participant.email)).where(col(Participant.id).in_(partner_ids))
         ).all()
-        return mail.FileFilter(to={self.email}, to_partners=set(partners), naming=self.pattern())
+        return mail.FileFilter(
+            to=set(self.addresses),
+            to_partners={address for address in partners if address},
+            naming=self.pattern(),
+        )
 
 
 def _end_for_erasure(
@@ -490,15 +518,14 @@ def _forget_mail(
     """Every e-mail to the person, and every e-mail to anyone that names them (their
     partners' proposals, "tandem started" with their address, check-ins): a message not
     sent yet is not sent any more."""
-    doomed = set(
-        session.scalars(
-            select(col(OutboxMessage.id)).where(
-                (col(OutboxMessage.participant_id) == person.id)
-                | (col(OutboxMessage.to_address) == person.email)
-                | col(OutboxMessage.body_text).contains(person.email, autoescape=True)
-            )
+    condition = col(OutboxMessage.participant_id) == person.id
+    for address in traces.addresses:
+        condition = (
+            condition
+            | (col(OutboxMessage.to_address) == address)
+            | col(OutboxMessage.body_text).contains(address, autoescape=True)
         )
-    )
+    doomed = set(session.scalars(select(col(OutboxMessage.id)).where(condition)))
     to_partners = session.execute(
         select(
             col(OutboxMessage.id), col(OutboxMessage.subject), col(OutboxMessage.body_text)
@@ -579,6 +606,14 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             "last_name": person.last_name,
             "email": person.email,
             "phone": person.phone,
+            "contact_channel": person.contact_channel,
+            "interpreter_language": person.interpreter_language,
+            "guardian_name": person.guardian_name,
+            "guardian_relation": person.guardian_relation,
+            "guardian_phone": person.guardian_phone,
+            "guardian_email": person.guardian_email,
+            # Registered by a coordinator (by hand), not through the online form.
+            "registered_by_id": person.registered_by_id,
             "locale": person.locale,
             "place": place.name if place else None,
             "online_ok": person.online_ok,
@@ -608,6 +643,8 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
                 "language": c.language,
                 "given_at": _iso(c.given_at),
                 "withdrawn_at": _iso(c.withdrawn_at),
+                "method": c.method,
+                "by_guardian": c.by_guardian,
             }
             for c in person.consents
         ],

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="Append-only file of erasures (random ids and times only), kept outside "
         "the database so that `tandem restore` erases those people again. Back it up apart.",
     )
+    min_age_online: int = Field(
+        16, description="Youngest age to sign up online (under 18 with a guardian's consent)."
+    )
+    min_age_assisted: int = Field(
+        12, description="Youngest age a coordinator may register, with a guardian's consent."
+    )
     verify_link_hours: int = Field(48, description="How long an address-confirmation link works.")
     profile_link_days: int = Field(30, description='How long a "my profile" link works.')
     unverified_days: int = Field(

@@ -194,3 +194,47 @@ DAYPART_LABELS = {
     "afternoon": N_("Afternoon"),
     "evening": N_("Evening"),
 }
+
+# --- assisted sign-up, contact without e-mail, guardians (issue 16) ---------------------------
+CONTACT_CHANNELS = {
+    # Translators: how a participant prefers to be contacted by the coordinator.
+    "email": N_("E-mail"),
+    "phone": N_("Phone call"),
+    "sms": N_("SMS"),
+    # Translators: a way to be contacted: a message in a messenger app (WhatsApp or Signal).
+    "messenger": N_("WhatsApp or Signal"),
+}
+CONSENT_METHODS = {
+    # Translators: how a person gave their consent: by ticking boxes in the online form.
+    "online": N_("In the online form"),
+    # Translators: how a person gave their consent: in person, to a coordinator.
+    "in_person": N_("In person"),
+    "phone": N_("By phone"),
+    # Translators: how a person gave their consent: by signing a paper sheet.
+    "paper": N_("On paper"),
+}
+GUARDIAN_RELATIONS = {
+    # Translators: the relation of a guardian to a minor participant: mother or father.
+    "parent": N_("Parent"),
+    "legal_guardian": N_("Legal guardian"),
+    # Translators: the last choice in a list: another relation.
+    "other": N_("Other relation"),
+}
+# What a coordinator does by hand for a person without e-mail, instead of a mail.
+CONTACT_TASK_KINDS = {
+    # Translators: a task on the coordinator's dashboard: phone a person (without e-mail) and
+    # tell them about a proposed tandem partner; %(partner)s is the partner's first name.
+    "proposal": N_("proposal with %(partner)s"),
+    "proposal_reminder": N_("reminder: proposal with %(partner)s"),
+    "proposal_closed": N_("the proposal with %(partner)s will not go ahead"),
+    "tandem_started": N_("the tandem with %(partner)s starts: pass on contact details"),
+    "tandem_ended": N_("%(partner)s ended the tandem"),
+    "checkin": N_("check-in on the tandem with %(partner)s"),
+    "retention_warning": N_("their data will be deleted soon unless they stay"),
+}
+# How a person asked a coordinator to act for them (recorded with the action).
+REQUEST_WAYS = {
+    "phone": N_("By phone"),
+    "in_person": N_("In person"),
+    "paper": N_("On paper"),
+}

@@ -31,8 +31,10 @@ from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
 from web.core.forms import (
     EMAIL_ERROR,
+    MIN_AGE,
     ParticipantForm,
     clean_text,
+    form_from_person,
     is_email,
     parse_participant_form,
     single,
@@ -159,24 +161,8 @@ def profile(
 
 @get("/me/edit", name="edit_profile_form", sync_to_thread=True)
 def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
-    form = ParticipantForm(
-        role=person.role,
-        first_name=person.first_name,
-        last_name=person.last_name or "",
-        email=person.email,
-        place=db.get_one(participants.Place, person.place_id).name,
-        languages=[(spoken.language, spoken.level) for spoken in person.languages],
-        learning=list(person.learning),
-        interests=list(person.interests),
-        help_topics=list(person.help_topics),
-        slots=list(person.slots),
-        online_ok=person.online_ok,
-        gender=person.gender or "",
-        partner_wish=person.partner_genders[0] if person.partner_genders else "any",
-        birth_year=str(person.birth_year),
-        capacity=str(person.capacity),
-        about_me=person.about_me or "",
-    )
+    place = db.get(participants.Place, person.place_id)
+    form = form_from_person(person, place.name if place else "")
     return Template(
         template_name="signup/form.html",
         context=_edit_context(db, form),
@@ -185,18 +171,22 @@ def edit_profile_form(db: DbSession, person: CurrentParticipant) -> Template:
 
 @post("/me/edit", name="edit_profile", sync_to_thread=True)
 def edit_profile(
-    request: Request, db: DbSession, person: CurrentParticipant, data: FormData
+    request: Request,
+    db: DbSession,
+    person: CurrentParticipant,
+    data: FormData,
+    settings: AppSettings,
 ) -> Template | Redirect:
     now = utcnow()
     form = parse_participant_form(
-        data,
+        {**data, "email": person.email or ""},  # the address is the login: not changed here
         role=person.role,
         this_year=now.year,
         with_consent=False,
         locale=i18n.negotiate(request),
+        email_required=bool(person.email),
+        min_age=settings.min_age_assisted if person.registered_by_id else MIN_AGE,
     )
-    form.email = person.email  # the address is the login; it is not changed here
-    form.errors.pop("email", None)
     switch_to = single(data, "_switch_lang")
     if switch_to and i18n.choose(request, switch_to):
         form.errors.clear()

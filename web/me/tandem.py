@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from web.core import mail
+from web.core import reach
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Participant, ProblemReport, Tandem
@@ -161,10 +161,9 @@ def end_by_partner(
     partner = tandem.newcomer if mine.side == "local" else tandem.local
     if partner is None:
         return
-    mail.enqueue(
+    reach.tell(
         session,
-        to_address=partner.email,
-        locale=partner.locale,
+        partner,
         template="tandem_ended",
         context={
             "first_name": partner.first_name,
@@ -172,6 +171,6 @@ def end_by_partner(
             "recipient_role": partner.role,
             "profile_link": f"{base_url}/me/new-link",
         },
-        participant_id=partner.id,
+        tandem_id=tandem.id,
         now=now,
     )

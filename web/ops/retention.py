@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from web.core import audit, auth, limits, mail, participants, stores, tokens
+from web.core import audit, auth, limits, mail, participants, reach, stores, tokens
 from web.core.models import Participant, Tandem, Vetting
 from web.core.settings import Settings
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
@@ -74,12 +74,10 @@ def send_warning(
     raw = tokens.issue(
         session, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
     )
-    mail.enqueue(
+    reach.tell(
         session,
-        to_address=person.email,
-        locale=person.locale,
+        person,
         template="retention_warning",
-        participant_id=person.id,
         now=now,
         context={
             "first_name": person.first_name,

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
-from web.core import audit, mail, tokens
+from web.core import audit, phones, reach, tokens
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
@@ -98,13 +98,12 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.flush()
     for person, partner in partners(tandem):
         link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="proposal",
             context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
     _audit(session, None, "proposal.sent", tandem, now=now)
@@ -219,7 +218,15 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
         raise LinkExpired from exc
     except tokens.TokenError as exc:
         raise LinkInvalid from exc
-    tandem, side = link.tandem, link.side
+    _record(session, link.tandem, link.side, choice, partner=link.partner, now=now)
+    _audit(session, link.person, f"proposal.{CHOICES[choice]}", link.tandem, now=now)
+    _after_answer(session, link.tandem, choice, partner=link.partner, now=now)
+    return link
+
+
+def _record(
+    session: Session, tandem: Tandem, side: str, choice: str, *, partner: Participant, now: datetime
+) -> None:
     answer_column = getattr(Tandem, f"{side}_answer")
     recorded = session.execute(
         update(Tandem)
@@ -233,12 +240,61 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
         session.refresh(tandem)
         raise AlreadyAnswered if getattr(tandem, f"{side}_answer") else ProposalClosed
     session.refresh(tandem)
-    _audit(session, link.person, f"proposal.{CHOICES[choice]}", tandem, now=now)
+
+
+def _after_answer(
+    session: Session, tandem: Tandem, choice: str, *, partner: Participant, now: datetime
+) -> None:
     if choice == "decline":
-        _close(session, tandem, status="declined", now=now, notify=[link.partner])
+        _close(session, tandem, status="declined", now=now, notify=[partner])
     elif tandem.local_answer == "accepted" and tandem.newcomer_answer == "accepted":
         _start(session, tandem, now=now)
-    return link
+
+
+def answer_for(
+    session: Session,
+    tandem: Tandem,
+    person: Participant,
+    choice: str,
+    *,
+    coordinator: Coordinator,
+    how: str,
+    now: datetime,
+) -> None:
+    """A coordinator records ``person``'s answer, given by phone or in person (issue 16):
+    the same checks and effects as the person's own link, audited as the coordinator's
+    action on the person's request (``how``: a key of ``vocabulary.REQUEST_WAYS``)."""
+    if choice not in CHOICES:
+        raise LinkInvalid
+    partner = next((other for one, other in partners(tandem) if one.id == person.id), None)
+    if partner is None:
+        raise LinkInvalid
+    side = "local" if tandem.local_id == person.id else "newcomer"
+    if getattr(tandem, f"{side}_answer") is not None:
+        raise AlreadyAnswered
+    if tandem.status != "proposed":
+        raise ProposalClosed
+    if tandem.answer_due_at is None or tandem.answer_due_at <= now:
+        raise LinkExpired
+    _record(session, tandem, side, choice, partner=partner, now=now)
+    audit.write(
+        session,
+        at=now,
+        actor_type="coordinator",
+        actor_id=coordinator.id,
+        action=f"proposal.{CHOICES[choice]}.on_request.{how}",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+    reach.done(
+        session,
+        participant_id=person.id,  # type: ignore[arg-type]
+        tandem_id=tandem.id,
+        kinds=("proposal", "proposal_reminder"),
+        coordinator_id=coordinator.id,
+        now=now,
+    )
+    _after_answer(session, tandem, choice, partner=partner, now=now)
 
 
 def _set_status(session: Session, tandem: Tandem, status: str, **values: object) -> bool:
@@ -259,17 +315,17 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
     lifecycle.started(session, tandem, now=now)  # fit check due, started event
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="tandem_started",
             context={
                 "first_name": person.first_name,
                 "partner_name": partner.first_name,
-                "partner_email": partner.email if shared else "",
+                "partner_email": (partner.email or "") if shared else "",
+                "partner_phone": phones.national(partner.phone) if shared else "",
             },
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
         if shared:
@@ -301,13 +357,12 @@ def _close(
     notify_ids = {person.id for person in notify}
     for person, partner in partners(tandem):
         if person.id in notify_ids:
-            mail.enqueue(
+            reach.tell(
                 session,
-                to_address=person.email,
-                locale=person.locale,
+                person,
                 template="proposal_closed",
                 context={"first_name": person.first_name, "partner_name": partner.first_name},
-                participant_id=person.id,
+                tandem_id=tandem.id,
                 now=now,
             )
     _audit(session, None, f"proposal.{status}", tandem, now=now)
@@ -420,13 +475,12 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         if getattr(tandem, f"{side}_answer") is not None:
             continue
         link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        reach.tell(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            person,
             template="proposal_reminder",
             context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
+            tandem_id=tandem.id,
             now=now,
         )
         sent += 1

@@ -39,7 +39,7 @@ from web.core.models import (
 )
 from web.core.sql import id_of, rel, rowcount
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
-from web.suggestions.suggestions import breaks_child_protection
+from web.suggestions.suggestions import breaks_child_protection, lacks_guardian
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,11 @@ def _region_input(
     session: Session, region: Region, *, today: date, weights: dict[str, float] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The engine instance and the map from public ids back to participant ids."""
-    locals_ = _people(session, region, "local")
-    newcomers = _people(session, region, "newcomer")
+    # A person under 18 without a guardian recorded is not matched at all (issue 16).
+    locals_ = [p for p in _people(session, region, "local") if not lacks_guardian(p, today=today)]
+    newcomers = [
+        p for p in _people(session, region, "newcomer") if not lacks_guardian(p, today=today)
+    ]
     ids = {person.public_id: id_of(person) for person in (*locals_, *newcomers)}
     local_by_id = {person.id: person for person in locals_}
     newcomer_by_id = {person.id: person for person in newcomers}

@@ -67,7 +67,11 @@ async def signup(
     role = _role(role)
     now = utcnow()
     form = parse_participant_form(
-        data, role=role, this_year=now.year, locale=i18n.negotiate(request)
+        data,
+        role=role,
+        this_year=now.year,
+        locale=i18n.negotiate(request),
+        min_age=settings.min_age_online,
     )
     switch_to = single(data, "_switch_lang")
     switching = bool(switch_to) and i18n.choose(request, switch_to)

@@ -250,6 +250,7 @@ def send_profile_link(
 ) -> None:
     """E-mail a fresh link: to confirm the address while it is not confirmed, else to
     open "my profile"."""
+    assert person.email is not None  # only people with an address are sent a link
     template, url = _link(db, person, settings, now=now)
     mail.enqueue(
         db,
@@ -307,6 +308,7 @@ def tell_owner_of_repeated_sign_up(
     ).first()
     if recent is not None:
         return
+    assert owner.email is not None  # found by their address
     template, url = _link(db, owner, settings, now=now)
     mail.enqueue(
         db,

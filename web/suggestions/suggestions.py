@@ -69,6 +69,10 @@ NEEDS_VETTED_LOCAL = N_(
     "A newcomer under 18 can only be paired with a local whose police certificate has been "
     "recorded. Please record the certificate on the local's page first."
 )
+NEEDS_GUARDIAN = N_(
+    "A person under 18 can only be paired once a parent or guardian is recorded and has "
+    "agreed. Please add the guardian on the person's page first."
+)
 BANNED_PAIR = N_(
     "A coordinator has ruled out this pair, so it cannot be confirmed. Allow the pair again "
     "first if that was a mistake."
@@ -243,6 +247,11 @@ def breaks_child_protection(local: Participant, newcomer: Participant, *, today:
     return is_minor(newcomer, today=today) and local.vetting is None
 
 
+def lacks_guardian(person: Participant, *, today: date) -> bool:
+    """Under 18 with no parent or guardian recorded (issue 16): never matched."""
+    return is_minor(person, today=today) and not person.guardian_name
+
+
 def _banned(session: Session, local_id: int | None, newcomer_id: int | None) -> bool:
     return bool(
         session.scalar(
@@ -279,6 +288,8 @@ def refuse_ruled_out(
     other rules may be overridden by hand, with a warning.)"""
     if breaks_child_protection(local, newcomer, today=today):
         raise RuledOut(NEEDS_VETTED_LOCAL)
+    if lacks_guardian(local, today=today) or lacks_guardian(newcomer, today=today):
+        raise RuledOut(NEEDS_GUARDIAN)
     if _banned(session, local.id, newcomer.id):
         raise RuledOut(BANNED_PAIR, banned=True)
     if _declined(session, local.id, newcomer.id):

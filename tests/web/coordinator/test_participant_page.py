@@ -21,7 +21,7 @@ def world(engine):  # type: ignore[no-untyped-def]
             role="local",
             first_name="Lena",
             last_name="<b>Schmidt</b>",
-            phone="+49 561 123",
+            phone="+495611234567",
             about_me="<script>alert(1)</script> I like chess",
             interests=["chess"],
             help_topics=["paperwork"],
@@ -67,7 +67,7 @@ def test_it_shows_the_whole_profile_escaped(client, engine):
     assert page.h1.get_text(strip=True) == "Lena <b>Schmidt</b>"
     field = {dd["data-field"]: dd.get_text(" ", strip=True) for dd in page.select("dd[data-field]")}
     assert field["email"].endswith("@example.org")
-    assert field["phone"] == "+49 561 123"
+    assert field["phone"] == "0561 1234567"  # stored E.164, shown as dialled in Germany
     assert field["about_me"] == "<script>alert(1)</script> I like chess"
     assert "Chess" in field["interests"]
     assert "Paperwork" in field["help_topics"]

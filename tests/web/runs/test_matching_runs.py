@@ -180,12 +180,28 @@ def test_the_engine_learns_who_is_vetted_and_who_is_a_minor(engine):
         vetted = local(session, kassel)
         session.add(Vetting(local_id=vetted.id, certificate_date=TODAY, seen_on=TODAY))
         unvetted = local(session, kassel).public_id
-        minor = newcomer(session, kassel, birth_year=TODAY.year - 16).public_id
+        minor = newcomer(
+            session, kassel, birth_year=TODAY.year - 16, guardian_name="Samira"
+        ).public_id
         vetted_id = vetted.public_id
     instance = region_input(engine)
     assert {p["id"]: p["vetted"] for p in instance["locals"]} == {vetted_id: True, unvetted: False}
     assert instance["newcomers"][0]["id"] == minor
     assert instance["newcomers"][0]["birth_year"] == TODAY.year - 16
+
+
+def test_a_16_year_old_without_a_guardian_is_not_matched(engine):
+    """Issue 16: under 18 only with a parent or guardian recorded."""
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        lena = local(session, kassel)
+        session.add(Vetting(local_id=lena.id, certificate_date=TODAY, seen_on=TODAY))
+        alone = newcomer(session, kassel, birth_year=TODAY.year - 16).public_id
+        with_guardian = newcomer(
+            session, kassel, birth_year=TODAY.year - 16, guardian_name="Samira"
+        ).public_id
+    ids = [p["id"] for p in region_input(engine)["newcomers"]]
+    assert with_guardian in ids and alone not in ids
 
 
 def test_preview_weights_override_the_regions_weights(engine):

@@ -5,8 +5,9 @@ never confirmed, alone or with others."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
@@ -20,7 +21,16 @@ from tests.web.suggestions.test_decisions import (
     post,
     tandem_row,
 )
-from web.core.models import OutboxMessage, PairRule, Participant, Region, Tandem, Vetting
+from web.core.models import (
+    Coordinator,
+    OutboxMessage,
+    PairRule,
+    Participant,
+    Region,
+    Tandem,
+    Vetting,
+)
+from web.suggestions import suggestions as decisions
 
 CHILD = TODAY.year - 15  # a birth year under 18
 
@@ -33,7 +43,13 @@ def kassel(engine, *, child: bool = True, vetted: bool = False) -> dict:  # type
         alice = make_coordinator(session, "alice@example.org", regions=[region])
         lena = make_local(session, region, first_name="Lena")
         nour = make_newcomer(
-            session, region, first_name="Nour", birth_year=CHILD if child else 1990
+            session,
+            region,
+            first_name="Nour",
+            birth_year=CHILD if child else 1990,
+            # A child takes part only with a guardian recorded (issue 16).
+            guardian_name="Samira" if child else None,
+            guardian_relation="parent" if child else None,
         )
         if vetted:
             session.add(Vetting(local_id=lena.id, certificate_date=TODAY, seen_on=TODAY))
@@ -285,3 +301,18 @@ def test_the_birth_year_decides_who_counts_as_a_child():
 
     assert is_minor(Participant(birth_year=2009), today=date(2026, 12, 3))
     assert not is_minor(Participant(birth_year=2008), today=date(2026, 12, 3))
+
+
+def test_a_16_year_old_without_a_guardian_cannot_be_paired_even_with_a_vetted_local(engine):
+    """Issue 16: a newcomer of 16 needs a guardian recorded; no confirmation overrides it."""
+    ids = kassel(engine, vetted=True)
+    with db(engine) as session:
+        nour = session.get(Participant, ids["nour_id"])
+        nour.birth_year, nour.guardian_name, nour.guardian_relation = TODAY.year - 16, None, None
+    with db(engine) as session:
+        tandem = session.scalars(select(Tandem).where(Tandem.public_id == ids["suggestion"])).one()
+        alice = session.get(Coordinator, ids["alice"])
+        with pytest.raises(decisions.RuledOut) as refused:
+            decisions.confirm(session, tandem, alice, now=datetime.now(UTC))  # type: ignore[arg-type]
+    assert str(refused.value) == decisions.NEEDS_GUARDIAN
+    assert tandem_row(engine, ids["suggestion"]).status == "suggested"  # type: ignore[union-attr]

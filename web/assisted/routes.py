@@ -1,0 +1,450 @@
+"""Coordinators act for people without e-mail (issue 16): register them, record their
+answers to proposals, tick off what they told them by phone. Every route needs a
+logged-in coordinator and sees only the coordinator's regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
+from sqlmodel import Session
+
+from web.assisted import assisted
+from web.checkins import checkins
+from web.core import audit, i18n, mail, participants, reach
+from web.core.access import get_participant_for, get_tandem_for, region_ids_of
+from web.core.auth import coordinator_required
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData, RowId
+from web.core.form_context import form_context
+from web.core.forms import ParticipantForm, parse_participant_form, single
+from web.core.i18n import N_
+from web.core.models import Coordinator, Participant, utcnow
+from web.core.vocabulary import MEETING_FREQUENCIES, REQUEST_WAYS, ROLES
+from web.proposals import proposals
+from web.signup.writer import send_profile_link
+
+NOT_YOUR_REGION = N_("This town is not in one of your regions.")
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise NotFoundException()
+    return role
+
+
+def _page(
+    db: Session,
+    form: ParticipantForm,
+    coordinator: Coordinator,
+    *,
+    consent_method: str = "",
+    found: list[Participant] | None = None,
+    status_code: int = 200,
+) -> Template:
+    context: dict[str, Any] = form_context(form, "assisted", participants.place_suggestions(db))
+    context["action"] = f"/coordinator/register/{form.role}"
+    context["consent_method"] = consent_method
+    context["duplicates"] = found or []
+    context["coordinator"] = coordinator
+    return Template(
+        template_name="assisted/register.html", context=context, status_code=status_code
+    )
+
+
+@get("/register/{role:str}", name="register_form", sync_to_thread=True)
+def register_form(role: FromPath[str], db: DbSession, coordinator: CurrentCoordinator) -> Template:
+    return _page(db, ParticipantForm(role=_role(role)), coordinator)
+
+
+@post("/register/{role:str}", name="register_person", sync_to_thread=True)
+def register_person(
+    role: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    data: FormData,
+) -> Template | Redirect:
+    now = utcnow()
+    locale = i18n.negotiate(request)
+    switch_to = single(data, "_switch_lang")
+    if switch_to and i18n.choose(request, switch_to):
+        locale = switch_to
+    form = parse_participant_form(
+        data,
+        role=_role(role),
+        this_year=now.year,
+        locale=locale,
+        email_required=False,
+        min_age=settings.min_age_assisted,
+    )
+    consent_method = single(data, "consent_method")
+    if switch_to:  # a language switch is not a submission: keep what was typed, no errors
+        form.errors.clear()
+        return _page(db, form, coordinator, consent_method=consent_method)
+    if consent_method not in assisted.WITNESSED_METHODS:
+        form.errors["consent_method"] = N_("Please choose how the person gave their consent.")
+    place = participants.served_place(db, form.place) if form.place else None
+    region_ids = region_ids_of(db, coordinator)
+    if form.place and place is None:
+        form.errors["place"] = N_("Please choose your town or village from the list.")
+    elif place is not None and region_ids is not None and place.region_id not in region_ids:
+        form.errors["place"] = NOT_YOUR_REGION
+    if form.email and participants.find_by_email(db, form.email) is not None:
+        form.errors["email"] = N_("Someone with this e-mail address is registered already.")
+    if form.errors:
+        return _page(
+            db, form, coordinator, consent_method=consent_method, status_code=HTTP_400_BAD_REQUEST
+        )
+    assert place is not None  # noqa: S101 (no errors: the town was found)
+    found = assisted.duplicates(db, form, region_id=place.region_id)
+    if found and single(data, "not_a_duplicate") != "1":
+        return _page(
+            db,
+            form,
+            coordinator,
+            consent_method=consent_method,
+            found=found,
+            status_code=HTTP_409_CONFLICT,
+        )
+    person = assisted.register(
+        db,
+        form,
+        place=place,
+        coordinator=coordinator,
+        consent_method=consent_method,
+        locale=locale,
+        now=now,
+    )
+    if person.email:  # a welcome with their profile link; no address to confirm
+        send_profile_link(db, person, settings, now=now)
+    return Redirect(
+        path=f"/coordinator/participants/{person.public_id}", status_code=HTTP_303_SEE_OTHER
+    )
+
+
+# --- answers on a person's behalf ---------------------------------------------------------------
+
+
+def _side_of(db: Session, coordinator: Coordinator, public_id: str, side: str) -> tuple[Any, Any]:
+    tandem = get_tandem_for(db, coordinator, public_id)
+    person = {"local": tandem.local, "newcomer": tandem.newcomer}.get(side)
+    if person is None:
+        raise NotFoundException()
+    return tandem, person
+
+
+def _answer_page(
+    request: Request,
+    tandem: Any,
+    person: Participant,
+    coordinator: Coordinator,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    partner = tandem.newcomer if tandem.local_id == person.id else tandem.local
+    locale = i18n.negotiate(request)
+    return Template(
+        template_name="assisted/answer.html",
+        status_code=status_code,
+        context={
+            "tandem": tandem,
+            "person": person,
+            "partner": partner,
+            "side": "local" if tandem.local_id == person.id else "newcomer",
+            "reasons": proposals.redacted_reasons(tandem, locale=locale),
+            "due_date": proposals.due_date(tandem, locale=locale) if tandem.answer_due_at else "",
+            "error": error,
+            "open": tandem.status == "proposed",
+            "coordinator": coordinator,
+        },
+    )
+
+
+@get("/proposals/{public_id:str}/{side:str}", name="answer_for_form", sync_to_thread=True)
+def answer_for_form(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+) -> Template:
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    return _answer_page(request, tandem, person, coordinator)
+
+
+@post("/proposals/{public_id:str}/{side:str}", name="answer_for", sync_to_thread=True)
+def answer_for(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    data: FormData,
+) -> Template | Redirect:
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    choice, how = single(data, "choice"), single(data, "how")
+    if choice not in proposals.CHOICES or how not in REQUEST_WAYS:
+        return _answer_page(
+            request,
+            tandem,
+            person,
+            coordinator,
+            error=N_("Please choose the answer and how the person gave it."),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    try:
+        proposals.answer_for(
+            db, tandem, person, choice, coordinator=coordinator, how=how, now=utcnow()
+        )
+    except proposals.AnswerError:
+        db.refresh(tandem)
+        return _answer_page(
+            request,
+            tandem,
+            person,
+            coordinator,
+            error=N_("This proposal cannot be answered any more."),
+            status_code=HTTP_409_CONFLICT,
+        )
+    return Redirect(path="/coordinator/?done=answer", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/proposals/{public_id:str}/{side:str}/letter", name="proposal_letter", sync_to_thread=True)
+def proposal_letter(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+) -> Template:
+    """The proposal on paper, in the language of the page (the link asks for the person's)."""
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    page = _answer_page(request, tandem, person, coordinator)
+    page.template_name = "assisted/letter.html"
+    return page
+
+
+def _checkin_page(
+    tandem: Any,
+    person: Participant,
+    coordinator: Coordinator,
+    answers: checkins.Answers,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    partner = tandem.newcomer if tandem.local_id == person.id else tandem.local
+    return Template(
+        template_name="assisted/checkin.html",
+        status_code=status_code,
+        context={
+            "tandem": tandem,
+            "person": person,
+            "partner": partner,
+            "side": "local" if tandem.local_id == person.id else "newcomer",
+            "coordinator": coordinator,
+            "answers": answers,
+            "error": error,
+            "meetings": MEETING_FREQUENCIES,
+            "moods": list(checkins.MOODS.items()),
+            "note_max": checkins.NOTE_MAX,
+        },
+    )
+
+
+@get("/check-ins/{public_id:str}/{side:str}", name="checkin_for_form", sync_to_thread=True)
+def checkin_for_form(
+    public_id: FromPath[str], side: FromPath[str], db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    return _checkin_page(tandem, person, coordinator, checkins.Answers())
+
+
+@post("/check-ins/{public_id:str}/{side:str}", name="checkin_for", sync_to_thread=True)
+def checkin_for(
+    public_id: FromPath[str],
+    side: FromPath[str],
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    data: FormData,
+) -> Template | Redirect:
+    """A check-in answered by phone or in person, recorded by the coordinator (issue 16)."""
+    tandem, person = _side_of(db, coordinator, public_id, side)
+    answers = checkins.parse_answers(data)
+    how = single(data, "how")
+    if how not in REQUEST_WAYS:
+        answers.errors["how"] = N_("Please choose the answer and how the person gave it.")
+    if answers.errors:
+        return _checkin_page(tandem, person, coordinator, answers, status_code=HTTP_400_BAD_REQUEST)
+    try:
+        checkins.answer_for(
+            db, tandem, side, answers, coordinator=coordinator, how=how, now=utcnow()
+        )
+    except checkins.CheckInError:
+        return _checkin_page(
+            tandem,
+            person,
+            coordinator,
+            answers,
+            error=N_("There is no open check-in to answer."),
+            status_code=HTTP_409_CONFLICT,
+        )
+    return Redirect(path="/coordinator/?done=checkin", status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/tasks/{task_id:int}/done", name="contact_task_done", sync_to_thread=True)
+def contact_task_done(task_id: RowId, db: DbSession, coordinator: CurrentCoordinator) -> Redirect:
+    task = reach.task_for(db, coordinator, task_id)
+    if task is None:
+        raise NotFoundException()
+    reach.done(
+        db,
+        participant_id=task.participant_id,
+        tandem_id=task.tandem_id,
+        kinds=(task.kind,),
+        coordinator_id=coordinator.id,
+        now=utcnow(),
+    )
+    return Redirect(path="/coordinator/", status_code=HTTP_303_SEE_OTHER)
+
+
+# --- rights on request, for people without e-mail ---------------------------------------------
+
+RIGHTS = ("export", "print", "pause", "resume", "erase")
+
+
+def _rights_page(
+    person: Participant,
+    coordinator: Coordinator,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    exported: str | None = None,
+) -> Template:
+    return Template(
+        template_name="assisted/rights.html",
+        status_code=status_code,
+        context={
+            "person": person,
+            "coordinator": coordinator,
+            "error": error,
+            "exported": exported,
+        },
+    )
+
+
+@get("/participants/{public_id:str}/on-request", name="rights_form", sync_to_thread=True)
+def rights_form(
+    public_id: FromPath[str], db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    return _rights_page(get_participant_for(db, coordinator, public_id), coordinator)
+
+
+@post("/participants/{public_id:str}/on-request", name="act_on_request", sync_to_thread=True)
+def act_on_request(
+    public_id: FromPath[str],
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    data: FormData,
+) -> Template | Redirect | Response[bytes]:
+    """Export, pause, resume or erase a person's data on their request by phone, in person or
+    on paper (GDPR Art. 15-21 without e-mail), each audited with how they asked."""
+    person = get_participant_for(db, coordinator, public_id)
+    action, how = single(data, "action"), single(data, "how")
+    if action not in RIGHTS or how not in REQUEST_WAYS:
+        return _rights_page(
+            person,
+            coordinator,
+            error=N_("Please choose how the person asked."),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    if action == "erase" and single(data, "confirm") != "1":
+        return _rights_page(
+            person,
+            coordinator,
+            error=N_("Please tick the box to confirm the erasure."),
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    now = utcnow()
+    subject_id: object = person.id
+    if action == "erase":
+        participants.erase(
+            db,
+            person,
+            now=now,
+            ledger=Path(settings.erasure_ledger),
+            mail_dir=mail.file_mail_dir(settings),
+        )
+        subject_id = participants.ERASED_SUBJECT
+    elif action == "pause":
+        participants.pause(db, person, now=now)
+    elif action == "resume":
+        participants.resume(db, person, now=now)
+    audit.record(
+        db,
+        actor=coordinator,
+        action=f"participant.{action}.on_request.{how}",
+        subject_type="participant",
+        subject_id=subject_id,
+    )
+    if action == "erase":
+        return Redirect(path="/coordinator/participants", status_code=HTTP_303_SEE_OTHER)
+    if action in ("export", "print"):
+        body = json.dumps(participants.export(db, person), ensure_ascii=False, indent=2)
+        if action == "print":
+            return _rights_page(person, coordinator, exported=body)
+        return Response(
+            content=body.encode(),
+            media_type="application/json",
+            headers={"Content-Disposition": 'attachment; filename="tandem-data.json"'},
+        )
+    return Redirect(
+        path=f"/coordinator/participants/{person.public_id}", status_code=HTTP_303_SEE_OTHER
+    )
+
+
+# --- paper ----------------------------------------------------------------------------------
+
+
+@get(
+    "/sheet/{role:str}", name="signup_sheet", sync_to_thread=False, opt={"exclude_from_csrf": True}
+)
+def signup_sheet(role: FromPath[str], settings: AppSettings) -> Template:
+    """A sign-up sheet to print, in the page's language (``?lang=``), for a course teacher."""
+    return Template(
+        template_name="assisted/sheet.html",
+        context={
+            "role": _role(role),
+            "base_url": settings.base_url,
+            "consent_version": participants.CONSENT_TEXT_VERSION,
+        },
+    )
+
+
+router = Router(
+    path="/coordinator",
+    route_handlers=[
+        register_form,
+        register_person,
+        answer_for_form,
+        answer_for,
+        proposal_letter,
+        contact_task_done,
+        rights_form,
+        act_on_request,
+        checkin_for_form,
+        checkin_for,
+    ],
+    guards=[coordinator_required],
+)
+public_router = Router(path="/", route_handlers=[signup_sheet], opt={"skip_session": True})
+routers = [router, public_router]

@@ -1,0 +1,166 @@
+"""Telling a person something: by e-mail, or, for a person without an address, as a task
+on their coordinator's dashboard ("call Amal: proposal with Sabine"), which the
+coordinator does by hand and ticks off (issue 16). A minor's guardian gets a copy of
+proposals and check-ins the same way, in the person's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from web.core import mail
+from web.core.forms import ADULT_AGE
+from web.core.models import (
+    ContactTask,
+    Coordinator,
+    CoordinatorRegion,
+    Participant,
+    Place,
+    Tandem,
+)
+from web.core.vocabulary import CONTACT_TASK_KINDS
+
+# What a minor's guardian gets a copy of.
+GUARDIAN_COPIES = ("proposal", "proposal_reminder", "checkin")
+
+
+def is_minor(person: Participant, *, now: datetime) -> bool:
+    return now.year - person.birth_year < ADULT_AGE
+
+
+def tell(
+    session: Session,
+    person: Participant,
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    tandem_id: int | None = None,
+) -> None:
+    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them."""
+    if person.email:
+        mail.enqueue(
+            session,
+            to_address=person.email,
+            locale=person.locale,
+            template=template,
+            context=context,
+            participant_id=person.id,
+            now=now,
+        )
+    else:
+        _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=False)
+    if template in GUARDIAN_COPIES and person.guardian_name and is_minor(person, now=now):
+        if person.guardian_email:
+            mail.enqueue(
+                session,
+                to_address=person.guardian_email,
+                locale=person.locale,
+                template=template,
+                context=context,
+                participant_id=person.id,  # erased with the person
+                now=now,
+            )
+        else:
+            _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=True)
+
+
+def _task(
+    session: Session,
+    person: Participant,
+    kind: str,
+    *,
+    tandem_id: int | None,
+    now: datetime,
+    for_guardian: bool,
+) -> None:
+    if kind not in CONTACT_TASK_KINDS:
+        raise ValueError(f"no task for a person without e-mail instead of {kind!r}")
+    session.add(
+        ContactTask(
+            participant_id=person.id,  # type: ignore[arg-type]
+            kind=kind,
+            tandem_id=tandem_id,
+            created_at=now,
+            for_guardian=for_guardian,
+        )
+    )
+
+
+def done(
+    session: Session,
+    *,
+    participant_id: int,
+    tandem_id: int | None,
+    kinds: tuple[str, ...],
+    coordinator_id: int | None,
+    now: datetime,
+) -> None:
+    """The open tasks of these kinds about the person (and tandem) are done."""
+    condition = [
+        col(ContactTask.participant_id) == participant_id,
+        col(ContactTask.kind).in_(kinds),
+        col(ContactTask.done_at).is_(None),
+    ]
+    if tandem_id is not None:
+        condition.append(col(ContactTask.tandem_id) == tandem_id)
+    session.execute(
+        update(ContactTask)
+        .where(*condition)
+        .values(done_at=now, done_by_id=coordinator_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    task: ContactTask
+    person: Participant
+    partner_name: str  # "" when the task is not about a tandem, or the partner was erased
+    tandem: Tandem | None
+
+
+def open_tasks(session: Session, coordinator: Coordinator, *, limit: int = 50) -> list[OpenTask]:
+    """The tasks not done yet about people in the coordinator's regions, oldest first; one
+    statement (the dashboard's query count does not grow with the tasks)."""
+    partner = aliased(Participant)
+    query = (
+        select(ContactTask, Participant, Tandem, col(partner.first_name))
+        .join(Participant, col(Participant.id) == col(ContactTask.participant_id))
+        .join(Place, col(Place.id) == col(Participant.place_id))
+        .outerjoin(Tandem, col(Tandem.id) == col(ContactTask.tandem_id))
+        .outerjoin(
+            partner,
+            (
+                (col(partner.id) == col(Tandem.local_id))
+                | (col(partner.id) == col(Tandem.newcomer_id))
+            )
+            & (col(partner.id) != col(Participant.id)),
+        )
+        .where(col(ContactTask.done_at).is_(None))
+        .order_by(col(ContactTask.created_at), col(ContactTask.id))
+        .limit(limit)
+    )
+    if not coordinator.is_admin:
+        query = query.join(
+            CoordinatorRegion,
+            (col(CoordinatorRegion.region_id) == col(Place.region_id))
+            & (col(CoordinatorRegion.coordinator_id) == coordinator.id),
+        )
+    return [
+        OpenTask(task, person, partner_name or "", tandem)
+        for task, person, tandem, partner_name in session.execute(query).all()
+    ]
+
+
+def task_for(session: Session, coordinator: Coordinator, task_id: int) -> ContactTask | None:
+    """One open task the coordinator may see (region-scoped), or None."""
+    return next(
+        (t.task for t in open_tasks(session, coordinator, limit=1000) if t.task.id == task_id), None
+    )
