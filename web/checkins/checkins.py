@@ -250,11 +250,10 @@ class Answers:
 
     @property
     def needs_attention(self) -> bool:
-        return (
-            self.mood_value <= WORRYING_MOOD
-            or self.meetings == WORRYING_MEETINGS
-            or bool(self.note)
-        )
+        """The stated rule (shown to coordinators as ``WORRYING_RULE``): a sad face or
+        (almost) no meetings. A note alone is not a worry; "something is wrong" is a
+        problem report of its own."""
+        return self.mood_value <= WORRYING_MOOD or self.meetings == WORRYING_MEETINGS
 
 
 def parse_answers(data: dict[str, Any]) -> Answers:
@@ -314,13 +313,29 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
     lifecycle.audit(
         session, link.person, "checkin.answered", subject="check_in", subject_id=checkin.id, now=now
     )
-    if checkin.kind == "fit_check" and link.tandem.fit_checked_at is None:
+    if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, link.tandem):
         try:
             lifecycle.mark_fit_checked(session, link.tandem, actor=link.person, now=now)
         except lifecycle.LifecycleError:
             pass  # the partner's answer or the coordinator marked it a moment ago, or it ended
     session.flush()
     return link
+
+
+def _fit_check_answered_by_both(session: Session, tandem: Tandem) -> bool:
+    """The fit check is done when no partner's fit-check question is still open (an erased
+    partner has none), or when a coordinator marks it done."""
+    if tandem.fit_checked_at is not None:
+        return False
+    return not session.scalar(
+        select(
+            exists().where(
+                CheckIn.tandem_id == tandem.id,
+                CheckIn.kind == "fit_check",
+                CheckIn.answered_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+    )
 
 
 # --- for coordinators --------------------------------------------------------------------------

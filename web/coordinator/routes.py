@@ -27,7 +27,7 @@ from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
 from web.core.sql import rel
-from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
+from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES, WORRYING_CHECKIN_RULE
 from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
@@ -44,6 +44,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
             "coordinator": coordinator,
             "board": build(db, coordinator, now=now),
             "limit": LIMIT,
+            "worrying_rule": WORRYING_CHECKIN_RULE,
         },
     )
 

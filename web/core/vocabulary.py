@@ -48,6 +48,14 @@ MEETING_FREQUENCIES = {
     "monthly": N_("About once a month"),
     "rarely": N_("Rarely or not yet"),
 }
+# The rule behind "needs attention" on a check-in answer (web/checkins/checkins.py applies it).
+WORRYING_CHECKIN_RULE = N_(
+    # Translators: shown to coordinators next to check-in answers; the quoted words are the
+    # answers of the check-in form and the problem report.
+    "An answer needs attention when the face is “Bad” or “Very bad” or the partners met"
+    " “Rarely or not yet”. Problems a partner reports (“Something is not OK”) are listed"
+    " separately."
+)
 PROBLEM_KINDS = {
     # Translators: a participant reports a problem with their tandem partner (the other person of
     # their language and everyday-life tandem).
