@@ -150,7 +150,7 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
             Item(f"/coordinator/participants/{pid}", name, "", _days(since, today))
             for pid, name, since, _ in rows
         ],
-        "/coordinator/participants?role=newcomer&status=active",
+        "/coordinator/participants?role=newcomer&status=waiting",
     )
 
     # Suggestions to decide, per region (the region's suggestions page handles them).

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col
 
 from web.coordinator.dashboard import LIMIT, build, today_of
+from web.coordinator import standing
 from web.core import i18n, params
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
@@ -27,7 +28,7 @@ from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
 from web.core.sql import rel
-from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES, WORRYING_CHECKIN_RULE
+from web.core.vocabulary import ROLES, WORRYING_CHECKIN_RULE
 from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
@@ -54,6 +55,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
 
 @get("/participants", name="participants_list", sync_to_thread=True)
 def participants_list(
+    request: Request,
     db: DbSession,
     coordinator: CurrentCoordinator,
     settings: AppSettings,
@@ -67,15 +69,15 @@ def participants_list(
     error = None
     if role and role not in ROLES:
         error = N_("Unknown role.")
-    elif status and status not in PARTICIPANT_STATUSES:
+    elif status and status not in standing.STANDINGS:
         error = N_("Unknown status.")
     elif region and region not in slugs:
         error = N_("Unknown region.")
     query = visible_participants(db, coordinator)
     if role:
         query = query.where(col(Participant.role) == role)
-    if status:
-        query = query.where(col(Participant.status) == status)
+    if status in standing.STANDINGS:
+        query = query.where(standing.condition(status))
     if region and region in slugs:
         query = query.where(col(Place.region_id) == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
@@ -93,6 +95,8 @@ def participants_list(
             .limit(settings.page_size)
             .offset((shown_page - 1) * settings.page_size)
         ).all()
+    today = today_of(utcnow())
+    locale = i18n.negotiate(request)
     return Template(
         template_name="coordinator/participants/list.html",
         status_code=HTTP_400_BAD_REQUEST if error else HTTP_200_OK,
@@ -105,9 +109,10 @@ def participants_list(
             "filters": filters,
             "query_string": urlencode({k: v for k, v in filters.items() if v}),
             "regions": regions,
-            "statuses": PARTICIPANT_STATUSES,
+            "standings": standing.STANDINGS,
+            "standing_of": standing.of_people(db, participants, today=today),
             "error": error,
-            "today": today_of(utcnow()),
+            "day": lambda moment: local_date(moment, locale=locale),
         },
     )
 

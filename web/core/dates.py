@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date
@@ -13,10 +13,12 @@ except ZoneInfoNotFoundError:  # pragma: no cover (no tz database installed)
     PROGRAMME_TIMEZONE = None
 
 
-def local_date(moment: datetime | None, *, locale: str) -> str:
-    """A moment as the programme's calendar day, in the reader's language."""
+def local_date(moment: datetime | date | None, *, locale: str) -> str:
+    """A moment (or a calendar day) as the programme's calendar day, in the reader's language."""
     if moment is None:
         return ""
+    if not isinstance(moment, datetime):
+        return format_date(moment, format="long", locale=locale)
     if PROGRAMME_TIMEZONE is not None:
         moment = moment.astimezone(PROGRAMME_TIMEZONE)
     return format_date(moment.date(), format="long", locale=locale)
