@@ -572,6 +572,13 @@ def test_the_worrying_rule_is_shown_where_answers_are_flagged(engine, client, wo
     login(client, "alice@example.org")
     public_id = tandem_of(engine, world).public_id
     tandem_page = html(client.get(f"/coordinator/tandems/{public_id}?lang=de"))
+    with db(engine) as session:
+        session.add(
+            CheckIn(
+                tandem_id=world.tandem_id, role="newcomer", kind="regular", sent_at=START,
+                answered_at=START, meetings="rarely", mood=3, needs_attention=True,
+            )
+        )  # fmt: skip
     dashboard = html(client.get("/coordinator/?lang=de"))
     for page in (tandem_page, dashboard):
         rule = page.find(attrs={"data-rule": True}).get_text(" ", strip=True)
@@ -596,4 +603,5 @@ def test_an_ended_tandem_has_no_fit_check_due(engine, client, world):
     assert detail.find(attrs={"data-field": "fit-check"}) is None
     row = listing.find("tr", attrs={"data-tandem": public_id})
     assert row is not None and row.find_all("td")[5].get_text(strip=True) == ""
-    assert dashboard.find(attrs={"data-section": "fit_checks"}).find("a", href=True) is None
+    assert dashboard.find(attrs={"data-tile": "fit_checks"}).find(attrs={"data-count": "0"})
+    assert dashboard.find("section", attrs={"data-section": "fit_checks"}) is None
