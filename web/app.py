@@ -43,7 +43,7 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import drafts, i18n, log_redaction, mail, place_names, vocabulary
+from web.core import dates, drafts, i18n, log_redaction, mail, place_names, vocabulary
 from web.core.auth import (
     SESSION_KEY,
     ParticipantLoginRequired,
@@ -114,6 +114,7 @@ def _template_environment(*, reload: bool) -> Environment:
     environment.globals["vocabulary"] = vocabulary
     environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
     environment.globals["take_draft"] = _take_draft
+    dates.install(environment)
     return environment
 
 

@@ -33,6 +33,7 @@ from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
 TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
+VETTABLE_STATUSES = ("pending", "active", "paused")  # as web.review.review.VETTING_STATUSES
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
 
 
@@ -209,6 +210,7 @@ def participant_detail(
             "flash": NOTES_FLASH.get(done or ""),
             "today": today_of(now),
             "when": lambda moment: local_date(moment, locale=locale),
+            "vettable": VETTABLE_STATUSES,
             **notes.partial_context(db, locale=locale, participant=person),
         },
     )
