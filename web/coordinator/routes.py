@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col
 
+from web.coordinator import search, standing
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.coordinator import standing
 from web.core import i18n, params
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.forms import clean_text
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
 from web.core.sql import rel
@@ -33,6 +34,7 @@ from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
 TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
+SEARCH_MAX = 100  # characters of a search
 VETTABLE_STATUSES = ("pending", "active", "paused")  # as web.review.review.VETTING_STATUSES
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
 
@@ -113,6 +115,30 @@ def participants_list(
             "standings": standing.STANDINGS,
             "standing_of": standing.of_people(db, participants, today=today),
             "error": error,
+            "day": lambda moment: local_date(moment, locale=locale),
+        },
+    )
+
+
+# --- find anyone --------------------------------------------------------------------------------
+
+
+@get("/search", name="search_people", sync_to_thread=True)
+def search_people(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, q: FromQuery[str] = ""
+) -> Template:
+    query = clean_text(q, max_length=SEARCH_MAX)
+    found = search.find(db, coordinator, query)
+    locale = i18n.negotiate(request)
+    return Template(
+        template_name="coordinator/search.html",
+        context={
+            "coordinator": coordinator,
+            "q": query,
+            "people": found,
+            "limit": search.LIMIT,
+            "standings": standing.STANDINGS,
+            "standing_of": standing.of_people(db, found, today=today_of(utcnow())),
             "day": lambda moment: local_date(moment, locale=locale),
         },
     )
@@ -222,6 +248,6 @@ def _consent_order(consent: Consent) -> tuple[str, datetime]:
 
 router = Router(
     path="/coordinator",
-    route_handlers=[dashboard, participants_list, participant_detail],
+    route_handlers=[dashboard, participants_list, search_people, participant_detail],
     guards=[coordinator_required],
 )

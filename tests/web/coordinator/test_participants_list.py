@@ -61,7 +61,7 @@ def standing_cells(page) -> dict[str, tuple[str, str, str]]:  # type: ignore[no-
     for row in page.select("tr[data-participant]"):
         cells = row.find_all("td")
         where = row.select_one("td[data-standing]")
-        found[cells[0].get_text(strip=True)] = (
+        found[row.select_one("a[data-person]").get_text(" ", strip=True)] = (
             where["data-standing"],
             where.get_text(" ", strip=True),
             cells[-1].get_text(strip=True),
