@@ -39,7 +39,7 @@ _BY_STATUS = {
     "withdrawn": "withdrawn",
     "declined": "declined",
 }
-_BY_TANDEM = {"confirmed": "proposed", "active": "in_tandem", "paused": "tandem_paused"}
+_BY_TANDEM = {"proposed": "proposed", "active": "in_tandem", "paused": "tandem_paused"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def condition(key: str) -> ColumnElement[bool]:
 
 def _rank(tandem_status: str) -> int:
     """Which open tandem names the standing when a local has several: active first."""
-    return {"active": 3, "paused": 2, "confirmed": 1}.get(tandem_status, 0)
+    return {"active": 3, "paused": 2, "proposed": 1}.get(tandem_status, 0)
 
 
 def of_people(
@@ -116,7 +116,7 @@ def of_people(
                     if ended is not None and (last_end.get(pid) or ended) <= ended:
                         last_end[pid] = ended
                     continue
-                moment = {"confirmed": proposed, "active": started, "paused": paused}[status]
+                moment = {"proposed": proposed, "active": started, "paused": paused}[status]
                 if pid not in best or best[pid][0] < _rank(status):
                     best[pid] = (_rank(status), status, moment)
     result: dict[int, Standing] = {}

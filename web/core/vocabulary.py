@@ -217,7 +217,7 @@ PARTICIPANT_STATUS_LABELS = {
 TANDEM_STATUS_LABELS = {
     # Translators: the state of a pair of a local and a newcomer, on coordinator pages.
     "suggested": N_("Suggested, to decide"),
-    "confirmed": N_("Waiting for both answers"),
+    "proposed": N_("Waiting for both answers"),
     "active": N_("Active"),
     "paused": N_("Paused"),
     "ended": N_("Ended"),

@@ -76,7 +76,7 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
         }
         free = [n for n in newcomers if n.id not in taken]
         states = [
-            ("confirmed", {"proposed_at": NOW - timedelta(days=3),
+            ("proposed", {"proposed_at": NOW - timedelta(days=3),
                            "answer_due_at": NOW + timedelta(days=4), "local_answer": "accepted",
                            "local_answered_at": NOW - timedelta(days=2)}),
             ("active", {"started_at": NOW - timedelta(days=40),

@@ -43,7 +43,7 @@ def world(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                 Tandem(local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id,
                        status="active", started_at=datetime(2026, 3, 1, 9, tzinfo=UTC)),
                 Tandem(local_id=karl.id, newcomer_id=omar.id, region_id=kassel.id,
-                       status="confirmed", proposed_at=datetime(2026, 11, 20, 9, tzinfo=UTC)),
+                       status="proposed", proposed_at=datetime(2026, 11, 20, 9, tzinfo=UTC)),
                 Tandem(local_id=lena.id, newcomer_id=sami.id, region_id=kassel.id,
                        status="ended", started_at=datetime(2026, 4, 1, 9, tzinfo=UTC),
                        ended_at=datetime(2026, 9, 30, 9, tzinfo=UTC)),
