@@ -36,17 +36,22 @@ def condition(query: str) -> ColumnElement[bool] | None:
     words = words_of(query)
     if not words:
         return None
-    fields = [
-        folded(Participant.first_name),
-        folded(Participant.last_name),
-        folded(Participant.email),
-        folded(Place.name),
-    ]
+    # One folded text per row (names, e-mail, town): one call of the fold per row, not four
+    # per word. A word has no spaces, so it cannot match across two fields.
+    haystack = folded(
+        func.coalesce(Participant.first_name, "")
+        + " "
+        + func.coalesce(Participant.last_name, "")
+        + " "
+        + func.coalesce(Participant.email, "")
+        + " "
+        + func.coalesce(Place.name, "")
+    )
     phone = func.replace(func.replace(func.coalesce(Participant.phone, ""), " ", ""), "-", "")
     clauses = []
     for word in words:
         pattern = f"%{_escape(word)}%"
-        matches = [field.like(pattern, escape="\\") for field in fields]
+        matches = [haystack.like(pattern, escape="\\")]
         digits = word.replace(" ", "").replace("-", "")
         if digits.lstrip("+").isdigit() and len(digits) >= 3:
             matches.append(phone.like(f"%{digits}%"))

@@ -35,6 +35,8 @@ def fold(text: str | None) -> str:
     """``text`` lower-cased, without accents; "" for None."""
     if not text:
         return ""
+    if text.isascii():
+        return text.lower()  # most names: the fast way (the search calls this per row)
     for letter, plain in _SPECIAL.items():
         text = text.replace(letter, plain)
     decomposed = unicodedata.normalize("NFKD", text)
