@@ -327,15 +327,16 @@ def _fit_check_answered_by_both(session: Session, tandem: Tandem) -> bool:
     partner has none), or when a coordinator marks it done."""
     if tandem.fit_checked_at is not None:
         return False
-    return not session.scalar(
-        select(
-            exists().where(
-                CheckIn.tandem_id == tandem.id,
-                CheckIn.kind == "fit_check",
-                CheckIn.answered_at.is_(None),  # type: ignore[union-attr]
-            )
+    open_question = (
+        select(col(CheckIn.id))
+        .where(
+            col(CheckIn.tandem_id) == tandem.id,
+            col(CheckIn.kind) == "fit_check",
+            col(CheckIn.answered_at).is_(None),
         )
+        .limit(1)
     )
+    return session.scalar(open_question) is None
 
 
 # --- for coordinators --------------------------------------------------------------------------

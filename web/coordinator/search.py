@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.access import visible_participants
 from web.core.folding import fold, folded
@@ -68,6 +68,6 @@ def find(session: Session, coordinator: Coordinator, query: str) -> Sequence[Par
         visible_participants(session, coordinator)
         .where(matching)
         .options(selectinload(Participant.place))  # type: ignore[arg-type]
-        .order_by(Participant.first_name, Participant.last_name, Participant.id)
+        .order_by(col(Participant.first_name), col(Participant.last_name), col(Participant.id))
         .limit(LIMIT)
     ).all()

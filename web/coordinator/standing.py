@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core.i18n import N_
 from web.core.models import Participant, Tandem
@@ -52,8 +52,11 @@ class Standing:
 def _tandem_of(status: str | tuple[str, ...]) -> ColumnElement[bool]:
     statuses = (status,) if isinstance(status, str) else status
     return exists().where(
-        or_(Tandem.local_id == Participant.id, Tandem.newcomer_id == Participant.id),
-        Tandem.status.in_(statuses),  # type: ignore[attr-defined]
+        or_(
+            col(Tandem.local_id) == col(Participant.id),
+            col(Tandem.newcomer_id) == col(Participant.id),
+        ),
+        col(Tandem.status).in_(statuses),
     )
 
 
@@ -73,11 +76,11 @@ def condition(key: str) -> ColumnElement[bool]:
             else and_(in_play, _tandem_of(tandem_status))
         )
     if key == "waiting":
-        return and_(Participant.status == "active", not_(in_open))
+        return and_(col(Participant.status) == "active", not_(in_open))
     if key == "ended":
-        return and_(Participant.status == "paused", not_(in_open), _tandem_of("ended"))
+        return and_(col(Participant.status) == "paused", not_(in_open), _tandem_of("ended"))
     if key == "paused":
-        return and_(Participant.status == "paused", not_(in_open), not_(_tandem_of("ended")))
+        return and_(col(Participant.status) == "paused", not_(in_open), not_(_tandem_of("ended")))
     return false()
 
 
@@ -96,16 +99,16 @@ def of_people(
     if ids:
         rows = session.execute(
             select(
-                Tandem.local_id,
-                Tandem.newcomer_id,
-                Tandem.status,
-                Tandem.proposed_at,
-                Tandem.started_at,
-                Tandem.paused_at,
-                Tandem.ended_at,
+                col(Tandem.local_id),
+                col(Tandem.newcomer_id),
+                col(Tandem.status),
+                col(Tandem.proposed_at),
+                col(Tandem.started_at),
+                col(Tandem.paused_at),
+                col(Tandem.ended_at),
             ).where(
-                or_(Tandem.local_id.in_(ids), Tandem.newcomer_id.in_(ids)),  # type: ignore[union-attr]
-                Tandem.status.in_((*OPEN_TANDEM_STATUSES, "ended")),  # type: ignore[attr-defined]
+                or_(col(Tandem.local_id).in_(ids), col(Tandem.newcomer_id).in_(ids)),
+                col(Tandem.status).in_((*OPEN_TANDEM_STATUSES, "ended")),
             )
         ).all()
         for local_id, newcomer_id, status, proposed, started, paused, ended in rows:

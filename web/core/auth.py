@@ -360,13 +360,14 @@ async def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) 
     (``web.core.drafts``): what the coordinator typed is not lost."""
     session = connection.scope.get("session")
     owner = session.get(SESSION_KEY) if isinstance(session, dict) else None
-    if owner and not session_expired(  # type: ignore[arg-type]
-        session,  # type: ignore[arg-type]
-        now=utcnow(),
-        settings=connection.app.state.settings,
+    if (
+        owner
+        and isinstance(session, dict)
+        and not session_expired(session, now=utcnow(), settings=connection.app.state.settings)
     ):
         return
-    if connection.scope["type"] == "http" and connection.scope["method"] == "POST":
+    scope: dict[str, Any] = dict(connection.scope)
+    if scope.get("type") == "http" and scope.get("method") == "POST":
         form = await Request(connection.scope, connection.receive).form()
         drafts.stash(connection, form, owner=owner if isinstance(owner, int) else None)
     raise NotAuthorizedException()
