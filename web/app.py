@@ -44,8 +44,9 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import i18n, log_redaction, mail, phones, place_names, vocabulary
+from web.core import dates, drafts, i18n, log_redaction, mail, phones, place_names, vocabulary
 from web.core.auth import (
+    SESSION_KEY,
     ParticipantLoginRequired,
     RotatingSessionConfig,
     SecondFactorSetupRequired,
@@ -114,13 +115,29 @@ def _template_environment(*, reload: bool) -> Environment:
     environment.globals["vocabulary"] = vocabulary
     environment.globals["max_lengths"] = MAX_LENGTHS  # the same limits the server checks
     environment.filters["phone"] = phones.national  # stored E.164, shown as dialled at home
+    environment.globals["take_draft"] = _take_draft
+    dates.install(environment)
     return environment
 
 
+def _take_draft(request: Any) -> dict[str, Any] | None:
+    session = request.scope.get("session")
+    owner = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    return drafts.take(request, owner=owner)
+
+
 def _redirect_to_login(request: Request, _: NotAuthorizedException) -> Response[Any]:
-    return Redirect(
-        path="/login", query_params={"next": request.url.path}, status_code=HTTP_303_SEE_OTHER
-    )
+    # After the login, back to the page: for a form sent with an expired session, the page
+    # the form was on (its text kept as a draft, web.core.drafts), never the POST address.
+    if request.method == "GET":
+        query = request.url.query
+        next_path = request.url.path + (f"?{query}" if query else "")
+    else:
+        session = request.scope.get("session")
+        next_path = (
+            drafts.next_page(session) if isinstance(session, dict) else None
+        ) or "/coordinator/"
+    return Redirect(path="/login", query_params={"next": next_path}, status_code=HTTP_303_SEE_OTHER)
 
 
 def _redirect_to_second_factor_setup(_: Request, __: SecondFactorSetupRequired) -> Response[Any]:

@@ -348,6 +348,8 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/audit": lambda w: ["/coordinator/audit/"],
     "/coordinator/invitations": lambda w: ["/coordinator/invitations"],
     "/coordinator/participants": lambda w: ["/coordinator/participants"],
+    # The search echoes what was typed and lists the people found: both must stay text.
+    "/coordinator/search": lambda w: ["/coordinator/search?q=%3C", "/coordinator/search?q=script"],
     "/coordinator/participants/{public_id:str}": lambda w: [
         f"/coordinator/participants/{i}" for i in _ids(w)
     ],

@@ -249,11 +249,10 @@ class Answers:
 
     @property
     def needs_attention(self) -> bool:
-        return (
-            self.mood_value <= WORRYING_MOOD
-            or self.meetings == WORRYING_MEETINGS
-            or bool(self.note)
-        )
+        """The stated rule (shown to coordinators as ``WORRYING_RULE``): a sad face or
+        (almost) no meetings. A note alone is not a worry; "something is wrong" is a
+        problem report of its own."""
+        return self.mood_value <= WORRYING_MOOD or self.meetings == WORRYING_MEETINGS
 
 
 def parse_answers(data: dict[str, Any]) -> Answers:
@@ -313,7 +312,7 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
     lifecycle.audit(
         session, link.person, "checkin.answered", subject="check_in", subject_id=checkin.id, now=now
     )
-    if checkin.kind == "fit_check" and link.tandem.fit_checked_at is None:
+    if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, link.tandem):
         try:
             lifecycle.mark_fit_checked(session, link.tandem, actor=link.person, now=now)
         except lifecycle.LifecycleError:
@@ -382,13 +381,30 @@ def answer_for(
             coordinator_id=coordinator.id,
             now=now,
         )
-    if checkin.kind == "fit_check" and tandem.fit_checked_at is None:
+    if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, tandem):
         try:
             lifecycle.mark_fit_checked(session, tandem, actor=coordinator, now=now)
         except lifecycle.LifecycleError:
             pass  # the partner's answer or another coordinator marked it a moment ago
     session.flush()
     return checkin
+
+
+def _fit_check_answered_by_both(session: Session, tandem: Tandem) -> bool:
+    """The fit check is done when no partner's fit-check question is still open (an erased
+    partner has none), or when a coordinator marks it done."""
+    if tandem.fit_checked_at is not None:
+        return False
+    open_question = (
+        select(col(CheckIn.id))
+        .where(
+            col(CheckIn.tandem_id) == tandem.id,
+            col(CheckIn.kind) == "fit_check",
+            col(CheckIn.answered_at).is_(None),
+        )
+        .limit(1)
+    )
+    return session.scalar(open_question) is None
 
 
 # --- for coordinators --------------------------------------------------------------------------

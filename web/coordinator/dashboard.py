@@ -60,6 +60,11 @@ class Dashboard:
     def __getitem__(self, key: str) -> Section:
         return self.sections[key]
 
+    @property
+    def open_keys(self) -> list[str]:
+        """The sections with something to do (the others fold into one line)."""
+        return [key for key, section in self.sections.items() if section.total]
+
 
 def today_of(now: datetime) -> date:
     """The programme's calendar day (waiting days are counted in local days)."""
@@ -150,7 +155,7 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
             Item(f"/coordinator/participants/{pid}", name, "", _days(since, today))
             for pid, name, since, _ in rows
         ],
-        "/coordinator/participants?role=newcomer&status=active",
+        "/coordinator/participants?role=newcomer&status=waiting",
     )
 
     # Suggestions to decide, per region (the region's suggestions page handles them).

@@ -18,20 +18,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session, col
 
+from web.coordinator import search, standing
 from web.coordinator.dashboard import LIMIT, build, today_of
 from web.core import i18n, params, reach
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.forms import clean_text
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
 from web.core.sql import rel
-from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
+from web.core.vocabulary import ROLES, WORRYING_CHECKIN_RULE
 from web.tandems import lifecycle, notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
 TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
+SEARCH_MAX = 100  # characters of a search
+VETTABLE_STATUSES = ("pending", "active", "paused")  # as web.review.review.VETTING_STATUSES
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
 
 
@@ -45,6 +49,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
             "board": build(db, coordinator, now=now),
             "limit": LIMIT,
             "contact_tasks": reach.open_tasks(db, coordinator),  # issue 16
+            "worrying_rule": WORRYING_CHECKIN_RULE,
         },
     )
 
@@ -54,6 +59,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
 
 @get("/participants", name="participants_list", sync_to_thread=True)
 def participants_list(
+    request: Request,
     db: DbSession,
     coordinator: CurrentCoordinator,
     settings: AppSettings,
@@ -67,15 +73,15 @@ def participants_list(
     error = None
     if role and role not in ROLES:
         error = N_("Unknown role.")
-    elif status and status not in PARTICIPANT_STATUSES:
+    elif status and status not in standing.STANDINGS:
         error = N_("Unknown status.")
     elif region and region not in slugs:
         error = N_("Unknown region.")
     query = visible_participants(db, coordinator)
     if role:
         query = query.where(col(Participant.role) == role)
-    if status:
-        query = query.where(col(Participant.status) == status)
+    if status in standing.STANDINGS:
+        query = query.where(standing.condition(status))
     if region and region in slugs:
         query = query.where(col(Place.region_id) == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
@@ -93,6 +99,8 @@ def participants_list(
             .limit(settings.page_size)
             .offset((shown_page - 1) * settings.page_size)
         ).all()
+    today = today_of(utcnow())
+    locale = i18n.negotiate(request)
     return Template(
         template_name="coordinator/participants/list.html",
         status_code=HTTP_400_BAD_REQUEST if error else HTTP_200_OK,
@@ -105,9 +113,34 @@ def participants_list(
             "filters": filters,
             "query_string": urlencode({k: v for k, v in filters.items() if v}),
             "regions": regions,
-            "statuses": PARTICIPANT_STATUSES,
+            "standings": standing.STANDINGS,
+            "standing_of": standing.of_people(db, participants, today=today),
             "error": error,
-            "today": today_of(utcnow()),
+            "day": lambda moment: local_date(moment, locale=locale),
+        },
+    )
+
+
+# --- find anyone --------------------------------------------------------------------------------
+
+
+@get("/search", name="search_people", sync_to_thread=True)
+def search_people(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, q: FromQuery[str] = ""
+) -> Template:
+    query = clean_text(q, max_length=SEARCH_MAX)
+    found = search.find(db, coordinator, query)
+    locale = i18n.negotiate(request)
+    return Template(
+        template_name="coordinator/search.html",
+        context={
+            "coordinator": coordinator,
+            "q": query,
+            "people": found,
+            "limit": search.LIMIT,
+            "standings": standing.STANDINGS,
+            "standing_of": standing.of_people(db, found, today=today_of(utcnow())),
+            "day": lambda moment: local_date(moment, locale=locale),
         },
     )
 
@@ -204,6 +237,7 @@ def participant_detail(
             "flash": NOTES_FLASH.get(done or ""),
             "today": today_of(now),
             "when": lambda moment: local_date(moment, locale=locale),
+            "vettable": VETTABLE_STATUSES,
             **notes.partial_context(db, locale=locale, participant=person),
         },
     )
@@ -215,6 +249,6 @@ def _consent_order(consent: Consent) -> tuple[str, datetime]:
 
 router = Router(
     path="/coordinator",
-    route_handlers=[dashboard, participants_list, participant_detail],
+    route_handlers=[dashboard, participants_list, search_people, participant_detail],
     guards=[coordinator_required],
 )

@@ -27,6 +27,7 @@ from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import Row, case, delete, func, literal, or_, select, update
 from sqlmodel import Session, col
 
+from web.core import drafts
 from web.core.db import INSERT_ON_CONFLICT, delete_where
 from web.core.models import Coordinator, LoginThrottle, Participant, UTCDateTime, utcnow
 from web.core.scope import scope_of
@@ -312,7 +313,13 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 
 def start_authenticated_session(request: Request, coordinator: Coordinator) -> None:
     scope_of(request)[_ROTATE] = True
-    request.set_session({SESSION_KEY: coordinator.id, "login_at": utcnow().isoformat()})
+    request.set_session(
+        {
+            SESSION_KEY: coordinator.id,
+            "login_at": utcnow().isoformat(),
+            **drafts.carried(request.session),
+        }
+    )
 
 
 SECOND_FACTOR_WINDOW = timedelta(minutes=5)
@@ -322,7 +329,12 @@ def start_second_factor(request: Request, coordinator: Coordinator, *, next_path
     """Password accepted; the session is not logged in until the code is right."""
     scope_of(request)[_ROTATE] = True
     request.set_session(
-        {"pending_2fa": coordinator.id, "pending_at": utcnow().isoformat(), "next": next_path}
+        {
+            "pending_2fa": coordinator.id,
+            "pending_at": utcnow().isoformat(),
+            "next": next_path,
+            **drafts.carried(request.session),
+        }
     )
 
 
@@ -341,11 +353,24 @@ class SecondFactorSetupRequired(PermissionDeniedException):
     """Production: a coordinator without a second factor may only set one up."""
 
 
-def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard for every coordinator route: a logged-in session or 401 (→ login page)."""
+async def coordinator_required(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard for every coordinator route: a logged-in, unexpired session or 401 (→ login page).
+
+    A form posted after the session expired is kept as a draft for after the login
+    (``web.core.drafts``): what the coordinator typed is not lost."""
     session = connection.scope.get("session")
-    if not isinstance(session, dict) or not session.get(SESSION_KEY):
-        raise NotAuthorizedException()
+    owner = session.get(SESSION_KEY) if isinstance(session, dict) else None
+    if (
+        owner
+        and isinstance(session, dict)
+        and not session_expired(session, now=utcnow(), settings=connection.app.state.settings)
+    ):
+        return
+    scope: dict[str, Any] = dict(connection.scope)
+    if scope.get("type") == "http" and scope.get("method") == "POST":
+        form = await Request(connection.scope, connection.receive).form()
+        drafts.stash(connection, form, owner=owner if isinstance(owner, int) else None)
+    raise NotAuthorizedException()
 
 
 # A session's last-seen time is written at most this often, not on every request.

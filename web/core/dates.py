@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
+from jinja2 import pass_context
 
 try:
     PROGRAMME_TIMEZONE: ZoneInfo | None = ZoneInfo("Europe/Berlin")
@@ -13,10 +15,39 @@ except ZoneInfoNotFoundError:  # pragma: no cover (no tz database installed)
     PROGRAMME_TIMEZONE = None
 
 
-def local_date(moment: datetime | None, *, locale: str) -> str:
-    """A moment as the programme's calendar day, in the reader's language."""
+def local_date(moment: datetime | date | None, *, locale: str) -> str:
+    """A moment (or a calendar day) as the programme's calendar day, in the reader's language."""
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return format_date(moment, format="long", locale=locale)
+    if PROGRAMME_TIMEZONE is not None:
+        moment = moment.astimezone(PROGRAMME_TIMEZONE)
+    return format_date(moment.date(), format="long", locale=locale)
+
+
+def local_datetime(moment: datetime | None, *, locale: str) -> str:
+    """A moment as the programme's local date and time, in the reader's language
+    ("3. Dez. 2026, 14:03"): never UTC, never ISO on a page or in an e-mail."""
     if moment is None:
         return ""
     if PROGRAMME_TIMEZONE is not None:
         moment = moment.astimezone(PROGRAMME_TIMEZONE)
-    return format_date(moment.date(), format="long", locale=locale)
+    day = format_date(moment.date(), format="long", locale=locale)
+    return f"{day}, {format_time(moment, format='short', locale=locale)}"
+
+
+def install(environment: Any) -> None:
+    """``local_day(x)`` and ``local_time(x)`` for every template, in the request's language."""
+    from web.core.i18n import negotiate
+
+    @pass_context
+    def local_day(context: Any, moment: datetime | date | None) -> str:
+        return local_date(moment, locale=negotiate(context["request"]))
+
+    @pass_context
+    def local_time(context: Any, moment: datetime | None) -> str:
+        return local_datetime(moment, locale=negotiate(context["request"]))
+
+    environment.globals["local_day"] = local_day
+    environment.globals["local_time"] = local_time

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
 
+from web.core.folding import fold
 from web.core.settings import SettingsError
 from web.core.sql import rowcount
 
@@ -72,6 +73,8 @@ def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        # The coordinator's search folds case and accents in SQL (web.core.folding).
+        dbapi_connection.create_function("tandem_fold", 1, fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

@@ -78,7 +78,13 @@ def describe(
                 "slots": format_list([slot(key) for key in items], locale=locale)
             }
         elif code == "distance_km":
-            text = _("%(km)s km apart") % {"km": reason.get("value")}
+            km = reason.get("value")
+            try:
+                near = float(km) < 0.5  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                near = False
+            # "0.0 km apart" reads like a mistake: two people in one town are in one town.
+            text = _("Both live in the same place") if near else _("%(km)s km apart") % {"km": km}
         elif code == "online":
             text = _("They can meet online")
         elif code == "waiting_days":

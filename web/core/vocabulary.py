@@ -48,6 +48,14 @@ MEETING_FREQUENCIES = {
     "monthly": N_("About once a month"),
     "rarely": N_("Rarely or not yet"),
 }
+# The rule behind "needs attention" on a check-in answer (web/checkins/checkins.py applies it).
+WORRYING_CHECKIN_RULE = N_(
+    # Translators: shown to coordinators next to check-in answers; the quoted words are the
+    # answers of the check-in form and the problem report.
+    "An answer needs attention when the face is “Bad” or “Very bad” or the partners met"
+    " “Rarely or not yet”. Problems a partner reports (“Something is not OK”) are listed"
+    " separately."
+)
 PROBLEM_KINDS = {
     # Translators: a participant reports a problem with their tandem partner (the other person of
     # their language and everyday-life tandem).
@@ -237,4 +245,104 @@ REQUEST_WAYS = {
     "phone": N_("By phone"),
     "in_person": N_("In person"),
     "paper": N_("On paper"),
+}
+
+
+# --- labels for coordinator pages (issue 15: no stored code on any page) ---------------------
+PARTICIPANT_STATUS_LABELS = {
+    # Translators: a participant's sign-up status, on coordinator pages.
+    "unverified": N_("E-mail address not confirmed"),
+    "pending": N_("Sign-up to review"),
+    "active": N_("Taking part"),
+    # Translators: a participant who paused their own participation (e.g. holidays).
+    "paused": N_("Paused"),
+    "withdrawn": N_("Withdrawn"),
+    "declined": N_("Sign-up declined"),
+}
+TANDEM_STATUS_LABELS = {
+    # Translators: the state of a pair of a local and a newcomer, on coordinator pages.
+    "suggested": N_("Suggested, to decide"),
+    "proposed": N_("Waiting for both answers"),
+    "active": N_("Active"),
+    "paused": N_("Paused"),
+    "ended": N_("Ended"),
+    "rejected": N_("Rejected by a coordinator"),
+    "declined": N_("Declined by a partner"),
+    "expired": N_("Expired without an answer"),
+}
+GENDER_LABELS = {"female": N_("Woman"), "male": N_("Man"), "diverse": N_("Diverse")}
+CONSENT_PURPOSE_LABELS = {
+    # Translators: what a participant agreed to, as listed on the coordinator's page of them.
+    "matching": N_("Storing the answers to find a partner"),
+    "contact_sharing": N_("Passing first name and e-mail address to the partner"),
+}
+ACTOR_TYPE_LABELS = {
+    "coordinator": N_("Coordinator"),
+    "participant": N_("Participant"),
+    # Translators: the actor of an audit log entry that no person did (a scheduled task).
+    "system": N_("System"),
+}
+AUDIT_ACTION_LABELS = {
+    # Translators: what happened, in the admin's audit log.
+    "checkin.answered": N_("Check-in answered"),
+    "checkin.seen": N_("Check-in answer marked as handled"),
+    "checkin.sent": N_("Check-in sent"),
+    "contact.shared": N_("Contact details passed on"),
+    "coordinator.invited": N_("Coordinator invited"),
+    "coordinator.joined": N_("Coordinator account created"),
+    "coordinator.second_factor_set": N_("Second factor set up"),
+    "demo.load": N_("Demo data loaded"),
+    "login": N_("Logged in"),
+    "matching.run": N_("Matching started"),
+    "pair.forbid": N_("Pair excluded"),
+    "pair.forbidden": N_("Pair excluded"),
+    "pair.unforbid": N_("Exclusion lifted"),
+    "pair.lock": N_("Pair pinned"),
+    "pair.pin": N_("Pair pinned"),
+    "pair.unlock": N_("Pin removed"),
+    "pair.unpin": N_("Pin removed"),
+    "participant.approved": N_("Sign-up approved"),
+    "participant.call_requested": N_("Call requested"),
+    "participant.declined": N_("Sign-up declined"),
+    "participant.edited": N_("Profile edited"),
+    "participant.erased": N_("Participant erased"),
+    "participant.paused": N_("Participation paused"),
+    "participant.resumed": N_("Participation resumed"),
+    "participant.signed_up": N_("Signed up"),
+    "participant.verified": N_("E-mail address confirmed"),
+    "participant.vetting_recorded": N_("Police certificate recorded"),
+    "participant.viewed": N_("Participant page viewed"),
+    "participant.withdrew": N_("Participant withdrew"),
+    "problem.handled": N_("Problem report handled"),
+    "problem.reported": N_("Problem reported"),
+    "proposal.reminded": N_("Reminder sent"),
+    "proposal.sent": N_("Proposal sent"),
+    "region.weights_adopted": N_("Learned weights adopted"),
+    "region.weights_saved": N_("Weights saved"),
+    "retention.vetting_deleted": N_("Old police certificate record deleted"),
+    "retention.warned": N_("Deletion warning sent"),
+    "tandem.confirm": N_("Suggestion confirmed"),
+    "tandem.ended": N_("Tandem ended"),
+    "tandem.fit_checked": N_("Fit check recorded"),
+    "tandem.manual_pair": N_("Pair made by hand"),
+    "tandem.paused": N_("Tandem paused"),
+    "tandem.reject": N_("Suggestion rejected"),
+    "tandem.rematched": N_("Newcomer back in the queue"),
+    "tandem.resumed": N_("Tandem resumed"),
+    "tandem.started": N_("Tandem started"),
+    "tandem.viewed": N_("Tandem page viewed"),
+}
+SUBJECT_TYPE_LABELS = {
+    # Translators: the kind of record an audit log entry is about.
+    "participant": N_("Participant"),
+    "tandem": N_("Tandem"),
+    "coordinator": N_("Coordinator"),
+    "check_in": N_("Check-in"),
+    "problem_report": N_("Problem report"),
+    "region": N_("Region"),
+    "matching_run": N_("Matching"),
+    "database": N_("Database"),
+    "pair_rule": N_("Pair rule"),
+    "vetting": N_("Police certificate"),
+    "invitation": N_("Invitation"),
 }

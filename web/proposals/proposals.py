@@ -18,7 +18,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
@@ -505,7 +505,10 @@ def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 50
-OUTCOMES = ("active", "declined", "expired")
+# A proposal's outcome: both said yes (the tandem started, and may since have been paused
+# or ended), a partner declined, or it expired.
+STARTED = ("active", "paused", "ended")
+OUTCOMES = (*STARTED, "declined", "expired")
 
 
 @dataclass(frozen=True)
@@ -523,7 +526,7 @@ class Overview:
 
 
 def _closed_at(tandem: Tandem) -> datetime | None:
-    if tandem.status == "active":
+    if tandem.status in STARTED:
         return tandem.started_at
     if tandem.status == "declined":
         answered = [t for t in (tandem.local_answered_at, tandem.newcomer_answered_at) if t]
@@ -549,7 +552,12 @@ def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Ov
     recent_tandems = session.scalars(
         base.where(
             col(Tandem.status).in_(OUTCOMES),
+            # A tandem that was never proposed (an old record) is no proposal's outcome.
             col(Tandem.proposed_at) >= now - timedelta(days=RECENT_DAYS),
+            or_(
+                col(Tandem.status).in_(("declined", "expired")),
+                col(Tandem.started_at).is_not(None),
+            ),
         )
         .order_by(col(Tandem.proposed_at).desc(), col(Tandem.id).desc())
         .limit(RECENT_LIMIT)

@@ -33,6 +33,7 @@ from web.core.forms import single
 from web.core.i18n import N_
 from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
 from web.core.sql import id_of, rel
+from web.core.vocabulary import WORRYING_CHECKIN_RULE
 from web.tandems import lifecycle, notes, problems
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -199,6 +200,7 @@ def _detail(
             "ended_by_labels": ENDED_BY_LABELS,
             "checkins": checkins,
             "faces": MOOD_FACES,
+            "worrying_rule": WORRYING_CHECKIN_RULE,
             "reports": problems.for_tandem(db, tandem),
             "can_rematch": lifecycle.can_rematch(db, tandem),
             "fit_check_overdue": bool(

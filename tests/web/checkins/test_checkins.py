@@ -267,14 +267,14 @@ def test_a_valid_answer_is_stored_and_thanked_for(engine, client, world, fit_che
     assert (lena_check.meetings, lena_check.mood, lena_check.note) == ("weekly", 4, None)
     assert lena_check.needs_attention is False
     assert nour_check.answered_at is None  # her own link, her own answer
-    assert tandem_of(engine, world).fit_checked_at == when
+    assert tandem_of(engine, world).fit_checked_at is None  # one answer is not the fit check
     with db(engine) as session:
         token_row = session.scalars(
             select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(token))
         ).one()
         assert token_row.used_at == when
         actions = set(session.scalars(select(AuditLog.action)).all())
-        assert {"checkin.answered", "tandem.fit_checked"} <= actions
+        assert "checkin.answered" in actions and "tandem.fit_checked" not in actions
 
 
 def test_the_second_partners_fit_check_answer_is_stored_too(engine, client, world, fit_check_sent):
@@ -291,7 +291,18 @@ def test_the_second_partners_fit_check_answer_is_stored_too(engine, client, worl
         ("weekly", 5),
         ("fortnightly", 3),
     ]
-    assert tandem_of(engine, world).fit_checked_at == FIT_CHECK + timedelta(days=1)
+    assert tandem_of(engine, world).fit_checked_at == FIT_CHECK + timedelta(days=2)  # both now
+
+
+def test_the_tandem_page_says_done_only_after_both_answered(engine, client, world, fit_check_sent):
+    _coordinators(engine)
+    public_id = tandem_of(engine, world).public_id
+    with time_machine.travel(FIT_CHECK + timedelta(days=1), tick=False):
+        post_answers(client, fit_check_sent["lena@kassel.example"], meetings="weekly", mood="5")
+        login(client, "alice@example.org")
+        page = html(client.get(f"/coordinator/tandems/{public_id}?lang=de"))
+    fact = page.find(attrs={"data-field": "fit-check"}).get_text(" ", strip=True)
+    assert "erledigt" not in fact and "fällig" in page.get_text()
 
 
 @pytest.mark.parametrize(
@@ -303,7 +314,8 @@ def test_the_second_partners_fit_check_answer_is_stored_too(engine, client, worl
         ("weekly", "2", "", True),
         ("weekly", "1", "", True),
         ("rarely", "5", "", True),
-        ("weekly", "5", "Wir kochen zusammen!", True),
+        ("weekly", "5", "Wir kochen zusammen!", False),  # a note alone is no worry
+        ("monthly", "3", "Alles gut", False),
     ],
 )
 def test_worrying_answers_need_attention(  # type: ignore[no-untyped-def]
@@ -553,3 +565,43 @@ def test_the_coordinator_sees_the_answers_and_marks_a_worry_as_seen(
         ).status_code
         == 404
     )
+
+
+def test_the_worrying_rule_is_shown_where_answers_are_flagged(engine, client, world):
+    _coordinators(engine)
+    login(client, "alice@example.org")
+    public_id = tandem_of(engine, world).public_id
+    tandem_page = html(client.get(f"/coordinator/tandems/{public_id}?lang=de"))
+    with db(engine) as session:
+        session.add(
+            CheckIn(
+                tandem_id=world.tandem_id, role="newcomer", kind="regular", sent_at=START,
+                answered_at=START, meetings="rarely", mood=3, needs_attention=True,
+            )
+        )  # fmt: skip
+    dashboard = html(client.get("/coordinator/?lang=de"))
+    for page in (tandem_page, dashboard):
+        rule = page.find(attrs={"data-rule": True}).get_text(" ", strip=True)
+        assert "„Schlecht“" in rule or "Schlecht" in rule, rule
+        assert "Selten" in rule, rule
+
+
+def test_an_ended_tandem_has_no_fit_check_due(engine, client, world):
+    _coordinators(engine)
+    with db(engine) as session:
+        tandem = session.get(Tandem, world.tandem_id)
+        lifecycle.end(
+            session, tandem, reason="no_time", by="coordinator", actor=None,
+            now=START + timedelta(days=3),
+        )  # fmt: skip
+    with time_machine.travel(FIT_CHECK + timedelta(days=5), tick=False):
+        login(client, "alice@example.org")
+        public_id = tandem_of(engine, world).public_id
+        detail = html(client.get(f"/coordinator/tandems/{public_id}?lang=de"))
+        listing = html(client.get("/coordinator/tandems?status=ended&lang=de"))
+        dashboard = html(client.get("/coordinator/?lang=de"))
+    assert detail.find(attrs={"data-field": "fit-check"}) is None
+    row = listing.find("tr", attrs={"data-tandem": public_id})
+    assert row is not None and row.find_all("td")[5].get_text(strip=True) == ""
+    assert dashboard.find(attrs={"data-tile": "fit_checks"}).find(attrs={"data-count": "0"})
+    assert dashboard.find("section", attrs={"data-section": "fit_checks"}) is None

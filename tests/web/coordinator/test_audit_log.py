@@ -58,8 +58,9 @@ def world(engine, *, rows: int = 0) -> None:  # type: ignore[no-untyped-def]
 def entries(client, query: str = ""):  # type: ignore[no-untyped-def]
     response = client.get(f"/coordinator/audit{query}")
     assert response.status_code == 200, response.text
+    # The action as stored (data-action), the other cells as shown.
     return [
-        [td.get_text(strip=True) for td in row.select("td")]
+        [td.get("data-action") or td.get_text(strip=True) for td in row.select("td")]
         for row in html(response).select("tr[data-audit]")
     ]
 
@@ -82,8 +83,15 @@ def test_an_admin_sees_the_newest_first_with_ids_only(client, engine):
     login(client, "ada@example.org")
     nav = html(client.get("/coordinator/")).select_one("nav.account")
     assert nav.find("a", href="/coordinator/audit") is not None
-    rows = entries(client, "?actor_type=system&action=participant")
-    assert rows == [["2026-03-02 13:00:00", "system", "participant.erased", "participant #42"]]
+    rows = entries(client, "?actor_type=system&action=participant&lang=de")
+    # Local time (12:00 UTC is 13:00 in Kassel) and words, never a stored code.
+    assert rows == [
+        ["2. März 2026, 13:00", "System", "participant.erased", "Teilnehmende Person (Nr. 42)"]
+    ]
+    shown = html(client.get("/coordinator/audit?action=participant.erased&lang=de"))
+    assert (
+        shown.select_one("td[data-action]").get_text(strip=True) == "Teilnehmende Person gelöscht"
+    )
     listed = [row for row in entries(client) if row[2] != "login"]  # logging in is audited too
     assert [r[2] for r in listed] == ["participant.erased", "tandem.ended", "participant.viewed"]
 

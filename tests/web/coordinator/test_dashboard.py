@@ -219,12 +219,17 @@ def dashboard_world(engine, *, extra: int = 0):  # type: ignore[no-untyped-def]
 def sections(client) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     page = html(client.get("/coordinator/?lang=en"))
     found = {}
-    for section in page.select("section[data-section]"):
-        found[section["data-section"]] = {
-            "count": int(section.select_one("[data-count]")["data-count"]),
-            "items": [(a.get_text(strip=True), a["href"]) for a in section.select("li a")],
-            "text": section.get_text(" ", strip=True),
+    for tile in page.select("[data-tile]"):  # every count is a tile at the top
+        key = tile["data-tile"]
+        section = page.select_one(f"section[data-section={key}]")  # only lists with items
+        found[key] = {
+            "count": int(tile.select_one("[data-count]")["data-count"]),
+            "items": [(a.get_text(strip=True), a["href"]) for a in section.select("li a")]
+            if section
+            else [],
+            "text": section.get_text(" ", strip=True) if section else "",
         }
+        assert (section is None) == (found[key]["count"] == 0), key  # empty lists are folded
     return found
 
 

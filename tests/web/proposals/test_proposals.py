@@ -26,6 +26,7 @@ from web.core.models import (
     Tandem,
 )
 from web.proposals import proposals
+from web.tandems import lifecycle
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 WAITING_SINCE = date(2025, 11, 1)
@@ -518,6 +519,32 @@ def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, 
     assert page.select("table.open tr[data-tandem]") == []
     recent = page.select("table.recent tr[data-tandem]")
     assert [r["data-status"] for r in recent] == ["active"]
+
+
+def test_a_proposal_whose_tandem_started_and_ended_is_still_recently_closed(
+    engine, settings, client, world
+):
+    lena_token, nour_token = links(engine)
+    with db(engine) as session:
+        from web.core.models import Region
+
+        region = session.scalars(select(Region)).one()
+        make_coordinator(session, "alice@example.org", regions=[region])
+    with time_machine.travel(START + timedelta(days=1), tick=False):
+        answer(client, lena_token, "accept")
+        answer(client, nour_token, "accept")
+    with db(engine) as session:
+        tandem = session.get(Tandem, world.tandem_id)
+        lifecycle.end(
+            session, tandem, reason="moved_away", by="coordinator", actor=None,
+            now=START + timedelta(days=5),
+        )  # fmt: skip
+    with time_machine.travel(START + timedelta(days=6), tick=False):
+        login(client, "alice@example.org")
+        page = html(client.get("/coordinator/proposals?lang=en"))
+    recent = page.select("table.recent tr[data-tandem]")
+    assert [r["data-status"] for r in recent] == ["ended"]
+    assert "tandem started" in recent[0].get_text()
 
 
 def test_the_proposals_page_needs_a_login(client):

@@ -261,7 +261,7 @@ def test_the_unmatched_view_lists_every_waiting_newcomer_without_a_suggestion(cl
     assert cells[0] == "Hamid"
     assert cells[1] == "kassel-town"
     assert cells[2] == "94"
-    assert cells[3] == "Arabic native"
+    assert cells[3] == "Arabic First language"
     assert cells[4] == "no common language at the minimum level"
     assert rows[0]["data-blocked-by"] == "language"
     assert page.select_one("#per-rule").text.split() == [
