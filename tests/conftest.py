@@ -97,6 +97,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def kassel(engine: Engine) -> int:
+    """The region Kassel (its place ``kassel-town``), nobody in it yet; its id.
+    Modules that need more in Kassel define their own ``kassel`` or use tests/worlds.py."""
+    from tests.builders import db, make_region
+
+    with db(engine) as session:
+        return make_region(session, "kassel").id  # type: ignore[return-value]
+
+
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 

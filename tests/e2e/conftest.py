@@ -40,6 +40,7 @@ from web.core.settings import ROOT
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
+PUBLIC_PAGES = ("/", "/signup", "/signup/local", "/signup/newcomer", "/privacy")
 LOCALES = i18n.LOCALES  # every language the app offers, Dari (fa_AF) included
 PLACE = "kassel-town"
 # A cheap phone: the browser tests' small screen (the journeys start there).
@@ -238,3 +239,28 @@ def link_in(message: email.message.EmailMessage, path_prefix: str) -> str:
     match = re.search(rf"https?://\S+{re.escape(path_prefix)}\S+", body.get_content())
     assert match, f"no {path_prefix} link in the e-mail:\n{body.get_content()}"
     return match.group(0)
+
+
+def mails_to(mail_dir: Path, to: str) -> list[email.message.EmailMessage]:
+    found = []
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if to in str(message["To"]):
+            found.append(message)
+    return found  # type: ignore[return-value]
+
+
+def wait_for_subject(
+    mail_dir: Path, to: str, subject: str, *, timeout: float = 15.0
+) -> email.message.EmailMessage:
+    """The e-mail to ``to`` with exactly ``subject`` (the background sender writes it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        matching = [m for m in mails_to(mail_dir, to) if str(m["Subject"]) == subject]
+        if matching:
+            assert len(matching) == 1, f"{len(matching)} e-mails {subject!r} to {to}"
+            return matching[0]
+        if time.monotonic() > deadline:
+            seen = [str(m["Subject"]) for m in mails_to(mail_dir, to)]
+            raise AssertionError(f"no e-mail {subject!r} to {to} after {timeout} s: {seen}")
+        time.sleep(0.2)

@@ -15,6 +15,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
+from tests.worlds import two_regions
 from web.core.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
@@ -24,11 +25,8 @@ DASHBOARD_QUERIES = 9  # the page's own statements, the same for any amount of d
 def world(engine):  # type: ignore[no-untyped-def]
     """Alice serves Kassel, Bob serves Göttingen, Ada is an admin."""
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         in_kassel = {make_participant(session, kassel).public_id for _ in range(3)}
         in_goettingen = {make_participant(session, goettingen).public_id for _ in range(2)}
     return in_kassel, in_goettingen
@@ -206,11 +204,8 @@ def needs_world(session, region, tag: str, *, extra: int = 0) -> dict[str, str]:
 
 def dashboard_world(engine, *, extra: int = 0):  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         return needs_world(session, kassel, "K", extra=extra), needs_world(
             session, goettingen, "G", extra=extra
         )

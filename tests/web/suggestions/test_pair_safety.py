@@ -6,21 +6,39 @@ never confirmed, alone or with others."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.runs.test_matching_runs import TODAY, run_now, suggestions
-from tests.web.suggestions.test_decisions import (
-    NEW_PAIR,
-    SUGGESTIONS,
+from tests.builders import RUN_DAY as TODAY
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
     make_local,
     make_newcomer,
+    make_region,
     make_suggestion,
-    post,
-    tandem_row,
+    run_now,
+    suggestions,
 )
 from web.core.models import OutboxMessage, PairRule, Participant, Region, Tandem, Vetting
+
+SUGGESTIONS = "/coordinator/regions/kassel/suggestions"
+NEW_PAIR = "/coordinator/regions/kassel/pairs/new"
+
+
+def post(client, path: str, data: dict[str, Any] | None = None, *, page: str = SUGGESTIONS):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, page + "?lang=en")  # English from here on (a cookie)
+    return client.post(path, data={"_csrf_token": token, **(data or {})}, follow_redirects=False)
+
+
+def tandem_row(engine, public_id: str) -> Tandem | None:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        return session.scalars(select(Tandem).where(Tandem.public_id == public_id)).first()
+
 
 CHILD = TODAY.year - 15  # a birth year under 18
 
