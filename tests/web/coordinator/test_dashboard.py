@@ -15,7 +15,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
-from tests.worlds import two_regions
+from tests.worlds import STATUS_MIX, region_of_300, two_regions
 from web.core.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
@@ -321,3 +321,17 @@ def test_the_dashboards_query_count_does_not_grow_with_the_data(client, engine, 
     dashboard_world(engine, extra=extra)
     login(client, "alice@example.org")
     assert _statements_of_one_dashboard(client) == DASHBOARD_QUERIES
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_region_of_300_people_has_the_same_dashboard(client, engine):
+    """The size a coordinator really looks after: the page stays one set of queries, and
+    its waiting list counts every active newcomer of the 300 (none is in a tandem)."""
+    with db(engine) as session:
+        region_of_300(session)
+    waiting = sum(1 for n in range(300) if n % 3 and STATUS_MIX[n % len(STATUS_MIX)] == "active")
+    login(client, "alice@kassel.example")
+    assert _statements_of_one_dashboard(client) == DASHBOARD_QUERIES
+    board = sections(client)
+    assert board["waiting"]["count"] == waiting == 140
+    assert len(board["waiting"]["items"]) < waiting  # a short list, and a link to the rest
