@@ -8,7 +8,8 @@ import subprocess
 import httpx
 
 START_TIMEOUT = 60.0  # seconds for a process to answer /healthz (imports are heavy)
-HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Generous: on a shared two-core machine running two test workers a first answer can be slow.
+HTTP_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
 def free_port() -> int:

@@ -16,7 +16,6 @@ import email.policy
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
+from tests.servers import free_port
 from web.cli import alembic_config
 from web.core import i18n
 from web.core.db import create_db_engine
@@ -96,12 +96,6 @@ class LiveServer:
         return create_db_engine(self.database_url)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -129,7 +123,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         engine.dispose()
 
-    port = _free_port()
+    port = free_port()  # the system picks it: parallel workers get different ones
     url = f"http://127.0.0.1:{port}"
     mail_dir = home / "mail"
     env = {
@@ -199,7 +193,7 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
 
     def factory(**options: Any) -> BrowserContext:
         context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # a shared two-core machine running two workers
         context.route("**/*", refuse_other_hosts)
         made.append(context)
         return context
