@@ -22,8 +22,11 @@ run: install migrate ## serve the demo on http://127.0.0.1:8000 (SQLite, demo da
 	$(BIN)/tandem demo --if-empty
 	$(BIN)/tandem serve
 
+# Two pytest-xdist workers, each test module on one worker (module-scoped servers stay one).
+TEST_WORKERS ?= 2
+
 test: install ## run the whole test suite (PostgreSQL too when TANDEM_TEST_DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install ## ruff lint and format check, mypy type check
 	$(BIN)/ruff check .

@@ -15,7 +15,8 @@ import pytest
 from alembic import command
 from argon2 import PasswordHasher
 from litestar.testing import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from web.app import create_app
 from web.cli import alembic_config
@@ -25,7 +26,30 @@ from web.core.models import metadata
 from web.core.settings import Settings
 from web.dev import routes
 
-POSTGRES_URL = os.environ.get("TANDEM_TEST_DATABASE_URL")
+
+def database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets a PostgreSQL
+    database of its own, ``<database>_gw0``, ``<database>_gw1``..., created if missing:
+    the tests truncate and reset the schema of theirs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    server = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            found = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not found:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = database_of_this_worker(os.environ.get("TANDEM_TEST_DATABASE_URL"))
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"
 
 
@@ -95,6 +119,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(app=create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def kassel(engine: Engine) -> int:
+    """The region Kassel (its place ``kassel-town``), nobody in it yet; its id.
+    Modules that need more in Kassel define their own ``kassel`` or use tests/worlds.py."""
+    from tests.builders import db, make_region
+
+    with db(engine) as session:
+        return make_region(session, "kassel").id  # type: ignore[return-value]
 
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

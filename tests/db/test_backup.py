@@ -19,9 +19,17 @@ from sqlalchemy import Engine, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from tests.builders import db, html, login, make_coordinator, make_participant, make_region
+from tests.builders import (
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+    open_profile,
+)
+from tests.builders import post_as_me as post
 from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres_schema
-from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
 from web.cli import alembic_config, main
 from web.core import audit, erasure_ledger, participants

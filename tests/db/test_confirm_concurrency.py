@@ -9,8 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from tests.builders import db, make_coordinator, make_region
-from tests.web.suggestions.test_decisions import make_local, make_newcomer, make_suggestion
+from tests.builders import (
+    db,
+    make_coordinator,
+    make_local,
+    make_newcomer,
+    make_region,
+    make_suggestion,
+)
 from web.core.models import Coordinator, Participant, Region, Tandem, utcnow
 from web.suggestions import suggestions
 

@@ -32,9 +32,17 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, String, Text, select
 from sqlalchemy.engine import URL, make_url
 
-from tests.builders import db, html, login, make_coordinator, make_participant, make_region
+from tests.builders import (
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+    open_profile,
+)
+from tests.builders import post_as_me as post
 from tests.conftest import POSTGRES_URL
-from tests.web.me.test_profile import open_profile, post
 from web.app import create_app
 from web.checkins import checkins
 from web.cli import main

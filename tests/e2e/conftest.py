@@ -16,7 +16,6 @@ import email.policy
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from alembic import command
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
+from tests.servers import free_port
 from web.cli import alembic_config
 from web.core import i18n
 from web.core.db import create_db_engine
@@ -40,6 +40,7 @@ from web.core.settings import ROOT
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
+PUBLIC_PAGES = ("/", "/signup", "/signup/local", "/signup/newcomer", "/privacy")
 LOCALES = i18n.LOCALES  # every language the app offers, Dari (fa_AF) included
 PLACE = "kassel-town"
 # A cheap phone: the browser tests' small screen (the journeys start there).
@@ -95,12 +96,6 @@ class LiveServer:
         return create_db_engine(self.database_url)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -128,7 +123,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         engine.dispose()
 
-    port = _free_port()
+    port = free_port()  # the system picks it: parallel workers get different ones
     url = f"http://127.0.0.1:{port}"
     mail_dir = home / "mail"
     env = {
@@ -198,7 +193,7 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
 
     def factory(**options: Any) -> BrowserContext:
         context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)  # a shared two-core machine running two workers
         context.route("**/*", refuse_other_hosts)
         made.append(context)
         return context
@@ -238,3 +233,28 @@ def link_in(message: email.message.EmailMessage, path_prefix: str) -> str:
     match = re.search(rf"https?://\S+{re.escape(path_prefix)}\S+", body.get_content())
     assert match, f"no {path_prefix} link in the e-mail:\n{body.get_content()}"
     return match.group(0)
+
+
+def mails_to(mail_dir: Path, to: str) -> list[email.message.EmailMessage]:
+    found = []
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if to in str(message["To"]):
+            found.append(message)
+    return found  # type: ignore[return-value]
+
+
+def wait_for_subject(
+    mail_dir: Path, to: str, subject: str, *, timeout: float = 15.0
+) -> email.message.EmailMessage:
+    """The e-mail to ``to`` with exactly ``subject`` (the background sender writes it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        matching = [m for m in mails_to(mail_dir, to) if str(m["Subject"]) == subject]
+        if matching:
+            assert len(matching) == 1, f"{len(matching)} e-mails {subject!r} to {to}"
+            return matching[0]
+        if time.monotonic() > deadline:
+            seen = [str(m["Subject"]) for m in mails_to(mail_dir, to)]
+            raise AssertionError(f"no e-mail {subject!r} to {to} after {timeout} s: {seen}")
+        time.sleep(0.2)

@@ -7,9 +7,8 @@ import json
 import pytest
 
 from tests.e2e.axe import AxeUnavailable, axe_script
-from tests.e2e.conftest import LOCALES, no_browser
+from tests.e2e.conftest import LOCALES, PUBLIC_PAGES, no_browser
 
-PUBLIC_PAGES = ("/", "/signup", "/signup/local", "/signup/newcomer", "/privacy")
 BLOCKING = ("serious", "critical")
 # WCAG 2.0/2.1/2.2 A and AA, plus axe's best practices (landmarks, headings, ...).
 RUN_AXE = """async () => {

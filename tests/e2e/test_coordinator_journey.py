@@ -4,17 +4,13 @@ Arabic, the local in German); Alice sees the tandem active."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import time
 from datetime import timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.builders import PASSWORD, make_coordinator, make_participant
-from tests.e2e.conftest import LiveServer, link_in
+from tests.e2e.conftest import LiveServer, link_in, wait_for_subject
 from web.core.db import transaction
 from web.core.i18n import translations
 from web.core.models import Consent, utcnow
@@ -113,29 +109,6 @@ def seed(live_server: LiveServer) -> None:
             session.flush()
     finally:
         engine.dispose()
-
-
-def mails_to(mail_dir: Path, to: str) -> list[EmailMessage]:
-    found = []
-    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if to in str(message["To"]):
-            found.append(message)
-    return found  # type: ignore[return-value]
-
-
-def wait_for_subject(mail_dir: Path, to: str, subject: str) -> EmailMessage:
-    """The e-mail to ``to`` with exactly ``subject`` (the background sender writes it)."""
-    deadline = time.monotonic() + MAIL_TIMEOUT
-    while True:
-        matching = [m for m in mails_to(mail_dir, to) if str(m["Subject"]) == subject]
-        if matching:
-            assert len(matching) == 1, f"{len(matching)} e-mails {subject!r} to {to}"
-            return matching[0]
-        if time.monotonic() > deadline:
-            seen = [str(m["Subject"]) for m in mails_to(mail_dir, to)]
-            raise AssertionError(f"no e-mail {subject!r} to {to} after {MAIL_TIMEOUT} s: {seen}")
-        time.sleep(0.2)
 
 
 def text_of(message: EmailMessage) -> str:

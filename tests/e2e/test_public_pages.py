@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import LOCALES
-from tests.e2e.test_accessibility import PUBLIC_PAGES
+from tests.e2e.conftest import LOCALES, PUBLIC_PAGES
 
 PAGE_BUDGET = 100 * 1024  # bytes transferred for a sign-up page, on a cheap phone's data plan
 

@@ -22,8 +22,7 @@ from unittest import mock
 from sqlalchemy import select
 
 from tests.builders import PASSWORD, make_coordinator, make_participant
-from tests.e2e.conftest import LiveServer, link_in
-from tests.e2e.test_coordinator_journey import wait_for_subject
+from tests.e2e.conftest import LiveServer, link_in, wait_for_subject
 from web.cli import main
 from web.core.db import transaction
 from web.core.i18n import translations

@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -34,7 +33,6 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
-from sqlalchemy import select
 
 from tests.builders import (
     PASSWORD,
@@ -42,20 +40,11 @@ from tests.builders import (
     db,
     login,
     make_coordinator,
-    make_participant,
     make_region,
 )
-from tests.security.test_hostile_input import NASTY
-from tests.web.suggestions.test_decisions import make_suggestion
-from web.accounts import accounts
+from tests.security.xss_payloads import NASTY
+from tests.worlds import WEIGHT_FIELDS, EveryRoute, every_route
 from web.app import create_app
-from web.checkins import checkins
-from web.core import tokens
-from web.core.models import OutboxMessage, ProblemReport, Tandem, utcnow
-from web.core.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
-from web.proposals import proposals
-from web.suggestions import suggestions
-from web.tandems import lifecycle
 
 pytestmark = [
     # The app (in schemathesis' event-loop thread) uses the global `random` while hypothesis
@@ -105,10 +94,7 @@ PARTICIPANT_FORM = [
     "guardian_email",
     "consent_guardian",
 ]
-WEIGHTS = [
-    f"weight_{name}"
-    for name in ("interests", "offers_needs", "availability", "nearness", "language", "waiting")
-]
+WEIGHTS = WEIGHT_FIELDS
 
 # Every POST route (OpenAPI spelling) → the form fields its handler reads (web/*/routes.py,
 # web/core/forms.py, web/checkins/, web/review/, web/weights/). Empty: no form body.
@@ -172,142 +158,6 @@ FORM_FIELDS: dict[str, list[str]] = {
 SESSION_ENDING = {"/logout", "/me/logout", "/me/erase"}
 PARTICIPANT_ROUTE = re.compile(r"^/me(/|$)")
 PARTICIPANT_PUBLIC = {"/me/open/{token}", "/me/new-link", "/me/erased"}
-
-
-@dataclass
-class World:
-    """Ids and link tokens that exist, for path parameters and form values."""
-
-    path_values: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
-    field_values: dict[str, list[str]] = field(default_factory=dict)
-    profile_token: str = ""
-
-
-def _links(engine, kind: str, pattern: str) -> list[str]:  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        bodies = session.scalars(
-            select(OutboxMessage.body_text).where(OutboxMessage.kind == kind)
-        ).all()
-    return [m.group(1) for body in bodies for m in re.finditer(pattern, body)]
-
-
-def seed(engine, settings) -> World:  # type: ignore[no-untyped-def]
-    """Kassel with an admin (Ada), people in every state, a suggestion, a proposal waiting for
-    answers, an active tandem with a due check-in and a problem report, and an invitation."""
-    now = utcnow()
-    started = now - timedelta(days=29)  # the fit check (day 28) is due
-    with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        ada = make_coordinator(session, "ada@example.org", role="admin")
-
-        def local(name: str, **values: Any):  # type: ignore[no-untyped-def]
-            return make_participant(
-                session, kassel, role="local", first_name=name, capacity=2,
-                languages={"de": "native", "en": "C1"}, interests=["football"], **values,
-            )  # fmt: skip
-
-        def newcomer(name: str, **values: Any):  # type: ignore[no-untyped-def]
-            return make_participant(
-                session, kassel, first_name=name, languages={"ar": "native", "en": "B2"},
-                learning=["de"], **values,
-            )  # fmt: skip
-
-        lena, nour = local("Lena", open_tandems=1), newcomer("Nour", open_tandems=1)
-        jonas, olena = local("Jonas"), newcomer("Olena")
-        anke, omar = local("Anke"), newcomer("Omar")
-        pending = newcomer("Rama", status="pending")
-        unverified = newcomer("Ali", status="unverified")
-        active = Tandem(
-            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="active",
-            started_at=started, decided_at=started - timedelta(days=8),
-        )  # fmt: skip
-        session.add(active)
-        session.flush()
-        lifecycle.started(session, active, now=started)
-        checkins.send_due_checkins(session, settings=settings, now=now)
-        report = ProblemReport(
-            tandem_id=active.id, reporter_role="newcomer", kind="not_ok", note="Schwierig"
-        )
-        session.add(report)
-        suggestion = make_suggestion(session, kassel, jonas, olena)
-        proposal = make_suggestion(session, kassel, anke, omar)
-        suggestions.confirm(session, proposal, ada, now=now)
-        proposals.propose(session, proposal, settings=settings, now=now)
-        verify_token = tokens.issue(
-            session, unverified, "verify", now=now, lifetime=timedelta(days=1)
-        )
-        profile_token = tokens.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
-        invitation = accounts.invite(
-            session, email="new@example.org", role="coordinator", regions=[kassel],
-            invited_by=ada, now=now,
-        )  # fmt: skip
-        session.flush()
-        people = [p.public_id for p in (lena, nour, jonas, olena, anke, omar, pending)]
-        tandem_ids = [t.public_id for t in (active, suggestion, proposal)]
-        report_id, checkin_ids = report.id, [1, 2]
-        slug = kassel.slug
-    checkin_tokens = _links(engine, "checkin", r"/check-in/([A-Za-z0-9_-]+)")
-    answer_tokens = _links(engine, "proposal", r"/answer/([A-Za-z0-9_-]+)")
-    assert checkin_tokens and answer_tokens, "the seeded world lacks links"
-    with db(engine) as session:
-        message_ids = list(session.scalars(select(OutboxMessage.id)).all())
-    return World(
-        path_values={
-            ("/signup/{role}", "role"): ["newcomer", "local"],
-            ("/verify/{token}", "token"): [verify_token],
-            ("/me/open/{token}", "token"): [profile_token],
-            ("/invite/{token}", "token"): [invitation],
-            ("/answer/{token}", "token"): answer_tokens,
-            ("/check-in/{token}", "token"): checkin_tokens,
-            ("", "slug"): [slug],
-            ("", "action"): ["pin", "forbid", "unpin", "unforbid", "new"],
-            ("", "checkin_id"): checkin_ids,
-            ("", "report_id"): [report_id],
-            ("", "run_id"): [1, 2],
-            ("", "message_id"): message_ids,
-            ("/coordinator/review/", "public_id"): [people[-1]],
-            ("/coordinator/participants/", "public_id"): people,
-            ("/coordinator/suggestions/", "public_id"): tandem_ids[1:],
-            ("/coordinator/tandems/", "public_id"): tandem_ids,
-            ("/me/tandem/", "public_id"): tandem_ids[:1],
-        },
-        field_values={
-            "local": people[0:6:2],
-            "newcomer": people[1:6:2],
-            "tandem": tandem_ids,
-            "region": [slug],
-            "regions": [slug, "1"],
-            "role": ["coordinator", "admin"],
-            "reason": [*END_REASONS, *REJECT_REASONS],
-            "kind": list(PROBLEM_KINDS),
-            "meetings": list(MEETING_FREQUENCIES),
-            "mood": ["1", "3", "5"],
-            "choice": ["accepted", "declined"],
-            "confirm": ["1"],
-            "accept_broken": ["1"],
-            "seen_original": ["1"],
-            "certificate_date": ["2025-01-31", "31.01.2025"],
-            "ended_on": [str(now.date()), str(started.date())],
-            "min_level": ["A1", "B1"],
-            "max_distance_km": ["10", "200.5"],
-            **{name: ["0.5", "1", "0"] for name in WEIGHTS},
-            "password": [PASSWORD],
-            "password_again": [PASSWORD],
-            "_switch_lang": ["de", "ar"],
-            "back": ["place=x&sort=score&page=2"],
-        },
-        profile_token=profile_token,
-    )
-
-
-def _path_values(world: World, path: str, name: str) -> list[Any]:
-    exact = world.path_values.get((path, name))
-    if exact is not None:
-        return exact
-    for (prefix, param), found in world.path_values.items():
-        if param == name and prefix and path.startswith(prefix):
-            return found
-    return world.path_values.get(("", name), [])
 
 
 ANY_FORM_VALUE = {
@@ -388,7 +238,7 @@ HOSTS = ["127.0.0.1:99999", "a" * 300, "127.0.0.1:", "testserver", "localhost:80
 
 
 def _mix_in_real_values(
-    case: Any, world: World, data: st.DataObject, *, signed_in: bool = False
+    case: Any, world: EveryRoute, data: st.DataObject, *, signed_in: bool = False
 ) -> None:
     """Swap generated path parameters and form values, now and then, for ones that exist
     or for known-nasty text: NUL, bidi controls, huge numbers (tests/security/
@@ -396,7 +246,7 @@ def _mix_in_real_values(
     An `enum` in the schema would never be drawn: schemathesis folds it into the junk."""
     path = case.operation.path
     for name in list(case.path_parameters or {}):
-        real = _path_values(world, path, name)
+        real = world.values_for(path, name)
         choice = data.draw(st.sampled_from(CHOICES if real else CHOICES[::2]))
         if choice == "real":
             case.path_parameters[name] = data.draw(st.sampled_from(real))
@@ -426,7 +276,7 @@ def _mix_in_real_values(
 
 def fuzz(
     schema: Any,
-    world: World,
+    world: EveryRoute,
     paths: list[str],
     *,
     client: requests.Session | None,
@@ -460,7 +310,7 @@ def fuzz(
 @pytest.fixture
 def fuzz_world(settings, engine):  # type: ignore[no-untyped-def]
     quick = settings.model_copy(update={"signup_limit_per_hour": 100_000})
-    world = seed(engine, quick)
+    world = every_route(engine, quick)
     app = create_app(quick, fuzzing=True)
     with asgi.get_client(app) as client:
         raw = client.get("/schema/openapi.json").json()

@@ -14,7 +14,17 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from tests.builders import csrf_token, db, login, make_coordinator, make_region
+from tests.builders import (
+    SAMPLE,
+    concrete,
+    csrf_token,
+    db,
+    login,
+    make_coordinator,
+    make_region,
+    routes,
+)
+from tests.worlds import EveryRoute, every_route
 from web.app import create_app
 from web.core.models import AuditLog, StoreEntry, metadata
 
@@ -42,22 +52,7 @@ PUBLIC = {
 }
 DEVELOPMENT_ONLY = re.compile(r"^/dev/")
 PARTICIPANT = re.compile(r"^/me(/|$)")
-SAMPLE = {"str": "sample", "int": "1", "path": "tandem.css", "uuid": "0" * 32}
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def routes(app: Litestar) -> list[tuple[str, str]]:
-    found = set()
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", []):
-            for method in handler.http_methods:
-                if method not in ("OPTIONS", "HEAD"):
-                    found.add((route.path, method))
-    return sorted(found)
-
-
-def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+):(\w+)\}", lambda m: SAMPLE.get(m.group(2), "x"), path)
 
 
 @pytest.fixture
@@ -214,14 +209,12 @@ def _query_names(settings) -> dict[str, list[str]]:  # type: ignore[no-untyped-d
     }  # fmt: skip
 
 
-def _filled(path: str, world) -> str:  # type: ignore[no-untyped-def]
-    """A route's path with ids that exist in the fuzz run's seeded world."""
-    from tests.security.test_fuzz_openapi import _path_values
-
+def _filled(path: str, world: EveryRoute) -> str:
+    """A route's path with ids that exist in the seeded world."""
     spelled = re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
 
     def value(match: re.Match[str]) -> str:
-        found = _path_values(world, spelled, match.group(1))
+        found = world.values_for(spelled, match.group(1))
         return str(found[0]) if found else SAMPLE.get(match.group(2), "x")
 
     return re.sub(r"\{(\w+):(\w+)\}", value, path)
@@ -232,10 +225,8 @@ def test_no_route_answers_hostile_queries_cookies_or_headers_with_a_500(settings
     """Every route, as the person it is for (admin, participant, anyone): each query
     parameter it reads (and ``lang``) with each hostile value, then hostile cookies and
     headers. CI runs this on SQLite and PostgreSQL."""
-    from tests.security.test_fuzz_openapi import seed
-
     quick = settings.model_copy(update={"signup_limit_per_hour": 100_000})
-    world = seed(engine, quick)
+    world = every_route(engine, quick)
     query_names = _query_names(quick)
     app = create_app(quick)
     failures: list[tuple[str, str, str, int]] = []

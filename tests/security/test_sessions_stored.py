@@ -13,9 +13,16 @@ from datetime import timedelta
 from litestar.testing import TestClient
 from sqlalchemy import func, select, update
 
-from tests.builders import csrf_token, db, login, make_coordinator, make_region
-from tests.security.test_route_walk import concrete, routes
-from tests.web.test_cli import tandem
+from tests.builders import (
+    concrete,
+    csrf_token,
+    db,
+    login,
+    make_coordinator,
+    make_region,
+    routes,
+    tandem,
+)
 from web.app import create_app
 from web.core.models import StoreEntry, utcnow
 

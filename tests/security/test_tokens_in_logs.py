@@ -24,8 +24,8 @@ import pytest
 
 from tests.builders import html
 from tests.conftest import TEST_SECRET
-from tests.security.test_fuzz_openapi import seed
-from tests.web.test_multiprocess import HTTP_TIMEOUT, START_TIMEOUT, _free_port, _stop
+from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, free_port, stop
+from tests.worlds import every_route
 from web.core import log_redaction
 from web.core.settings import ROOT
 
@@ -61,7 +61,7 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -
 
 @contextmanager
 def serve(how: str, database_url: str, home: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -83,7 +83,7 @@ def serve(how: str, database_url: str, home: Path) -> Iterator[tuple[str, Path]]
         _wait_until_healthy(process, url, log)
         yield url, log
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _use(client: httpx.Client, path: str) -> list[int]:
@@ -101,7 +101,7 @@ def _use(client: httpx.Client, path: str) -> list[int]:
 
 @pytest.mark.parametrize("how", ["tandem serve", "uvicorn --factory"])
 def test_no_link_token_appears_in_the_server_log(settings, engine, database_url, tmp_path, how):
-    world = seed(engine, settings)
+    world = every_route(engine, settings)
     links = {
         "verify": world.path_values[("/verify/{token}", "token")],
         "profile": [world.profile_token],

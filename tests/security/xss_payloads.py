@@ -92,3 +92,24 @@ def live_markup(html: str) -> list[str]:
         if tag.name == "img" and tag.get("src") == "x":
             found.append("<img src=x>")
     return found
+
+
+# Hostile values that are not markup: NUL, direction marks, odd digits, SQL, overlong.
+NASTY = [
+    "\x00",
+    "Nour\x00",
+    "nour\x00@example.org",
+    "\u202eevil\u202c",
+    "\u2066\u2067\u2068\u2069",
+    "\r\n\t\x0b\x0c\x1b[31m",
+    "\ufeff\ufffe\uffff",
+    "²",
+    "١٩٩٠",
+    "9" * 30,
+    "-1990",
+    " 1990 ",
+    "1e3",
+    "' OR 1=1 --",
+    "%00",
+    "../../etc/passwd",
+]

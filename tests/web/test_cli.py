@@ -1,39 +1,9 @@
 from __future__ import annotations
 
-import io
-import os
-from contextlib import redirect_stderr, redirect_stdout
-from typing import NamedTuple
-from unittest import mock
-
 from sqlalchemy import select
 
-from tests.builders import db, make_region
-from web.cli import main
+from tests.builders import db, make_region, tandem
 from web.core.models import Coordinator
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def tandem(*args: str, database_url: str, stdin: str = "") -> Result:
-    """Run the ``tandem`` command in this process (a subprocess costs a second of imports):
-    its environment, standard input and output are the command's own while it runs."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        mock.patch.dict(os.environ, {"TANDEM_DATABASE_URL": database_url}),
-        mock.patch("sys.stdin", io.StringIO(stdin)),
-        redirect_stdout(out),
-        redirect_stderr(err),
-    ):
-        try:
-            returncode = main(list(args))
-        except SystemExit as exit_:  # argparse exits on wrong arguments
-            returncode = exit_.code if isinstance(exit_.code, int) else 1
-    return Result(returncode, out.getvalue(), err.getvalue())
 
 
 def test_a_bad_database_url_is_one_clear_line():

@@ -18,8 +18,16 @@ from litestar.testing import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from tests.web.me.test_profile import open_profile, post
+from tests.builders import (
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+    open_profile,
+)
+from tests.builders import post_as_me as post
 from web.app import create_app
 from web.core import audit, mail, participants
 from web.core.models import (

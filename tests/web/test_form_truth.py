@@ -14,9 +14,17 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from tests.builders import csrf_token, db, html, make_participant, make_region
-from tests.web.me.test_profile import open_profile
-from tests.web.signup.test_signup import people, submit, valid_form
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    make_participant,
+    make_region,
+    open_profile,
+    people,
+    submit,
+    valid_form,
+)
 from web.core import place_names, places
 from web.core.forms import MAX_LENGTHS, SOLAR_HIJRI_LOCALES, parse_participant_form
 from web.core.models import Participant, Place, Region

@@ -22,9 +22,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from tests.builders import csrf_token, db, login, make_participant
-from tests.web.me.test_profile import open_profile
-from tests.web.suggestions.test_suggestions import kassel_with_three
+from tests.builders import csrf_token, db, login, make_participant, open_profile
+from tests.worlds import three_suggestions as kassel_with_three
 from web.checkins import checkins
 from web.core.models import OutboxMessage, Participant, Region, Tandem, utcnow
 from web.core.settings import ROOT

@@ -18,18 +18,28 @@ from litestar.testing import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
+from tests.builders import (
+    HOUR,
+    T0,
+    counters,
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_region,
+    people,
+    submit,
+    valid_form,
+)
 from tests.conftest import POSTGRES_URL
-from tests.web.signup.test_signup import people, submit, valid_form
 from web.app import create_app
 from web.core import limits
-from web.core.db import READ_ONLY, create_db_engine
-from web.core.models import RateCounter, Region, utcnow
+from web.core.db import create_db_engine
+from web.core.models import Region, utcnow
 from web.login.routes import LOGIN_LIMIT
 from web.ops.retention import cmd_purge
 
-HOUR = utcnow().replace(minute=0, second=0, microsecond=0)
-T0 = HOUR + timedelta(minutes=10, seconds=5)  # well inside a sign-up hour and a login minute
 CLIENT = "192.0.2.7"
 RATE_HEADERS = ("RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
@@ -44,15 +54,6 @@ def kassel(engine):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def app_with_two_sign_ups(settings):  # type: ignore[no-untyped-def]
     return create_app(settings.model_copy(update={"signup_limit_per_hour": 2}))
-
-
-def counters(engine) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
-    """Every counter, read on a connection of its own (and without SQLite's write lock)."""
-    table = RateCounter.__table__  # type: ignore[attr-defined]
-    reader = engine.execution_options(**{READ_ONLY: True})
-    with reader.begin() as connection:
-        rows = connection.execute(select(table.c.scope, table.c.client, table.c.hits)).all()
-    return {(scope, client): hits for scope, client, hits in rows}
 
 
 def test_spending_the_sign_up_limit_leaves_the_login_alone(app_with_two_sign_ups, kassel, engine):

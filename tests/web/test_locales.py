@@ -8,8 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from tests.web.signup.test_signup import kassel, people, submit  # noqa: F401 (the fixture is used)
+from tests.builders import (
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+    people,
+    submit,
+)
 from web.core.i18n import LOCALES, from_accept_language, ui_locale
 from web.core.mail import build_message, render
 from web.core.models import Consent, OutboxMessage

@@ -24,23 +24,23 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import csrf_token, db, login, make_coordinator, make_participant, make_region
+from tests.builders import (
+    csrf_token,
+    db,
+    login,
+    make_coordinator,
+    make_participant,
+    make_region,
+    valid_form,
+)
 from tests.conftest import TEST_SECRET
-from tests.web.signup.test_signup import valid_form
+from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, free_port, stop
 from web.core.models import Participant
 from web.core.settings import ROOT
 
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 15
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
-START_TIMEOUT = 60.0  # seconds for a process to answer /healthz (imports are heavy)
-HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 SESSION_COOKIE = "tandem_session"  # the development name (production uses __Host-session)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _redis_command(*commands: str) -> list[bytes]:
@@ -73,7 +73,7 @@ def _redis_ready() -> str | None:
 
 
 def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
@@ -81,16 +81,6 @@ def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     return process, f"http://127.0.0.1:{port}"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, deadline: float) -> bool:
@@ -117,7 +107,7 @@ def uvicorn_processes(env: dict[str, str], logs: list[Path]) -> Iterator[list[st
                 process, url = started[index]
                 if _wait_until_healthy(process, url, deadline):
                     break
-                _stop(process)
+                stop(process)
                 output = log.read_text(errors="replace")
                 if "address already in use" not in output.lower():
                     pytest.fail(f"uvicorn did not start within {START_TIMEOUT} s:\n{output}")
@@ -128,7 +118,7 @@ def uvicorn_processes(env: dict[str, str], logs: list[Path]) -> Iterator[list[st
         yield [url for _, url in started]
     finally:
         for process, _ in started:
-            _stop(process)
+            stop(process)
 
 
 @pytest.fixture(params=["database", "redis"])

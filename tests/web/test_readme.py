@@ -11,9 +11,25 @@ def test_every_setting_is_documented_in_the_readme():
     assert documented == {f"TANDEM_{name.upper()}" for name in Settings.model_fields}
 
 
+def make_target(name: str) -> tuple[list[str], list[str]]:
+    """A Makefile target's prerequisites and recipe lines."""
+    makefile = (ROOT / "Makefile").read_text()
+    found = re.search(rf"^{name}:([^#\n]*).*\n((?:\t.*\n)*)", makefile, flags=re.MULTILINE)
+    assert found, f"no `{name}` target in the Makefile"
+    return found.group(1).split(), [line.strip() for line in found.group(2).splitlines()]
+
+
 def test_the_readme_shows_the_two_commands():
+    """The first block of the README is the two commands, and they do what it says."""
     readme = (ROOT / "README.md").read_text()
-    assert "make run" in readme and "make test" in readme
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in block.splitlines()] == ["make run", "make test"]
+    run_needs, run = make_target("run")
+    assert {"install", "migrate"} <= set(run_needs)
+    assert any("tandem demo" in line for line in run) and run[-1].endswith("tandem serve")
+    test_needs, test = make_target("test")
+    assert "install" in test_needs and any("pytest" in line for line in test)
 
 
 def test_every_tandem_command_is_in_the_readme():

@@ -153,7 +153,7 @@ def test_production_sends_coordinators_without_second_factor_to_set_one_up(setti
 
 
 def test_the_cli_prints_an_invitation_for_the_first_admin(database_url, engine):
-    from tests.web.test_cli import tandem
+    from tests.builders import tandem
 
     result = tandem(
         "invite", "--email", "first@example.org", "--role", "admin", database_url=database_url

@@ -33,7 +33,7 @@ from web.core.models import (
     utcnow,
 )
 from web.proposals import proposals
-from web.suggestions import suggestions as decisions
+from web.suggestions import suggestions
 
 
 @pytest.fixture
@@ -210,7 +210,7 @@ def propose(engine, settings, *, newcomer_email=None):  # type: ignore[no-untype
         tandem = Tandem(local_id=sabine.id, newcomer_id=amal.id, region_id=kassel.id)
         session.add(tandem)
         session.flush()
-        decisions.confirm(session, tandem, alice, now=now)
+        suggestions.confirm(session, tandem, alice, now=now)
         proposals.propose(session, tandem, settings=settings, now=now)
         return tandem.public_id, amal.id, sabine.id
 

@@ -7,8 +7,7 @@ START; Alice coordinates Kassel.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -21,10 +20,10 @@ from tests.builders import (
     html,
     login,
     make_coordinator,
-    make_participant,
     make_region,
 )
-from tests.web.test_cli import tandem as run_cli
+from tests.builders import tandem as run_cli
+from tests.worlds import START, Tandem3, running_tandem
 from web.checkins import checkins
 from web.core import tokens
 from web.core.models import (
@@ -38,44 +37,14 @@ from web.core.models import (
 )
 from web.tandems import lifecycle
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 FIT_CHECK = START + timedelta(days=28)
 LINK = re.compile(r"/check-in/([A-Za-z0-9_-]+)")
 NOTE_CANARY = "Unsere Treffen sind schwierig geworden"
 
 
-@dataclass
-class World:
-    tandem_id: int
-    local_id: int
-    newcomer_id: int
-
-
-def make_world(engine, *, status: str = "active", scheduled: bool = True) -> World:  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        lena = make_participant(
-            session, kassel, role="local", first_name="Lena", email="lena@kassel.example",
-            locale="de", capacity=2, open_tandems=1,
-        )  # fmt: skip
-        nour = make_participant(
-            session, kassel, first_name="Nour", email="nour@kassel.example", locale="ar",
-            open_tandems=1,
-        )  # fmt: skip
-        tandem = Tandem(
-            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status=status,
-            started_at=START, decided_at=START - timedelta(days=8),
-        )  # fmt: skip
-        session.add(tandem)
-        session.flush()
-        if scheduled:
-            lifecycle.started(session, tandem, now=START)  # fit check due in four weeks
-        return World(tandem.id, lena.id, nour.id)  # type: ignore[arg-type]
-
-
 @pytest.fixture
-def world(engine) -> World:  # type: ignore[no-untyped-def]
-    return make_world(engine)
+def world(engine) -> Tandem3:  # type: ignore[no-untyped-def]
+    return running_tandem(engine)
 
 
 def send(engine, settings, now: datetime) -> int:  # type: ignore[no-untyped-def]
@@ -104,7 +73,7 @@ def links(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return found
 
 
-def rows(engine, world: World) -> list[CheckIn]:  # type: ignore[no-untyped-def]
+def rows(engine, world: Tandem3) -> list[CheckIn]:  # type: ignore[no-untyped-def]
     with db(engine) as session:
         return list(
             session.scalars(
@@ -113,7 +82,7 @@ def rows(engine, world: World) -> list[CheckIn]:  # type: ignore[no-untyped-def]
         )
 
 
-def tandem_of(engine, world: World) -> Tandem:  # type: ignore[no-untyped-def]
+def tandem_of(engine, world: Tandem3) -> Tandem:  # type: ignore[no-untyped-def]
     with db(engine) as session:
         return session.get(Tandem, world.tandem_id)  # type: ignore[return-value]
 
@@ -189,7 +158,7 @@ def test_running_twice_at_the_same_time_sends_once(engine, settings, world):
 
 @pytest.mark.parametrize("status", ["paused", "ended", "proposed"])
 def test_a_tandem_that_is_not_active_gets_none(engine, settings, status):
-    world = make_world(engine, status=status)
+    world = running_tandem(engine, status=status)
     assert send(engine, settings, FIT_CHECK + timedelta(days=100)) == 0
     assert mails(engine) == [] and rows(engine, world) == []
 
@@ -207,7 +176,7 @@ def test_a_paused_tandem_is_asked_again_after_it_resumes(engine, settings, world
 
 
 def test_without_a_schedule_the_first_check_in_is_four_weeks_after_the_start(engine, settings):
-    world = make_world(engine, scheduled=False)
+    world = running_tandem(engine, scheduled=False)
     assert tandem_of(engine, world).next_checkin_at is None
     assert send(engine, settings, FIT_CHECK - timedelta(seconds=1)) == 0
     assert send(engine, settings, FIT_CHECK) == 2
@@ -215,7 +184,7 @@ def test_without_a_schedule_the_first_check_in_is_four_weeks_after_the_start(eng
 
 
 def test_the_command_sends_the_due_check_ins_and_prints_counts(engine, database_url):
-    world = make_world(engine, scheduled=False)
+    world = running_tandem(engine, scheduled=False)
     with db(engine) as session:  # the command runs on the real clock
         tandem = session.get(Tandem, world.tandem_id)
         tandem.started_at = utcnow() - timedelta(days=30)  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from tests.builders import (
     make_participant,
     make_region,
 )
+from tests.worlds import STATUS_MIX, region_of_300, two_regions
 from web.core.models import CheckIn, ProblemReport, Tandem
 
 # The session store, the coordinator, their regions and one query per list (7).
@@ -24,11 +25,8 @@ DASHBOARD_QUERIES = 10  # the page's own statements (one for issue 16's contact 
 def world(engine):  # type: ignore[no-untyped-def]
     """Alice serves Kassel, Bob serves Göttingen, Ada is an admin."""
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         in_kassel = {make_participant(session, kassel).public_id for _ in range(3)}
         in_goettingen = {make_participant(session, goettingen).public_id for _ in range(2)}
     return in_kassel, in_goettingen
@@ -206,11 +204,8 @@ def needs_world(session, region, tag: str, *, extra: int = 0) -> dict[str, str]:
 
 def dashboard_world(engine, *, extra: int = 0):  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         return needs_world(session, kassel, "K", extra=extra), needs_world(
             session, goettingen, "G", extra=extra
         )
@@ -331,3 +326,17 @@ def test_the_dashboards_query_count_does_not_grow_with_the_data(client, engine, 
     dashboard_world(engine, extra=extra)
     login(client, "alice@example.org")
     assert _statements_of_one_dashboard(client) == DASHBOARD_QUERIES
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_region_of_300_people_has_the_same_dashboard(client, engine):
+    """The size a coordinator really looks after: the page stays one set of queries, and
+    its waiting list counts every active newcomer of the 300 (none is in a tandem)."""
+    with db(engine) as session:
+        region_of_300(session)
+    waiting = sum(1 for n in range(300) if n % 3 and STATUS_MIX[n % len(STATUS_MIX)] == "active")
+    login(client, "alice@kassel.example")
+    assert _statements_of_one_dashboard(client) == DASHBOARD_QUERIES
+    board = sections(client)
+    assert board["waiting"]["count"] == waiting == 140
+    assert len(board["waiting"]["items"]) < waiting  # a short list, and a link to the rest

@@ -3,18 +3,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.builders import db, html, login, make_coordinator, make_participant, make_region
+from tests.builders import db, html, login, make_participant
+from tests.worlds import two_regions
 from web.core.models import AuditLog, Consent, Tandem
 
 
 def world(engine):  # type: ignore[no-untyped-def]
     """Alice serves Kassel (Lena, a local with a tandem), Bob Göttingen (Jonas); Ada is admin."""
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        alice = make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen, alice = world.kassel, world.goettingen, world.alice
         lena = make_participant(
             session,
             kassel,

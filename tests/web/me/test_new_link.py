@@ -10,8 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import event, select
 
-from tests.builders import csrf_token, db, html, make_participant, make_region
-from tests.web.test_limits import HOUR, T0, counters
+from tests.builders import HOUR, T0, counters, csrf_token, db, html, make_participant, make_region
 from web.core import limits
 from web.core.models import OutboxMessage, utcnow
 from web.me import routes

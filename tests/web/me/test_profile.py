@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from tests.builders import csrf_token, db, html, make_participant, make_region
+from tests.builders import csrf_token, db, html, make_participant, make_region, open_profile
+from tests.builders import post_as_me as post
 from web.core import tokens
 from web.core.models import Consent, Event, Participant, Tandem, metadata, utcnow
 
@@ -49,30 +50,6 @@ def nour(engine) -> int:  # type: ignore[no-untyped-def]
             )
         )
         return person.id
-
-
-def open_profile(client, engine, person_id: int):  # type: ignore[no-untyped-def]
-    with Session(engine) as session, session.begin():
-        raw = tokens.issue(
-            session,
-            session.get(Participant, person_id),
-            "profile",
-            now=utcnow(),
-            lifetime=timedelta(days=30),
-        )
-    assert client.get(f"/me/open/{raw}").status_code == 200
-    response = client.post(
-        f"/me/open/{raw}",
-        data={"_csrf_token": csrf_token(client, f"/me/open/{raw}")},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303 and response.headers["location"] == "/me"
-
-
-def post(client, path: str, **data: object):  # type: ignore[no-untyped-def]
-    return client.post(
-        path, data={**data, "_csrf_token": csrf_token(client, "/me")}, follow_redirects=False
-    )
 
 
 def status_of(engine, person_id: int) -> str:  # type: ignore[no-untyped-def]

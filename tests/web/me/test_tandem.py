@@ -13,9 +13,18 @@ import time_machine
 from sqlalchemy import select
 from sqlmodel import Session
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.me.test_profile import open_profile as open_profile_link
-from tests.web.tandems.test_lifecycle import Pair, build_tandem, reload
+from tests.builders import (
+    Pair,
+    build_tandem,
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_region,
+    reload,
+)
+from tests.builders import open_profile as open_profile_link
 from web.core.models import AuditLog, OutboxMessage, ProblemReport, Region, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -108,7 +108,7 @@ def test_purge_erases_warns_and_deletes_exactly_the_expected(engine, settings):
 
 
 def test_the_cli_dry_run_prints_counts(database_url, engine):
-    from tests.web.test_cli import tandem
+    from tests.builders import tandem
 
     world(engine)
     result = tandem("purge", "--dry-run", database_url=database_url)

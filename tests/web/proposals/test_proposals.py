@@ -7,19 +7,19 @@ Kassel, which Alice coordinates; Bob coordinates Göttingen.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
-from tests.web.test_cli import tandem as run_cli
+from tests.builders import tandem as run_cli
+from tests.worlds import PROPOSAL_WAITING_SINCE as WAITING_SINCE
+from tests.worlds import START, Tandem3, proposal_links, proposed_tandem
 from web.core.models import (
     AccessToken,
     AuditLog,
-    Consent,
     OutboxMessage,
     PairRule,
     Participant,
@@ -28,64 +28,12 @@ from web.core.models import (
 from web.proposals import proposals
 from web.tandems import lifecycle
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-WAITING_SINCE = date(2025, 11, 1)
-REASONS = [
-    {"code": "shared_interests", "items": ["football", "cooking"]},
-    {"code": "practice_language", "for": "newcomer", "items": ["de"]},
-    {"code": "distance_km", "value": 4},
-    {"code": "waiting_days", "value": 121},
-    {"code": "pinned"},
-]
 LINK = re.compile(r"/answer/([A-Za-z0-9_-]+)")
 
 
-@dataclass
-class World:
-    tandem_id: int
-    local_id: int
-    newcomer_id: int
-
-
-def _consent(person: Participant, *, withdrawn: bool = False) -> Consent:
-    return Consent(
-        purpose="contact_sharing",
-        text_version="1",
-        language=person.locale,
-        given_at=START - timedelta(days=200),
-        withdrawn_at=START - timedelta(days=1) if withdrawn else None,
-    )
-
-
-def propose(engine, settings, *, region="kassel", local_shares=True, newcomer_shares=True):  # type: ignore[no-untyped-def]
-    """Participants, a proposed tandem with raised counters, and the proposal."""
-    with db(engine) as session:
-        kassel = make_region(session, region)
-        lena = make_participant(
-            session, kassel, role="local", first_name="Lena", email=f"lena@{region}.example",
-            locale="de", capacity=2, open_tandems=1, birth_year=1961,
-            about_me="Retired teacher, call me on 0171 555 1234", last_name="Schäfer",
-        )  # fmt: skip
-        nour = make_participant(
-            session, kassel, first_name="Nour", email=f"nour@{region}.example", locale="ar",
-            open_tandems=1, waiting_since=WAITING_SINCE, birth_year=1999,
-            about_me="I love Syrian cooking", last_name="Haddad",
-        )  # fmt: skip
-        lena.consents = [_consent(lena, withdrawn=not local_shares)]
-        nour.consents = [_consent(nour, withdrawn=not newcomer_shares)]
-        tandem = Tandem(
-            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="proposed",
-            score=0.8, reasons=REASONS, decided_at=START,
-        )  # fmt: skip
-        session.add(tandem)
-        session.flush()
-        proposals.propose(session, tandem, settings=settings, now=START)
-        return World(tandem.id, lena.id, nour.id)  # type: ignore[arg-type]
-
-
 @pytest.fixture
-def world(engine, settings) -> World:  # type: ignore[no-untyped-def]
-    return propose(engine, settings)
+def world(engine, settings) -> Tandem3:  # type: ignore[no-untyped-def]
+    return proposed_tandem(engine, settings)
 
 
 def mails(engine, kind: str) -> dict[str, OutboxMessage]:  # type: ignore[no-untyped-def]
@@ -100,12 +48,7 @@ def link_of(message: OutboxMessage) -> str:
     return found.group(1)
 
 
-def links(engine, kind: str = "proposal") -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    sent = mails(engine, kind)
-    return link_of(sent["lena@kassel.example"]), link_of(sent["nour@kassel.example"])
-
-
-def reload(engine, world: World) -> tuple[Tandem, Participant, Participant]:  # type: ignore[no-untyped-def]
+def reload(engine, world: Tandem3) -> tuple[Tandem, Participant, Participant]:  # type: ignore[no-untyped-def]
     with db(engine) as session:
         return (
             session.get(Tandem, world.tandem_id),
@@ -164,7 +107,7 @@ def test_the_proposal_carries_no_personal_extras(engine, world):
 
 
 def test_the_links_work_only_for_answers(engine, client, world):
-    lena_token, _nour_token = links(engine)
+    lena_token, _nour_token = proposal_links(engine)
     assert client.get(f"/me/open/{lena_token}").status_code == 200  # a form, nothing more
     csrf = client.cookies.get("tandem_csrf")
     response = client.post(f"/me/open/{lena_token}", data={"_csrf_token": csrf})
@@ -175,7 +118,7 @@ def test_the_links_work_only_for_answers(engine, client, world):
 
 
 def test_opening_the_link_shows_the_proposal_and_uses_nothing(engine, client, world):
-    _lena_token, nour_token = links(engine)
+    _lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(hours=2), tick=False):
         for _ in range(3):  # a mail scanner, a preview, the person
             page = client.get(f"/answer/{nour_token}")
@@ -202,7 +145,7 @@ def test_an_unknown_link_is_a_clear_400(client):
 
 
 def test_an_unknown_choice_is_400_and_changes_nothing(engine, client, world):
-    lena_token, _ = links(engine)
+    lena_token, _ = proposal_links(engine)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         assert answer(client, lena_token, "maybe").status_code == 400
         assert client.get(f"/answer/{lena_token}").status_code == 200  # still usable
@@ -214,7 +157,7 @@ def test_an_unknown_choice_is_400_and_changes_nothing(engine, client, world):
 
 
 def test_it_starts_the_tandem_when_both_accept(engine, client, world):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         response = answer(client, lena_token, "accept")
         assert response.status_code == 303
@@ -250,8 +193,8 @@ def test_it_starts_the_tandem_when_both_accept(engine, client, world):
 def test_a_partner_without_contact_consent_is_introduced_by_the_coordinator(
     engine, settings, client
 ):
-    world = propose(engine, settings, newcomer_shares=False)  # Nour withdrew that consent
-    lena_token, nour_token = links(engine)
+    world = proposed_tandem(engine, settings, newcomer_shares=False)  # Nour withdrew that consent
+    lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, lena_token, "accept")
         answer(client, nour_token, "accept")
@@ -267,7 +210,7 @@ def test_a_partner_without_contact_consent_is_introduced_by_the_coordinator(
 
 
 def test_a_decline_forbids_the_pair_and_returns_the_newcomer_to_the_queue(engine, client, world):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=3), tick=False):
         assert answer(client, nour_token, "decline").status_code == 303
         thanks = client.get(f"/answer/{nour_token}")
@@ -291,7 +234,7 @@ def test_a_decline_forbids_the_pair_and_returns_the_newcomer_to_the_queue(engine
 
 
 def test_a_decline_after_an_accept_ends_it_as_well(engine, client, world):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, lena_token, "accept")
         answer(client, nour_token, "decline")
@@ -303,10 +246,10 @@ def test_a_decline_after_an_accept_ends_it_as_well(engine, client, world):
 
 
 def test_a_counter_never_goes_below_zero(engine, settings, client):
-    world = propose(engine, settings)
+    world = proposed_tandem(engine, settings)
     with db(engine) as session:
         session.get(Participant, world.local_id).open_tandems = 0  # type: ignore[union-attr]
-    _lena_token, nour_token = links(engine)
+    _lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, nour_token, "decline")
     _tandem, lena, nour = reload(engine, world)
@@ -317,7 +260,7 @@ def test_a_counter_never_goes_below_zero(engine, settings, client):
 
 
 def test_answering_twice_is_400(engine, client, world):
-    lena_token, _nour_token = links(engine)
+    lena_token, _nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         assert answer(client, lena_token, "accept").status_code == 303
         csrf = client.cookies.get("tandem_csrf")
@@ -346,7 +289,7 @@ def test_a_token_for_someone_outside_the_pair_is_400(engine, settings, client, w
 
 
 def test_the_reminder_goes_only_to_who_has_not_answered(engine, settings, client, world):
-    lena_token, _ = links(engine)
+    lena_token, _ = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, lena_token, "accept")
     with db(engine) as session:
@@ -356,7 +299,7 @@ def test_the_reminder_goes_only_to_who_has_not_answered(engine, settings, client
 
 
 def test_the_other_persons_used_link_is_400(engine, client, world):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         assert answer(client, nour_token, "accept").status_code == 303
         csrf = client.cookies.get("tandem_csrf")
@@ -370,7 +313,7 @@ def test_the_other_persons_used_link_is_400(engine, client, world):
 
 
 def test_an_expired_link_is_400(engine, client, world):
-    lena_token, _ = links(engine)
+    lena_token, _ = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=7, minutes=1), tick=False):
         page = client.get(f"/answer/{lena_token}")
         assert page.status_code == 400
@@ -383,7 +326,7 @@ def test_an_expired_link_is_400(engine, client, world):
 
 
 def test_the_answer_form_needs_csrf(engine, client, world):
-    lena_token, _ = links(engine)
+    lena_token, _ = proposal_links(engine)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         response = client.post(f"/answer/{lena_token}", data={"choice": "accept"})
     assert response.status_code == 403
@@ -418,8 +361,8 @@ def test_follow_up_reminds_once_two_days_before_the_deadline(engine, settings, w
     tandem = reload(engine, world)[0]
     assert tandem.reminded_at == START + timedelta(days=5)
     # Both links work: the first one and the fresh one in the reminder.
-    old_lena, _ = links(engine)
-    new_lena, _ = links(engine, "proposal_reminder")
+    old_lena, _ = proposal_links(engine)
+    new_lena, _ = proposal_links(engine, "proposal_reminder")
     assert old_lena != new_lena
     with db(engine) as session:
         link = proposals.answer(session, new_lena, "accept", now=START + timedelta(days=5))
@@ -429,7 +372,7 @@ def test_follow_up_reminds_once_two_days_before_the_deadline(engine, settings, w
 
 
 def test_follow_up_expires_an_unanswered_proposal(engine, settings, client, world):
-    lena_token, _ = links(engine)
+    lena_token, _ = proposal_links(engine)
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, lena_token, "accept")
     with db(engine) as session:
@@ -470,7 +413,7 @@ def test_the_cli_follow_up_prints_counts(engine, settings, database_url, world):
 
 
 def test_the_proposals_page_lists_only_own_regions(engine, settings, client):
-    world = propose(engine, settings, region="kassel")
+    world = proposed_tandem(engine, settings, region="kassel")
     with db(engine) as session:
         goettingen = make_region(session, "goettingen", lat=51.5, lon=9.9)
         kassel = session.get(Tandem, world.tandem_id).region_id  # type: ignore[union-attr]
@@ -502,7 +445,7 @@ def test_the_proposals_page_lists_only_own_regions(engine, settings, client):
 
 
 def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, client, world):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with db(engine) as session:
         from web.core.models import Region
 
@@ -524,7 +467,7 @@ def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, 
 def test_a_proposal_whose_tandem_started_and_ended_is_still_recently_closed(
     engine, settings, client, world
 ):
-    lena_token, nour_token = links(engine)
+    lena_token, nour_token = proposal_links(engine)
     with db(engine) as session:
         from web.core.models import Region
 

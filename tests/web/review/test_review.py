@@ -14,10 +14,9 @@ from tests.builders import (
     db,
     html,
     login,
-    make_coordinator,
     make_participant,
-    make_region,
 )
+from tests.worlds import two_regions
 from web.core.models import AuditLog, Participant, Tandem, Vetting
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -34,11 +33,8 @@ def frozen_clock():  # type: ignore[no-untyped-def]
 def world(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Alice serves Kassel, Bob serves Göttingen, Ada is an admin; people waiting in both."""
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
 
         def pending(region, days_ago, **overrides):  # type: ignore[no-untyped-def]
             return make_participant(

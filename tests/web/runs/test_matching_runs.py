@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
 
-from tests.builders import db, make_coordinator, make_participant, make_region
-from tests.web.test_cli import tandem as tandem_cli
+from tests.builders import (
+    RUN_DAY,
+    db,
+    make_coordinator,
+    make_participant,
+    make_region,
+    run_now,
+    suggestions,
+)
+from tests.builders import tandem as tandem_cli
 from web.core.models import (
     AuditLog,
-    Coordinator,
     MatchingRun,
     PairRule,
     Participant,
@@ -29,7 +36,7 @@ from web.runs.runs import (
     start_run,
 )
 
-TODAY = date(2026, 11, 26)
+TODAY = RUN_DAY
 
 
 def local(session, region, **overrides):  # type: ignore[no-untyped-def]
@@ -258,25 +265,6 @@ def kassel_world(engine):  # type: ignore[no-untyped-def]
             newcomer(session, kassel, first_name=name, interests=["football"])
         newcomer(session, kassel, first_name="Hamid", languages={"ar": "native"})
         return kassel.id, alice.id
-
-
-def run_now(engine, region_id, coordinator_id=None, **kwargs):  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        region = session.get(Region, region_id)
-        coordinator = session.get(Coordinator, coordinator_id) if coordinator_id else None
-        run_id = start_run(session, region, coordinator, now=utcnow()).id
-    execute_run(engine, run_id, today=TODAY, **kwargs)
-    with db(engine) as session:
-        return session.get(MatchingRun, run_id)
-
-
-def suggestions(engine, region_id):  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        return list(
-            session.scalars(
-                select(Tandem).where(Tandem.region_id == region_id, Tandem.status == "suggested")
-            )
-        )
 
 
 def test_it_runs_matching_and_stores_explained_suggestions(engine):

@@ -13,10 +13,10 @@ from tests.builders import (
     db,
     html,
     login,
-    make_coordinator,
     make_participant,
     make_region,
 )
+from tests.worlds import two_regions
 from web.core.models import MatchingRun, Region, Tandem, utcnow
 from web.runs import routes
 
@@ -26,11 +26,8 @@ def world(engine):  # type: ignore[no-untyped-def]
     Bob serves Göttingen (one local, one newcomer), Ada is an admin."""
     today = date.today()  # noqa: DTZ011 (the pages count days in local days)
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         for name in ("Lena", "Jonas"):
             make_participant(session, kassel, role="local", first_name=name)
         for name in ("Nour", "Sami"):

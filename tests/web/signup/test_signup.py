@@ -8,7 +8,16 @@ import time_machine
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 
-from tests.builders import csrf_token, db, html, make_region
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    link_in_last_mail,
+    make_region,
+    people,
+    submit,
+    valid_form,
+)
 from web.app import create_app
 from web.core.models import (
     AuditLog,
@@ -21,56 +30,6 @@ from web.core.models import (
     utcnow,
 )
 from web.core.participants import CONSENT_TEXT_VERSION
-
-
-@pytest.fixture
-def kassel(engine):  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        make_region(session, "kassel")
-
-
-def valid_form(**overrides: object) -> dict[str, object]:
-    form: dict[str, object] = {
-        "first_name": "Nour",
-        "email": "nour@example.org",
-        "birth_year": "1995",
-        "gender": "female",
-        "place": "kassel-town",
-        "language_1": "ar",
-        "level_1": "native",
-        "language_2": "de",
-        "level_2": "A2",
-        "learning": ["de"],
-        "interests": ["cooking", "football"],
-        "help_topics": ["language_practice", "paperwork"],
-        "slots": ["tue_evening", "sat_morning"],
-        "partner_wish": "female",
-        "consent_matching": "1",
-        "consent_contact": "1",
-    }
-    form.update(overrides)
-    return {key: value for key, value in form.items() if value is not None}
-
-
-def submit(client: TestClient, role: str = "newcomer", **overrides: object):  # type: ignore[no-untyped-def]
-    data = {**valid_form(**overrides), "_csrf_token": csrf_token(client, f"/signup/{role}")}
-    return client.post(f"/signup/{role}", data=data, follow_redirects=False)
-
-
-def people(engine) -> list[Participant]:  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        found = session.scalars(select(Participant)).all()
-        for person in found:
-            _ = person.languages, person.consents
-        return list(found)
-
-
-def link_in_last_mail(engine, path: str) -> str:  # type: ignore[no-untyped-def]
-    with db(engine) as session:
-        message = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
-        match = re.search(rf"{path}/(\S+)", message.body_text)
-        assert match, message.body_text
-        return match.group(1)
 
 
 @pytest.mark.parametrize("locale", ["de", "ar"])

@@ -11,9 +11,7 @@ import pytest
 from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import func, select
 
-from tests.builders import db, make_region
-from tests.web.signup.test_signup import valid_form
-from tests.web.test_limits import counters
+from tests.builders import counters, db, make_region, valid_form
 from web.core import limits, participants
 from web.core.forms import parse_participant_form
 from web.core.models import OutboxMessage, Participant, utcnow

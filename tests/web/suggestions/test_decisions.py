@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.builders import (
+    COMPONENTS,
     csrf_token,
     db,
     html,
     login,
     make_coordinator,
-    make_participant,
+    make_local,
+    make_newcomer,
     make_region,
+    make_suggestion,
 )
+from tests.worlds import one_suggestion_each
 from web.core.models import (
     AuditLog,
     Coordinator,
@@ -27,94 +30,6 @@ from web.core.models import (
     utcnow,
 )
 from web.suggestions import suggestions
-
-COMPONENTS = {
-    "interests": 0.333333,
-    "offers_needs": 1.0,
-    "availability": 0.333333,
-    "nearness": 0.9,
-    "language": 0.7,
-    "waiting": 0.25,
-}
-REASONS = [
-    {"code": "common_language", "items": ["en"], "level": "B2"},
-    {"code": "practice_language", "items": ["de"], "for": "newcomer"},
-    {"code": "shared_interests", "items": ["football", "cooking"]},
-    {"code": "slots", "items": ["tue_evening", "sat_morning"]},
-    {"code": "distance_km", "value": 4.0},
-    {"code": "waiting_days", "value": 94},
-]
-
-
-def make_local(session, region: Region, **overrides: Any) -> Participant:  # type: ignore[no-untyped-def]
-    values: dict[str, Any] = {
-        "role": "local",
-        "languages": {"de": "native", "en": "C1"},
-        "interests": ["football", "cooking"],
-    }
-    values.update(overrides)
-    return make_participant(session, region, **values)
-
-
-def make_newcomer(session, region: Region, **overrides: Any) -> Participant:  # type: ignore[no-untyped-def]
-    values: dict[str, Any] = {
-        "role": "newcomer",
-        "languages": {"ar": "native", "en": "B2"},
-        "learning": ["de"],
-        "waiting_since": date(2026, 1, 1),
-    }
-    values.update(overrides)
-    return make_participant(session, region, **values)
-
-
-def make_suggestion(  # type: ignore[no-untyped-def]
-    session,
-    region: Region,
-    local: Participant,
-    newcomer: Participant,
-    *,
-    score: float = 0.6,
-    **overrides: Any,
-) -> Tandem:
-    values: dict[str, Any] = {
-        "local_id": local.id,
-        "newcomer_id": newcomer.id,
-        "region_id": region.id,
-        "status": "suggested",
-        "score": score,
-        "components": dict(COMPONENTS),
-        "reasons": list(REASONS),
-    }
-    values.update(overrides)
-    tandem = Tandem(**values)
-    session.add(tandem)
-    session.flush()
-    return tandem
-
-
-def world(engine) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Alice serves Kassel, Bob serves Göttingen, Ada is an admin; one suggestion each."""
-    with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
-        lena = make_local(session, kassel, first_name="Lena")
-        nour = make_newcomer(session, kassel, first_name="Nour")
-        ours = make_suggestion(session, kassel, lena, nour)
-        jonas = make_local(session, goettingen, first_name="Jonas")
-        olena = make_newcomer(session, goettingen, first_name="Olena")
-        theirs = make_suggestion(session, goettingen, jonas, olena)
-        return {
-            "ours": ours.public_id,
-            "theirs": theirs.public_id,
-            "lena": lena.public_id,
-            "nour": nour.public_id,
-            "jonas": jonas.public_id,
-            "olena": olena.public_id,
-        }
-
 
 SUGGESTIONS = "/coordinator/regions/kassel/suggestions"
 
@@ -143,7 +58,7 @@ def actions(engine) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_it_confirms_a_suggestion_and_proposes_it_to_both(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     response = post(client, f"/coordinator/suggestions/{ids['ours']}/confirm")
     assert response.status_code == 303
@@ -163,7 +78,7 @@ def test_it_confirms_a_suggestion_and_proposes_it_to_both(client, engine):
 
 
 def test_it_keeps_the_filters_after_a_decision(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     response = post(
         client,
@@ -177,7 +92,7 @@ def test_it_keeps_the_filters_after_a_decision(client, engine):
 
 
 def test_it_removes_the_newcomers_other_suggestions_on_confirm(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         nour = session.scalars(select(Participant).where(Participant.public_id == ids["nour"]))
@@ -189,7 +104,7 @@ def test_it_removes_the_newcomers_other_suggestions_on_confirm(client, engine):
 
 
 def test_a_second_confirm_is_already_taken_not_an_error(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     post(client, f"/coordinator/suggestions/{ids['ours']}/confirm")
     again = post(client, f"/coordinator/suggestions/{ids['ours']}/confirm")
@@ -199,7 +114,7 @@ def test_a_second_confirm_is_already_taken_not_an_error(client, engine):
 
 
 def test_a_full_local_cannot_be_confirmed_twice(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         lena = session.scalars(select(Participant).where(Participant.public_id == ids["lena"]))
@@ -214,7 +129,7 @@ def test_a_full_local_cannot_be_confirmed_twice(client, engine):
 
 
 def test_a_paused_newcomer_cannot_be_confirmed(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         nour = session.scalars(select(Participant).where(Participant.public_id == ids["nour"]))
         nour.one().status = "paused"
@@ -229,7 +144,7 @@ def test_a_paused_newcomer_cannot_be_confirmed(client, engine):
 
 
 def test_it_rejects_with_a_reason_and_keeps_the_components(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     response = post(
         client,
@@ -247,7 +162,7 @@ def test_it_rejects_with_a_reason_and_keeps_the_components(client, engine):
 
 
 def test_it_refuses_an_unknown_reject_reason(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     response = post(client, f"/coordinator/suggestions/{ids['ours']}/reject", {"reason": "bored"})
     assert response.status_code == 400
@@ -257,7 +172,7 @@ def test_it_refuses_an_unknown_reject_reason(client, engine):
 
 
 def test_a_rejected_pair_is_ruled_out_for_a_hand_made_pair(engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         alice = session.scalars(select(Coordinator).where(Coordinator.id == 1)).one()
         tandem = session.scalars(select(Tandem).where(Tandem.public_id == ids["ours"])).one()
@@ -283,7 +198,7 @@ def rules(engine) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
 
 
 def test_it_pins_and_forbids_a_pair_one_replacing_the_other(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     pair = {"local": ids["lena"], "newcomer": ids["nour"]}
     response = post(client, "/coordinator/regions/kassel/pairs/pin", pair)
@@ -302,7 +217,7 @@ def test_it_pins_and_forbids_a_pair_one_replacing_the_other(client, engine):
 
 
 def test_pinning_a_newcomer_again_moves_the_pin(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         tom = make_local(session, kassel, first_name="Tom").public_id
@@ -314,7 +229,7 @@ def test_pinning_a_newcomer_again_moves_the_pin(client, engine):
 
 
 def test_it_refuses_a_pin_beyond_the_locals_free_places(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         other = make_newcomer(session, kassel).public_id
@@ -329,7 +244,7 @@ def test_it_refuses_a_pin_beyond_the_locals_free_places(client, engine):
 
 
 def test_a_pair_rule_needs_a_local_and_a_newcomer(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     swapped = {"local": ids["nour"], "newcomer": ids["lena"]}
     assert post(client, "/coordinator/regions/kassel/pairs/pin", swapped).status_code == 400
@@ -346,7 +261,7 @@ NEW_PAIR = "/coordinator/regions/kassel/pairs/new"
 
 
 def test_it_pairs_two_people_by_hand(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         mia = make_local(session, kassel, first_name="Mia", slots=["tue_evening"]).public_id
@@ -368,7 +283,7 @@ def test_it_pairs_two_people_by_hand(client, engine):
 
 
 def test_a_hand_made_pair_that_breaks_rules_needs_a_tick(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         far = make_local(
@@ -407,7 +322,7 @@ def test_manual_pair_returns_the_broken_rules(engine):
 
 
 def test_a_newcomer_with_a_proposal_cannot_be_paired_by_hand(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         mia = make_local(session, kassel, first_name="Mia").public_id
@@ -424,7 +339,7 @@ def test_a_newcomer_with_a_proposal_cannot_be_paired_by_hand(client, engine):
 
 
 def test_it_confirms_several_and_reports_each(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         nour = session.scalars(
@@ -452,7 +367,7 @@ def test_it_confirms_several_and_reports_each(client, engine):
 
 
 def test_a_suggestion_that_is_gone_answers_kindly(client, engine):
-    world(engine)
+    one_suggestion_each(engine)
     login(client, "alice@example.org")
     response = post(client, f"/coordinator/suggestions/{'0' * 32}/confirm")
     assert response.status_code == 404

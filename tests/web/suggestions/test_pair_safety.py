@@ -6,20 +6,25 @@ never confirmed, alone or with others."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.runs.test_matching_runs import TODAY, run_now, suggestions
-from tests.web.suggestions.test_decisions import (
-    NEW_PAIR,
-    SUGGESTIONS,
+import web.suggestions.suggestions
+from tests.builders import RUN_DAY as TODAY
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
     make_local,
     make_newcomer,
+    make_region,
     make_suggestion,
-    post,
-    tandem_row,
+    run_now,
+    suggestions,
 )
 from web.core.models import (
     Coordinator,
@@ -30,7 +35,20 @@ from web.core.models import (
     Tandem,
     Vetting,
 )
-from web.suggestions import suggestions as decisions
+
+SUGGESTIONS = "/coordinator/regions/kassel/suggestions"
+NEW_PAIR = "/coordinator/regions/kassel/pairs/new"
+
+
+def post(client, path: str, data: dict[str, Any] | None = None, *, page: str = SUGGESTIONS):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, page + "?lang=en")  # English from here on (a cookie)
+    return client.post(path, data={"_csrf_token": token, **(data or {})}, follow_redirects=False)
+
+
+def tandem_row(engine, public_id: str) -> Tandem | None:  # type: ignore[no-untyped-def]
+    with db(engine) as session:
+        return session.scalars(select(Tandem).where(Tandem.public_id == public_id)).first()
+
 
 CHILD = TODAY.year - 15  # a birth year under 18
 
@@ -312,7 +330,7 @@ def test_a_16_year_old_without_a_guardian_cannot_be_paired_even_with_a_vetted_lo
     with db(engine) as session:
         tandem = session.scalars(select(Tandem).where(Tandem.public_id == ids["suggestion"])).one()
         alice = session.get(Coordinator, ids["alice"])
-        with pytest.raises(decisions.RuledOut) as refused:
-            decisions.confirm(session, tandem, alice, now=datetime.now(UTC))  # type: ignore[arg-type]
-    assert str(refused.value) == decisions.NEEDS_GUARDIAN
+        with pytest.raises(web.suggestions.suggestions.RuledOut) as refused:
+            web.suggestions.suggestions.confirm(session, tandem, alice, now=datetime.now(UTC))  # type: ignore[arg-type]
+    assert str(refused.value) == web.suggestions.suggestions.NEEDS_GUARDIAN
     assert tandem_row(engine, ids["suggestion"]).status == "suggested"  # type: ignore[union-attr]

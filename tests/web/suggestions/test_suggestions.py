@@ -4,20 +4,25 @@ and that a coordinator of another region finds nothing."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
 
 import pytest
 from sqlalchemy import event, select
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.suggestions.test_decisions import (
-    SUGGESTIONS,
+from tests.builders import (
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
     make_local,
     make_newcomer,
+    make_region,
     make_suggestion,
-    world,
 )
-from web.core.models import PairRule, Participant, Place, Region, Tandem
+from tests.worlds import one_suggestion_each, three_suggestions
+from web.core.models import PairRule, Participant, Region, Tandem
+
+SUGGESTIONS = "/coordinator/regions/kassel/suggestions"
 
 
 def cards(response) -> list:  # type: ignore[no-untyped-def]
@@ -28,36 +33,8 @@ def shown(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [card["data-suggestion"] for card in cards(response)]
 
 
-def kassel_with_three(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Three Kassel suggestions: very good (Lena–Nour), good (Tom–Olga), fair (Mia–Amir)."""
-    with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        village = Place(geonameid=990001, name="Vellmar", lat=51.35, lon=9.47, region_id=kassel.id)
-        session.add(village)
-        session.flush()
-        lena = make_local(session, kassel, first_name="Lena")
-        nour = make_newcomer(session, kassel, first_name="Nour", waiting_since=date(2026, 3, 1))
-        tom = make_local(session, kassel, first_name="Tom", place_id=village.id)
-        olga = make_newcomer(
-            session,
-            kassel,
-            first_name="Olga",
-            languages={"ru": "native", "de": "B1"},
-            waiting_since=date(2025, 6, 1),
-        )
-        mia = make_local(session, kassel, first_name="Mia")
-        amir = make_newcomer(session, kassel, first_name="Amir", waiting_since=None)
-        return {
-            "very_good": make_suggestion(session, kassel, lena, nour, score=0.81).public_id,
-            "good": make_suggestion(session, kassel, tom, olga, score=0.6).public_id,
-            "fair": make_suggestion(session, kassel, mia, amir, score=0.3).public_id,
-            "village": str(village.id),
-        }
-
-
 def test_a_card_shows_both_people_the_score_and_the_reasons(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
     page = client.get(SUGGESTIONS + "?lang=en")
     assert page.status_code == 200
@@ -87,19 +64,28 @@ def test_a_card_shows_both_people_the_score_and_the_reasons(client, engine):
 
 
 def test_the_page_speaks_the_coordinators_language(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
-    english = html(client.get(SUGGESTIONS + "?lang=en")).select_one(
-        f'[data-suggestion="{ids["very_good"]}"] .reasons'
-    )
-    german = html(client.get(SUGGESTIONS + "?lang=de")).select_one(
-        f'[data-suggestion="{ids["very_good"]}"] .reasons'
-    )
-    assert german.text != english.text
+
+    def page_in(locale: str):  # type: ignore[no-untyped-def]
+        page = html(client.get(f"{SUGGESTIONS}?lang={locale}"))
+        card = page.select_one(f'[data-suggestion="{ids["very_good"]}"]')
+        return page, [li.text for li in card.select(".reasons li")], card
+
+    english, english_reasons, _ = page_in("en")
+    german, german_reasons, card = page_in("de")
+    assert english.html["lang"] == "en" and german.html["lang"] == "de"
+    assert english_reasons[0] == "Both speak English at level B2 or better"
+    assert german_reasons[0] == "Beide sprechen Englisch auf Niveau B2 oder besser"
+    assert german_reasons[2] == "Beide mögen: Fußball und Kochen"
+    assert german_reasons[-1] == "94 Tage wartend"
+    assert card.select_one(".score-words").text == "sehr gut"
+    # Nothing of the English page is left on the German one.
+    assert not set(english_reasons) & set(german_reasons)
 
 
 def test_it_sorts_by_score_or_by_waiting_time(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
     by_score = shown(client.get(SUGGESTIONS))
     assert by_score == [ids["very_good"], ids["good"], ids["fair"]]
@@ -108,7 +94,7 @@ def test_it_sorts_by_score_or_by_waiting_time(client, engine):
 
 
 def test_it_filters_by_score_place_and_language(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
     assert shown(client.get(SUGGESTIONS + "?min_score=0.75")) == [ids["very_good"]]
     assert shown(client.get(SUGGESTIONS + "?min_score=0.5")) == [ids["very_good"], ids["good"]]
@@ -125,13 +111,17 @@ def test_it_filters_by_score_place_and_language(client, engine):
 
 
 def test_odd_filter_values_are_ignored(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
     odd = client.get(SUGGESTIONS + "?place=abc&min_score=2&language=xx&sort=name&flash=<b>")
     assert odd.status_code == 200
-    assert len(shown(odd)) == 3
-    assert html(odd).select_one(".flash") is None
-    assert "very_good" in ids
+    # No filter applies (min_score=2 would hide everything) and the order is the default one.
+    assert shown(odd) == [ids["very_good"], ids["good"], ids["fair"]]
+    page = html(odd)
+    assert page.select_one(".flash") is None and "<b>" not in odd.text
+    for unset in ("#f-place", "#f-min_score", "#f-language"):
+        assert page.select_one(f"{unset} option[selected]") is None, unset
+    assert page.select_one("#f-sort option[selected]")["value"] == "score"
 
 
 def test_an_empty_region_says_how_to_get_suggestions(client, engine):
@@ -145,7 +135,7 @@ def test_an_empty_region_says_how_to_get_suggestions(client, engine):
 
 
 def test_every_card_can_be_selected_for_confirming_together(client, engine):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     login(client, "alice@example.org")
     page = html(client.get(SUGGESTIONS))
     boxes = page.select("input[type=checkbox][form=bulk][name=tandem]")
@@ -154,7 +144,7 @@ def test_every_card_can_be_selected_for_confirming_together(client, engine):
 
 
 def test_it_pages_through_many_suggestions_keeping_the_filters(client, engine, monkeypatch):
-    ids = kassel_with_three(engine)
+    ids = three_suggestions(engine)
     monkeypatch.setattr("web.suggestions.routes.PAGE_SIZE", 2)
     login(client, "alice@example.org")
     first = client.get(SUGGESTIONS + "?sort=waiting")
@@ -171,7 +161,7 @@ def test_it_pages_through_many_suggestions_keeping_the_filters(client, engine, m
 
 
 def test_confirming_nothing_selected_says_so(client, engine):
-    kassel_with_three(engine)
+    three_suggestions(engine)
     login(client, "alice@example.org")
     token = csrf_token(client, SUGGESTIONS + "?lang=en")
     response = client.post(
@@ -187,7 +177,7 @@ def test_confirming_nothing_selected_says_so(client, engine):
 
 @pytest.mark.parametrize("path", [SUGGESTIONS, "/coordinator/regions/kassel/pairs/new"])
 def test_the_pages_render_right_to_left(client, engine, path):
-    kassel_with_three(engine)
+    three_suggestions(engine)
     login(client, "alice@example.org")
     response = client.get(path + "?lang=ar")
     assert response.status_code == 200
@@ -256,13 +246,13 @@ def test_the_page_costs_the_same_number_of_queries_for_any_number_of_cards(clien
 
 
 def test_another_regions_suggestions_are_not_listed(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     assert shown(client.get(SUGGESTIONS)) == [ids["ours"]]
 
 
 def test_an_admin_sees_every_regions_suggestions(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "ada@example.org")
     assert shown(client.get(SUGGESTIONS)) == [ids["ours"]]
     assert shown(client.get("/coordinator/regions/goettingen/suggestions")) == [ids["theirs"]]
@@ -293,7 +283,7 @@ def foreign_requests(ids: dict[str, str]) -> list[tuple[str, str, dict]]:  # typ
 
 
 def test_alice_gets_404_for_everything_of_goettingen(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     token = csrf_token(client, SUGGESTIONS)
     for method, path, data in foreign_requests(ids):
@@ -311,7 +301,7 @@ def test_alice_gets_404_for_everything_of_goettingen(client, engine):
 
 
 def test_a_bulk_confirm_with_a_foreign_id_confirms_only_her_own(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "alice@example.org")
     token = csrf_token(client, SUGGESTIONS)
     response = client.post(
@@ -329,7 +319,7 @@ def test_a_bulk_confirm_with_a_foreign_id_confirms_only_her_own(client, engine):
 
 
 def test_bob_can_still_decide_in_his_own_region(client, engine):
-    ids = world(engine)
+    ids = one_suggestion_each(engine)
     login(client, "bob@example.org")
     page = "/coordinator/regions/goettingen/suggestions"
     token = csrf_token(client, page)

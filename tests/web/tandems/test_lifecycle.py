@@ -8,71 +8,28 @@ in Kassel.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from tests.builders import db, make_coordinator, make_participant, make_region
+from tests.builders import (
+    STARTED,
+    WAITING_SINCE,
+    Pair,
+    build_tandem,
+    db,
+    make_coordinator,
+    make_participant,
+    make_region,
+    reload,
+)
 from web.core.models import AuditLog, Event, Participant, Region, Tandem
 from web.core.vocabulary import TANDEM_STATUSES
 from web.tandems import lifecycle
 
-STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)  # 63 days after the start
-WAITING_SINCE = date(2025, 11, 1)
-
-
-@dataclass
-class Pair:
-    tandem_id: int
-    local_id: int
-    newcomer_id: int
-    public_id: str
-
-
-def build_tandem(
-    session: Session,
-    region: Region,
-    *,
-    status: str = "active",
-    local_name: str = "Lena",
-    newcomer_name: str = "Nour",
-    started_at: datetime | None = STARTED,
-    **local_overrides: object,
-) -> Pair:
-    """A local and a newcomer in ``region`` with a tandem in ``status``; their
-    ``open_tandems`` counters as the status implies."""
-    is_open = status in ("proposed", "active", "paused")
-    domain = region.slug
-    local = make_participant(
-        session, region, role="local", first_name=local_name, capacity=2,
-        open_tandems=1 if is_open else 0, locale="de",
-        email=f"{local_name.lower()}@{domain}.example", **local_overrides,
-    )  # fmt: skip
-    newcomer = make_participant(
-        session, region, first_name=newcomer_name, open_tandems=1 if is_open else 0,
-        waiting_since=WAITING_SINCE, locale="ar", email=f"{newcomer_name.lower()}@{domain}.example",
-    )  # fmt: skip
-    tandem = Tandem(
-        local_id=local.id,
-        newcomer_id=newcomer.id,
-        region_id=region.id,
-        status=status,
-        proposed_at=STARTED - timedelta(days=3) if status != "suggested" else None,
-        started_at=started_at if status in ("active", "paused", "ended") else None,
-        fit_check_due_at=STARTED + lifecycle.FIT_CHECK_AFTER
-        if status in ("active", "paused")
-        else None,
-        paused_at=STARTED + timedelta(days=10) if status == "paused" else None,
-        ended_at=STARTED + timedelta(days=20) if status == "ended" else None,
-        end_reason="other" if status == "ended" else None,
-    )
-    session.add(tandem)
-    session.flush()
-    return Pair(tandem.id, local.id, newcomer.id, tandem.public_id)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -94,15 +51,6 @@ def alice(session: Session):  # type: ignore[no-untyped-def]
     return session.scalars(
         select(Coordinator).where(Coordinator.email == "alice@example.org")
     ).one()
-
-
-def reload(engine, pair: Pair) -> tuple[Tandem, Participant, Participant]:  # type: ignore[no-untyped-def]
-    with Session(engine, expire_on_commit=False) as session:
-        return (
-            session.get(Tandem, pair.tandem_id),
-            session.get(Participant, pair.local_id),
-            session.get(Participant, pair.newcomer_id),
-        )  # type: ignore[return-value]
 
 
 def events_of(engine, pair: Pair, kind: str) -> list[Event]:  # type: ignore[no-untyped-def]
@@ -401,11 +349,11 @@ def test_no_fit_check_outside_a_running_tandem(engine, kassel, status: str) -> N
 
 
 def test_both_yeses_schedule_the_fit_check_and_record_the_start(engine, settings) -> None:  # type: ignore[no-untyped-def]
-    from tests.web.proposals.test_proposals import START, links, propose
+    from tests.worlds import START, proposal_links, proposed_tandem
     from web.proposals import proposals
 
-    world = propose(engine, settings)
-    lena_link, nour_link = links(engine)
+    world = proposed_tandem(engine, settings)
+    lena_link, nour_link = proposal_links(engine)
     answered = START + timedelta(days=2)
     with db(engine) as session:
         proposals.answer(session, lena_link, "accept", now=answered)

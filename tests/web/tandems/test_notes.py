@@ -13,9 +13,16 @@ import time_machine
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.me.test_profile import open_profile
-from tests.web.tandems.test_lifecycle import Pair, build_tandem
+from tests.builders import (
+    Pair,
+    build_tandem,
+    csrf_token,
+    db,
+    html,
+    login,
+    open_profile,
+)
+from tests.worlds import two_regions
 from web.core import participants
 from web.core.models import AuditLog, Coordinator, Note, Participant
 from web.tandems import notes
@@ -37,11 +44,8 @@ def english(client) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def world(engine) -> dict[str, Pair]:  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         return {
             "kassel": build_tandem(session, kassel),
             "goettingen": build_tandem(

@@ -14,8 +14,18 @@ import time_machine
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from tests.builders import csrf_token, db, html, login, make_coordinator, make_region
-from tests.web.tandems.test_lifecycle import STARTED, WAITING_SINCE, Pair, build_tandem, reload
+from tests.builders import (
+    STARTED,
+    WAITING_SINCE,
+    Pair,
+    build_tandem,
+    csrf_token,
+    db,
+    html,
+    login,
+    reload,
+)
+from tests.worlds import two_regions
 from web.core.models import AuditLog, CheckIn, Event, Note, ProblemReport, Tandem
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -35,11 +45,8 @@ def english(client) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def world(engine) -> dict[str, Pair]:  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
         lena_nour = build_tandem(session, kassel)
         jonas_karim = build_tandem(session, goettingen, local_name="Jonas", newcomer_name="Karim")
         suggested = build_tandem(

@@ -14,10 +14,9 @@ from tests.builders import (
     db,
     html,
     login,
-    make_coordinator,
     make_participant,
-    make_region,
 )
+from tests.worlds import two_regions
 from web.core.models import AuditLog, Region, Tandem, metadata
 
 KASSEL = "/coordinator/regions/kassel/weights"
@@ -28,11 +27,7 @@ GOETTINGEN = "/coordinator/regions/goettingen/weights"
 def world(engine) -> None:  # type: ignore[no-untyped-def]
     """Alice serves Kassel, Bob serves Göttingen, Ada is an admin."""
     with db(engine) as session:
-        kassel = make_region(session, "kassel")
-        goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
-        make_coordinator(session, "alice@example.org", regions=[kassel])
-        make_coordinator(session, "bob@example.org", regions=[goettingen])
-        make_coordinator(session, "ada@example.org", role="admin")
+        two_regions(session)
 
 
 def region(engine, slug: str) -> Region:  # type: ignore[no-untyped-def]

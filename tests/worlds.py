@@ -1,0 +1,442 @@
+"""Named worlds the tests share, built from tests/builders.py.
+
+- ``two_regions``: Alice coordinates Kassel, Bob coordinates Göttingen, Ada is an admin.
+- ``region_of_300``: one region with 300 people (a third locals), the size a coordinator
+  really looks after.
+- ``tandems_in_every_state``: one tandem in each life-cycle state, each pair with its own names.
+- ``one_suggestion_each``: two regions, one suggestion in each.
+- ``three_suggestions``: Kassel with a very good, a good and a fair suggestion.
+- ``proposed_tandem``: Lena and Nour, a tandem proposed to both (the e-mails sent).
+- ``running_tandem``: Lena and Nour, a tandem running since START, check-ins scheduled.
+- ``every_route``: Kassel with a row behind every path parameter of the app (the fuzz run's
+  and the route walk's world), with the ids and tokens that exist.
+
+A world takes a session (and adds to it) when a test adds more to it in the same
+transaction, and an engine when it commits and hands back ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from tests.builders import (
+    PASSWORD,
+    Pair,
+    build_tandem,
+    db,
+    make_coordinator,
+    make_local,
+    make_newcomer,
+    make_participant,
+    make_region,
+    make_suggestion,
+)
+from web.core.models import (
+    Consent,
+    Coordinator,
+    OutboxMessage,
+    Participant,
+    Place,
+    ProblemReport,
+    Region,
+    Tandem,
+    utcnow,
+)
+from web.core.settings import Settings
+from web.core.vocabulary import (
+    END_REASONS,
+    MEETING_FREQUENCIES,
+    PROBLEM_KINDS,
+    REJECT_REASONS,
+    TANDEM_STATUSES,
+)
+
+# --- two regions, their coordinators and an admin --------------------------------------------
+
+
+@dataclass
+class TwoRegions:
+    kassel: Region
+    goettingen: Region
+    alice: Coordinator  # coordinates Kassel
+    bob: Coordinator  # coordinates Göttingen
+    ada: Coordinator  # an admin: every region
+
+
+def two_regions(session: Session) -> TwoRegions:
+    """Alice coordinates Kassel, Bob coordinates Göttingen, Ada is an admin."""
+    kassel = make_region(session, "kassel")
+    goettingen = make_region(session, "goettingen", lat=51.53, lon=9.93)
+    return TwoRegions(
+        kassel=kassel,
+        goettingen=goettingen,
+        alice=make_coordinator(session, "alice@example.org", regions=[kassel]),
+        bob=make_coordinator(session, "bob@example.org", regions=[goettingen]),
+        ada=make_coordinator(session, "ada@example.org", role="admin"),
+    )
+
+
+# --- a region with 300 people ----------------------------------------------------------------
+
+STATUS_MIX = ("active",) * 7 + ("pending", "paused", "unverified")
+
+
+def region_of_300(session: Session, slug: str = "kassel", *, size: int = 300) -> Region:
+    """One region with ``size`` people: every third a local, most active, some pending,
+    paused or unverified, waiting since different days; Alice coordinates it."""
+    region = make_region(session, slug)
+    make_coordinator(session, f"alice@{slug}.example", regions=[region])
+    for n in range(size):
+        role = "local" if n % 3 == 0 else "newcomer"
+        make_participant(
+            session,
+            region,
+            role=role,
+            status=STATUS_MIX[n % len(STATUS_MIX)],
+            first_name=f"Person{n:03d}",
+            email=f"person{n:03d}@{slug}.example",
+            waiting_since=None if role == "local" else date(2026, 1, 1) + timedelta(days=n % 90),
+            languages={"de": "native"} if role == "local" else {"ar": "native", "de": "A2"},
+        )
+    return region
+
+
+# --- a tandem in each life-cycle state -------------------------------------------------------
+
+PAIR_NAMES = [
+    ("Uwe", "Sami"), ("Lena", "Nour"), ("Jonas", "Karim"), ("Greta", "Omar"),
+    ("Gerd", "Pari"), ("Ute", "Amal"), ("Tom", "Olga"), ("Mia", "Amir"),
+]  # fmt: skip
+
+
+def tandems_in_every_state(session: Session, region: Region) -> dict[str, Pair]:
+    """One tandem in each status of ``TANDEM_STATUSES`` in ``region``, by status, each
+    pair with its own names (the e-mail addresses follow them)."""
+    pairs = {}
+    for n, status in enumerate(TANDEM_STATUSES):
+        local, newcomer = PAIR_NAMES[n] if n < len(PAIR_NAMES) else (f"Local{n}", f"New{n}")
+        pairs[status] = build_tandem(
+            session, region, status=status, local_name=local, newcomer_name=newcomer
+        )
+    return pairs
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+
+def one_suggestion_each(engine: Engine) -> dict[str, Any]:
+    """``two_regions``; Lena–Nour suggested in Kassel ("ours"), Jonas–Olena in Göttingen
+    ("theirs"). Public ids by name."""
+    with db(engine) as session:
+        world = two_regions(session)
+        lena = make_local(session, world.kassel, first_name="Lena")
+        nour = make_newcomer(session, world.kassel, first_name="Nour")
+        ours = make_suggestion(session, world.kassel, lena, nour)
+        jonas = make_local(session, world.goettingen, first_name="Jonas")
+        olena = make_newcomer(session, world.goettingen, first_name="Olena")
+        theirs = make_suggestion(session, world.goettingen, jonas, olena)
+        return {
+            "ours": ours.public_id,
+            "theirs": theirs.public_id,
+            "lena": lena.public_id,
+            "nour": nour.public_id,
+            "jonas": jonas.public_id,
+            "olena": olena.public_id,
+        }
+
+
+def three_suggestions(engine: Engine) -> dict[str, str]:
+    """Three Kassel suggestions: very good (Lena–Nour), good (Tom–Olga, Tom lives in the
+    village Vellmar), fair (Mia–Amir, not waiting); Alice coordinates Kassel."""
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        make_coordinator(session, "alice@example.org", regions=[kassel])
+        village = Place(geonameid=990001, name="Vellmar", lat=51.35, lon=9.47, region_id=kassel.id)
+        session.add(village)
+        session.flush()
+        lena = make_local(session, kassel, first_name="Lena")
+        nour = make_newcomer(session, kassel, first_name="Nour", waiting_since=date(2026, 3, 1))
+        tom = make_local(session, kassel, first_name="Tom", place_id=village.id)
+        olga = make_newcomer(
+            session,
+            kassel,
+            first_name="Olga",
+            languages={"ru": "native", "de": "B1"},
+            waiting_since=date(2025, 6, 1),
+        )
+        mia = make_local(session, kassel, first_name="Mia")
+        amir = make_newcomer(session, kassel, first_name="Amir", waiting_since=None)
+        return {
+            "very_good": make_suggestion(session, kassel, lena, nour, score=0.81).public_id,
+            "good": make_suggestion(session, kassel, tom, olga, score=0.6).public_id,
+            "fair": make_suggestion(session, kassel, mia, amir, score=0.3).public_id,
+            "village": str(village.id),
+        }
+
+
+# --- Lena and Nour: proposed, then running ---------------------------------------------------
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+PROPOSAL_WAITING_SINCE = date(2025, 11, 1)
+PROPOSAL_REASONS = [
+    {"code": "shared_interests", "items": ["football", "cooking"]},
+    {"code": "practice_language", "for": "newcomer", "items": ["de"]},
+    {"code": "distance_km", "value": 4},
+    {"code": "waiting_days", "value": 121},
+    {"code": "pinned"},
+]
+
+
+@dataclass
+class Tandem3:
+    """A tandem and its two people, by id."""
+
+    tandem_id: int
+    local_id: int
+    newcomer_id: int
+
+
+def _contact_consent(person: Participant, *, withdrawn: bool = False) -> Consent:
+    return Consent(
+        purpose="contact_sharing",
+        text_version="1",
+        language=person.locale,
+        given_at=START - timedelta(days=200),
+        withdrawn_at=START - timedelta(days=1) if withdrawn else None,
+    )
+
+
+def proposed_tandem(
+    engine: Engine,
+    settings: Settings,
+    *,
+    region: str = "kassel",
+    local_shares: bool = True,
+    newcomer_shares: bool = True,
+) -> Tandem3:
+    """Lena (local, German) and Nour (newcomer, Arabic): a proposed tandem with raised
+    counters, the proposal e-mailed to both at START."""
+    from web.proposals import proposals
+
+    with db(engine) as session:
+        kassel = make_region(session, region)
+        lena = make_participant(
+            session, kassel, role="local", first_name="Lena", email=f"lena@{region}.example",
+            locale="de", capacity=2, open_tandems=1, birth_year=1961,
+            about_me="Retired teacher, call me on 0171 555 1234", last_name="Schäfer",
+        )  # fmt: skip
+        nour = make_participant(
+            session, kassel, first_name="Nour", email=f"nour@{region}.example", locale="ar",
+            open_tandems=1, waiting_since=PROPOSAL_WAITING_SINCE, birth_year=1999,
+            about_me="I love Syrian cooking", last_name="Haddad",
+        )  # fmt: skip
+        lena.consents = [_contact_consent(lena, withdrawn=not local_shares)]
+        nour.consents = [_contact_consent(nour, withdrawn=not newcomer_shares)]
+        tandem = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="proposed",
+            score=0.8, reasons=PROPOSAL_REASONS, decided_at=START,
+        )  # fmt: skip
+        session.add(tandem)
+        session.flush()
+        proposals.propose(session, tandem, settings=settings, now=START)
+        return Tandem3(tandem.id, lena.id, nour.id)  # type: ignore[arg-type]
+
+
+PROPOSAL_LINK = re.compile(r"/answer/([A-Za-z0-9_-]+)")
+
+
+def proposal_links(engine: Engine, kind: str = "proposal") -> tuple[str, str]:
+    """The answer tokens e-mailed to Lena and Nour of ``proposed_tandem`` (Kassel)."""
+    with db(engine) as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+        sent = {row.to_address: row.body_text for row in rows}
+
+    def token(body: str) -> str:
+        found = PROPOSAL_LINK.search(body)
+        assert found, body
+        return found.group(1)
+
+    return token(sent["lena@kassel.example"]), token(sent["nour@kassel.example"])
+
+
+def running_tandem(engine: Engine, *, status: str = "active", scheduled: bool = True) -> Tandem3:
+    """Lena (local, German) and Nour (newcomer, Arabic) in Kassel: a tandem in ``status``
+    since START; with ``scheduled`` the fit check is due four weeks later."""
+    from web.tandems import lifecycle
+
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        lena = make_participant(
+            session, kassel, role="local", first_name="Lena", email="lena@kassel.example",
+            locale="de", capacity=2, open_tandems=1,
+        )  # fmt: skip
+        nour = make_participant(
+            session, kassel, first_name="Nour", email="nour@kassel.example", locale="ar",
+            open_tandems=1,
+        )  # fmt: skip
+        tandem = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status=status,
+            started_at=START, decided_at=START - timedelta(days=8),
+        )  # fmt: skip
+        session.add(tandem)
+        session.flush()
+        if scheduled:
+            lifecycle.started(session, tandem, now=START)  # fit check due in four weeks
+        return Tandem3(tandem.id, lena.id, nour.id)  # type: ignore[arg-type]
+
+
+# --- a row behind every route ----------------------------------------------------------------
+
+WEIGHT_FIELDS = [
+    f"weight_{name}"
+    for name in ("interests", "offers_needs", "availability", "nearness", "language", "waiting")
+]
+
+
+@dataclass
+class EveryRoute:
+    """Ids and link tokens that exist, for path parameters and form values."""
+
+    path_values: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    field_values: dict[str, list[str]] = field(default_factory=dict)
+    profile_token: str = ""
+
+    def values_for(self, path: str, name: str) -> list[Any]:
+        """The existing values for the path parameter ``name`` of ``path``."""
+        exact = self.path_values.get((path, name))
+        if exact is not None:
+            return exact
+        for (prefix, param), found in self.path_values.items():
+            if param == name and prefix and path.startswith(prefix):
+                return found
+        return self.path_values.get(("", name), [])
+
+
+def _links(engine: Engine, kind: str, pattern: str) -> list[str]:
+    with db(engine) as session:
+        bodies = session.scalars(
+            select(OutboxMessage.body_text).where(OutboxMessage.kind == kind)
+        ).all()
+    return [m.group(1) for body in bodies for m in re.finditer(pattern, body)]
+
+
+def every_route(engine: Engine, settings: Settings) -> EveryRoute:
+    """Kassel with an admin (Ada), people in every state, a suggestion, a proposal waiting for
+    answers, an active tandem with a due check-in and a problem report, and an invitation."""
+    from web.accounts import accounts
+    from web.checkins import checkins
+    from web.core import tokens
+    from web.proposals import proposals
+    from web.suggestions import suggestions
+    from web.tandems import lifecycle
+
+    now = utcnow()
+    started = now - timedelta(days=29)  # the fit check (day 28) is due
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        ada = make_coordinator(session, "ada@example.org", role="admin")
+
+        def local(name: str, **values: Any):  # type: ignore[no-untyped-def]
+            return make_participant(
+                session, kassel, role="local", first_name=name, capacity=2,
+                languages={"de": "native", "en": "C1"}, interests=["football"], **values,
+            )  # fmt: skip
+
+        def newcomer(name: str, **values: Any):  # type: ignore[no-untyped-def]
+            return make_participant(
+                session, kassel, first_name=name, languages={"ar": "native", "en": "B2"},
+                learning=["de"], **values,
+            )  # fmt: skip
+
+        lena, nour = local("Lena", open_tandems=1), newcomer("Nour", open_tandems=1)
+        jonas, olena = local("Jonas"), newcomer("Olena")
+        anke, omar = local("Anke"), newcomer("Omar")
+        pending = newcomer("Rama", status="pending")
+        unverified = newcomer("Ali", status="unverified")
+        active = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id, status="active",
+            started_at=started, decided_at=started - timedelta(days=8),
+        )  # fmt: skip
+        session.add(active)
+        session.flush()
+        lifecycle.started(session, active, now=started)
+        checkins.send_due_checkins(session, settings=settings, now=now)
+        report = ProblemReport(
+            tandem_id=active.id, reporter_role="newcomer", kind="not_ok", note="Schwierig"
+        )
+        session.add(report)
+        suggestion = make_suggestion(session, kassel, jonas, olena)
+        proposal = make_suggestion(session, kassel, anke, omar)
+        suggestions.confirm(session, proposal, ada, now=now)
+        proposals.propose(session, proposal, settings=settings, now=now)
+        verify_token = tokens.issue(
+            session, unverified, "verify", now=now, lifetime=timedelta(days=1)
+        )
+        profile_token = tokens.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
+        invitation = accounts.invite(
+            session, email="new@example.org", role="coordinator", regions=[kassel],
+            invited_by=ada, now=now,
+        )  # fmt: skip
+        session.flush()
+        people = [p.public_id for p in (lena, nour, jonas, olena, anke, omar, pending)]
+        tandem_ids = [t.public_id for t in (active, suggestion, proposal)]
+        report_id, checkin_ids = report.id, [1, 2]
+        slug = kassel.slug
+    checkin_tokens = _links(engine, "checkin", r"/check-in/([A-Za-z0-9_-]+)")
+    answer_tokens = _links(engine, "proposal", r"/answer/([A-Za-z0-9_-]+)")
+    assert checkin_tokens and answer_tokens, "the seeded world lacks links"
+    with db(engine) as session:
+        message_ids = list(session.scalars(select(OutboxMessage.id)).all())
+    return EveryRoute(
+        path_values={
+            ("/signup/{role}", "role"): ["newcomer", "local"],
+            ("/verify/{token}", "token"): [verify_token],
+            ("/me/open/{token}", "token"): [profile_token],
+            ("/invite/{token}", "token"): [invitation],
+            ("/answer/{token}", "token"): answer_tokens,
+            ("/check-in/{token}", "token"): checkin_tokens,
+            ("", "slug"): [slug],
+            ("", "action"): ["pin", "forbid", "unpin", "unforbid", "new"],
+            ("", "checkin_id"): checkin_ids,
+            ("", "report_id"): [report_id],
+            ("", "run_id"): [1, 2],
+            ("", "message_id"): message_ids,
+            ("/coordinator/review/", "public_id"): [people[-1]],
+            ("/coordinator/participants/", "public_id"): people,
+            ("/coordinator/suggestions/", "public_id"): tandem_ids[1:],
+            ("/coordinator/tandems/", "public_id"): tandem_ids,
+            ("/me/tandem/", "public_id"): tandem_ids[:1],
+        },
+        field_values={
+            "local": people[0:6:2],
+            "newcomer": people[1:6:2],
+            "tandem": tandem_ids,
+            "region": [slug],
+            "regions": [slug, "1"],
+            "role": ["coordinator", "admin"],
+            "reason": [*END_REASONS, *REJECT_REASONS],
+            "kind": list(PROBLEM_KINDS),
+            "meetings": list(MEETING_FREQUENCIES),
+            "mood": ["1", "3", "5"],
+            "choice": ["accepted", "declined"],
+            "confirm": ["1"],
+            "accept_broken": ["1"],
+            "seen_original": ["1"],
+            "certificate_date": ["2025-01-31", "31.01.2025"],
+            "ended_on": [str(now.date()), str(started.date())],
+            "min_level": ["A1", "B1"],
+            "max_distance_km": ["10", "200.5"],
+            **{name: ["0.5", "1", "0"] for name in WEIGHT_FIELDS},
+            "password": [PASSWORD],
+            "password_again": [PASSWORD],
+            "_switch_lang": ["de", "ar"],
+            "back": ["place=x&sort=score&page=2"],
+        },
+        profile_token=profile_token,
+    )
