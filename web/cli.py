@@ -27,6 +27,7 @@ from web.core.mail import cmd_send_mail
 from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
+from web.jobs.worker import cmd_worker, embedded_worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.ops.retention import cmd_purge
@@ -226,15 +227,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     # listens, so that the links in its e-mails follow --host/--port.
     os.environ.update(TANDEM_HOST=host, TANDEM_PORT=str(port))
     print(f"Tandem serves at {local_url(host, port)}")
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=settings.workers,
-        proxy_headers=settings.is_production,
-        log_config=uvicorn_log_config(),  # the access log writes paths: no link tokens in it
-    )
+    # In development one worker runs beside the server (make run: one command, one Ctrl-C).
+    with embedded_worker(settings):
+        uvicorn.run(
+            "web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=settings.workers,
+            proxy_headers=settings.is_production,
+            log_config=uvicorn_log_config(),  # the access log writes paths: no link tokens in it
+        )
 
 
 def _redacted(url: str) -> str:
@@ -256,6 +259,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run queued and periodic jobs (matching, e-mail, follow-ups …)"
+    )
+    worker.add_argument("--threads", type=int, default=2, help="jobs run side by side")
+    worker.add_argument(
+        "--no-periodic", action="store_true", help="leave the periodic jobs to other workers"
+    )
+    worker.set_defaults(run=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.set_defaults(run=cmd_migrate)

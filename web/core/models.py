@@ -346,6 +346,9 @@ class MatchingRun(SQLModel, table=True):
     settings: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     stats: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     error: str | None = Field(default=None, sa_column=Column(String(500)))
+    # Job queue (issue 18): the worker running this run writes the time every few seconds;
+    # a running run whose heartbeat stopped lost its worker (web.runs.runs.fail_stale_runs).
+    heartbeat_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_TANDEM_STATUSES)
@@ -637,3 +640,30 @@ class RateCounter(SQLModel, table=True):
     client: str = Field(sa_column=Column(String(64), primary_key=True))
     window_start: datetime = Field(sa_column=utc_column(primary_key=True))
     hits: int
+
+
+# --- job queue (issue 18): failed jobs for the admins, claims of periodic jobs ------------------
+
+
+class FailedJob(SQLModel, table=True):
+    """A queued job that failed for good (retries used up); an admin may queue it again."""
+
+    __tablename__ = "failed_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(sa_column=Column(String(200), nullable=False))  # the queue's task name
+    arguments: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    error: str = Field(sa_column=Column(String(500), nullable=False))
+    failed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    retried_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class JobClaim(SQLModel, table=True):
+    """One row per periodic job and period (``follow-up`` in hour ``2026-12-03T09``),
+    inserted in the job's own transaction: several workers run it once."""
+
+    __tablename__ = "job_claim"
+
+    job: str = Field(sa_column=Column(String(40), primary_key=True))
+    period: str = Field(sa_column=Column(String(20), primary_key=True))
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
