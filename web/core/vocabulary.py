@@ -199,7 +199,7 @@ DAYPART_LABELS = {
 RUN_STATES = {
     # Translators: the state of a matching run (the computer pairing locals and newcomers).
     "queued": N_("Queued"),
-    "running": N_("Running"),
+    "running": N_("In progress"),
     "done": N_("Done"),
     "failed": N_("Failed"),
 }
