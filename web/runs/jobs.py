@@ -10,6 +10,7 @@ is older than ``HEARTBEAT_LOST`` and can be started again.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from sqlalchemy import select
@@ -20,10 +21,13 @@ from web.core.models import Coordinator, Region, utcnow
 from web.core.queue import after_commit, context, huey
 from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
+logger = logging.getLogger(__name__)
+
 
 @huey.task()
 def matching_run(run_id: int, today: str) -> None:
     """Run ``run_id`` (already inserted as ``running``) for the day ``today`` (ISO)."""
+    logger.info("matching run %s started", run_id)
     execute_run(context().engine, run_id, today=date.fromisoformat(today))
 
 
