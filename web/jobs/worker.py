@@ -23,7 +23,7 @@ from web.core import mail
 from web.core.db import create_db_engine, transaction
 from web.core.models import utcnow
 from web.core.queue import IMMEDIATE, configure, huey, is_immediate, queue_location
-from web.core.settings import Settings
+from web.core.settings import Settings, SettingsError
 from web.jobs import tasks
 from web.runs import jobs as run_jobs
 from web.runs.runs import fail_stale_runs
@@ -40,7 +40,7 @@ JOB_MODULES = (tasks, run_jobs)
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     """``tandem worker``: consume jobs until stopped."""
     if queue_location(settings) == IMMEDIATE:
-        raise SystemExit("tandem: error: TANDEM_QUEUE_URL=immediate runs jobs without a worker")
+        raise SettingsError("TANDEM_QUEUE_URL=immediate runs jobs where they are queued: no worker")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -47,8 +47,8 @@ def test_the_page_lists_the_job_translated_with_its_error(client, engine):
     nav = html(client.get("/coordinator/")).select_one("nav.account")
     assert PAGE in [link["href"] for link in nav.find_all("a")]
     page = html(client.get(PAGE, headers={"accept-language": "de"}))
-    row = page.select_one(f"tr[data-job='{job_id}']")
-    assert row.th.text == "Matching-Lauf"
+    row = page.select_one(f"li[data-job='{job_id}']")
+    assert row.h2.text == "Matching-Lauf"
     assert "ValueError: Invalid isoformat string" in row.code.text
     assert "web.runs.jobs" not in row.text  # the task's name is no label
 
@@ -74,7 +74,7 @@ def test_queue_again_queues_the_job_once(client, engine):
     assert first.retried_at is not None
     assert (again.task, again.arguments, again.retried_at) == (first.task, first.arguments, None)
     page = html(client.get(PAGE))
-    assert page.select_one(f"tr[data-job='{job_id}'] form") is None  # no second button
+    assert page.select_one(f"li[data-job='{job_id}'] form") is None  # no second button
     # A second click (an old tab) does not queue it twice.
     client.post(f"{PAGE}/{job_id}/retry", data={"_csrf_token": token}, follow_redirects=False)
     assert len(failed_jobs(engine)) == 2
