@@ -347,6 +347,7 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/account/second-factor": lambda w: ["/coordinator/account/second-factor"],
     "/coordinator/audit": lambda w: ["/coordinator/audit/"],
     "/coordinator/invitations": lambda w: ["/coordinator/invitations"],
+    "/coordinator/jobs/failed": lambda w: ["/coordinator/jobs/failed"],
     "/coordinator/participants": lambda w: ["/coordinator/participants"],
     "/coordinator/participants/{public_id:str}": lambda w: [
         f"/coordinator/participants/{i}" for i in _ids(w)

@@ -205,7 +205,7 @@ def test_a_running_run_shows_how_long_it_has_been_running(client, engine):
     login(client, "alice@example.org")
     status = html(client.get(f"/coordinator/runs/{run_id}")).select_one("#run-status")
     assert status["data-status"] == "running"
-    assert "Running" in status.text and "for 3 minutes" in status.text
+    assert "In progress" in status.text and "for 3 minutes" in status.text
 
 
 def test_a_run_whose_worker_died_shows_failed_and_can_be_started_again(client, engine):
