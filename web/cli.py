@@ -161,6 +161,9 @@ def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
+    if args.all:
+        _queue_matching_everywhere(settings, args.today or date.today())  # noqa: DTZ011
+        return
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(engine) as session:
@@ -185,6 +188,23 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
         f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
         f"{stats.get('seconds', 0):.2f} s"
     )
+
+
+def _queue_matching_everywhere(settings: Settings, today: date) -> None:
+    """``tandem match --all``: queue the whole country's matching for the workers."""
+    from web.core.queue import configure, is_immediate
+    from web.runs.jobs import matching_run_everywhere
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        configure(settings, engine)
+        matching_run_everywhere(today.isoformat())
+    finally:
+        engine.dispose()
+    if is_immediate():
+        print("matching ran in every region (TANDEM_QUEUE_URL=immediate)")
+    else:
+        print("queued: a matching run in every region (`tandem worker` runs them)")
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
@@ -291,7 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     send_mail.set_defaults(run=cmd_send_mail)
 
     match = commands.add_parser("match", help="run matching for a region and store suggestions")
-    match.add_argument("--region", required=True, help="region slug")
+    which = match.add_mutually_exclusive_group(required=True)
+    which.add_argument("--region", help="region slug")
+    which.add_argument("--all", action="store_true", help="queue a run in every region")
     match.add_argument("--today", type=_parse_date, help="reference date (default: today)")
     match.set_defaults(run=cmd_match)
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.builders import db, make_participant, make_region
+from web.cli import main
 from web.core import mail
 from web.core.models import FailedJob, JobClaim, MatchingRun, OutboxMessage, Region, utcnow
 from web.core.queue import IMMEDIATE, configure, huey, queue_again
@@ -111,14 +112,20 @@ def queue_run(engine: Engine, region_id: int, **kwargs) -> int:  # type: ignore[
         return start_and_queue(session, region, None, today=TODAY, **kwargs)
 
 
+def runs_in(engine: Engine, region_id: int) -> list[MatchingRun]:
+    with db(engine) as session:
+        return list(session.scalars(select(MatchingRun).where(MatchingRun.region_id == region_id)))
+
+
 def claimed(engine: Engine, job: str) -> bool:
     with db(engine) as session:
         return session.scalars(select(JobClaim).where(JobClaim.job == job)).first() is not None
 
 
 @pytest.mark.sends_mail
-def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path):
+def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path, capsys, monkeypatch):
     region_id = a_region(engine)
+    other_id = a_region(engine, "goettingen")
     with db(engine) as session:
         mail.enqueue(
             session,
@@ -129,15 +136,20 @@ def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path):
             now=utcnow(),
         )
     run_id = queue_run(engine, region_id)
+    monkeypatch.setenv("TANDEM_DATABASE_URL", queue_settings.database_url)
+    monkeypatch.setenv("TANDEM_QUEUE_URL", queue_settings.queue_url)
+    assert main(["match", "--all", "--today", TODAY.isoformat()]) == 0  # the whole country
+    assert "queued" in capsys.readouterr().out
     tasks.send_mail()
     for periodic in (tasks.follow_up, tasks.check_ins, tasks.purge, tasks.nightly_backup):
         periodic()
     # A job that fails for good lands on the admins' page (a run that does not exist).
     queue_again("web.runs.jobs.matching_run", [run_id, "not a date"])
-    assert huey.pending_count() == 7
+    assert huey.pending_count() == 8
 
     with worker(queue_settings, tmp_path / "worker.log"):
         wait_until(lambda: run_of(engine, run_id).status == "done")
+        wait_until(lambda: [run.status for run in runs_in(engine, other_id)] == ["done"])
         wait_until(lambda: list(Path(queue_settings.mail_dir).glob("*.eml")))
         for job in ("follow_up", "check_ins", "purge", "nightly_backup"):
             wait_until(lambda job=job: claimed(engine, job))
