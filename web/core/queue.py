@@ -100,7 +100,18 @@ def is_immediate() -> bool:
 def after_commit(session: Session, enqueue: Callable[[], Any]) -> None:
     """Queue a job once ``session``'s transaction has committed (the job reads what it wrote);
     after a rollback nothing is queued."""
-    event.listen(session, "after_commit", lambda _session: enqueue(), once=True)
+    cancelled = False
+
+    def committed(_session: Session) -> None:
+        if not cancelled:
+            enqueue()
+
+    def rolled_back(_session: Session) -> None:
+        nonlocal cancelled
+        cancelled = True  # the listener stays, but a later commit of this session is not ours
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
 
 
 def queue_again(task_name: str, arguments: list[Any]) -> None:
