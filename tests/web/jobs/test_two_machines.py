@@ -48,7 +48,7 @@ def _redis_problem() -> str | None:
     return None
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 60.0) -> None:
+def wait_until(condition: Callable[[], object], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"

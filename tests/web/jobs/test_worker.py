@@ -40,7 +40,8 @@ SLOW_WORKER = (
 )
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> None:
+# Generous: a worker's start (its imports) takes seconds, and many more on a busy machine.
+def wait_until(condition: Callable[[], object], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
