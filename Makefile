@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) ## create .venv and install Tandem with its test tools
 
-run: install migrate ## serve the demo on http://127.0.0.1:8000 (SQLite, demo data, printed login)
+run: install migrate ## serve the demo on http://127.0.0.1:8000 with one job worker (SQLite, demo data, printed login)
 	$(BIN)/tandem demo --if-empty
 	$(BIN)/tandem serve
 

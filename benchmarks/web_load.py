@@ -10,6 +10,14 @@ little CPU from the servers as possible; it runs on the same machine, so
 the figures are lower bounds. PostgreSQL runs in a database of its own
 (`tandem_bench`, created and dropped here), never in `test`.
 
+    .venv/bin/python benchmarks/web_load.py --during-matching 5000   # issue 18's case only
+
+``--during-matching N`` adds N locals and 2N newcomers to one region and measures the
+coordinator dashboard's p99 idle and while that region's matching run is in progress,
+twice: with the run inside the web process (TANDEM_QUEUE_URL=immediate, as before issue
+18) and with the run in a `tandem worker` process. Target: p99 during the run within 2×
+of idle when the run is in a worker.
+
 Targets (issue 7): public pages ≥ 60 % of the bare app's requests/s for the same
 page (its twin in bare_app.py) at the same worker count; sign-ups ≥ 300/s on
 PostgreSQL with 2 workers, no errors and no lost rows; p99 ≤ 100 ms for public
@@ -524,6 +532,169 @@ def check_targets(rows: list[Row]) -> list[str]:
     return verdicts
 
 
+# --- issue 18: the dashboard while a large matching run is in progress ---------------------
+
+
+def add_people(database_url: str, locals_: int) -> None:
+    """``locals_`` active locals and twice as many waiting newcomers in REGION, in bulk."""
+    import random
+    from datetime import UTC, date, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from web.core.db import transaction
+    from web.core.models import Participant, ParticipantLanguage, Place, Region, new_public_id
+    from web.core.vocabulary import INTERESTS, SLOTS
+
+    rng = random.Random(18)
+    now, today = datetime.now(UTC), date.today()  # noqa: DTZ011
+    engine = create_db_engine(database_url)
+    try:
+        with transaction(engine) as session:
+            places = session.scalars(
+                select(Place.id)
+                .join(Region, Place.region_id == Region.id)
+                .where(Region.slug == REGION)
+            ).all()
+            rows = []
+            for i in range(3 * locals_):
+                role = "local" if i < locals_ else "newcomer"
+                rows.append({
+                    "public_id": new_public_id(), "role": role, "status": "active",
+                    "first_name": f"Load{i}", "email": f"load{i}@bench.example",
+                    "locale": "de", "place_id": rng.choice(places),
+                    "birth_year": rng.randint(1950, 2005),
+                    "capacity": 2 if role == "local" else 1, "open_tandems": 0,
+                    "online_ok": False, "partner_genders": [],
+                    "learning": ["de"] if role == "newcomer" else [],
+                    "interests": rng.sample(sorted(INTERESTS), 3), "help_topics": [],
+                    "slots": rng.sample(SLOTS, 4),
+                    "waiting_since": today - timedelta(days=rng.randint(0, 300)),
+                    "verified_at": now, "created_at": now, "updated_at": now,
+                })  # fmt: skip
+            session.execute(insert(Participant), rows)
+            ids = session.scalars(
+                select(Participant.id).where(Participant.email.like("%@bench.example"))  # type: ignore[attr-defined]
+            ).all()
+            session.execute(
+                insert(ParticipantLanguage),
+                [{"participant_id": pid, "language": "de", "level": "B1"} for pid in ids],
+            )
+    finally:
+        engine.dispose()
+
+
+def run_stage(database_url: str) -> tuple[str, str]:
+    """(status, stage) of the newest run of REGION."""
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    "SELECT m.status, m.stats FROM matching_run m JOIN region r "
+                    "ON r.id = m.region_id WHERE r.slug = :slug ORDER BY m.id DESC LIMIT 1"
+                ),
+                {"slug": REGION},
+            ).first()
+    finally:
+        engine.dispose()
+    if row is None:
+        return "", ""
+    stats = row[1] if isinstance(row[1], dict) else __import__("json").loads(row[1] or "{}")
+    return str(row[0]), str(stats.get("stage", ""))
+
+
+def during_matching(
+    label: str, database_url: str, workdir: Path, args: argparse.Namespace, logins: list[str]
+) -> list[Row]:
+    env = tandem_env(database_url, workdir)
+    queue = "immediate" if label == "in web" else str(workdir / f"queue-{uuid.uuid4().hex}.db")
+    env.update(TANDEM_QUEUE_URL=queue, TANDEM_EMBEDDED_WORKER="false")
+    rows: list[Row] = []
+    worker = None
+    with server(["web.app:create_app"], 1, env, workdir / f"during-{label}.log") as port:
+        base = f"http://127.0.0.1:{port}"
+        if label != "in web":
+            with (workdir / "worker.log").open("ab") as output:
+                worker = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+                    [sys.executable, "-m", "web.cli", "worker", "--threads", "1"],
+                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            log, began = workdir / "worker.log", time.monotonic()
+            while "consumer started" not in log.read_text(errors="replace"):
+                if time.monotonic() - began > START_TIMEOUT:
+                    raise RuntimeError(f"the worker did not start:\n{log.read_text()}")
+                time.sleep(0.3)
+        if not logins:
+            logins.extend(log_in(base) for _ in range(SESSIONS))
+        cookies = [f"{SESSION_COOKIE}={cookie}" for cookie in logins]
+        dashboard = get_factory(port, "/coordinator/", cookies)
+        rows.append(Row(label, 1, "dashboard idle", measure(port, dashboard, 200, args)))
+
+        import threading
+
+        csrf_cookie, token = csrf_pair(base, "/login")
+
+        def click() -> None:  # in a thread: with the run in the web process, it blocks
+            with httpx.Client(base_url=base, timeout=600) as browser:
+                browser.cookies.set(SESSION_COOKIE, logins[0])
+                browser.cookies.set(CSRF_COOKIE, csrf_cookie)
+                browser.post(f"/coordinator/regions/{REGION}/match", data={"_csrf_token": token})
+
+        clicker = threading.Thread(target=click)
+        clicker.start()
+        began = time.monotonic()
+        while run_stage(database_url)[1] != "solving" and time.monotonic() - began < 300:
+            time.sleep(0.2)
+        result = measure(port, dashboard, 200, args)
+        status, stage = run_stage(database_url)
+        note = f"run {status}/{stage} at the end of the window"
+        rows.append(Row(label, 1, "dashboard, run", result, note))
+        clicker.join()
+        while run_stage(database_url)[0] == "running" and time.monotonic() - began < 600:
+            time.sleep(0.5)
+        print(f"  {label}: run took {time.monotonic() - began:.0f} s", flush=True)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
+    return rows
+
+
+def main_during_matching(args: argparse.Namespace) -> int:
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    args.warmup = max(args.warmup, 2.0)  # the first dashboards after a start are cold
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp:
+        workdir = Path(tmp)
+        use_pg = not args.no_postgres and postgres_reachable()
+        opener = (
+            postgres_database if use_pg else (lambda: _nullcontext(f"sqlite:///{workdir / 't.db'}"))
+        )
+        with opener() as database_url:  # type: ignore[operator]
+            env = tandem_env(database_url, workdir)
+            prepare_database(env)
+            add_people(database_url, args.during_matching)
+            print(
+                f"{'PostgreSQL' if use_pg else 'SQLite'}: {args.during_matching} locals and "
+                f"{2 * args.during_matching} newcomers added to {REGION}",
+                flush=True,
+            )
+            logins: list[str] = []
+            for label in ("in web", "in worker"):
+                rows += during_matching(label, database_url, workdir, args, logins)
+    print_table(rows, args.connections)
+    verdict = 0
+    for label in ("in web", "in worker"):
+        idle, busy = (r.measurement for r in rows if r.target == label)
+        if idle and busy:
+            ratio = busy.percentile_ms(0.99) / max(idle.percentile_ms(0.99), 0.001)
+            target = "target ≤ 2×" if label == "in worker" else "before"
+            print(f"{label}: dashboard p99 during the run / idle = {ratio:.2f}× ({target})")
+            if label == "in worker" and ratio > 2:
+                verdict = 1
+    return verdict
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s per measurement")
@@ -531,9 +702,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--during-matching", type=int, metavar="N",
+        help="only issue 18's case: the dashboard while matching N locals, 2N newcomers",
+    )  # fmt: skip
     args = parser.parse_args()
     args.seconds = args.seconds or (3.0 if args.quick else 8.0)
     args.warmup = 0.5 if args.quick else 1.0
+    if args.during_matching:
+        return main_during_matching(args)
 
     began = time.monotonic()
     DEADLINE[0] = began + BUDGET_SECONDS

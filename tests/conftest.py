@@ -25,6 +25,7 @@ from web.core.db import create_db_engine
 from web.core.models import metadata
 from web.core.settings import Settings
 from web.dev import routes
+from web.jobs import tasks
 
 
 def database_of_this_worker(url: str | None) -> str | None:
@@ -50,6 +51,10 @@ def database_of_this_worker(url: str | None) -> str | None:
 
 
 POSTGRES_URL = database_of_this_worker(os.environ.get("TANDEM_TEST_DATABASE_URL"))
+# Jobs run at once in the process that queues them (web.core.queue), in this process and in
+# the servers tests start; tests/web/jobs/ start real workers on a real queue.
+os.environ.setdefault("TANDEM_QUEUE_URL", "immediate")
+os.environ.setdefault("TANDEM_EMBEDDED_WORKER", "false")
 TEST_SECRET = "test-secret-key-with-more-than-32-characters"
 
 
@@ -112,6 +117,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         env="development",
         mail_dir=str(tmp_path / "mail"),
         erasure_ledger=str(tmp_path / "erasures.jsonl"),
+        queue_url="immediate",
     )
 
 
@@ -147,11 +153,11 @@ def in_process_mail_stays_in_the_outbox(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A sent e-mail keeps no text (issue 12), and in-process tests read the links people
-    get from the outbox: there, the app's background sender sends nothing, unless a test
+    get from the outbox: there, the queue's sending job sends nothing, unless a test
     is marked ``sends_mail``. Sending itself is tested by calling ``mail.deliver_pending``,
     and the browser tests run a real server that sends."""
     if request.node.get_closest_marker("sends_mail") is None:
-        monkeypatch.setattr(mail.MailSender, "_deliver", lambda _self: mail.DeliveryReport())
+        monkeypatch.setattr(tasks, "deliver_due", lambda **_: mail.DeliveryReport())
 
 
 REAL_IS_LOOPBACK = routes.is_loopback

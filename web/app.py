@@ -32,6 +32,8 @@ import web.checkins.routes
 import web.coordinator.audit_log
 import web.coordinator.routes
 import web.dev.routes
+import web.jobs.routes
+import web.jobs.worker
 import web.login.routes
 import web.me.routes
 import web.proposals.routes
@@ -44,7 +46,7 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import dates, drafts, i18n, log_redaction, mail, phones, place_names, vocabulary
+from web.core import dates, drafts, i18n, log_redaction, phones, place_names, vocabulary
 from web.core.auth import (
     SESSION_KEY,
     ParticipantLoginRequired,
@@ -230,6 +232,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             *web.proposals.routes.routers,
             web.checkins.routes.router,
             web.runs.routes.router,
+            web.jobs.routes.router,
             web.review.routes.router,
             web.suggestions.routes.router,
             web.weights.routes.router,
@@ -270,7 +273,9 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             log_redaction.install,
             _warm_up_gazetteer,
         ],
-        lifespan=[mail.background_sender(), web.signup.writer.background_writer()],
+        # The job queue (web.core.queue): jobs run in `tandem worker`, not here. The sign-up
+        # writer is no background job but a batching of requests (one transaction for many).
+        lifespan=[web.jobs.worker.queue_lifespan, web.signup.writer.background_writer()],
         on_shutdown=[lambda: engine.dispose()],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
         openapi_config=OpenAPIConfig(title="Tandem", version="0", render_plugins=[])

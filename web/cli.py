@@ -29,6 +29,7 @@ from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.core.sql import id_of, table
+from web.jobs.worker import cmd_worker, embedded_worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.ops.retention import cmd_purge
@@ -162,6 +163,9 @@ def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
+    if args.all:
+        _queue_matching_everywhere(settings, args.today or date.today())  # noqa: DTZ011
+        return
     engine = create_db_engine(settings.database_url)
     try:
         with transaction(engine) as session:
@@ -186,6 +190,23 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
         f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
         f"{stats.get('seconds', 0):.2f} s"
     )
+
+
+def _queue_matching_everywhere(settings: Settings, today: date) -> None:
+    """``tandem match --all``: queue the whole country's matching for the workers."""
+    from web.core.queue import configure, is_immediate
+    from web.runs.jobs import matching_run_everywhere
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        configure(settings, engine)
+        matching_run_everywhere(today.isoformat())
+    finally:
+        engine.dispose()
+    if is_immediate():
+        print("matching ran in every region (TANDEM_QUEUE_URL=immediate)")
+    else:
+        print("queued: a matching run in every region (`tandem worker` runs them)")
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
@@ -228,15 +249,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     # listens, so that the links in its e-mails follow --host/--port.
     os.environ.update(TANDEM_HOST=host, TANDEM_PORT=str(port))
     print(f"Tandem serves at {local_url(host, port)}")
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=settings.workers,
-        proxy_headers=settings.is_production,
-        log_config=uvicorn_log_config(),  # the access log writes paths: no link tokens in it
-    )
+    # In development one worker runs beside the server (make run: one command, one Ctrl-C).
+    with embedded_worker(settings):
+        uvicorn.run(
+            "web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=settings.workers,
+            proxy_headers=settings.is_production,
+            log_config=uvicorn_log_config(),  # the access log writes paths: no link tokens in it
+        )
 
 
 def _redacted(url: str) -> str:
@@ -258,6 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run queued and periodic jobs (matching, e-mail, follow-ups …)"
+    )
+    worker.add_argument("--threads", type=int, default=2, help="jobs run side by side")
+    worker.add_argument(
+        "--no-periodic", action="store_true", help="leave the periodic jobs to other workers"
+    )
+    worker.set_defaults(run=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="upgrade the database to the newest schema")
     migrate.set_defaults(run=cmd_migrate)
@@ -281,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     send_mail.set_defaults(run=cmd_send_mail)
 
     match = commands.add_parser("match", help="run matching for a region and store suggestions")
-    match.add_argument("--region", required=True, help="region slug")
+    which = match.add_mutually_exclusive_group(required=True)
+    which.add_argument("--region", help="region slug")
+    which.add_argument("--all", action="store_true", help="queue a run in every region")
     match.add_argument("--today", type=_parse_date, help="reference date (default: today)")
     match.set_defaults(run=cmd_match)
 

@@ -154,6 +154,10 @@ NOT_ABOUT_A_PARTICIPANT = {
     "store_entry.key": "a random session id",
     "rate_counter.scope": "vocabulary",
     "rate_counter.client": "a hash of an address",
+    "failed_job.task": "a job's name",
+    "failed_job.error": "an exception's first line; jobs take ids, no personal data",
+    "job_claim.job": "a job's name",
+    "job_claim.period": "an hour or a day",
 }
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the proposal; all of it is long due now

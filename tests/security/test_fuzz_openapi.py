@@ -121,6 +121,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/invitations": ["email", "role", "regions"],
     "/coordinator/check-ins/{checkin_id}/seen": [],
     "/coordinator/regions/{slug}/match": [],
+    "/coordinator/jobs/failed/{job_id}/retry": [],
     "/coordinator/review/{public_id}/approve": [],
     "/coordinator/review/{public_id}/call": [],
     "/coordinator/review/{public_id}/decline": [],

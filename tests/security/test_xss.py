@@ -347,6 +347,7 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/account/second-factor": lambda w: ["/coordinator/account/second-factor"],
     "/coordinator/audit": lambda w: ["/coordinator/audit/"],
     "/coordinator/invitations": lambda w: ["/coordinator/invitations"],
+    "/coordinator/jobs/failed": lambda w: ["/coordinator/jobs/failed"],
     "/coordinator/participants": lambda w: ["/coordinator/participants"],
     # The search echoes what was typed and lists the people found: both must stay text.
     "/coordinator/search": lambda w: ["/coordinator/search?q=%3C", "/coordinator/search?q=script"],

@@ -5,7 +5,6 @@ Delivery is tested against a real SMTP server (aiosmtpd) on a free loopback port
 
 from __future__ import annotations
 
-import asyncio
 import smtplib
 import socket
 import threading
@@ -38,6 +37,7 @@ from web.core.deps import DbSession
 from web.core.i18n import translations
 from web.core.models import OutboxMessage, utcnow
 from web.core.settings import Settings
+from web.jobs.worker import queue_lifespan
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 SALMA = "سلمى"
@@ -451,33 +451,27 @@ def test_the_send_mail_command_sends_everything_due_and_prints_counts(
 # --- in the web app ---------------------------------------------------------------------------
 
 
-@pytest.mark.sends_mail
-def test_the_background_sender_is_woken_by_a_commit_not_before(engine):
-    transport = Recorder()
-
-    async def scenario() -> None:
-        sender = mail.MailSender(engine, transport, interval=3600, clock=lambda: NOW)
-        async with sender.running():
-            await asyncio.sleep(0.1)  # the first round, at start-up, finds nothing
-
-            def write_and_wait_before_commit() -> None:
-                with db(engine) as session:
-                    write(session)
-                    time.sleep(0.3)
-                    assert transport.sent == []
-
-            await asyncio.to_thread(write_and_wait_before_commit)
-            for _ in range(500):
-                if transport.sent:
-                    break
-                await asyncio.sleep(0.02)
-
-    asyncio.run(scenario())
-    assert len(transport.sent) == 1
+def test_a_commit_that_wrote_mail_calls_the_hook_once_and_not_before(engine):
+    calls: list[str] = []
+    mail.on_mail_committed(engine, lambda: calls.append("committed"))
+    try:
+        with db(engine) as session:
+            write(session)
+            write(session, to="second@example.org")
+            assert calls == []  # not before the commit: a sender would not see the rows
+        assert calls == ["committed"]
+        with pytest.raises(RuntimeError), db(engine) as session:
+            write(session)
+            raise RuntimeError("rolled back")
+        assert calls == ["committed"]  # nothing to send after a rollback
+    finally:
+        mail.on_mail_committed(engine, None)
 
 
 @pytest.mark.sends_mail
-def test_the_background_sender_sends_what_a_request_wrote(settings, engine, tmp_path):
+def test_the_app_queues_the_sending_when_a_request_wrote_mail(settings, engine, tmp_path):
+    """The app's queue wiring (immediate in tests: the job runs at once, in this process)."""
+
     @get("/write", sync_to_thread=True)
     def write_one(db: DbSession) -> str:
         write(db, to="newcomer@example.org", now=utcnow())
@@ -488,7 +482,7 @@ def test_the_background_sender_sends_what_a_request_wrote(settings, engine, tmp_
         route_handlers=[write_one],
         dependencies={"db": Provide(provide_session)},
         state=State({"settings": files, "engine": engine}),
-        lifespan=[mail.background_sender(interval=3600)],
+        lifespan=[queue_lifespan],
     )
     with TestClient(app) as client:
         assert client.get("/write").text == "written"

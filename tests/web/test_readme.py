@@ -41,10 +41,18 @@ def test_every_tandem_command_is_in_the_readme():
     assert set(commands) <= listed, f"not in the README: {sorted(set(commands) - listed)}"
 
 
-def test_every_periodic_job_is_in_the_cron_block():
-    """A deployment that copies the cron block must run every job that is due by the clock
-    (until now check-ins were missing, so a deployment never sent them)."""
+def test_the_queue_runs_every_periodic_job_and_the_readme_lists_them():
+    """The worker schedules the periodic jobs itself (issue 18): the cron block holds no job,
+    and every job the queue schedules is in the README's table with its command (until
+    issue 18 check-ins were missing from the cron block, so a deployment never sent them)."""
+    from web.core.queue import huey
+    from web.jobs import tasks
+
     readme = (ROOT / "README.md").read_text()
     cron = readme.split("```cron", 1)[1].split("```", 1)[0]
-    for job in ("follow-up", "check-ins", "purge", "backup"):
-        assert f"tandem {job}" in cron, job
+    assert [line for line in cron.splitlines() if line.strip() and not line.startswith("#")] == []
+    table = readme.split("| periodic job | when (UTC) | same as |", 1)[1].split("\n\n", 1)[0]
+    for command in ("send-mail", "follow-up", "check-ins", "purge", "backup"):
+        assert f"`tandem {command}`" in table, command
+    scheduled = {task.__name__ for task in huey._registry._periodic_tasks}  # noqa: SLF001
+    assert scheduled == {"send_mail_every_minute", *set(tasks.SCHEDULE) - {"send_mail"}}

@@ -25,16 +25,15 @@ Sending
     hand-off and marking the row sent will send that one message again once its claim
     lapses: at-least-once is all SMTP allows.)
 
-    In the web app, ``background_sender()`` is a lifespan helper: a task that sends due
-    messages every ``interval`` seconds and is woken at once when a transaction that
-    enqueued mail commits (handlers need not do anything). ``transport_for(settings)``
-    sends by SMTP when ``TANDEM_SMTP_HOST`` is set and writes ``.eml`` files otherwise.
+    Sending is a job of the queue (web/jobs/tasks.py ``send_mail``): every minute, and
+    queued at once when a transaction that enqueued mail commits (``on_mail_committed``;
+    handlers need not do anything). ``transport_for(settings)`` sends by SMTP when
+    ``TANDEM_SMTP_HOST`` is set and writes ``.eml`` files otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import binascii
 import email
@@ -45,10 +44,8 @@ import re
 import secrets
 import smtplib
 import ssl
-import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage, Message
@@ -58,9 +55,8 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import ColumnElement, Engine, event, insert, or_, select, update
 from sqlmodel import Session, col
@@ -70,9 +66,6 @@ from web.core.i18n import language_tag, translations, ui_locale
 from web.core.models import OutboxMessage, utcnow
 from web.core.settings import ROOT, Settings
 from web.core.sql import id_of, table
-
-if TYPE_CHECKING:
-    from litestar import Litestar
 
 logger = logging.getLogger(__name__)
 
@@ -552,12 +545,13 @@ def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
     print(f"sent {total.sent}, failed {total.failed}")
 
 
-# --- in the web app: wake-up after commit and the background sender ------------------------
+# --- in the web app: queue the sending when a transaction that wrote an e-mail commits ---------
 
 _WAKE_PENDING = "tandem.mail_wake_pending"
-# Per connection pool, the function that wakes the background sender serving it (one per
-# app). Keyed by the pool, because a session may be bound to a copy of the app's engine with
-# other execution options (read-only requests), which shares the pool but not identity.
+# Per connection pool, the function that queues the sending job (one per app; set by the
+# app's job-queue wiring, web/jobs/worker.py, so that core does not import the jobs). Keyed
+# by the pool, because a session may be bound to a copy of the app's engine with other
+# execution options (read-only requests), which shares the pool but not identity.
 _wakers: weakref.WeakKeyDictionary[Any, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
@@ -582,82 +576,10 @@ def _wake_sender_after_commit(session: Session) -> None:
     event.listen(session, "after_soft_rollback", forget, once=True)
 
 
-class MailSender:
-    """A task that sends due messages every ``interval`` seconds and when woken."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        transport: Transport,
-        *,
-        interval: float = 60.0,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.engine = engine
-        self.transport = transport
-        self.interval = interval
-        self.clock = clock
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
-        self._stopping = threading.Event()  # read by the batch in its worker thread
-        self._stopped: asyncio.Event | None = None  # the same, for the loop to wait on
-
-    def wake(self) -> None:
-        """Send soon; callable from any thread."""
-        loop, wake = self._loop, self._wake
-        if loop is None or wake is None:
-            return
-        with suppress(RuntimeError):  # the loop has closed: the app is gone
-            loop.call_soon_threadsafe(wake.set)
-
-    def _deliver(self) -> DeliveryReport:
-        return deliver_pending(
-            self.engine, self.transport, now=self.clock(), stop=self._stopping.is_set
-        )
-
-    async def _run(self) -> None:
-        assert self._wake is not None and self._stopped is not None
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                # Not cancelled from outside: a batch stops between two messages,
-                # never between sending one and recording it.
-                await anyio.to_thread.run_sync(self._deliver)
-            except Exception:
-                logger.exception("sending e-mail failed; trying again in %s s", self.interval)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-                # Woken by a commit: let a burst of them (sign-ups) gather into one batch.
-                # Waiting on the stop event rather than sleeping lets a shutdown end at once.
-                await asyncio.wait_for(self._stopped.wait(), timeout=BATCH_DELAY)
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[MailSender]:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._stopped = asyncio.Event()
-        self._stopping.clear()
-        _wakers[self.engine.pool] = self.wake
-        task = asyncio.create_task(self._run(), name="tandem-mail-sender")
-        try:
-            yield self
-        finally:
-            if _wakers.get(self.engine.pool) == self.wake:
-                del _wakers[self.engine.pool]
-            self._stopping.set()
-            self._stopped.set()
-            self._wake.set()
-            await asyncio.shield(task)
-            self._loop = self._wake = self._stopped = None
-
-
-def background_sender(
-    *, interval: float = 60.0
-) -> Callable[[Litestar], AbstractAsyncContextManager[MailSender]]:
-    """For ``Litestar(lifespan=[...])``: a sender for the app's engine and settings."""
-
-    def lifespan(app: Litestar) -> AbstractAsyncContextManager[MailSender]:
-        sender = MailSender(app.state.engine, transport_for(app.state.settings), interval=interval)
-        return sender.running()
-
-    return lifespan
+def on_mail_committed(engine: Engine, callback: Callable[[], None] | None) -> None:
+    """Call ``callback`` after each commit (on ``engine``'s pool) of a transaction that
+    enqueued an e-mail; ``None`` stops it."""
+    if callback is None:
+        _wakers.pop(engine.pool, None)
+    else:
+        _wakers[engine.pool] = callback

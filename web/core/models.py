@@ -391,6 +391,9 @@ class MatchingRun(SQLModel, table=True):
         default_factory=empty_dict, sa_column=Column(JSON, nullable=False)
     )
     error: str | None = Field(default=None, sa_column=Column(String(500)))
+    # Job queue (issue 18): the worker running this run writes the time every few seconds;
+    # a running run whose heartbeat stopped lost its worker (web.runs.runs.fail_stale_runs).
+    heartbeat_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 _OPEN = ", ".join(f"'{status}'" for status in OPEN_TANDEM_STATUSES)
@@ -707,3 +710,30 @@ class ContactTask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
     done_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+
+
+# --- job queue (issue 18): failed jobs for the admins, claims of periodic jobs ------------------
+
+
+class FailedJob(SQLModel, table=True):
+    """A queued job that failed for good (retries used up); an admin may queue it again."""
+
+    __tablename__ = "failed_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task: str = Field(sa_column=Column(String(200), nullable=False))  # the queue's task name
+    arguments: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error: str = Field(sa_column=Column(String(500), nullable=False))
+    failed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    retried_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class JobClaim(SQLModel, table=True):
+    """One row per periodic job and period (``follow-up`` in hour ``2026-12-03T09``),
+    inserted in the job's own transaction: several workers run it once."""
+
+    __tablename__ = "job_claim"
+
+    job: str = Field(sa_column=Column(String(40), primary_key=True))
+    period: str = Field(sa_column=Column(String(20), primary_key=True))
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))

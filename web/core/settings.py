@@ -114,6 +114,23 @@ class Settings(BaseSettings):
         "URL (needs the `redis` package). Rate-limit counters are always in the database.",
     )
 
+    # --- the job queue (issue 18) ---
+    queue_url: str = Field(
+        "",
+        description="Where jobs wait for `tandem worker`: empty = a SQLite file beside the "
+        "database (`var/queue.db` on PostgreSQL), `redis://host:6379/3` for several machines, "
+        "or `immediate` to run every job at once inside the process that queued it (tests).",
+    )
+    embedded_worker: bool = Field(
+        True,
+        description="`tandem serve` also starts one `tandem worker` process and stops it on "
+        "exit (development only; production runs workers as their own service).",
+    )
+    backup_dir: str = Field(
+        "",
+        description="If set, the worker writes a nightly backup there (`tandem-DATE.backup`).",
+    )
+
     @model_validator(mode="after")
     def _base_url_follows_the_server(self) -> Settings:
         # Links in e-mails must reach this server: with `tandem serve --port 8080` (which

@@ -346,3 +346,18 @@ SUBJECT_TYPE_LABELS = {
     "vetting": N_("Police certificate"),
     "invitation": N_("Invitation"),
 }
+
+
+# --- job queue (issue 18) ---
+RUN_STATES = {
+    # Translators: the state of a matching run (the computer pairing locals and newcomers).
+    "queued": N_("Queued"),
+    "running": N_("In progress"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+}
+RUN_ERRORS = {
+    # Translators: why a matching run did not finish.
+    "worker_lost": N_("The process doing the matching stopped (restarted or crashed)."),
+    "engine_failed": N_("The matching engine failed; the details are in the worker's log."),
+}

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from functools import partial
 
-import anyio.to_thread
 from litestar import Request, Router, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
@@ -24,14 +21,15 @@ from web.core.deps import CurrentCoordinator, DbSession, RowId
 from web.core.i18n import negotiate
 from web.core.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
 from web.core.reasons import rule_label
-from web.core.sql import id_of, rel
+from web.core.sql import rel
+from web.runs.jobs import start_and_queue
 from web.runs.runs import (
+    STALE_ERROR,
     RunAlreadyRunning,
-    execute_run,
+    is_stale,
     last_done_run,
     latest_runs,
     region_counts,
-    start_run,
 )
 
 REFRESH_SECONDS = 2
@@ -41,24 +39,23 @@ def _today() -> date:
     return date.today()  # noqa: DTZ011 (waiting days are counted in local days)
 
 
-async def _run_in_worker(engine: Engine, run_id: int, today: date) -> None:
-    # After the response was sent (and the request's transaction committed):
-    # the engine works in a worker thread, so the event loop keeps serving.
-    await anyio.to_thread.run_sync(partial(execute_run, engine, run_id, today=today))
-
-
 def _regions_page(
     db: Session, coordinator: Coordinator, *, busy: RunAlreadyRunning | None = None
 ) -> Template:
     regions = visible_regions(db, coordinator)
     region_ids = [region.id for region in regions if region.id is not None]
+    runs, now = latest_runs(db, region_ids), utcnow()
     return Template(
         template_name="runs/regions.html",
         context={
             "coordinator": coordinator,
             "regions": regions,
             "counts": region_counts(db, region_ids),
-            "runs": latest_runs(db, region_ids),
+            "runs": runs,
+            "states": {
+                region_id: run_state(run, stale=is_stale(run, now=now))
+                for region_id, run in runs.items()
+            },
             "busy": busy,
         },
         status_code=HTTP_409_CONFLICT if busy else 200,
@@ -72,18 +69,24 @@ def list_regions(db: DbSession, coordinator: CurrentCoordinator) -> Template:
 
 @post("/regions/{slug:str}/match", name="run_matching", sync_to_thread=True)
 def run_matching(
-    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
+    db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
 ) -> Template | Redirect:
     region = get_region_for(db, coordinator, slug)
     try:
-        run = start_run(db, region, coordinator, now=utcnow())
+        # The job is queued when this request's transaction commits; a worker runs it.
+        run_id = start_and_queue(db, region, coordinator, today=_today())
     except RunAlreadyRunning as busy:
         return _regions_page(db, coordinator, busy=busy)
-    return Redirect(
-        path=f"/coordinator/runs/{run.id}",
-        status_code=HTTP_303_SEE_OTHER,
-        background=BackgroundTask(_run_in_worker, request.app.state.engine, id_of(run), _today()),
-    )
+    return Redirect(path=f"/coordinator/runs/{run_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+def run_state(run: MatchingRun, *, stale: bool = False) -> str:
+    """``queued``, ``running``, ``done`` or ``failed`` (web.core.vocabulary.RUN_STATES)."""
+    if run.status == "running":
+        if stale:
+            return "failed"
+        return "queued" if run.stats.get("stage", "queued") == "queued" else "running"
+    return run.status
 
 
 def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
@@ -100,17 +103,24 @@ def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> T
     region = db.get(Region, run.region_id)
     started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None
     stats = run.stats.get("stats", {}) if run.status == "done" else {}
+    now = utcnow()
+    # A run whose worker died shows as failed at once (the next start marks it so).
+    stale = is_stale(run, now=now)
+    state = run_state(run, stale=stale)
     return Template(
         template_name="runs/run.html",
         context={
             "coordinator": coordinator,
             "run": run,
+            "state": state,
+            "error": STALE_ERROR if stale else run.error,
+            "elapsed": int((now - run.started_at).total_seconds()) if state == "running" else 0,
             "region": region,
             "started_by": started_by,
             "stage": run.stats.get("stage", ""),
             "stats": stats,
             "gap_count": len(run.stats.get("gaps", [])),
-            "refresh": REFRESH_SECONDS if run.status == "running" else None,
+            "refresh": REFRESH_SECONDS if state in ("queued", "running") else None,
         },
     )
 

@@ -17,10 +17,13 @@ by the run's pairs in one transaction.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, func, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from sqlmodel import Session, col
@@ -43,10 +46,18 @@ from web.suggestions.suggestions import breaks_child_protection, lacks_guardian
 
 logger = logging.getLogger(__name__)
 
+# A run that never started (its job was lost before a worker took it) is given up after this.
 STALE_AFTER = timedelta(minutes=30)
+# While a run works, its process writes ``heartbeat_at`` this often; a run whose heartbeat
+# is older than HEARTBEAT_LOST lost its worker (killed, machine gone) and is marked failed.
+HEARTBEAT = timedelta(seconds=5)
+HEARTBEAT_LOST = timedelta(seconds=60)
 # A pair that ended this way is never suggested again.
 CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended")
-STALE_ERROR = "stopped without finishing (the process ended?)"
+# ``MatchingRun.error`` holds one of these codes (web.core.vocabulary.RUN_ERRORS translates
+# them); the details of an engine failure are in the worker's log and on the failed-jobs page.
+STALE_ERROR = "worker_lost"
+ENGINE_ERROR = "engine_failed"
 
 
 class RunAlreadyRunning(Exception):
@@ -176,15 +187,39 @@ def load_region_input(
 # --- runs ---------------------------------------------------------------------------------
 
 
-def fail_stale_runs(session: Session, region: Region, *, now: datetime) -> int:
-    """Mark runs left ``running`` for too long (a crashed process) as failed."""
+def stale_condition(now: datetime):  # type: ignore[no-untyped-def]
+    """A running run whose worker is gone: its heartbeat stopped, or it never started."""
+    return and_(
+        col(MatchingRun.status) == "running",
+        or_(
+            and_(
+                col(MatchingRun.heartbeat_at).is_not(None),
+                col(MatchingRun.heartbeat_at) < now - HEARTBEAT_LOST,
+            ),
+            and_(
+                col(MatchingRun.heartbeat_at).is_(None),
+                col(MatchingRun.started_at) < now - STALE_AFTER,
+            ),
+        ),
+    )
+
+
+def is_stale(run: MatchingRun, *, now: datetime) -> bool:
+    if run.status != "running":
+        return False
+    if run.heartbeat_at is not None:
+        return run.heartbeat_at < now - HEARTBEAT_LOST
+    return run.started_at < now - STALE_AFTER
+
+
+def fail_stale_runs(session: Session, region: Region | None, *, now: datetime) -> int:
+    """Mark runs whose worker is gone (of ``region``, or of every region) as failed."""
+    condition = stale_condition(now)
+    if region is not None:
+        condition = and_(col(MatchingRun.region_id) == region.id, condition)
     result = session.execute(
         update(MatchingRun)
-        .where(
-            col(MatchingRun.region_id) == region.id,
-            col(MatchingRun.status) == "running",
-            col(MatchingRun.started_at) < now - STALE_AFTER,
-        )
+        .where(condition)
         .values(status="failed", error=STALE_ERROR, finished_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -239,24 +274,54 @@ def _set_stage(engine: Engine, run_id: int, stage: str, **extra: Any) -> None:
         )
 
 
+@contextmanager
+def _heartbeat(engine: Engine, run_id: int) -> Iterator[None]:
+    """Write the run's ``heartbeat_at`` now and every HEARTBEAT while the block runs (the
+    solver is one long call): a run whose process dies stops beating and is failed."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        with transaction(engine) as session:
+            session.execute(
+                update(MatchingRun)
+                .where(col(MatchingRun.id) == run_id, col(MatchingRun.status) == "running")
+                .values(heartbeat_at=utcnow())
+            )
+
+    def loop() -> None:
+        while not stop.wait(HEARTBEAT.total_seconds()):
+            try:
+                beat()
+            except Exception:
+                logger.exception("heartbeat of matching run %s failed", run_id)
+
+    beat()
+    thread = threading.Thread(target=loop, name=f"run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def execute_run(engine: Engine, run_id: int, *, today: date, solve: Any = None) -> None:
     """Load, solve and store run ``run_id`` in its own transactions.
 
-    CPU-heavy: call it from a worker thread or a command, never on the event loop.
-    Never raises: a failure is stored on the run (and logged).
+    CPU-heavy: call it from a worker (web/runs/jobs.py) or a command, never on the event
+    loop. Never raises: a failure is stored on the run (and logged).
     """
     try:
-        _execute(engine, run_id, today=today, solve=solve)
-    except Exception as exc:
+        with _heartbeat(engine, run_id):
+            _execute(engine, run_id, today=today, solve=solve)
+    except Exception:
         logger.exception("matching run %s failed", run_id)
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        message = f"{type(exc).__name__}: {first_line}"[:500]
         try:
             with transaction(engine) as session:
                 session.execute(
                     update(MatchingRun)
                     .where(col(MatchingRun.id) == run_id, col(MatchingRun.status) == "running")
-                    .values(status="failed", error=message, finished_at=utcnow())
+                    .values(status="failed", error=ENGINE_ERROR, finished_at=utcnow())
                 )
         except Exception:
             logger.exception("could not mark matching run %s as failed", run_id)

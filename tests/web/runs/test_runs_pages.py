@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +17,8 @@ from tests.builders import (
 )
 from tests.worlds import two_regions
 from web.core.models import MatchingRun, Region, Tandem, utcnow
-from web.runs import routes
+from web.core.queue import huey
+from web.runs.runs import ENGINE_ERROR, HEARTBEAT_LOST, STALE_ERROR
 
 
 def world(engine):  # type: ignore[no-untyped-def]
@@ -171,21 +171,66 @@ def test_it_runs_matching_and_shows_the_numbers(client, engine):
     assert row.select_one("td[data-run-status]")["data-run-status"] == "done"
 
 
-def test_the_engine_works_in_a_worker_thread_not_on_the_event_loop(client, engine, monkeypatch):
+def test_the_click_queues_the_run_for_a_worker_and_the_page_says_queued(client, engine):
     world(engine)
-    seen = []
-
-    def fake_execute_run(engine, run_id, *, today):  # type: ignore[no-untyped-def]
-        try:
-            asyncio.get_running_loop()
-            seen.append("event loop")
-        except RuntimeError:
-            seen.append("worker thread")
-
-    monkeypatch.setattr(routes, "execute_run", fake_execute_run)
+    client.headers["accept-language"] = "en"  # the assertions read English text
     login(client, "alice@example.org")
-    assert run_matching(client).status_code == 303
-    assert seen == ["worker thread"]
+    huey.immediate = False  # a real queue (in memory): nothing runs in this process
+    try:
+        assert run_matching(client).status_code == 303
+        assert huey.pending_count() == 1
+        (run,) = runs_of(engine, "kassel")
+        assert (run.status, run.stats["stage"]) == ("running", "queued")
+        page = html(client.get(f"/coordinator/runs/{run.id}"))
+        assert page.select_one("#run-status")["data-status"] == "queued"
+        assert "Queued" in page.select_one("#run-status").text
+    finally:
+        huey.flush()
+        huey.immediate = True
+
+
+def test_a_running_run_shows_how_long_it_has_been_running(client, engine):
+    world(engine)
+    client.headers["accept-language"] = "en"
+    run_id = add_run(
+        engine,
+        "kassel",
+        stats={"stage": "solving"},
+        started_at=utcnow() - timedelta(minutes=3, seconds=5),
+        heartbeat_at=utcnow(),
+    )
+    login(client, "alice@example.org")
+    status = html(client.get(f"/coordinator/runs/{run_id}")).select_one("#run-status")
+    assert status["data-status"] == "running"
+    assert "In progress" in status.text and "for 3 minutes" in status.text
+
+
+def test_a_run_whose_worker_died_shows_failed_and_can_be_started_again(client, engine):
+    world(engine)
+    client.headers["accept-language"] = "en"
+    dead = add_run(
+        engine,
+        "kassel",
+        stats={"stage": "solving"},
+        heartbeat_at=utcnow() - HEARTBEAT_LOST - timedelta(seconds=1),
+    )
+    login(client, "alice@example.org")
+    page = html(client.get(f"/coordinator/runs/{dead}"))
+    assert page.select_one("#run-status")["data-status"] == "failed"
+    error = page.select_one("#run-error")
+    assert error["data-reason"] == STALE_ERROR
+    assert "stopped (restarted or crashed)" in error.text
+    assert "worker_lost" not in error.text
+    # The button on the page starts a new run (the stale one is marked failed first).
+    response = client.post(
+        page.select_one("form[action$='/match']")["action"],
+        data={"_csrf_token": csrf_token(client, f"/coordinator/runs/{dead}")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    runs = runs_of(engine, "kassel")
+    assert [(run.id, run.status) for run in runs][0] == (dead, "failed")
+    assert runs[-1].status == "done"
 
 
 def test_the_run_page_refreshes_itself_while_running(client, engine):
@@ -203,13 +248,13 @@ def test_the_run_page_refreshes_itself_while_running(client, engine):
 
 def test_a_failed_run_says_so(client, engine):
     world(engine)
-    run_id = add_run(
-        engine, "kassel", status="failed", error="ValueError: broken", finished_at=utcnow()
-    )
+    client.headers["accept-language"] = "en"
+    run_id = add_run(engine, "kassel", status="failed", error=ENGINE_ERROR, finished_at=utcnow())
     login(client, "alice@example.org")
     page = html(client.get(f"/coordinator/runs/{run_id}"))
     assert page.find("meta", attrs={"http-equiv": "refresh"}) is None
-    assert "ValueError: broken" in page.select_one("#run-error").text
+    error = page.select_one("#run-error").text
+    assert "The matching engine failed" in error and ENGINE_ERROR not in error
 
 
 def test_a_second_run_while_one_runs_is_refused_with_a_message(client, engine):

@@ -1,0 +1,62 @@
+"""Matching runs as jobs of the queue (web.core.queue): a region's run, or every region's.
+
+The run's row is written by the request (``start_run``, status ``running``, stage
+``queued``) and the job is queued once that transaction has committed; the worker that
+takes the job loads, solves and saves it (``execute_run``: its own short transactions,
+the suggestions replaced in one), writing a heartbeat while it works. A worker killed
+mid-run leaves the suggestions from before untouched; the run is failed once its heartbeat
+is older than ``HEARTBEAT_LOST`` and can be started again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from web.core.db import transaction
+from web.core.models import Coordinator, Region, utcnow
+from web.core.queue import after_commit, context, huey
+from web.runs.runs import RunAlreadyRunning, execute_run, start_run
+
+logger = logging.getLogger(__name__)
+
+
+@huey.task()
+def matching_run(run_id: int, today: str) -> None:
+    """Run ``run_id`` (already inserted as ``running``) for the day ``today`` (ISO)."""
+    logger.info("matching run %s started", run_id)
+    execute_run(context().engine, run_id, today=date.fromisoformat(today))
+
+
+@huey.task()
+def matching_run_everywhere(today: str) -> None:
+    """The whole country: one run per region, each its own job (several workers share them);
+    a region whose run is still going is left to it."""
+    engine = context().engine
+    with transaction(engine) as session:
+        regions = session.scalars(select(Region).order_by(col(Region.id))).all()
+    for region in regions:
+        with transaction(engine) as session:
+            try:
+                run = start_run(session, region, None, now=utcnow())
+            except RunAlreadyRunning:
+                continue
+            queue_run(session, run.id, today=date.fromisoformat(today))  # type: ignore[arg-type]
+
+
+def queue_run(session: Session, run_id: int, *, today: date) -> None:
+    """Queue the job for run ``run_id`` once ``session`` has committed its row."""
+    after_commit(session, lambda: matching_run(run_id, today.isoformat()))
+
+
+def start_and_queue(
+    session: Session, region: Region, coordinator: Coordinator | None, *, today: date
+) -> int:
+    """Insert a queued run for ``region`` and queue its job; raises ``RunAlreadyRunning``."""
+    run = start_run(session, region, coordinator, now=utcnow())
+    assert run.id is not None  # noqa: S101 (flushed)
+    queue_run(session, run.id, today=today)
+    return run.id
