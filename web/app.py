@@ -32,6 +32,7 @@ import web.coordinator.routes
 import web.dev.routes
 import web.login.routes
 import web.me.routes
+import web.places.routes
 import web.proposals.routes
 import web.public.routes
 import web.reports.routes
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.review.routes.router,
             web.suggestions.routes.router,
             web.weights.routes.router,
+            web.places.routes.router,
             web.tandems.routes.router,
             *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(

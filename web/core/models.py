@@ -36,6 +36,7 @@ from web.core.vocabulary import (
     GENDERS,
     LEVELS,
     MEETING_FREQUENCIES,
+    MEETING_PLACE_KINDS,
     OPEN_TANDEM_STATUSES,
     PAIR_RULE_KINDS,
     PARTICIPANT_STATUSES,
@@ -637,3 +638,54 @@ class RateCounter(SQLModel, table=True):
     client: str = Field(sa_column=Column(String(64), primary_key=True))
     window_start: datetime = Field(sa_column=utc_column(primary_key=True))
     hits: int
+
+
+# --- meeting places (issue 17) -------------------------------------------------------------------
+
+
+class MeetingPlace(SQLModel, table=True):
+    """Where a tandem can meet first: a library, a café, a community centre, a video room.
+
+    Kept per region by coordinators; archived, never deleted, so that what refers to a place
+    keeps it. A virtual place (kind "online") has a video-call link and no address.
+    """
+
+    __tablename__ = "meeting_place"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", MEETING_PLACE_KINDS), name="kind"),
+        CheckConstraint(
+            "(kind = 'online' AND video_url IS NOT NULL) OR "
+            "(kind <> 'online' AND town_id IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL)",
+            name="where",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT", index=True)
+    name: str = Field(sa_column=Column(String(120), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    street: str | None = Field(default=None, sa_column=Column(String(120)))
+    town_id: int | None = Field(default=None, foreign_key="place.id", ondelete="RESTRICT")
+    lat: float | None = None
+    lon: float | None = None
+    video_url: str | None = Field(default=None, sa_column=Column(String(300)))
+    slots: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    step_free: bool = False
+    costs: bool = False
+    staff_languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    # Language code -> text; "de" always present, the fallback for every other language.
+    descriptions: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    archived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    town: Optional["Place"] = Relationship()
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.kind == "online"
+
+    def description_in(self, locale: str) -> str:
+        """The description in ``locale`` (Dari falls back to Persian), else the German one."""
+        language = locale.split("_")[0]
+        return self.descriptions.get(language) or self.descriptions.get("de", "")

@@ -194,3 +194,21 @@ DAYPART_LABELS = {
     "afternoon": N_("Afternoon"),
     "evening": N_("Evening"),
 }
+
+# --- meeting places (issue 17) ----------------------------------------------------------------
+MEETING_PLACE_KINDS = {
+    # Translators: kinds of place where a tandem (a local and a newcomer) can meet.
+    "library": N_("Library"),
+    # Translators: a kind of meeting place: a coffee house.
+    "cafe": N_("Café"),
+    "community_centre": N_("Community centre"),
+    # Translators: a kind of meeting place: the rooms of a club or association (Verein).
+    "association": N_("Club or association"),
+    "park": N_("Park"),
+    # Translators: a kind of meeting place: a video-call room on the internet.
+    "online": N_("Online (video call)"),
+    # Translators: the last kind of meeting place in a list: any other kind.
+    "other": N_("Other place"),
+}
+# The languages a meeting place can describe itself in (the site's languages; German required).
+DESCRIPTION_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
