@@ -1,4 +1,4 @@
-"""meeting places per region (issue 17)
+"""meeting places per region and a tandem's first meeting, e-mail attachments (issue 17)
 
 Revision ID: 0005_places
 Revises: 0004
@@ -60,9 +60,53 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meeting_place", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_place_region_id"), ["region_id"], unique=False)
+    op.create_table(
+        "first_meeting",
+        sa.Column("tandem_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_place_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("uid", sa.String(length=64), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("chosen_by_id", sa.Integer(), nullable=True),
+        sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tandem_id"],
+            ["tandem.id"],
+            name=op.f("fk_first_meeting_tandem_id_tandem"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_place_id"],
+            ["meeting_place.id"],
+            name=op.f("fk_first_meeting_meeting_place_id_meeting_place"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["chosen_by_id"],
+            ["coordinator.id"],
+            name=op.f("fk_first_meeting_chosen_by_id_coordinator"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("tandem_id", name=op.f("pk_first_meeting")),
+    )
+    with op.batch_alter_table("first_meeting", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_first_meeting_meeting_place_id"), ["meeting_place_id"], unique=False
+        )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("attachment_name", sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column("attachment_type", sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column("attachment_data", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("attachment_data")
+        batch_op.drop_column("attachment_type")
+        batch_op.drop_column("attachment_name")
+    with op.batch_alter_table("first_meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_first_meeting_meeting_place_id"))
+    op.drop_table("first_meeting")
     with op.batch_alter_table("meeting_place", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_place_region_id"))
     op.drop_table("meeting_place")

@@ -611,6 +611,10 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(500)))
     claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
+    # --- places (issue 17): one file sent along, e.g. an .ics invitation; cleared once sent.
+    attachment_name: str | None = Field(default=None, sa_column=Column(String(80)))
+    attachment_type: str | None = Field(default=None, sa_column=Column(String(80)))
+    attachment_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 # --- shared key-value store (sessions) and rate-limit counters -----------------------------
@@ -689,3 +693,25 @@ class MeetingPlace(SQLModel, table=True):
         """The description in ``locale`` (Dari falls back to Persian), else the German one."""
         language = locale.split("_")[0]
         return self.descriptions.get(language) or self.descriptions.get("de", "")
+
+
+class FirstMeeting(SQLModel, table=True):
+    """Where and when a tandem's partners meet first, as their coordinator suggested.
+
+    No row: left to the partners. ``uid`` and ``sequence`` make the e-mailed .ics an
+    update of the same calendar entry when the coordinator changes it.
+    """
+
+    __tablename__ = "first_meeting"
+
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", primary_key=True)
+    meeting_place_id: int = Field(foreign_key="meeting_place.id", ondelete="RESTRICT", index=True)
+    starts_at: datetime = Field(sa_column=utc_column())
+    uid: str = Field(default_factory=new_public_id, sa_column=Column(String(64), nullable=False))
+    sequence: int = 0
+    chosen_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    chosen_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: "MeetingPlace" = Relationship()
