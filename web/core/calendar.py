@@ -31,7 +31,7 @@ def new_calendar(*, name: str | None = None, method: str | None = None) -> Calen
 
 def add_berlin_timezone(calendar: Calendar, first: date, last: date) -> None:
     """The VTIMEZONE for Europe/Berlin, covering the transitions from ``first`` to ``last``."""
-    start = first - timedelta(days=366)
+    start = date(first.year - 1, 1, 1)
     calendar.add_component(
         Timezone.from_tzinfo(BERLIN, "Europe/Berlin", start, last + timedelta(days=366))
     )

@@ -32,7 +32,9 @@ from web.core.vocabulary import (
     CONSENT_PURPOSES,
     COORDINATOR_ROLES,
     END_REASONS,
+    EVENT_AUDIENCES,
     EVENT_KINDS,
+    EVENT_REPEATS,
     GENDERS,
     LEVELS,
     MEETING_FREQUENCIES,
@@ -125,6 +127,9 @@ class Region(SQLModel, table=True):
     weights: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
     min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
     max_distance_km: float = 25.0
+    # --- events (issue 17): the CATEGORIES tag of the region's public iCalendar feed, which
+    # the newcomer app (Integreat) can filter on; None: "Tandem <slug>".
+    calendar_tag: str | None = Field(default=None, sa_column=Column(String(60)))
 
     places: list["Place"] = Relationship(back_populates="region")
 
@@ -715,3 +720,53 @@ class FirstMeeting(SQLModel, table=True):
     chosen_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     place: "MeetingPlace" = Relationship()
+
+
+# --- events (issue 17) ---------------------------------------------------------------------------
+
+
+class Occasion(SQLModel, table=True):
+    """An event that brings locals and newcomers together: a Stammtisch, a workshop, a trip.
+
+    Called "occasion" in the code (``Event`` holds the anonymous report facts). Times are
+    stored in UTC and repeated in Europe/Berlin wall-clock time (``web.events.recurrence``).
+    """
+
+    __table_args__ = (
+        CheckConstraint(one_of("repeat", EVENT_REPEATS), name="repeat"),
+        CheckConstraint(one_of("audience", EVENT_AUDIENCES), name="audience"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT", index=True)
+    meeting_place_id: int = Field(foreign_key="meeting_place.id", ondelete="RESTRICT", index=True)
+    # Language code -> text; "de" always present, the fallback and the feed's language.
+    titles: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    descriptions: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))  # type: ignore[type-arg]
+    starts_at: datetime = Field(sa_column=utc_column())  # the first occurrence
+    ends_at: datetime = Field(sa_column=utc_column())
+    repeat: str = Field(default="once", sa_column=Column(String(10), nullable=False))
+    weekdays: list[str] = Field(default_factory=empty_list, sa_column=json_list())  # "MO", "TH"
+    until: date | None = None  # the last day a repeating event takes place
+    cancelled_dates: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    capacity: int | None = None
+    audience: str = Field(default="everyone", sa_column=Column(String(12), nullable=False))
+    languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    public: bool = True  # in the region's public feed
+    cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sequence: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: "MeetingPlace" = Relationship()
+
+    def title_in(self, locale: str) -> str:
+        return self.titles.get(locale.split("_")[0]) or self.titles.get("de", "")
+
+    def description_in(self, locale: str) -> str:
+        return self.descriptions.get(locale.split("_")[0]) or self.descriptions.get("de", "")

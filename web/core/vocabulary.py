@@ -212,3 +212,18 @@ MEETING_PLACE_KINDS = {
 }
 # The languages a meeting place can describe itself in (the site's languages; German required).
 DESCRIPTION_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
+
+# --- events (issue 17) ---------------------------------------------------------------------------
+EVENT_AUDIENCES = {
+    # Translators: who an event (a Stammtisch, a workshop, a trip) is for.
+    "everyone": N_("Everyone"),
+    "newcomers": N_("Newcomers"),
+    "locals": N_("Locals"),
+    "tandems": N_("Tandems"),
+}
+EVENT_REPEATS = {
+    # Translators: how often an event takes place.
+    "once": N_("Once"),
+    "weekly": N_("Every week on the ticked days"),
+    "monthly": N_("Every month on the same weekday (for example every first Thursday)"),
+}
