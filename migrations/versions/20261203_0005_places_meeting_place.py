@@ -1,7 +1,7 @@
 """meeting places per region and a tandem's first meeting, e-mail attachments (issue 17)
 
 Revision ID: 0005_places
-Revises: 0004
+Revises: 0005_names_2
 Create Date: 2026-12-03 17:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_places"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005_names_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

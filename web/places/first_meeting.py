@@ -16,7 +16,7 @@ from icalendar import Event
 from sqlalchemy import select
 from sqlmodel import Session
 
-from matching import meeting_places as engine
+import matching.meeting_places
 from web.core import audit, calendar, mail
 from web.core.dates import local_datetime
 from web.core.forms import single
@@ -35,7 +35,7 @@ from web.core.places import distance_km
 DAYPART_HOURS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 22)}
 MEETING_LENGTH = timedelta(hours=1)
 MAX_DAYS_AHEAD = 90
-OPEN_STATUSES = ("confirmed", "active", "paused")
+OPEN_STATUSES = ("proposed", "active", "paused")
 # Translators: the title of a calendar entry (.ics) for the first meeting of a tandem.
 SUMMARY = N_("First tandem meeting")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -46,7 +46,7 @@ class Option:
     """One suggested place with the engine's reasons."""
 
     place: MeetingPlace
-    suggestion: engine.Suggestion
+    suggestion: matching.meeting_places.Suggestion
 
 
 @dataclass
@@ -68,12 +68,14 @@ def slot_of(moment: datetime) -> str | None:
     return None
 
 
-def _partner(person: Participant) -> engine.Partner:
-    return engine.Partner(lat=person.place.lat, lon=person.place.lon, slots=frozenset(person.slots))
+def _partner(person: Participant) -> matching.meeting_places.Partner:
+    return matching.meeting_places.Partner(
+        lat=person.place.lat, lon=person.place.lon, slots=frozenset(person.slots)
+    )
 
 
-def _engine_place(place: MeetingPlace) -> engine.Place:
-    return engine.Place(id=place.id or 0, lat=place.lat, lon=place.lon,
+def _engine_place(place: MeetingPlace) -> matching.meeting_places.Place:
+    return matching.meeting_places.Place(id=place.id or 0, lat=place.lat, lon=place.lon,
                         slots=frozenset(place.slots), step_free=place.step_free,
                         virtual=place.is_virtual)  # fmt: skip
 
@@ -103,7 +105,7 @@ def options_for(session: Session, tandem: Tandem) -> list[Option]:
     ).all()
     by_id = {row.id: row for row in rows}
     # Participants have no accessibility field yet: nobody is known to need step-free access.
-    found = engine.suggest_meeting_places(
+    found = matching.meeting_places.suggest_meeting_places(
         _partner(local), _partner(newcomer), [_engine_place(row) for row in rows],
         online=meets_online(local, newcomer, region),
     )  # fmt: skip

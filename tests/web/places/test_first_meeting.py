@@ -71,7 +71,7 @@ def world(engine) -> World:  # type: ignore[no-untyped-def]
         nour = make_participant(session, kassel, first_name="Nour", locale="ar",
                                 email="nour@example.org", slots=["tue_evening"])  # fmt: skip
         tandem = Tandem(local_id=lena.id, newcomer_id=nour.id, region_id=kassel.id,
-                        status="confirmed", proposed_at=START,
+                        status="proposed", proposed_at=START,
                         answer_due_at=START + timedelta(days=7))  # fmt: skip
         session.add(tandem)
         session.flush()
@@ -233,7 +233,7 @@ def test_the_proposal_and_the_started_mails_say_where_and_when(
     login(client, "alice@example.org")
     choose(client, world, place=str(world.library), day="2026-03-10", time="18:00")
     with db(engine) as session:
-        proposals.invite(
+        proposals.propose(
             session, session.get(Tandem, world.tandem_id), settings=settings, now=START
         )
     invitations = outbox(engine, "proposal")
