@@ -187,7 +187,7 @@ def save(
                          template="first_meeting",
                          context={"first_name": person.first_name,
                                   "partner_name": partner.first_name,
-                                  "meeting": mail_context(meeting, locale=person.locale)},
+                                  **mail_context(meeting, locale=person.locale)},
                          participant_id=person.id, now=now,
                          attachment=invitation(meeting, locale=person.locale, now=now))  # fmt: skip
     return meeting
@@ -210,12 +210,13 @@ def where(place: MeetingPlace) -> str:
 
 def mail_context(meeting: FirstMeeting, *, locale: str) -> dict[str, str]:
     place = meeting.place
-    return {
-        "place": place.name,
-        "where": where(place),
-        "when": local_datetime(meeting.starts_at, locale=locale),
-        "description": place.description_in(locale),
-        "online": "yes" if place.is_virtual else "",
+    return {  # flat: every value a string, as the e-mail templates take them
+        "meeting": "yes",
+        "meeting_place": place.name,
+        "meeting_where": where(place),
+        "meeting_when": local_datetime(meeting.starts_at, locale=locale),
+        "meeting_description": place.description_in(locale),
+        "meeting_online": "yes" if place.is_virtual else "",
     }
 
 
