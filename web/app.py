@@ -32,10 +32,12 @@ import web.checkins.routes
 import web.coordinator.audit_log
 import web.coordinator.routes
 import web.dev.routes
+import web.events.routes
 import web.jobs.routes
 import web.jobs.worker
 import web.login.routes
 import web.me.routes
+import web.places.routes
 import web.proposals.routes
 import web.public.routes
 import web.reports.routes
@@ -97,7 +99,8 @@ def _security_headers(settings: Settings) -> Callable[[Any, Any], Awaitable[None
         if message["type"] != "http.response.start":
             return
         path = str(scope.get("path", ""))
-        is_static = path.startswith("/static/") or path == "/favicon.ico"
+        # Static files and the public calendar feeds (issue 17) may be cached.
+        is_static = path.startswith(("/static/", "/calendar/")) or path == "/favicon.ico"
         added, replaced = (static, static_names) if is_static else (ours, names)
         kept = [header for header in message["headers"] if header[0].lower() not in replaced]
         message["headers"] = kept + added
@@ -236,6 +239,8 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.review.routes.router,
             web.suggestions.routes.router,
             web.weights.routes.router,
+            web.places.routes.router,
+            *web.events.routes.routers,
             web.tandems.routes.router,
             *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(

@@ -98,6 +98,16 @@ WEIGHTS = WEIGHT_FIELDS
 
 # Every POST route (OpenAPI spelling) → the form fields its handler reads (web/*/routes.py,
 # web/core/forms.py, web/checkins/, web/review/, web/weights/). Empty: no form body.
+_TEXTS = ("de", "en", "ar", "fa", "uk", "ru", "tr")
+PLACE_FORM = [
+    "name", "kind", "street", "town", "lat", "lon", "video_url", "slots", "step_free", "costs",
+    "staff_languages", *(f"description_{code}" for code in _TEXTS),
+]  # fmt: skip
+EVENT_FORM = [
+    "place", "day", "start", "end", "repeat", "weekdays", "until", "capacity", "audience",
+    "languages", "public", *(f"title_{code}" for code in _TEXTS),
+    *(f"description_{code}" for code in _TEXTS),
+]  # fmt: skip
 FORM_FIELDS: dict[str, list[str]] = {
     "/signup/{role}": [*PARTICIPANT_FORM, "consent_matching", "consent_contact", "website"],
     "/verify/{token}": [],
@@ -154,6 +164,17 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/tasks/{task_id}/done": [],
     "/coordinator/check-ins/{public_id}/{side}": ["meetings", "mood", "note", "how"],
     "/coordinator/participants/{public_id}/on-request": ["action", "how", "confirm"],
+    # Meeting places and events (issue 17).
+    "/coordinator/regions/{slug}/places": PLACE_FORM,
+    "/coordinator/places/{place_id}": PLACE_FORM,
+    "/coordinator/places/{place_id}/archive": [],
+    "/coordinator/places/{place_id}/restore": [],
+    "/coordinator/tandems/{public_id}/first-meeting": ["place", "day", "time"],
+    "/coordinator/regions/{slug}/events": EVENT_FORM,
+    "/coordinator/events/{occasion_id}": EVENT_FORM,
+    "/coordinator/events/{occasion_id}/cancel": [],
+    "/coordinator/events/{occasion_id}/cancel-date": ["date"],
+    "/coordinator/regions/{slug}/calendar-tag": ["calendar_tag"],
 }
 # Routes that end the session they are called with: called last in their pass.
 SESSION_ENDING = {"/logout", "/me/logout", "/me/erase"}

@@ -46,6 +46,7 @@ PUBLIC = {
     "/me/new-link",
     "/me/erased",
     "/answer/{token:str}",
+    "/calendar/{name:str}",  # a region's public event feed (issue 17)
     "/check-in/thanks",
     "/check-in/{token:str}",
     "/static/{file_path:path}",

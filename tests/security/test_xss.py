@@ -359,6 +359,22 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     ],
     "/coordinator/proposals": lambda w: ["/coordinator/proposals/"],
     "/coordinator/regions": lambda w: ["/coordinator/regions"],
+    # Meeting places and events (issue 17): the world has none; the lists and empty forms.
+    "/coordinator/places": lambda w: ["/coordinator/places"],
+    "/coordinator/places/{place_id:int}": lambda w: [
+        f"/coordinator/regions/{KASSEL}/places/new"  # the same template; the world has no place
+    ],
+    "/coordinator/regions/{slug:str}/places/new": lambda w: [
+        f"/coordinator/regions/{KASSEL}/places/new"
+    ],
+    "/coordinator/events": lambda w: ["/coordinator/events"],
+    "/coordinator/events/{occasion_id:int}": lambda w: [
+        f"/coordinator/regions/{KASSEL}/events/new"  # the same template; the world has no event
+    ],
+    "/coordinator/regions/{slug:str}/events/new": lambda w: [
+        f"/coordinator/regions/{KASSEL}/events/new"
+    ],
+    "/calendar/{name:str}": lambda w: [f"/calendar/{KASSEL}.ics"],
     "/coordinator/regions/{slug:str}/gaps": lambda w: [f"/coordinator/regions/{KASSEL}/gaps"],
     "/coordinator/regions/{slug:str}/pairs/new": lambda w: [
         f"/coordinator/regions/{KASSEL}/pairs/new"

@@ -51,3 +51,14 @@ def install(environment: Any) -> None:
 
     environment.globals["local_day"] = local_day
     environment.globals["local_time"] = local_time
+
+
+def local_weekday_datetime(moment: datetime | None, *, locale: str) -> str:
+    """A moment (an event, a first meeting) as the programme's weekday, day and time, in the
+    reader's language ("Dienstag, 8. Dezember 2026, 18:00")."""
+    if moment is None:
+        return ""
+    if PROGRAMME_TIMEZONE is not None:
+        moment = moment.astimezone(PROGRAMME_TIMEZONE)
+    day = format_date(moment.date(), format="full", locale=locale)
+    return f"{day}, {format_time(moment.time(), format='short', locale=locale)}"

@@ -93,12 +93,22 @@ CLEARED_AFTER_SENDING: dict[str, Any] = {
     "subject": "",
     "body_text": "",
     "body_html": None,
+    "attachment_data": None,
 }
 _ADDRESS = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+")
 _ADDRESS_IN_TEXT = re.compile(rf"<?{_ADDRESS.pattern}>?")
 
 
 # --- writing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent along (e.g. an .ics invitation): its name, MIME type and content."""
+
+    filename: str
+    content_type: str  # "text/calendar; charset=utf-8"
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -151,9 +161,10 @@ def enqueue(
     context: Mapping[str, Any],
     participant_id: int | None = None,
     now: datetime,
+    attachment: Attachment | None = None,
 ) -> int:
     """Render an e-mail in the recipient's ``locale`` and add it to the session's
-    transaction; returns the message's id."""
+    transaction; returns the message's id. ``attachment``: one file sent along."""
     if not _ADDRESS.fullmatch(to_address):
         raise ValueError("to_address must be one plain e-mail address")
     rendered = render(template, locale, context)
@@ -173,6 +184,9 @@ def enqueue(
             "last_error": None,
             "claimed_until": None,
             "sent_at": None,
+            "attachment_name": attachment.filename if attachment else None,
+            "attachment_type": attachment.content_type if attachment else None,
+            "attachment_data": attachment.data if attachment else None,
         },
     ).scalar_one()
     _wake_sender_after_commit(session)
@@ -335,7 +349,11 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     # Our own boundary: "=_" never occurs in quoted-printable text, so the generator
     # need not search both bodies for a collision (as it does for one it makes up).
     boundary = f"=_tandem_{secrets.token_hex(16)}"
-    message = MIMEMultipart("alternative", boundary=boundary, policy=MAIL_POLICY)
+    alternative = MIMEMultipart("alternative", boundary=boundary, policy=MAIL_POLICY)
+    message = alternative
+    if row.attachment_data is not None:  # text and HTML, then the file: multipart/mixed
+        message = MIMEMultipart("mixed", boundary=f"{boundary}_m", policy=MAIL_POLICY)
+        message.attach(alternative)
     message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = row.to_address
     message["Subject"] = encoded_words(row.subject)
@@ -344,10 +362,24 @@ def build_message(row: OutboxMessage, *, mail_from: str, now: datetime) -> Messa
     message["Message-ID"] = make_msgid(idstring=f"outbox.{row.id}", domain=domain)
     message["Content-Language"] = language_tag(row.locale)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
-    message.attach(_text_part(row.body_text, "plain"))
+    alternative.attach(_text_part(row.body_text, "plain"))
     if row.body_html:
-        message.attach(_text_part(row.body_html, "html"))
+        alternative.attach(_text_part(row.body_html, "html"))
+    if row.attachment_data is not None:
+        message.attach(_file_part(row))
     return message
+
+
+def _file_part(row: OutboxMessage) -> MIMENonMultipart:
+    maintype, _, subtype = (row.attachment_type or "application/octet-stream").partition("/")
+    subtype, _, parameters = subtype.partition(";")
+    part = MIMENonMultipart(maintype, subtype.strip(), policy=MAIL_POLICY)
+    if "charset=" in parameters:
+        part.set_param("charset", parameters.split("charset=", 1)[1].strip())
+    part["Content-Transfer-Encoding"] = "base64"
+    part.add_header("Content-Disposition", "attachment", filename=row.attachment_name or "file")
+    part.set_payload(base64.encodebytes(row.attachment_data or b"").decode("ascii"))
+    return part
 
 
 def encoded_words(text: str) -> str:

@@ -36,11 +36,14 @@ from web.core.vocabulary import (
     CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
     END_REASONS,
+    EVENT_AUDIENCES,
     EVENT_KINDS,
+    EVENT_REPEATS,
     GENDERS,
     GUARDIAN_RELATIONS,
     LEVELS,
     MEETING_FREQUENCIES,
+    MEETING_PLACE_KINDS,
     OPEN_TANDEM_STATUSES,
     PAIR_RULE_KINDS,
     PARTICIPANT_STATUSES,
@@ -133,6 +136,9 @@ class Region(SQLModel, table=True):
     )
     min_level: str = Field(default="B1", sa_column=Column(String(6), nullable=False))
     max_distance_km: float = 25.0
+    # --- events (issue 17): the CATEGORIES tag of the region's public iCalendar feed, which
+    # the newcomer app (Integreat) can filter on; None: "Tandem <slug>".
+    calendar_tag: str | None = Field(default=None, sa_column=Column(String(60)))
 
     places: list["Place"] = Relationship(back_populates="region")
 
@@ -660,6 +666,10 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(500)))
     claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
+    # --- places (issue 17): one file sent along, e.g. an .ics invitation; cleared once sent.
+    attachment_name: str | None = Field(default=None, sa_column=Column(String(80)))
+    attachment_type: str | None = Field(default=None, sa_column=Column(String(80)))
+    attachment_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
 
 
 # --- shared key-value store (sessions) and rate-limit counters -----------------------------
@@ -737,3 +747,126 @@ class JobClaim(SQLModel, table=True):
     job: str = Field(sa_column=Column(String(40), primary_key=True))
     period: str = Field(sa_column=Column(String(20), primary_key=True))
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+
+
+# --- meeting places (issue 17) -------------------------------------------------------------------
+
+
+class MeetingPlace(SQLModel, table=True):
+    """Where a tandem can meet first: a library, a café, a community centre, a video room.
+
+    Kept per region by coordinators; archived, never deleted, so that what refers to a place
+    keeps it. A virtual place (kind "online") has a video-call link and no address.
+    """
+
+    __tablename__ = "meeting_place"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", MEETING_PLACE_KINDS), name="kind"),
+        CheckConstraint(
+            "(kind = 'online' AND video_url IS NOT NULL) OR "
+            "(kind <> 'online' AND town_id IS NOT NULL AND lat IS NOT NULL AND lon IS NOT NULL)",
+            name="where",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT", index=True)
+    name: str = Field(sa_column=Column(String(120), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    street: str | None = Field(default=None, sa_column=Column(String(120)))
+    town_id: int | None = Field(default=None, foreign_key="place.id", ondelete="RESTRICT")
+    lat: float | None = None
+    lon: float | None = None
+    video_url: str | None = Field(default=None, sa_column=Column(String(300)))
+    slots: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    step_free: bool = False
+    costs: bool = False
+    staff_languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    # Language code -> text; "de" always present, the fallback for every other language.
+    descriptions: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    town: Optional["Place"] = Relationship()
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.kind == "online"
+
+    def description_in(self, locale: str) -> str:
+        """The description in ``locale`` (Dari falls back to Persian), else the German one."""
+        language = locale.split("_")[0]
+        return self.descriptions.get(language) or self.descriptions.get("de", "")
+
+
+class FirstMeeting(SQLModel, table=True):
+    """Where and when a tandem's partners meet first, as their coordinator suggested.
+
+    No row: left to the partners. ``uid`` and ``sequence`` make the e-mailed .ics an
+    update of the same calendar entry when the coordinator changes it.
+    """
+
+    __tablename__ = "first_meeting"
+
+    tandem_id: int = Field(foreign_key="tandem.id", ondelete="CASCADE", primary_key=True)
+    meeting_place_id: int = Field(foreign_key="meeting_place.id", ondelete="RESTRICT", index=True)
+    starts_at: datetime = Field(sa_column=utc_column())
+    uid: str = Field(default_factory=new_public_id, sa_column=Column(String(64), nullable=False))
+    sequence: int = 0
+    chosen_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    chosen_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: "MeetingPlace" = Relationship()
+
+
+# --- events (issue 17) ---------------------------------------------------------------------------
+
+
+class Occasion(SQLModel, table=True):
+    """An event that brings locals and newcomers together: a Stammtisch, a workshop, a trip.
+
+    Called "occasion" in the code (``Event`` holds the anonymous report facts). Times are
+    stored in UTC and repeated in Europe/Berlin wall-clock time (``web.events.recurrence``).
+    """
+
+    __table_args__ = (
+        CheckConstraint(one_of("repeat", EVENT_REPEATS), name="repeat"),
+        CheckConstraint(one_of("audience", EVENT_AUDIENCES), name="audience"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(
+        default_factory=new_public_id, sa_column=Column(String(32), nullable=False, unique=True)
+    )
+    region_id: int = Field(foreign_key="region.id", ondelete="RESTRICT", index=True)
+    meeting_place_id: int = Field(foreign_key="meeting_place.id", ondelete="RESTRICT", index=True)
+    # Language code -> text; "de" always present, the fallback and the feed's language.
+    titles: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    descriptions: dict = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = Field(sa_column=utc_column())  # the first occurrence
+    ends_at: datetime = Field(sa_column=utc_column())
+    repeat: str = Field(default="once", sa_column=Column(String(10), nullable=False))
+    weekdays: list[str] = Field(default_factory=empty_list, sa_column=json_list())  # "MO", "TH"
+    until: date | None = None  # the last day a repeating event takes place
+    cancelled_dates: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    capacity: int | None = None
+    audience: str = Field(default="everyone", sa_column=Column(String(12), nullable=False))
+    languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
+    public: bool = True  # in the region's public feed
+    cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sequence: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+    place: "MeetingPlace" = Relationship()
+
+    def title_in(self, locale: str) -> str:
+        return self.titles.get(locale.split("_")[0]) or self.titles.get("de", "")
+
+    def description_in(self, locale: str) -> str:
+        return self.descriptions.get(locale.split("_")[0]) or self.descriptions.get("de", "")

@@ -42,6 +42,7 @@ def tell(
     context: Mapping[str, Any],
     now: datetime,
     tandem_id: int | None = None,
+    attachment: mail.Attachment | None = None,
 ) -> None:
     """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them."""
     if person.email:
@@ -53,6 +54,7 @@ def tell(
             context=context,
             participant_id=person.id,
             now=now,
+            attachment=attachment,
         )
     else:
         _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=False)
@@ -66,6 +68,7 @@ def tell(
                 context=context,
                 participant_id=person.id,  # erased with the person
                 now=now,
+                attachment=attachment,
             )
         else:
             _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=True)

@@ -361,3 +361,37 @@ RUN_ERRORS = {
     "worker_lost": N_("The process doing the matching stopped (restarted or crashed)."),
     "engine_failed": N_("The matching engine failed; the details are in the worker's log."),
 }
+
+
+# --- meeting places (issue 17) ----------------------------------------------------------------
+MEETING_PLACE_KINDS = {
+    # Translators: kinds of place where a tandem (a local and a newcomer) can meet.
+    "library": N_("Library"),
+    # Translators: a kind of meeting place: a coffee house.
+    "cafe": N_("Café"),
+    "community_centre": N_("Community centre"),
+    # Translators: a kind of meeting place: the rooms of a club or association (Verein).
+    "association": N_("Club or association"),
+    "park": N_("Park"),
+    # Translators: a kind of meeting place: a video-call room on the internet.
+    "online": N_("Online (video call)"),
+    # Translators: the last kind of meeting place in a list: any other kind.
+    "other": N_("Other place"),
+}
+# The languages a meeting place can describe itself in (the site's languages; German required).
+DESCRIPTION_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr")
+
+# --- events (issue 17) ---------------------------------------------------------------------------
+EVENT_AUDIENCES = {
+    # Translators: who an event (a Stammtisch, a workshop, a trip) is for.
+    "everyone": N_("Everyone"),
+    "newcomers": N_("Newcomers"),
+    "locals": N_("Locals"),
+    "tandems": N_("Tandems"),
+}
+EVENT_REPEATS = {
+    # Translators: how often an event takes place.
+    "once": N_("Once"),
+    "weekly": N_("Every week on the ticked days"),
+    "monthly": N_("Every month on the same weekday (for example every first Thursday)"),
+}

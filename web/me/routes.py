@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from web.core import i18n, limits, mail, participants, place_names, tokens
 from web.core.auth import participant_required, start_participant_session
+from web.core.dates import local_weekday_datetime
 from web.core.db import transaction
 from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
@@ -44,6 +45,7 @@ from web.core.models import Participant, utcnow
 from web.core.settings import Settings
 from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS
+from web.events import nearby
 from web.me import tandem
 from web.signup.writer import send_profile_link
 from web.tandems import lifecycle
@@ -147,14 +149,20 @@ def send_new_link(engine: Engine, settings: Settings, email: str, *, now: dateti
 
 @get("/me", name="profile", sync_to_thread=True)
 def profile(
-    db: DbSession, person: CurrentParticipant, confirmed: FromQuery[bool] = False
+    request: Request,
+    db: DbSession,
+    person: CurrentParticipant,
+    confirmed: FromQuery[bool] = False,
 ) -> Template:
+    locale = i18n.negotiate(request)
     return Template(
         template_name="me/profile.html",
         context={
             "person": person,
             "confirmed": confirmed,
             "my_tandems": tandem.current_tandems(db, person),
+            "events_near": nearby.for_person(db, person, now=utcnow()),
+            "when": lambda moment: local_weekday_datetime(moment, locale=locale),
         },
     )
 

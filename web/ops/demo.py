@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from web.core import audit
 from web.core.auth import hash_password
-from web.core.models import Coordinator, Participant, ParticipantLanguage, Place, Region, Vetting
+from web.core.calendar import BERLIN
+from web.core.models import (
+    Coordinator,
+    MeetingPlace,
+    Occasion,
+    Participant,
+    ParticipantLanguage,
+    Place,
+    Region,
+    Vetting,
+)
 from web.core.places import create_region
 from web.core.sql import id_of
 from web.core.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
@@ -31,6 +41,138 @@ DEMO_COORDINATORS = (
     ("kassel@tandem.example", "Katrin (Kassel)", "coordinator", ("kassel",)),
     ("goettingen@tandem.example", "Jonas (Göttingen)", "coordinator", ("goettingen",)),
 )
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+_DAYTIME = tuple(f"{day}_{part}" for day in _WEEKDAYS for part in ("morning", "afternoon"))
+_LATE = tuple(f"{day}_{part}" for day in DAYS for part in ("afternoon", "evening"))
+# Meeting places per region: name, kind, street, town, (lat, lon) or None for the town's
+# middle, opening slots, step-free, costs, staff languages, German description.
+DEMO_MEETING_PLACES = {
+    "kassel": (
+        (
+            "Stadtbibliothek Kassel",
+            "library",
+            "Obere Königsstraße 3",
+            "Kassel",
+            (51.3148, 9.4985),
+            (*_DAYTIME, "sat_morning"),
+            True,
+            False,
+            ("de", "en"),
+            "Ruhige Tische im Lesecafé im Erdgeschoss, Wörterbücher zum Ausleihen.",
+        ),
+        (
+            "Stadtteilzentrum Wesertor",
+            "community_centre",
+            "Weserstraße 26",
+            "Kassel",
+            (51.3206, 9.5050),
+            (*_DAYTIME, "tue_evening", "thu_evening"),
+            True,
+            False,
+            ("de", "ar", "tr"),
+            "Offener Treff mit Küche; dienstags Sprachcafé.",
+        ),
+        (
+            "Café am Königsplatz",
+            "cafe",
+            "Königsplatz 38",
+            "Kassel",
+            (51.3160, 9.4930),
+            _LATE,
+            False,
+            True,
+            ("de", "en"),
+            "Zentral, gut mit Bus und Tram zu erreichen.",
+        ),
+        (
+            "Stadtbücherei Baunatal",
+            "library",
+            "Marktplatz 16",
+            "Baunatal",
+            None,
+            _DAYTIME,
+            True,
+            False,
+            ("de",),
+            "Kleine Bücherei mit Gruppentisch am Fenster.",
+        ),
+        (
+            "Tandem-Videoraum Kassel",
+            "online",
+            None,
+            None,
+            None,
+            (),
+            False,
+            False,
+            ("de",),
+            "Ein fester Videoraum für Tandems, die sich online treffen.",
+        ),
+    ),
+    "goettingen": (
+        (
+            "Stadtbibliothek Göttingen",
+            "library",
+            "Gotmarstraße 8",
+            "Göttingen",
+            (51.5347, 9.9370),
+            (*_DAYTIME, "sat_morning"),
+            True,
+            False,
+            ("de", "en"),
+            "Lernplätze im ersten Stock, ein Raum für Gespräche.",
+        ),
+        (
+            "Nachbarschaftszentrum Grone",
+            "community_centre",
+            "Deisterstraße 10",
+            "Göttingen",
+            (51.5390, 9.9040),
+            (*_DAYTIME, "wed_evening"),
+            True,
+            False,
+            ("de", "ar", "fa", "ru"),
+            "Treffpunkt im Stadtteil mit Spielecke für Kinder.",
+        ),
+        (
+            "Café am Wilhelmsplatz",
+            "cafe",
+            "Wilhelmsplatz 3",
+            "Göttingen",
+            (51.5336, 9.9382),
+            _LATE,
+            False,
+            True,
+            ("de", "en"),
+            "Gemütliches Café in der Altstadt.",
+        ),
+        (
+            "Cheltenhampark",
+            "park",
+            "Am Cheltenhampark",
+            "Göttingen",
+            (51.5290, 9.9410),
+            ("sat_afternoon", "sun_afternoon", "sun_morning"),
+            True,
+            False,
+            (),
+            "Bei gutem Wetter: Treffpunkt am Spielplatz.",
+        ),
+        (
+            "Tandem-Videoraum Göttingen",
+            "online",
+            None,
+            None,
+            None,
+            (),
+            False,
+            False,
+            ("de",),
+            "Ein fester Videoraum für Tandems, die sich online treffen.",
+        ),
+    ),
+}
 
 # Newcomers' first languages with rough shares in the region, and typical names.
 ORIGINS = (
@@ -206,6 +348,148 @@ def _newcomer(rng: random.Random, index: int, place: Place, today: date) -> Part
     return person
 
 
+def _meeting_places(
+    session: Session, regions: dict[str, Region], towns: dict[str, list[Place]]
+) -> dict[str, dict[str, MeetingPlace]]:
+    added: dict[str, dict[str, MeetingPlace]] = {}
+    for slug, rows in DEMO_MEETING_PLACES.items():
+        by_name = {town.name: town for town in towns[slug]}
+        for name, kind, street, town_name, position, slots, step_free, costs, staff, text in rows:
+            town = by_name.get(town_name) if town_name else None
+            lat, lon = position or ((town.lat, town.lon) if town else (None, None))
+            added.setdefault(slug, {})[name] = place = (
+                MeetingPlace(
+                    region_id=id_of(regions[slug]), name=name, kind=kind, street=street,
+                    town_id=town.id if town else None, lat=lat, lon=lon,
+                    video_url=f"https://meet.tandem.example/{slug}" if kind == "online" else None,
+                    slots=list(slots), step_free=step_free, costs=costs,
+                    staff_languages=list(staff), descriptions={"de": text},
+                )
+            )  # fmt: skip
+            session.add(place)
+    session.flush()
+    return added
+
+
+# Events per region: title (de, en, ar, fa, uk), place, repeat, weekday, hour, hours,
+# first in how many weeks, capacity, audience.
+DEMO_EVENTS = {
+    "kassel": (
+        (
+            (
+                "Stammtisch Begegnung",
+                "Get-together evening",
+                "أمسية تعارف",
+                "دورهمی آشنایی",
+                "Вечір знайомств",
+            ),
+            "Stadtteilzentrum Wesertor",
+            "monthly",
+            3,
+            19,
+            2,
+            0,
+            20,
+            "everyone",
+        ),
+        (
+            ("Sprachcafé", "Language café", "مقهى اللغة", "کافه زبان", "Мовне кафе"),
+            "Stadtbibliothek Kassel",
+            "weekly",
+            1,
+            16,
+            2,
+            0,
+            None,
+            "everyone",
+        ),
+        (
+            (
+                "Ausflug in den Bergpark Wilhelmshöhe",
+                "Trip to the Bergpark Wilhelmshöhe",
+                "رحلة إلى حديقة فيلهلمسهوهه",
+                "گردش در پارک ویلهلمزهوهه",
+                "Прогулянка парком Вільгельмсгеє",
+            ),
+            "Café am Königsplatz",
+            "once",
+            5,
+            11,
+            4,
+            3,
+            15,
+            "newcomers",
+        ),
+    ),
+    "goettingen": (
+        (
+            (
+                "Stammtisch Begegnung",
+                "Get-together evening",
+                "أمسية تعارف",
+                "دورهمی آشنایی",
+                "Вечір знайомств",
+            ),
+            "Nachbarschaftszentrum Grone",
+            "monthly",
+            2,
+            18,
+            2,
+            0,
+            15,
+            "everyone",
+        ),
+        (
+            (
+                "Stand beim Weststadtfest",
+                "Stand at the Weststadtfest",
+                "جناح في مهرجان الحي الغربي",
+                "غرفه در جشن محلهٔ غرب",
+                "Стенд на святі Вестштадт",
+            ),
+            "Cheltenhampark",
+            "once",
+            5,
+            14,
+            4,
+            4,
+            None,
+            "everyone",
+        ),
+    ),
+}
+
+
+DEMO_EVENT_TEXT = "Alle sind willkommen, eine Anmeldung hilft uns beim Planen."
+
+
+def _events(
+    session: Session,
+    regions: dict[str, Region],
+    places: dict[str, dict[str, MeetingPlace]],
+    today: date,
+) -> None:
+    for slug, rows in DEMO_EVENTS.items():
+        for titles, place_name, repeat, weekday, hour, hours, weeks, capacity, audience in rows:
+            day = today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks)
+            if repeat == "monthly":  # the first such weekday of next month
+                first = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+                day = first + timedelta(days=(weekday - first.weekday()) % 7)
+            start = datetime.combine(day, time(hour), tzinfo=BERLIN)
+            session.add(
+                Occasion(
+                    region_id=id_of(regions[slug]),
+                    meeting_place_id=id_of(places[slug][place_name]),
+                    titles=dict(zip(("de", "en", "ar", "fa", "uk"), titles, strict=True)),
+                    descriptions={"de": DEMO_EVENT_TEXT},
+                    starts_at=start.astimezone(UTC),
+                    ends_at=(start + timedelta(hours=hours)).astimezone(UTC),
+                    repeat=repeat, weekdays=[DAYS[weekday]] if repeat == "weekly" else [],
+                    capacity=capacity, audience=audience, languages=["de", "en", "ar", "fa"],
+                )
+            )  # fmt: skip
+
+
 def load_demo(
     session: Session,
     *,
@@ -247,6 +531,8 @@ def load_demo(
         )
         for slug, region in regions.items()
     }
+    meeting_places = _meeting_places(session, regions, places_by_region)
+    _events(session, regions, meeting_places, today)
     shares = [share for *_, share in DEMO_REGIONS]
     slugs = [slug for slug, *_ in DEMO_REGIONS]
     people = []

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
-from web.core import audit, phones, reach, tokens
+from web.core import audit, mail, phones, reach, tokens
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
@@ -36,6 +36,7 @@ from web.core.models import (
 from web.core.reasons import describe
 from web.core.settings import Settings
 from web.core.sql import rel, rowcount
+from web.places import first_meeting
 from web.tandems import lifecycle
 
 ANSWER_DAYS = 7
@@ -89,6 +90,19 @@ def _proposal_context(
     }
 
 
+def _meeting(
+    session: Session, tandem: Tandem, person: Participant, *, now: datetime
+) -> tuple[dict[str, str] | None, mail.Attachment | None]:
+    """The first meeting the coordinator chose, for ``person``'s e-mail, with its .ics."""
+    meeting = first_meeting.current(session, tandem)
+    if meeting is None:
+        return None, None
+    return (
+        first_meeting.mail_context(meeting, locale=person.locale),
+        first_meeting.invitation(meeting, locale=person.locale, now=now),
+    )
+
+
 def propose(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> None:
     """Make a just-confirmed tandem a proposal: answer links and one e-mail per partner."""
     tandem.proposed_at = now
@@ -98,13 +112,15 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.flush()
     for person, partner in partners(tandem):
         link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
+        meeting, invitation = _meeting(session, tandem, person, now=now)
         reach.tell(
             session,
             person,
             template="proposal",
-            context=_proposal_context(tandem, person, partner, link=link),
+            context={**_proposal_context(tandem, person, partner, link=link), **(meeting or {})},
             tandem_id=tandem.id,
             now=now,
+            attachment=invitation,
         )
     _audit(session, None, "proposal.sent", tandem, now=now)
 
@@ -315,6 +331,7 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
     lifecycle.started(session, tandem, now=now)  # fit check due, started event
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
+        meeting, invitation = _meeting(session, tandem, person, now=now)
         reach.tell(
             session,
             person,
@@ -324,9 +341,11 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
                 "partner_name": partner.first_name,
                 "partner_email": (partner.email or "") if shared else "",
                 "partner_phone": phones.national(partner.phone) if shared else "",
+                **(meeting or {}),
             },
             tandem_id=tandem.id,
             now=now,
+            attachment=invitation,
         )
         if shared:
             _audit(session, None, "contact.shared", tandem, now=now)

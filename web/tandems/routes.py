@@ -34,6 +34,7 @@ from web.core.i18n import N_
 from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
 from web.core.sql import id_of, rel
 from web.core.vocabulary import WORRYING_CHECKIN_RULE
+from web.places import first_meeting
 from web.tandems import lifecycle, notes, problems
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -78,6 +79,8 @@ FLASH = {
     "noted": N_("Your note is saved."),
     "handled": N_("The report is marked as handled."),
     "already_handled": N_("Someone had already marked this report as handled."),
+    "first_meeting": N_("The first meeting is saved. Both partners get an e-mail about it."),
+    "first_meeting_cleared": N_("The partners agree on their first meeting themselves."),
 }
 MESSAGES = {
     "not_allowed": N_(
@@ -177,6 +180,7 @@ def _detail(
     error_args: dict[str, str] | None = None,
     note_error: str | None = None,
     note_draft: str = "",
+    meeting_form: first_meeting.MeetingForm | None = None,
     status_code: int = 200,
 ) -> Template:
     locale = i18n.negotiate(request)
@@ -217,6 +221,7 @@ def _detail(
             **notes.partial_context(
                 db, locale=locale, tandem=tandem, error=note_error, draft=note_draft
             ),
+            **first_meeting.partial_context(db, tandem, locale=locale, form=meeting_form),
         },
     )
 
@@ -367,6 +372,30 @@ def tandem_fit_check(
     return _change(request, db, coordinator, public_id, lifecycle.mark_fit_checked, "fit_checked")
 
 
+@post("/tandems/{public_id:str}/first-meeting", name="tandem_first_meeting", sync_to_thread=True)
+def tandem_first_meeting(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    data: FormData,
+) -> Template | Redirect:
+    """Pick one of the suggested places and a time for the first meeting, or leave it."""
+    tandem = _open(db, coordinator, public_id)
+    if tandem.status not in first_meeting.OPEN_STATUSES:
+        return _refused(
+            request, db, coordinator, tandem, lifecycle.TransitionNotAllowed(tandem, tandem.status)
+        )
+    now = utcnow()
+    form = first_meeting.parse_meeting_form(data, first_meeting.options_for(db, tandem), now=now)
+    if form.errors:
+        return _detail(request, db, coordinator, tandem, meeting_form=form,
+                       status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
+    chosen = first_meeting.save(db, tandem, form, coordinator=coordinator, now=now)
+    done = "first_meeting" if chosen else "first_meeting_cleared"
+    return _see(_tandem_path(tandem), done, anchor="first-meeting")
+
+
 @post("/tandems/{public_id:str}/notes", name="tandem_add_note", sync_to_thread=True)
 def tandem_add_note(
     request: Request,
@@ -460,6 +489,7 @@ router = Router(
         tandem_rematch,
         tandem_fit_check,
         tandem_add_note,
+        tandem_first_meeting,
         problem_handle,
         participant_add_note,
     ],
