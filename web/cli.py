@@ -111,6 +111,7 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
     from web.accounts.accounts import invite
+    from web.core import links
 
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.email):
         raise CommandError(f"{args.email!r} is not an e-mail address")
@@ -135,7 +136,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
         engine.dispose()
     # Printed for the admin at the server's shell (how the first admin gets an account).
     print(f"invitation for {args.email} ({args.role}), valid for 24 hours:")
-    print(f"  {settings.base_url}/invite/{raw}")
+    print(f"  {links.url(settings, 'invitation', raw)}")
 
 
 def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:

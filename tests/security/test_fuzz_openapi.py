@@ -50,7 +50,7 @@ from tests.web.suggestions.test_decisions import make_suggestion
 from web.accounts import accounts
 from web.app import create_app
 from web.checkins import checkins
-from web.core import tokens
+from web.core import links
 from web.core.models import OutboxMessage, ProblemReport, Tandem, utcnow
 from web.core.vocabulary import END_REASONS, MEETING_FREQUENCIES, PROBLEM_KINDS, REJECT_REASONS
 from web.proposals import proposals
@@ -211,10 +211,10 @@ def seed(engine, settings) -> World:  # type: ignore[no-untyped-def]
         proposal = make_suggestion(session, kassel, anke, omar)
         suggestions.confirm(session, proposal, ada, now=now)
         proposals.propose(session, proposal, settings=settings, now=now)
-        verify_token = tokens.issue(
+        verify_token = links.issue(
             session, unverified, "verify", now=now, lifetime=timedelta(days=1)
         )
-        profile_token = tokens.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
+        profile_token = links.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
         invitation = accounts.invite(
             session, email="new@example.org", role="coordinator", regions=[kassel],
             invited_by=ada, now=now,

@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
 
 from web.accounts import accounts
-from web.core import audit, mail
+from web.core import audit, links
 from web.core.access import visible_regions
 from web.core.auth import coordinator_required
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
@@ -150,20 +150,13 @@ def invite(
             errors=errors,
         )
     now = utcnow()
-    raw = accounts.invite(
-        db, email=email, role=role, regions=regions, invited_by=coordinator, now=now
-    )
-    # The link goes to the new coordinator only: the admin never sees it.
-    mail.enqueue(
+    raw = accounts.send_invitation(
         db,
-        to_address=email,
-        locale="de",
-        template="coordinator_invitation",
-        context={
-            "url": f"{settings.base_url}/invite/{raw}",
-            "role": role,
-            "inviter": coordinator.display_name,
-        },
+        email=email,
+        role=role,
+        regions=regions,
+        invited_by=coordinator,
+        settings=settings,
         now=now,
     )
     audit.record(
@@ -171,7 +164,7 @@ def invite(
         actor=coordinator,
         action="coordinator.invited",
         subject_type="invitation",
-        subject_id=accounts._hash(raw)[:12],
+        subject_id=links.hash_token(raw)[:12],
     )
     return _see("/coordinator/invitations?sent=1")
 
@@ -179,16 +172,20 @@ def invite(
 # --- accepting an invitation (public) ---
 
 
+def _invitation_problem() -> Template:
+    return Template(
+        template_name="accounts/invitation.html",
+        status_code=HTTP_400_BAD_REQUEST,
+        context={"problem": accounts.INVITATION_PROBLEM},
+    )
+
+
 @get("/invite/{token:str}", name="invitation_form", sync_to_thread=True, opt={"skip_session": True})
 def invitation_form(token: FromPath[str], db: DbSession) -> Template:
     try:
         invitation = accounts.open_invitation(db, token, now=utcnow())
-    except accounts.InvitationError as problem:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(problem)},
-        )
+    except links.LinkError:
+        return _invitation_problem()
     return Template(
         template_name="accounts/invitation.html",
         context={"invitation": invitation, "token": token, "name": "", "errors": {}},
@@ -202,12 +199,8 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
     now = utcnow()
     try:
         invitation = accounts.open_invitation(db, token, now=now)
-    except accounts.InvitationError as problem:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(problem)},
-        )
+    except links.LinkError:
+        return _invitation_problem()
     name = clean_text(single(data, "name"), max_length=120)
     password = single(data, "password")
     errors = {}
@@ -229,12 +222,8 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
             created = accounts.accept_invitation(
                 db, invitation, display_name=name, password=password, now=now
             )
-    except accounts.InvitationError as refused:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(refused)},
-        )
+    except links.LinkError:
+        return _invitation_problem()
     audit.record(
         db,
         actor=created,

@@ -24,7 +24,7 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web.core import i18n, limits, mail, participants, place_names, tokens
+from web.core import i18n, limits, links, mail, participants, place_names
 from web.core.auth import participant_required, start_participant_session
 from web.core.db import transaction
 from web.core.deps import AppSettings, CurrentParticipant, DbSession
@@ -38,11 +38,11 @@ from web.core.forms import (
     single,
 )
 from web.core.i18n import N_
+from web.core.links import send_profile_link
 from web.core.models import Participant, utcnow
 from web.core.settings import Settings
 from web.core.vocabulary import END_REASONS
 from web.me import tandem
-from web.signup.writer import send_profile_link
 from web.tandems import lifecycle
 
 logger = logging.getLogger(__name__)
@@ -70,12 +70,12 @@ def open_profile_form(token: FromPath[str]) -> Template:
 @post("/me/open/{token:str}", name="open_profile", sync_to_thread=True)
 def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
     try:
-        person = tokens.redeem(db, token, "profile", now=utcnow(), single_use=False)
-    except tokens.TokenError as problem:
+        person = links.redeem(db, token, "profile", now=utcnow(), single_use=False)
+    except links.LinkError as problem:
         return Template(
             template_name="me/link_problem.html",
             status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": type(problem).__name__},
+            context={"problem": problem.code},
         )
     participants.touch(db, person, now=utcnow())
     i18n.choose(request, person.locale)

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from web.core import audit, auth, limits, mail, participants, stores, tokens
+from web.core import audit, auth, limits, links, mail, participants, stores
 from web.core.models import Participant, Tandem, Vetting
 from web.core.settings import Settings
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
@@ -70,21 +70,15 @@ def send_warning(
     session: Session, person: Participant, *, settings: Settings, now: datetime
 ) -> None:
     """The reminder before an erasure, with a link to the profile (any change keeps them)."""
-    raw = tokens.issue(
-        session, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
-    )
-    mail.enqueue(
+    links.send(
         session,
-        to_address=person.email,
-        locale=person.locale,
-        template="retention_warning",
-        participant_id=person.id,
+        person,
+        "profile",
+        settings=settings,
         now=now,
-        context={
-            "first_name": person.first_name,
-            "url": f"{settings.base_url}/me/open/{raw}",
-            "days": WARNING_GRACE.days,
-        },
+        lifetime=timedelta(days=settings.profile_link_days),
+        template="retention_warning",
+        context={"first_name": person.first_name, "days": WARNING_GRACE.days},
     )
 
 

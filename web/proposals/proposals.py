@@ -14,7 +14,6 @@ Every function takes ``now`` and the caller's session and never commits.
 from __future__ import annotations
 
 import argparse
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,11 +21,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.core import audit, mail, tokens
+from web.core import audit, links, mail
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
-    AccessToken,
     Coordinator,
     PairRule,
     Participant,
@@ -67,16 +65,31 @@ def redacted_reasons(tandem: Tandem, *, locale: str) -> list[str]:
     )
 
 
-def _issue_answer_link(
-    session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
-) -> str:
-    lifetime = (tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now
-    raw = tokens.issue(session, person, "answer", now=now, lifetime=lifetime, tandem=tandem)
-    return f"{settings.base_url}/answer/{raw}"
+def _send_answer_link(
+    session: Session,
+    tandem: Tandem,
+    person: Participant,
+    partner: Participant,
+    *,
+    template: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    links.send(
+        session,
+        person,
+        "answer",
+        settings=settings,
+        now=now,
+        lifetime=(tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now,
+        tandem=tandem,
+        template=template,
+        context=_proposal_context(tandem, person, partner),
+    )
 
 
 def _proposal_context(
-    tandem: Tandem, person: Participant, partner: Participant, *, link: str
+    tandem: Tandem, person: Participant, partner: Participant
 ) -> dict[str, object]:
     return {
         "first_name": person.first_name,
@@ -84,7 +97,6 @@ def _proposal_context(
         "partner_town": partner.place.name if partner.place else "",
         "reasons": redacted_reasons(tandem, locale=person.locale),
         "due_date": due_date(tandem, locale=person.locale),
-        "link": link,
     }
 
 
@@ -96,15 +108,8 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.add(tandem)
     session.flush()
     for person, partner in partners(tandem):
-        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
-            session,
-            to_address=person.email,
-            locale=person.locale,
-            template="proposal",
-            context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
-            now=now,
+        _send_answer_link(
+            session, tandem, person, partner, template="proposal", settings=settings, now=now
         )
     _audit(session, None, "proposal.sent", tandem, now=now)
 
@@ -112,92 +117,39 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
 # --- answering -------------------------------------------------------------------------------
 
 
-class AnswerError(Exception):
-    """An answer link that cannot be used now; ``code`` says why (the page explains it)."""
-
-    code = "invalid"
-
-
-class LinkInvalid(AnswerError):
-    code = "invalid"
-
-
-class LinkExpired(AnswerError):
-    code = "expired"
-
-
-class LinkUsed(AnswerError):
-    code = "used"
-
-
-class AlreadyAnswered(AnswerError):
+class AlreadyAnswered(links.LinkError):
     code = "answered"
 
 
-class ProposalClosed(AnswerError):
+class ProposalClosed(links.LinkError):
     code = "closed"
 
 
-@dataclass(frozen=True)
-class Link:
-    """An answer link with the proposal and the person it was sent to."""
-
-    token: AccessToken
-    tandem: Tandem
-    person: Participant
-    partner: Participant
-
-    @property
-    def side(self) -> str:
-        return "local" if self.tandem.local_id == self.person.id else "newcomer"
-
-    @property
-    def my_answer(self) -> str | None:
-        return getattr(self.tandem, f"{self.side}_answer")
-
-    @property
-    def partner_answer(self) -> str | None:
-        other = "newcomer" if self.side == "local" else "local"
-        return getattr(self.tandem, f"{other}_answer")
-
-
-def open_link(session: Session, raw: str, *, now: datetime) -> Link:
+def open_link(session: Session, raw: str, *, now: datetime) -> links.Link:
     """The proposal behind an answer link, without using it up (mail scanners open links).
 
     Raises ``LinkInvalid`` for anything that is not an answer link of a partner of
     its proposal; whether it can still be *answered* is ``check_answerable``'s job.
     """
-    if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
-        raise LinkInvalid
-    digest = tokens.hash_token(raw)
-    token = session.scalars(select(AccessToken).where(AccessToken.token_hash == digest)).first()
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise LinkInvalid
-    if token.purpose != "answer" or token.tandem_id is None:
-        raise LinkInvalid
-    tandem = session.get(Tandem, token.tandem_id)
-    if tandem is None or token.participant_id not in (tandem.local_id, tandem.newcomer_id):
-        raise LinkInvalid
-    for person, partner in partners(tandem):
-        if person.id == token.participant_id:
-            return Link(token=token, tandem=tandem, person=person, partner=partner)
-    raise LinkInvalid
+    link = links.open_tandem_link(session, raw, "answer")
+    if link.partner is None:
+        raise links.LinkInvalid
+    return link
 
 
-def check_answerable(link: Link, *, now: datetime) -> None:
+def check_answerable(link: links.Link, *, now: datetime) -> None:
     """Raise the reason this person cannot answer (now); return if they can."""
     if link.my_answer is not None:
         raise AlreadyAnswered
     if link.tandem.status != "proposed":
         raise ProposalClosed
-    if link.token.used_at is not None:
-        raise LinkUsed
+    links.check(link.token, now=now)
     due = link.tandem.answer_due_at
-    if link.token.expires_at <= now or due is None or due <= now:
-        raise LinkExpired
+    if due is None or due <= now:
+        raise links.LinkExpired
 
 
-def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
+def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.Link:
     """Record a partner's accept or decline; both accepted starts the tandem, a no ends it.
 
     Safe under concurrency: the link is used up by a compare-and-set, the answer is
@@ -205,17 +157,10 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
     ``proposed`` — so of two racing requests exactly one has an effect.
     """
     if choice not in CHOICES:
-        raise LinkInvalid
+        raise links.LinkInvalid
     link = open_link(session, raw, now=now)
     check_answerable(link, now=now)
-    try:
-        tokens.redeem(session, raw, "answer", now=now, single_use=True)
-    except tokens.TokenUsed as exc:
-        raise LinkUsed from exc
-    except tokens.TokenExpired as exc:
-        raise LinkExpired from exc
-    except tokens.TokenError as exc:
-        raise LinkInvalid from exc
+    links.use_up(session, link.token, now=now)
     tandem, side = link.tandem, link.side
     answer_column = getattr(Tandem, f"{side}_answer")
     recorded = session.execute(
@@ -411,14 +356,13 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         side = "local" if person.id == tandem.local_id else "newcomer"
         if getattr(tandem, f"{side}_answer") is not None:
             continue
-        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        mail.enqueue(
+        _send_answer_link(
             session,
-            to_address=person.email,
-            locale=person.locale,
+            tandem,
+            person,
+            partner,
             template="proposal_reminder",
-            context=_proposal_context(tandem, person, partner, link=link),
-            participant_id=person.id,
+            settings=settings,
             now=now,
         )
         sent += 1

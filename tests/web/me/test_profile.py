@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from web.core import tokens
+from web.core import links
 from web.core.models import Consent, Event, Participant, Tandem, metadata, utcnow
 
 CANARIES = ("Canarina", "canary.person@example.org", "Vogelsang", "sings at dawn")
@@ -53,7 +53,7 @@ def nour(engine) -> int:  # type: ignore[no-untyped-def]
 
 def open_profile(client, engine, person_id: int):  # type: ignore[no-untyped-def]
     with Session(engine) as session, session.begin():
-        raw = tokens.issue(
+        raw = links.issue(
             session,
             session.get(Participant, person_id),
             "profile",
@@ -94,7 +94,7 @@ def test_a_profile_link_opens_the_profile(client, engine, nour):
 
 def test_an_expired_profile_link_is_refused(client, engine, nour):
     with Session(engine) as session, session.begin():
-        raw = tokens.issue(
+        raw = links.issue(
             session,
             session.get(Participant, nour),
             "profile",
