@@ -72,8 +72,9 @@ def second_factor(
     coordinator.totp_secret = secret
     coordinator.totp_last_step = step
     db.add(coordinator)
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=coordinator,
         action="coordinator.second_factor_set",
         subject_type="coordinator",
@@ -159,8 +160,9 @@ def invite(
         settings=settings,
         now=now,
     )
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=coordinator,
         action="coordinator.invited",
         subject_type="invitation",
@@ -224,8 +226,9 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
             )
     except links.LinkError:
         return _invitation_problem()
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=created,
         action="coordinator.joined",
         subject_type="coordinator",

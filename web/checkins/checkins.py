@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session
 
-from web.core import links
+from web.core import audit, links
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
@@ -127,8 +127,13 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
         )
     session.flush()
     if sides:
-        lifecycle.audit(
-            session, None, "checkin.sent", subject="tandem", subject_id=tandem.id, now=now
+        audit.write(
+            session,
+            now=now,
+            actor=None,
+            action="checkin.sent",
+            subject_type="tandem",
+            subject_id=tandem.id,
         )
     return len(sides)
 
@@ -246,8 +251,13 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> li
     if stored.rowcount != 1:  # type: ignore[attr-defined]
         raise links.LinkUsed
     session.refresh(checkin)
-    lifecycle.audit(
-        session, link.person, "checkin.answered", subject="check_in", subject_id=checkin.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=link.person,
+        action="checkin.answered",
+        subject_type="check_in",
+        subject_id=checkin.id,
     )
     if checkin.kind == "fit_check" and link.tandem.fit_checked_at is None:
         try:
@@ -291,8 +301,13 @@ def acknowledge(
     session.refresh(checkin)
     if cleared.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    lifecycle.audit(
-        session, coordinator, "checkin.seen", subject="check_in", subject_id=checkin.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="checkin.seen",
+        subject_type="check_in",
+        subject_id=checkin.id,
     )
     session.flush()
     return True

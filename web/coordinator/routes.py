@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.core import i18n, params
+from web.core import audit, i18n, params
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
@@ -26,7 +26,7 @@ from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
 from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
-from web.tandems import lifecycle, notes
+from web.tandems import notes
 
 # Tandem states that have a page of their own (suggestions live on the region's page).
 TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
@@ -180,8 +180,13 @@ def participant_detail(
     person = _person_with_details(db, coordinator, public_id)
     now = utcnow()
     # Who looked at whose profile is audited (ids only): the one GET that writes.
-    lifecycle.audit(
-        db, coordinator, "participant.viewed", subject="participant", subject_id=person.id, now=now
+    audit.write(
+        db,
+        now=now,
+        actor=coordinator,
+        action="participant.viewed",
+        subject_type="participant",
+        subject_id=person.id,
     )
     locale = i18n.negotiate(request)
     vetted_by = None

@@ -106,8 +106,13 @@ def _complete_login(
     request: Request, db: Session, coordinator: Coordinator, source: LoginSource, next_path: str
 ) -> Redirect:
     record_login_success(db, source)
-    audit.record(
-        db, actor=coordinator, action="login", subject_type="coordinator", subject_id=coordinator.id
+    audit.write(
+        db,
+        now=utcnow(),
+        actor=coordinator,
+        action="login",
+        subject_type="coordinator",
+        subject_id=coordinator.id,
     )
     start_authenticated_session(request, coordinator)
     return Redirect(

@@ -15,7 +15,15 @@ from sqlmodel import Session
 
 from web.core import audit
 from web.core.auth import hash_password
-from web.core.models import Coordinator, Participant, ParticipantLanguage, Place, Region, Vetting
+from web.core.models import (
+    Coordinator,
+    Participant,
+    ParticipantLanguage,
+    Place,
+    Region,
+    Vetting,
+    utcnow,
+)
 from web.core.places import create_region
 from web.core.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
 
@@ -263,7 +271,14 @@ def load_demo(
                     seen_on=today - timedelta(days=rng.randint(1, 15)),
                 )
             )
-    audit.record(session, actor=None, action="demo.load", subject_type="database", subject_id=seed)
+    audit.write(
+        session,
+        now=utcnow(),
+        actor=None,
+        action="demo.load",
+        subject_type="database",
+        subject_id=seed,
+    )
     session.flush()
     return DemoSummary(
         locals=locals_count,

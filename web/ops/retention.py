@@ -115,8 +115,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
                 send_warning(session, person, settings=settings, now=now)
                 person.retention_warned_at = now
                 session.add(person)
-                audit.record(
+                audit.write(
                     session,
+                    now=now,
                     actor=None,
                     action="retention.warned",
                     subject_type="participant",
@@ -143,8 +144,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
             report.vetting_deleted.append(local.public_id)
             if not dry_run:
                 session.delete(vetting)
-                audit.record(
+                audit.write(
                     session,
+                    now=now,
                     actor=None,
                     action="retention.vetting_deleted",
                     subject_type="participant",

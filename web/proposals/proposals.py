@@ -111,7 +111,14 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
         _send_answer_link(
             session, tandem, person, partner, template="proposal", settings=settings, now=now
         )
-    _audit(session, None, "proposal.sent", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="proposal.sent",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 # --- answering -------------------------------------------------------------------------------
@@ -173,7 +180,14 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.L
         session.refresh(tandem)
         raise AlreadyAnswered if getattr(tandem, f"{side}_answer") else ProposalClosed
     session.refresh(tandem)
-    _audit(session, link.person, f"proposal.{CHOICES[choice]}", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=link.person,
+        action=f"proposal.{CHOICES[choice]}",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     if choice == "decline":
         _close(session, tandem, status="declined", now=now, notify=[link.partner])
     elif tandem.local_answer == "accepted" and tandem.newcomer_answer == "accepted":
@@ -213,8 +227,22 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
             now=now,
         )
         if shared:
-            _audit(session, None, "contact.shared", tandem, now=now)
-    _audit(session, None, "tandem.started", tandem, now=now)
+            audit.write(
+                session,
+                now=now,
+                actor=None,
+                action="contact.shared",
+                subject_type="tandem",
+                subject_id=tandem.id,
+            )
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="tandem.started",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 def _close(
@@ -250,7 +278,14 @@ def _close(
                 participant_id=person.id,
                 now=now,
             )
-    _audit(session, None, f"proposal.{status}", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action=f"proposal.{status}",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     return True
 
 
@@ -272,7 +307,14 @@ def _forbid(session: Session, tandem: Tandem, *, now: datetime) -> None:
     rule.kind = "forbid"
     session.add(rule)
     session.flush()
-    _audit(session, None, "pair.forbidden", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="pair.forbidden",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 def shares_contact(person: Participant) -> bool:
@@ -280,20 +322,6 @@ def shares_contact(person: Participant) -> bool:
     return any(
         consent.purpose == "contact_sharing" and consent.withdrawn_at is None
         for consent in person.consents
-    )
-
-
-def _audit(
-    session: Session, person: Participant | None, action: str, tandem: Tandem, *, now: datetime
-) -> None:
-    audit.write(
-        session,
-        at=now,
-        actor_type="participant" if person is not None else "system",
-        actor_id=person.id if person is not None else None,
-        action=action,
-        subject_type="tandem",
-        subject_id=tandem.id,
     )
 
 
@@ -366,7 +394,14 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
             now=now,
         )
         sent += 1
-    _audit(session, None, "proposal.reminded", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="proposal.reminded",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     return sent
 
 

@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from web.core import audit
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Coordinator, Note, Participant, Tandem
-from web.tandems import lifecycle
 
 BODY_MAX = 2000
 
@@ -63,8 +63,13 @@ def add(
     session.flush()
     subject = "participant" if participant is not None else "tandem"
     subject_id = participant.id if participant is not None else tandem.id  # type: ignore[union-attr]
-    lifecycle.audit(
-        session, author, f"note.added.{subject}", subject=subject, subject_id=subject_id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=author,
+        action=f"note.added.{subject}",
+        subject_type=subject,
+        subject_id=subject_id,
     )
     return note
 

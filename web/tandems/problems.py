@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from web.core import audit
 from web.core.models import Coordinator, ProblemReport, Tandem
-from web.tandems import lifecycle
 
 
 class ProblemError(Exception):
@@ -73,11 +73,11 @@ def mark_handled(
     session.refresh(row)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyHandled
-    lifecycle.audit(
+    audit.write(
         session,
-        coordinator,
-        "problem.handled",
-        subject="problem_report",
-        subject_id=row.id,
         now=now,
+        actor=coordinator,
+        action="problem.handled",
+        subject_type="problem_report",
+        subject_id=row.id,
     )

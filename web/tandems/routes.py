@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.core import i18n, params
+from web.core import audit, i18n, params
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE, local_date
@@ -254,8 +254,13 @@ def tandem_detail(
     done: FromQuery[str | None] = None,
 ) -> Template:
     tandem = _open(db, coordinator, public_id)
-    lifecycle.audit(
-        db, coordinator, "tandem.viewed", subject="tandem", subject_id=tandem.id, now=utcnow()
+    audit.write(
+        db,
+        now=utcnow(),
+        actor=coordinator,
+        action="tandem.viewed",
+        subject_type="tandem",
+        subject_id=tandem.id,
     )
     return _detail(request, db, coordinator, tandem, done=done)
 
