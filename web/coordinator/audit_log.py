@@ -16,10 +16,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from web.core import params
+from web.core import paging, params
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
@@ -115,8 +115,10 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(PROGRAMME_TIMEZONE or UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def search(session: Session, filters: Filters, *, page: int, page_size: int):  # type: ignore[no-untyped-def]
-    """(rows newest first, total, pages, page) for the filters."""
+def search(
+    session: Session, filters: Filters, *, page: object, page_size: int
+) -> tuple[list[AuditLog], paging.Page]:
+    """The rows of the asked-for page (newest first) and that page, for the filters."""
     query = select(AuditLog)
     if filters.action:
         # An action or a family of actions: "participant" finds "participant.viewed" too.
@@ -136,15 +138,11 @@ def search(session: Session, filters: Filters, *, page: int, page_size: int):  #
         query = query.where(AuditLog.at >= _start_of(filters.since))  # type: ignore[operator]
     if filters.until:
         query = query.where(AuditLog.at < _start_of(filters.until + timedelta(days=1)))  # type: ignore[operator]
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(page, 1), pages)
+    shown = paging.page(page, total=paging.count(session, query), size=page_size)
     rows = session.scalars(
-        query.order_by(AuditLog.at.desc(), AuditLog.id.desc())  # type: ignore[attr-defined, union-attr]
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        shown.of(query.order_by(AuditLog.at.desc(), AuditLog.id.desc()))  # type: ignore[attr-defined, union-attr]
     ).all()
-    return rows, total, pages, page
+    return list(rows), shown
 
 
 @get("/", name="audit_log", sync_to_thread=True)
@@ -173,16 +171,15 @@ def audit_log(
         "until": until,
     }
     error = None
-    rows, total, pages, shown_page = [], 0, 1, 1
+    rows: list[AuditLog] = []
+    shown = paging.page(1, total=0, size=settings.page_size)
     query_string = ""
     try:
         filters = parse_filters(**raw)
     except BadFilter as problem:
         error = str(problem)
     else:
-        rows, total, pages, shown_page = search(
-            db, filters, page=params.page_number(page), page_size=settings.page_size
-        )
+        rows, shown = search(db, filters, page=page, page_size=settings.page_size)
         query_string = filters.query_string()
     return Template(
         template_name="coordinator/audit/list.html",
@@ -190,9 +187,8 @@ def audit_log(
         context={
             "coordinator": coordinator,
             "rows": rows,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "raw": {k: v[:TEXT_MAX] for k, v in raw.items()},
             "actor_types": ACTOR_TYPES,
             "error": error,

@@ -13,12 +13,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.core import audit, i18n, params
+from web.core import audit, i18n, paging
 from web.core.access import visible_participants, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
@@ -76,16 +76,15 @@ def participants_list(
     if region and region in slugs:
         query = query.where(Place.region_id == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
-    total, participants, pages, shown_page = 0, [], 1, 1
+    shown, participants = paging.page(1, total=0, size=settings.page_size), []
     if error is None:
-        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pages = max(1, -(-total // settings.page_size))
-        shown_page = min(params.page_number(page), pages)
+        shown = paging.page(page, total=paging.count(db, query), size=settings.page_size)
         participants = db.scalars(
-            query.options(selectinload(Participant.languages), selectinload(Participant.place))  # type: ignore[arg-type]
-            .order_by(Participant.role, Participant.waiting_since, Participant.id)
-            .limit(settings.page_size)
-            .offset((shown_page - 1) * settings.page_size)
+            shown.of(
+                query.options(
+                    selectinload(Participant.languages), selectinload(Participant.place)
+                ).order_by(Participant.role, Participant.waiting_since, Participant.id)  # type: ignore[arg-type]
+            )
         ).all()
     return Template(
         template_name="coordinator/participants/list.html",
@@ -93,9 +92,8 @@ def participants_list(
         context={
             "coordinator": coordinator,
             "participants": participants,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "filters": filters,
             "query_string": urlencode({k: v for k, v in filters.items() if v}),
             "regions": regions,

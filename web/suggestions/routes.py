@@ -26,7 +26,7 @@ from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from web.core import i18n, params
+from web.core import i18n, paging, params
 from web.core.access import get_participant_for, get_region_for, get_tandem_for
 from web.core.auth import coordinator_required
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
@@ -249,14 +249,12 @@ def _places_with_suggestions(session: Session, region: Region) -> list[Place]:
 
 def _cards(
     session: Session, region: Region, filters: Filters, *, locale: str
-) -> tuple[list[Card], int]:
-    """One page of cards and the number of suggestions that pass the filters."""
+) -> tuple[list[Card], paging.Page]:
+    """One page of cards, and that page (its total: the suggestions that pass the filters)."""
     query = _suggestion_query(region, filters)
-    matching = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    filters.page = min(filters.page, max(1, -(-matching // PAGE_SIZE)))  # clamp, never empty
-    rows = session.execute(
-        _ordered(query, filters).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
-    ).all()
+    page = paging.page(filters.page, total=paging.count(session, query), size=PAGE_SIZE)
+    filters.page = page.number  # clamped: never an empty page
+    rows = session.execute(page.of(_ordered(query, filters))).all()
     today = utcnow().date()
     catalogue = i18n.translations(locale)
     _ = catalogue.gettext
@@ -325,7 +323,7 @@ def _cards(
                 rule=rules.get((local.id, newcomer.id)),
             )
         )
-    return cards, matching
+    return cards, page
 
 
 @get("/regions/{slug:str}/suggestions", name="suggestions", sync_to_thread=True)
@@ -346,7 +344,7 @@ def suggestions(
         {"place": place, "min_score": min_score, "language": language, "sort": sort, "page": page}
     )
     locale = i18n.negotiate(request)
-    cards, matching = _cards(db, region, filters, locale=locale)
+    cards, shown = _cards(db, region, filters, locale=locale)
     gettext = i18n.translations(locale).gettext
     total = db.scalar(
         select(func.count(Tandem.id)).where(  # type: ignore[arg-type]
@@ -354,7 +352,6 @@ def suggestions(
             Tandem.status == "suggested",  # type: ignore[arg-type]
         )
     )
-    pages = max(1, -(-matching // PAGE_SIZE))
     return Template(
         template_name="suggestions/index.html",
         context={
@@ -362,16 +359,10 @@ def suggestions(
             "region": region,
             "cards": cards,
             "total": total or 0,
-            "matching": matching,
+            "matching": shown.total,
             "filters": filters,
             "back": filters.query_string(),
-            "pages": pages,
-            "previous_page": filters.query_string(page=filters.page - 1)
-            if filters.page > 1
-            else None,
-            "next_page": filters.query_string(page=filters.page + 1)
-            if filters.page < pages
-            else None,
+            "page": shown,
             "places": _places_with_suggestions(db, region),
             "languages": LANGUAGES,
             "sorts": SORTS,

@@ -20,11 +20,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.core import audit, i18n, params
+from web.core import audit, i18n, paging, params
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE, local_date
@@ -127,17 +127,14 @@ def tandems_list(
     region_ids = region_ids_of(db, coordinator)
     if region_ids is not None:
         query = query.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // settings.page_size))
-    shown_page = min(params.page_number(page), pages)
+    shown = paging.page(page, total=paging.count(db, query), size=settings.page_size)
     tandems = db.scalars(
-        query.options(
-            selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
-            selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+        shown.of(
+            query.options(
+                selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
+                selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
+            ).order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
         )
-        .order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
-        .limit(settings.page_size)
-        .offset((shown_page - 1) * settings.page_size)
     ).all()
     regions = {region.id: region.name for region in visible_regions(db, coordinator)}
     counts = problems.unhandled_counts(db, [t.id for t in tandems])  # type: ignore[misc]
@@ -153,9 +150,8 @@ def tandems_list(
             "status": status,
             "filters": FILTER_LABELS,
             "status_labels": STATUS_LABELS,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "day": lambda moment: local_date(moment, locale=locale),
         },
     )
