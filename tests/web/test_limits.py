@@ -22,11 +22,11 @@ from tests.builders import csrf_token, db, html, login, make_coordinator, make_r
 from tests.conftest import POSTGRES_URL
 from tests.web.signup.test_signup import people, submit, valid_form
 from web.app import create_app
+from web.cli import cmd_purge
 from web.core import limits
 from web.core.db import READ_ONLY, create_db_engine
 from web.core.models import RateCounter, Region, utcnow
 from web.login.routes import LOGIN_LIMIT
-from web.ops.retention import cmd_purge
 
 HOUR = utcnow().replace(minute=0, second=0, microsecond=0)
 T0 = HOUR + timedelta(minutes=10, seconds=5)  # well inside a sign-up hour and a login minute

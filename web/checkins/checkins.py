@@ -18,7 +18,6 @@ Every function takes the caller's session and ``now`` and never commits.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +29,7 @@ from web.core import audit, links
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
-from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.models import CheckIn, Coordinator, Participant, Tandem
 from web.core.settings import Settings
 from web.core.vocabulary import MEETING_FREQUENCIES
 from web.tandems import lifecycle
@@ -136,19 +135,6 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
             subject_id=tandem.id,
         )
     return len(sides)
-
-
-def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
-    """``tandem check-ins``: send the due check-ins once; meant for cron, daily."""
-    from web.core.db import create_db_engine, transaction
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            sent = send_due_checkins(session, settings=settings, now=utcnow())
-    finally:
-        engine.dispose()
-    print(f"check-ins sent {sent}")
 
 
 # --- answering (public, by the link) ---------------------------------------------------------

@@ -33,7 +33,6 @@ Sending
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import binascii
@@ -530,25 +529,6 @@ def purge(session: Session, *, now: datetime, retention_days: int, dry_run: bool
     sent or not (one still unsent after that long will not get through); returns how many."""
     old = OutboxMessage.created_at < now - timedelta(days=retention_days)
     return delete_where(session, OutboxMessage.__table__, old, dry_run=dry_run)  # type: ignore[attr-defined]
-
-
-def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
-    """``tandem send-mail``: send every due message once and print the counts."""
-    from web.core.db import create_db_engine
-
-    limit = getattr(args, "limit", None) or 50
-    engine = create_db_engine(settings.database_url)
-    transport = transport_for(settings)
-    total = DeliveryReport()
-    try:
-        while True:
-            report = deliver_pending(engine, transport, now=utcnow(), limit=limit)
-            total = DeliveryReport(total.sent + report.sent, total.failed + report.failed)
-            if report.sent + report.failed < limit:
-                break
-    finally:
-        engine.dispose()
-    print(f"sent {total.sent}, failed {total.failed}")
 
 
 # --- in the web app: wake-up after commit and the background sender ------------------------

@@ -161,18 +161,3 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
     session.flush()
     return report
-
-
-def cmd_purge(settings: Settings, args) -> None:  # type: ignore[no-untyped-def]
-    from web.core.db import create_db_engine, transaction
-    from web.core.models import utcnow
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            report = purge(session, settings=settings, now=utcnow(), dry_run=args.dry_run)
-    finally:
-        engine.dispose()
-    print("dry run: nothing changed" if args.dry_run else "purge done")
-    for line in report.lines():
-        print(f"  {line}")

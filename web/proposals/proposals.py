@@ -13,7 +13,6 @@ Every function takes ``now`` and the caller's session and never commits.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,7 +28,6 @@ from web.core.models import (
     PairRule,
     Participant,
     Tandem,
-    utcnow,
 )
 from web.core.reasons import describe
 from web.core.settings import Settings
@@ -403,19 +401,6 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         subject_id=tandem.id,
     )
     return sent
-
-
-def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
-    """``tandem follow-up``: reminders and expiry once; meant for cron, every hour."""
-    from web.core.db import create_db_engine, transaction
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            reminded, expired = follow_up(session, now=utcnow(), settings=settings)
-    finally:
-        engine.dispose()
-    print(f"reminded {reminded}, expired {expired}")
 
 
 # --- the coordinator's overview -------------------------------------------------------------
