@@ -106,6 +106,17 @@ def send_invitation(
     return raw
 
 
+def open_invitations(session: Session, *, now: datetime) -> list[CoordinatorInvitation]:
+    """The invitations not used yet and still valid, newest first (for the admins' page)."""
+    return list(
+        session.scalars(
+            select(CoordinatorInvitation)
+            .where(CoordinatorInvitation.used_at.is_(None), CoordinatorInvitation.expires_at > now)  # type: ignore[union-attr]
+            .order_by(CoordinatorInvitation.created_at.desc())  # type: ignore[attr-defined]
+        ).all()
+    )
+
+
 def open_invitation(session: Session, raw: str, *, now: datetime) -> CoordinatorInvitation:
     """The invitation of a link that can still be used; else a ``links.LinkError``."""
     invitation = links.find(session, CoordinatorInvitation, raw)

@@ -13,10 +13,10 @@ from web.accounts import accounts
 from web.core import audit, links
 from web.core.access import visible_regions
 from web.core.auth import coordinator_required
-from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.core.forms import EMAIL_MAX, clean_text, is_email, single, values
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.forms import EMAIL_MAX, FormData, clean_text, is_email, single, values
 from web.core.i18n import N_
-from web.core.models import Coordinator, CoordinatorInvitation, Region, utcnow
+from web.core.models import Coordinator, Region, utcnow
 from web.core.vocabulary import COORDINATOR_ROLES
 
 SETUP_KEY = "totp_setup"
@@ -93,18 +93,13 @@ def _admin(coordinator: Coordinator) -> None:
 
 
 def _invitations_page(db, coordinator, *, status_code=200, **context):  # type: ignore[no-untyped-def]
-    open_invitations = db.scalars(
-        select(CoordinatorInvitation)
-        .where(CoordinatorInvitation.used_at.is_(None), CoordinatorInvitation.expires_at > utcnow())  # type: ignore[union-attr]
-        .order_by(CoordinatorInvitation.created_at.desc())  # type: ignore[attr-defined]
-    ).all()
     return Template(
         template_name="accounts/invitations.html",
         status_code=status_code,
         context={
             "coordinator": coordinator,
             "regions": visible_regions(db, coordinator),
-            "open_invitations": open_invitations,
+            "open_invitations": accounts.open_invitations(db, now=utcnow()),
             "email": "",
             "role": "coordinator",
             "chosen": [],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
@@ -17,11 +16,10 @@ from web.core import i18n, links
 from web.core.access import get_tandem_for
 from web.core.auth import coordinator_required
 from web.core.deps import CurrentCoordinator, DbSession, RowId
-from web.core.forms import single
+from web.core.forms import FormData, single
 from web.core.models import CheckIn, Tandem, utcnow
 from web.core.vocabulary import MEETING_FREQUENCIES
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FORM_ID = "checkin-form"
 
 

@@ -4,32 +4,26 @@ finds records through ``web.core.access`` (404 for another region's ids)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
-from sqlmodel import Session
 
+from web.coordinator import people
 from web.coordinator.dashboard import LIMIT, build, today_of
 from web.core import audit, i18n, paging
-from web.core.access import visible_participants, visible_regions
+from web.core.access import visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.i18n import N_
-from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
+from web.core.models import Consent, Coordinator, utcnow
 from web.core.vocabulary import PARTICIPANT_STATUSES, ROLES
 from web.tandems import notes
 
-# Tandem states that have a page of their own (suggestions live on the region's page).
-TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
 
 
@@ -68,24 +62,18 @@ def participants_list(
         error = N_("Unknown status.")
     elif region and region not in slugs:
         error = N_("Unknown region.")
-    query = visible_participants(db, coordinator)
-    if role:
-        query = query.where(Participant.role == role)
-    if status:
-        query = query.where(Participant.status == status)
-    if region and region in slugs:
-        query = query.where(Place.region_id == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
     shown, participants = paging.page(1, total=0, size=settings.page_size), []
     if error is None:
-        shown = paging.page(page, total=paging.count(db, query), size=settings.page_size)
-        participants = db.scalars(
-            shown.of(
-                query.options(
-                    selectinload(Participant.languages), selectinload(Participant.place)
-                ).order_by(Participant.role, Participant.waiting_since, Participant.id)  # type: ignore[arg-type]
-            )
-        ).all()
+        participants, shown = people.participant_rows(
+            db,
+            coordinator,
+            role=role,
+            status=status,
+            region=slugs[region] if region else None,
+            page=page,
+            page_size=settings.page_size,
+        )
     return Template(
         template_name="coordinator/participants/list.html",
         status_code=HTTP_400_BAD_REQUEST if error else HTTP_200_OK,
@@ -107,61 +95,6 @@ def participants_list(
 # --- one participant ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TandemLine:
-    public_id: str
-    status: str
-    partner: str  # the partner's first name, or "" if erased
-    region: str
-    since: datetime | None
-    ended_at: datetime | None
-    end_reason: str | None
-    has_page: bool
-
-
-def tandems_of(session: Session, person: Participant) -> list[TandemLine]:
-    """Every tandem the person was part of, newest first, with the partner's first name."""
-    partner = aliased(Participant)
-    partner_id = Tandem.newcomer_id if person.role == "local" else Tandem.local_id
-    own_id = Tandem.local_id if person.role == "local" else Tandem.newcomer_id
-    rows = session.execute(
-        select(Tandem, partner.first_name, Region.name)
-        .outerjoin(partner, partner_id == partner.id)
-        .join(Region, Tandem.region_id == Region.id)
-        .where(own_id == person.id)
-        .order_by(Tandem.created_at.desc(), Tandem.id.desc())  # type: ignore[attr-defined, union-attr]
-    ).all()
-    return [
-        TandemLine(
-            public_id=tandem.public_id,
-            status=tandem.status,
-            partner=name or "",
-            region=region,
-            since=tandem.started_at or tandem.proposed_at or tandem.created_at,
-            ended_at=tandem.ended_at,
-            end_reason=tandem.end_reason,
-            has_page=tandem.status in TANDEM_PAGE_STATUSES,
-        )
-        for tandem, name, region in rows
-    ]
-
-
-def _person_with_details(session: Session, coordinator: Coordinator, public_id: str) -> Participant:
-    person = session.scalars(
-        visible_participants(session, coordinator)
-        .where(Participant.public_id == public_id)
-        .options(
-            selectinload(Participant.languages),  # type: ignore[arg-type]
-            selectinload(Participant.place).selectinload(Place.region),  # type: ignore[arg-type]
-            selectinload(Participant.vetting),  # type: ignore[arg-type]
-            selectinload(Participant.consents),  # type: ignore[arg-type]
-        )
-    ).first()
-    if person is None:
-        raise NotFoundException()
-    return person
-
-
 @get(
     "/participants/{public_id:str}",
     name="participant_detail",
@@ -175,7 +108,7 @@ def participant_detail(
     public_id: FromPath[str],
     done: FromQuery[str | None] = None,
 ) -> Template:
-    person = _person_with_details(db, coordinator, public_id)
+    person = people.person_with_details(db, coordinator, public_id)
     now = utcnow()
     # Who looked at whose profile is audited (ids only): the one GET that writes.
     audit.write(
@@ -197,7 +130,7 @@ def participant_detail(
             "person": person,
             "consents": sorted(person.consents, key=_consent_order),
             "vetted_by": vetted_by.display_name if vetted_by is not None else None,
-            "tandems": tandems_of(db, person),
+            "tandems": people.tandems_of(db, person),
             "flash": NOTES_FLASH.get(done or ""),
             "today": today_of(now),
             "when": lambda moment: local_date(moment, locale=locale),

@@ -10,10 +10,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 
 from web.core.i18n import N_
 from web.core.vocabulary import GENDERS, HELP_TOPICS, INTERESTS, LANGUAGES, LEVELS, SLOTS
+
+# A URL-encoded form body, as every form handler takes it (``data: FormData``); repeated
+# keys (checkbox groups) arrive as lists.
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 MIN_AGE = 16
 MAX_LANGUAGE_ROWS = 4

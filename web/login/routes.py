@@ -30,8 +30,8 @@ from web.core.auth import (
     start_authenticated_session,
     start_second_factor,
 )
-from web.core.deps import DbSession, FormData
-from web.core.forms import clean_text, single
+from web.core.deps import DbSession
+from web.core.forms import FormData, clean_text, single
 from web.core.models import Coordinator, utcnow
 from web.core.settings import Settings
 

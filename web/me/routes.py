@@ -7,13 +7,12 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, TooManyRequestsException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -31,6 +30,7 @@ from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
 from web.core.forms import (
     EMAIL_ERROR,
+    FormData,
     ParticipantForm,
     clean_text,
     is_email,
@@ -46,8 +46,6 @@ from web.me import tandem
 from web.tandems import lifecycle
 
 logger = logging.getLogger(__name__)
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _see(path: str) -> Redirect:

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from web.core import i18n, links
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
-from web.core.deps import CurrentCoordinator, DbSession, FormData
-from web.core.forms import single
+from web.core.deps import CurrentCoordinator, DbSession
+from web.core.forms import FormData, single
 from web.core.models import utcnow
 from web.proposals import proposals
 

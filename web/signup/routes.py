@@ -16,9 +16,9 @@ from litestar.status_codes import (
 
 from web.core import i18n, limits, links, place_names
 from web.core.auth import start_participant_session
-from web.core.deps import AppSettings, DbSession, FormData
+from web.core.deps import AppSettings, DbSession
 from web.core.form_context import form_context
-from web.core.forms import ParticipantForm, parse_participant_form, single
+from web.core.forms import FormData, ParticipantForm, parse_participant_form, single
 from web.core.models import utcnow
 from web.core.participants import (
     CONSENT_TEXT_VERSION,

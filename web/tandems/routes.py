@@ -10,31 +10,25 @@ input is a 400 with the page and a message, a step the tandem's state does not a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from web.core import audit, i18n, paging, params
-from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
+from web.core import audit, i18n, params
+from web.core.access import get_participant_for, get_tandem_for, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE, local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
-from web.core.forms import single
+from web.core.forms import FormData, single
 from web.core.i18n import N_
-from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
-from web.tandems import lifecycle, notes, problems
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from web.core.models import Coordinator, Tandem, utcnow
+from web.tandems import lifecycle, notes, overview, problems
 
 STATUS_LABELS = {
     "proposed": N_("Waiting for both answers"),
@@ -44,13 +38,6 @@ STATUS_LABELS = {
     "ended": N_("Ended"),
 }
 # The list's status filter: key → statuses shown.
-FILTERS = {
-    "current": ("active", "paused"),
-    "active": ("active",),
-    "paused": ("paused",),
-    "ended": ("ended",),
-    "all": ("active", "paused", "ended"),
-}
 FILTER_LABELS = {
     "current": N_("Active and paused"),
     "active": N_("Active"),
@@ -104,13 +91,6 @@ def _today(now: datetime) -> date:
 # --- the coordinator's list -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TandemRow:
-    tandem: Tandem
-    region: str
-    problems: int  # unhandled reports
-
-
 @get("/tandems", name="tandems_list", sync_to_thread=True)
 def tandems_list(
     request: Request,
@@ -120,28 +100,12 @@ def tandems_list(
     status: FromQuery[str] = "current",
     page: FromQuery[str] = "",
 ) -> Template:
-    if status not in FILTERS:
+    if status not in overview.FILTERS:
         status = "current"
     locale = i18n.negotiate(request)
-    query = select(Tandem).where(Tandem.status.in_(FILTERS[status]))  # type: ignore[attr-defined]
-    region_ids = region_ids_of(db, coordinator)
-    if region_ids is not None:
-        query = query.where(Tandem.region_id.in_(region_ids))  # type: ignore[attr-defined]
-    shown = paging.page(page, total=paging.count(db, query), size=settings.page_size)
-    tandems = db.scalars(
-        shown.of(
-            query.options(
-                selectinload(Tandem.local).selectinload(Participant.place),  # type: ignore[arg-type]
-                selectinload(Tandem.newcomer).selectinload(Participant.place),  # type: ignore[arg-type]
-            ).order_by(Tandem.started_at.desc(), Tandem.id.desc())  # type: ignore[union-attr]
-        )
-    ).all()
-    regions = {region.id: region.name for region in visible_regions(db, coordinator)}
-    counts = problems.unhandled_counts(db, [t.id for t in tandems])  # type: ignore[misc]
-    rows = [
-        TandemRow(tandem=t, region=regions.get(t.region_id, ""), problems=counts.get(t.id, 0))  # type: ignore[arg-type]
-        for t in tandems
-    ]
+    rows, shown = overview.tandem_rows(
+        db, coordinator, status=status, page=page, page_size=settings.page_size
+    )
     return Template(
         template_name="tandems/list.html",
         context={
@@ -176,11 +140,7 @@ def _detail(
     locale = i18n.negotiate(request)
     now = utcnow()
     db.refresh(tandem)
-    checkins = db.scalars(
-        select(CheckIn)
-        .where(CheckIn.tandem_id == tandem.id)
-        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())  # type: ignore[attr-defined, union-attr]
-    ).all()
+    checkins = overview.checkins_of(db, tandem)
     region = next((r for r in visible_regions(db, coordinator) if r.id == tandem.region_id), None)
     fit_due = tandem.fit_check_due_at
     return Template(
