@@ -324,10 +324,10 @@ def link_in_last_mail(engine: Engine, path: str) -> str:
 
 def open_profile(client: TestClient, engine: Engine, person_id: int) -> None:
     """Open "my profile" as the person would: from a fresh profile link."""
-    from web.core import tokens
+    from web.core import links
 
     with Session(engine) as session, session.begin():
-        raw = tokens.issue(
+        raw = links.issue(
             session,
             session.get(Participant, person_id),  # type: ignore[arg-type]
             "profile",

@@ -331,7 +331,7 @@ def every_route(engine: Engine, settings: Settings) -> EveryRoute:
     answers, an active tandem with a due check-in and a problem report, and an invitation."""
     from web.accounts import accounts
     from web.checkins import checkins
-    from web.core import tokens
+    from web.core import links
     from web.proposals import proposals
     from web.suggestions import suggestions
     from web.tandems import lifecycle
@@ -375,10 +375,10 @@ def every_route(engine: Engine, settings: Settings) -> EveryRoute:
         proposal = make_suggestion(session, kassel, anke, omar)
         suggestions.confirm(session, proposal, ada, now=now)
         proposals.propose(session, proposal, settings=settings, now=now)
-        verify_token = tokens.issue(
+        verify_token = links.issue(
             session, unverified, "verify", now=now, lifetime=timedelta(days=1)
         )
-        profile_token = tokens.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
+        profile_token = links.issue(session, nour, "profile", now=now, lifetime=timedelta(days=1))
         invitation = accounts.invite(
             session, email="new@example.org", role="coordinator", regions=[kassel],
             invited_by=ada, now=now,

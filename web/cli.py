@@ -11,6 +11,8 @@ import getpass
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -18,22 +20,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlmodel import col
+from sqlmodel import Session, col
 
-from web.checkins.checkins import cmd_check_ins
+from web.checkins.checkins import send_due_checkins
+from web.core import mail
 from web.core.auth import hash_password
 from web.core.db import create_db_engine, transaction
 from web.core.log_redaction import uvicorn_log_config
-from web.core.mail import cmd_send_mail
 from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.core.sql import id_of, table
-from web.jobs.worker import cmd_worker, embedded_worker
+from web.jobs import worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
-from web.ops.retention import cmd_purge
-from web.proposals.proposals import cmd_follow_up
+from web.ops.retention import purge
+from web.proposals.proposals import follow_up
 from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
 MIN_PASSWORD_LENGTH = 12
@@ -41,6 +43,23 @@ MIN_PASSWORD_LENGTH = 12
 
 class CommandError(Exception):
     """A problem the user can fix; printed as one line."""
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Engine]:
+    """The engine for one command, disposed of when it is done."""
+    engine = create_db_engine(settings.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def session_for(settings: Settings) -> Iterator[Session]:
+    """One transaction for a command: committed if the block ends normally, else rolled back."""
+    with database(settings) as engine, transaction(engine) as session:
+        yield session
 
 
 def alembic_config(database_url: str) -> Config:
@@ -56,9 +75,8 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    engine = create_db_engine(settings.database_url)
     try:
-        with transaction(engine) as session:
+        with session_for(settings) as session:
             summary = load_demo(session, today=args.today or date.today(), seed=args.seed)  # noqa: DTZ011
     except DemoAlreadyLoaded as exc:
         if not args.if_empty:
@@ -66,17 +84,15 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
                 "the database already holds data; the demo needs an empty one"
             ) from exc
         print("demo data already loaded")
-        _print_logins(engine)
+        _print_logins(settings)
         return
-    finally:
-        engine.dispose()
     print(f"loaded {summary.locals} locals and {summary.newcomers} newcomers in 2 regions")
     for email, role in summary.logins:
         print(f"  {role:<12} login: {email}  password: {summary.password}")
 
 
-def _print_logins(engine: Engine) -> None:
-    with transaction(engine) as session:
+def _print_logins(settings: Settings) -> None:
+    with session_for(settings) as session:
         demo = session.scalars(select(Coordinator).where(col(Coordinator.is_demo))).all()
         for coordinator in demo:
             print(f"  {coordinator.role:<12} login: {coordinator.email}  password: {DEMO_PASSWORD}")
@@ -88,9 +104,8 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise CommandError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    engine = create_db_engine(settings.database_url)
     try:
-        with transaction(engine) as session:
+        with session_for(settings) as session:
             regions = list(session.scalars(select(Region).where(col(Region.slug).in_(args.region))))
             missing = set(args.region) - {region.slug for region in regions}
             if missing:
@@ -107,44 +122,38 @@ def cmd_create_coordinator(settings: Settings, args: argparse.Namespace) -> None
             session.flush()
     except IntegrityError as exc:
         raise CommandError(f"a coordinator with the e-mail {args.email} exists already") from exc
-    finally:
-        engine.dispose()
     print(f"created {args.role} {args.email}")
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
     from web.accounts.accounts import invite
+    from web.core import links
 
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", args.email):
         raise CommandError(f"{args.email!r} is not an e-mail address")
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            regions = list(session.scalars(select(Region).where(col(Region.slug).in_(args.region))))
-            missing = set(args.region) - {region.slug for region in regions}
-            if missing:
-                raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
-            if args.role == "coordinator" and not regions:
-                raise CommandError("a coordinator needs at least one --region")
-            raw = invite(
-                session,
-                email=args.email,
-                role=args.role,
-                regions=regions,
-                invited_by=None,
-                now=utcnow(),
-            )
-    finally:
-        engine.dispose()
+    with session_for(settings) as session:
+        regions = list(session.scalars(select(Region).where(col(Region.slug).in_(args.region))))
+        missing = set(args.region) - {region.slug for region in regions}
+        if missing:
+            raise CommandError(f"unknown region: {', '.join(sorted(missing))}")
+        if args.role == "coordinator" and not regions:
+            raise CommandError("a coordinator needs at least one --region")
+        raw = invite(
+            session,
+            email=args.email,
+            role=args.role,
+            regions=regions,
+            invited_by=None,
+            now=utcnow(),
+        )
     # Printed for the admin at the server's shell (how the first admin gets an account).
     print(f"invitation for {args.email} ({args.role}), valid for 24 hours:")
-    print(f"  {settings.base_url}/invite/{raw}")
+    print(f"  {links.url(settings, 'invitation', raw)}")
 
 
 def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
-    engine = create_db_engine(settings.database_url)
     try:
-        with transaction(engine) as session:
+        with session_for(settings) as session:
             region = create_region(
                 session,
                 slug=args.slug,
@@ -157,8 +166,6 @@ def cmd_add_region(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandError(str(exc)) from exc
     except IntegrityError as exc:
         raise CommandError(f"a region called {args.slug!r} or {args.name!r} exists") from exc
-    finally:
-        engine.dispose()
     print(f"created region {region.slug} ({len(region.places)} places); {count} regions in all")
 
 
@@ -166,8 +173,7 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
     if args.all:
         _queue_matching_everywhere(settings, args.today or date.today())  # noqa: DTZ011
         return
-    engine = create_db_engine(settings.database_url)
-    try:
+    with database(settings) as engine:
         with transaction(engine) as session:
             region = session.scalars(select(Region).where(col(Region.slug) == args.region)).first()
             if region is None:
@@ -183,8 +189,6 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
             if run.status != "done":
                 raise CommandError(f"matching run {run_id} failed: {run.error}")
             stats = run.stats.get("stats", {})
-    finally:
-        engine.dispose()
     print(
         f"run {run_id} for {args.region}: {stats.get('pairs', 0)} pairs, "
         f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
@@ -197,16 +201,56 @@ def _queue_matching_everywhere(settings: Settings, today: date) -> None:
     from web.core.queue import configure, is_immediate
     from web.runs.jobs import matching_run_everywhere
 
-    engine = create_db_engine(settings.database_url)
-    try:
+    with database(settings) as engine:
         configure(settings, engine)
         matching_run_everywhere(today.isoformat())
-    finally:
-        engine.dispose()
     if is_immediate():
         print("matching ran in every region (TANDEM_QUEUE_URL=immediate)")
     else:
         print("queued: a matching run in every region (`tandem worker` runs them)")
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    """``tandem worker``: consume jobs until stopped."""
+    with database(settings) as engine:
+        worker.consume(settings, engine, threads=args.threads, periodic=not args.no_periodic)
+
+
+def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
+    """``tandem send-mail``: send every due message once and print the counts."""
+    limit = getattr(args, "limit", None) or 50
+    transport = mail.transport_for(settings)
+    total = mail.DeliveryReport()
+    with database(settings) as engine:
+        while True:
+            report = mail.deliver_pending(engine, transport, now=utcnow(), limit=limit)
+            total = mail.DeliveryReport(total.sent + report.sent, total.failed + report.failed)
+            if report.sent + report.failed < limit:
+                break
+    print(f"sent {total.sent}, failed {total.failed}")
+
+
+def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem follow-up``: reminders and expiry once; meant for cron, every hour."""
+    with session_for(settings) as session:
+        reminded, expired = follow_up(session, now=utcnow(), settings=settings)
+    print(f"reminded {reminded}, expired {expired}")
+
+
+def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem check-ins``: send the due check-ins once; meant for cron, daily."""
+    with session_for(settings) as session:
+        sent = send_due_checkins(session, settings=settings, now=utcnow())
+    print(f"check-ins sent {sent}")
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
+    """``tandem purge``: the retention rules once (daily from cron); --dry-run lists only."""
+    with session_for(settings) as session:
+        report = purge(session, settings=settings, now=utcnow(), dry_run=args.dry_run)
+    print("dry run: nothing changed" if args.dry_run else "purge done")
+    for line in report.lines():
+        print(f"  {line}")
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
@@ -250,7 +294,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     os.environ.update(TANDEM_HOST=host, TANDEM_PORT=str(port))
     print(f"Tandem serves at {local_url(host, port)}")
     # In development one worker runs beside the server (make run: one command, one Ctrl-C).
-    with embedded_worker(settings):
+    with worker.embedded_worker(settings):
         uvicorn.run(
             "web.app:create_app",
             factory=True,

@@ -33,7 +33,7 @@ from tests.conftest import POSTGRES_URL, TEST_SECRET, reset_postgres_schema
 from web.app import create_app
 from web.cli import alembic_config, main
 from web.core import audit, erasure_ledger, participants
-from web.core.models import Consent, Participant, Tandem, Vetting
+from web.core.models import Consent, Participant, Tandem, Vetting, utcnow
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
 from web.ops import backup
@@ -109,14 +109,22 @@ def world(engine: Engine) -> dict[str, Any]:
         suggested = Tandem(local_id=lena.id, newcomer_id=omar.id, region_id=kassel.id, score=0.6)
         session.add_all([confirmed, suggested])
         session.flush()
-        audit.record(
+        audit.write(
             session,
+            now=utcnow(),
             actor=alice,
             action="tandem.confirmed",
             subject_type="tandem",
             subject_id=confirmed.id,
         )
-        audit.record_participant(session, nour, action="participant.signed_up")
+        audit.write(
+            session,
+            now=utcnow(),
+            actor=nour,
+            action="participant.signed_up",
+            subject_type="participant",
+            subject_id=nour.id,
+        )
         return {
             "nour": nour.public_id,
             "nour_id": nour.id,

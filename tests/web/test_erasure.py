@@ -39,6 +39,7 @@ from web.core.models import (
     ProblemReport,
     StoreEntry,
     Tandem,
+    utcnow,
 )
 from web.core.settings import Settings
 from web.ops import retention
@@ -88,11 +89,22 @@ def world(engine):  # type: ignore[no-untyped-def]
             ]
         )  # fmt: skip
         for person in (lena, nour, amal):
-            audit.record_participant(session, person, action="participant.edited")
-        audit.record(
-            session, actor=None, action="retention.warned", subject_type="participant",
+            audit.write(
+                session,
+                now=utcnow(),
+                actor=person,
+                action="participant.edited",
+                subject_type="participant",
+                subject_id=person.id,
+            )
+        audit.write(
+            session,
+            now=utcnow(),
+            actor=None,
+            action="retention.warned",
+            subject_type="participant",
             subject_id=amal.id,
-        )  # fmt: skip
+        )
         return SimpleNamespace(
             lena=lena.id, nour=nour.id, amal=amal.id, with_nour=with_nour.id,
             with_amal=with_amal.id, nour_public=nour.public_id,

@@ -34,11 +34,11 @@ from tests.builders import (
 )
 from tests.conftest import POSTGRES_URL
 from web.app import create_app
+from web.cli import cmd_purge
 from web.core import limits
 from web.core.db import create_db_engine
 from web.core.models import Region, utcnow
 from web.login.routes import LOGIN_LIMIT
-from web.ops.retention import cmd_purge
 
 CLIENT = "192.0.2.7"
 RATE_HEADERS = ("RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")

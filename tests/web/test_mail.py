@@ -31,6 +31,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select, update
 
 from tests.builders import db, make_participant, make_region
+from web.cli import cmd_send_mail
 from web.core import mail
 from web.core.db import provide_session, transaction
 from web.core.deps import DbSession
@@ -443,7 +444,7 @@ def test_the_send_mail_command_sends_everything_due_and_prints_counts(
         for n in range(5):
             write(session, to=f"person{n}@example.org")
     files = settings.model_copy(update={"mail_dir": str(tmp_path / "mail")})
-    mail.cmd_send_mail(files, SimpleNamespace(limit=2))
+    cmd_send_mail(files, SimpleNamespace(limit=2))
     assert capsys.readouterr().out == "sent 5, failed 0\n"
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 5
 

@@ -3,7 +3,6 @@ and the TOTP second factor. Functions take a session and never commit."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +12,7 @@ import segno
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from web.core import mail, params
+from web.core import links, mail, params
 from web.core.auth import hash_password
 from web.core.i18n import N_
 from web.core.models import Coordinator, CoordinatorInvitation, Region
@@ -52,12 +51,8 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-class InvitationError(ValueError):
-    pass
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+# Whatever is wrong with an invitation link, its page says this.
+INVITATION_PROBLEM = N_("This invitation link is not valid any more.")
 
 
 def invite(
@@ -70,13 +65,13 @@ def invite(
     now: datetime,
 ) -> str:
     """Store an invitation and return the raw token for its link (only its hash is kept)."""
-    raw = secrets.token_urlsafe(32)
+    raw, digest = links.new_token()
     session.add(
         CoordinatorInvitation(
             email=email.strip().lower(),
             role=role,
             region_ids=[id_of(region) for region in regions],
-            token_hash=_hash(raw),
+            token_hash=digest,
             created_by_id=invited_by.id if invited_by else None,
             created_at=now,
             expires_at=now + INVITATION_LIFETIME,
@@ -86,12 +81,50 @@ def invite(
     return raw
 
 
+def send_invitation(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    regions: list[Region],
+    invited_by: Coordinator,
+    settings: Settings,
+    now: datetime,
+) -> str:
+    """Store an invitation and e-mail its link to the new coordinator only (the admin never
+    sees it); returns the raw token."""
+    raw = invite(session, email=email, role=role, regions=regions, invited_by=invited_by, now=now)
+    links.mail_link(
+        session,
+        links.url(settings, "invitation", raw),
+        to_address=email,
+        locale="de",
+        template="coordinator_invitation",
+        context={"role": role, "inviter": invited_by.display_name},
+        participant_id=None,
+        now=now,
+    )
+    return raw
+
+
+def open_invitations(session: Session, *, now: datetime) -> list[CoordinatorInvitation]:
+    """The invitations not used yet and still valid, newest first (for the admins' page)."""
+    return list(
+        session.scalars(
+            select(CoordinatorInvitation)
+            .where(
+                col(CoordinatorInvitation.used_at).is_(None),
+                col(CoordinatorInvitation.expires_at) > now,
+            )
+            .order_by(col(CoordinatorInvitation.created_at).desc())
+        ).all()
+    )
+
+
 def open_invitation(session: Session, raw: str, *, now: datetime) -> CoordinatorInvitation:
-    invitation = session.scalars(
-        select(CoordinatorInvitation).where(col(CoordinatorInvitation.token_hash) == _hash(raw))
-    ).first()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
-        raise InvitationError(N_("This invitation link is not valid any more."))
+    """The invitation of a link that can still be used; else a ``links.LinkError``."""
+    invitation = links.find(session, CoordinatorInvitation, raw)
+    links.check(invitation, now=now)
     return invitation
 
 
@@ -115,16 +148,7 @@ def accept_invitation(
     now: datetime,
 ) -> Coordinator:
     """Create the account; the invitation is consumed with a compare-and-set (single use)."""
-    claimed = session.execute(
-        update(CoordinatorInvitation)
-        .where(
-            col(CoordinatorInvitation.id) == invitation.id,
-            col(CoordinatorInvitation.used_at).is_(None),
-        )
-        .values(used_at=now)
-    )
-    if rowcount(claimed) != 1:
-        raise InvitationError(N_("This invitation link is not valid any more."))
+    links.use_up(session, invitation, now=now)
     regions = [session.get(Region, region_id) for region_id in invitation.region_ids]
     coordinator = Coordinator(
         email=invitation.email,

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from web.accounts import accounts
-from web.core import audit, mail
+from web.core import audit, links
 from web.core.access import visible_regions
 from web.core.auth import coordinator_required
-from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.core.forms import EMAIL_MAX, clean_text, is_email, single, values
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.forms import EMAIL_MAX, FormData, clean_text, is_email, single, values
 from web.core.i18n import N_
-from web.core.models import Coordinator, CoordinatorInvitation, Region, utcnow
+from web.core.models import Coordinator, Region, utcnow
 from web.core.vocabulary import COORDINATOR_ROLES
 
 SETUP_KEY = "totp_setup"
@@ -75,8 +75,9 @@ def second_factor(
     coordinator.totp_secret = secret
     coordinator.totp_last_step = step
     db.add(coordinator)
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=coordinator,
         action="coordinator.second_factor_set",
         subject_type="coordinator",
@@ -97,21 +98,13 @@ def _admin(coordinator: Coordinator) -> None:
 def _invitations_page(
     db: Session, coordinator: Coordinator, *, status_code: int = 200, **context: Any
 ) -> Template:
-    open_invitations = db.scalars(
-        select(CoordinatorInvitation)
-        .where(
-            col(CoordinatorInvitation.used_at).is_(None),
-            col(CoordinatorInvitation.expires_at) > utcnow(),
-        )
-        .order_by(col(CoordinatorInvitation.created_at).desc())
-    ).all()
     return Template(
         template_name="accounts/invitations.html",
         status_code=status_code,
         context={
             "coordinator": coordinator,
             "regions": visible_regions(db, coordinator),
-            "open_invitations": open_invitations,
+            "open_invitations": accounts.open_invitations(db, now=utcnow()),
             "email": "",
             "role": "coordinator",
             "chosen": [],
@@ -158,28 +151,22 @@ def invite(
             errors=errors,
         )
     now = utcnow()
-    raw = accounts.invite(
-        db, email=email, role=role, regions=regions, invited_by=coordinator, now=now
-    )
-    # The link goes to the new coordinator only: the admin never sees it.
-    mail.enqueue(
+    raw = accounts.send_invitation(
         db,
-        to_address=email,
-        locale="de",
-        template="coordinator_invitation",
-        context={
-            "url": f"{settings.base_url}/invite/{raw}",
-            "role": role,
-            "inviter": coordinator.display_name,
-        },
+        email=email,
+        role=role,
+        regions=regions,
+        invited_by=coordinator,
+        settings=settings,
         now=now,
     )
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=coordinator,
         action="coordinator.invited",
         subject_type="invitation",
-        subject_id=accounts._hash(raw)[:12],
+        subject_id=links.hash_token(raw)[:12],
     )
     return _see("/coordinator/invitations?sent=1")
 
@@ -187,16 +174,20 @@ def invite(
 # --- accepting an invitation (public) ---
 
 
+def _invitation_problem() -> Template:
+    return Template(
+        template_name="accounts/invitation.html",
+        status_code=HTTP_400_BAD_REQUEST,
+        context={"problem": accounts.INVITATION_PROBLEM},
+    )
+
+
 @get("/invite/{token:str}", name="invitation_form", sync_to_thread=True, opt={"skip_session": True})
 def invitation_form(token: FromPath[str], db: DbSession) -> Template:
     try:
         invitation = accounts.open_invitation(db, token, now=utcnow())
-    except accounts.InvitationError as problem:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(problem)},
-        )
+    except links.LinkError:
+        return _invitation_problem()
     return Template(
         template_name="accounts/invitation.html",
         context={"invitation": invitation, "token": token, "name": "", "errors": {}},
@@ -210,12 +201,8 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
     now = utcnow()
     try:
         invitation = accounts.open_invitation(db, token, now=now)
-    except accounts.InvitationError as problem:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(problem)},
-        )
+    except links.LinkError:
+        return _invitation_problem()
     name = clean_text(single(data, "name"), max_length=120)
     password = single(data, "password")
     errors = {}
@@ -237,14 +224,11 @@ def accept_invitation(token: FromPath[str], db: DbSession, data: FormData) -> Te
             created = accounts.accept_invitation(
                 db, invitation, display_name=name, password=password, now=now
             )
-    except accounts.InvitationError as refused:
-        return Template(
-            template_name="accounts/invitation.html",
-            status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": str(refused)},
-        )
-    audit.record(
+    except links.LinkError:
+        return _invitation_problem()
+    audit.write(
         db,
+        now=now,
         actor=created,
         action="coordinator.joined",
         subject_type="coordinator",

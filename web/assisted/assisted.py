@@ -111,8 +111,9 @@ def register(
     ]
     session.add(person)
     session.flush()
-    audit.record(
+    audit.write(
         session,
+        now=now,
         actor=coordinator,
         action=f"participant.registered.{consent_method}",
         subject_type="participant",

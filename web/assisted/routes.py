@@ -17,12 +17,12 @@ from sqlmodel import Session
 
 from web.assisted import assisted
 from web.checkins import checkins
-from web.core import audit, i18n, mail, participants, reach
+from web.core import audit, i18n, links, mail, participants, reach
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of
 from web.core.auth import coordinator_required
-from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData, RowId
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
 from web.core.form_context import form_context
-from web.core.forms import ParticipantForm, parse_participant_form, single
+from web.core.forms import FormData, ParticipantForm, parse_participant_form, single
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
 from web.core.vocabulary import MEETING_FREQUENCIES, REQUEST_WAYS, ROLES
@@ -204,7 +204,7 @@ def answer_for(
         proposals.answer_for(
             db, tandem, person, choice, coordinator=coordinator, how=how, now=utcnow()
         )
-    except proposals.AnswerError:
+    except links.LinkError:
         db.refresh(tandem)
         return _answer_page(
             request,
@@ -288,7 +288,7 @@ def checkin_for(
         checkins.answer_for(
             db, tandem, side, answers, coordinator=coordinator, how=how, now=utcnow()
         )
-    except checkins.CheckInError:
+    except links.LinkError:
         return _checkin_page(
             tandem,
             person,
@@ -389,8 +389,9 @@ def act_on_request(
         participants.pause(db, person, now=now)
     elif action == "resume":
         participants.resume(db, person, now=now)
-    audit.record(
+    audit.write(
         db,
+        now=now,
         actor=coordinator,
         action=f"participant.{action}.on_request.{how}",
         subject_type="participant",

@@ -18,8 +18,6 @@ Every function takes the caller's session and ``now`` and never commits.
 
 from __future__ import annotations
 
-import argparse
-import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,11 +25,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session, col
 
-from web.core import audit, reach, tokens
+from web.core import audit, links, reach
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
-from web.core.models import AccessToken, CheckIn, Coordinator, Participant, Tandem, utcnow
+from web.core.models import CheckIn, Coordinator, Participant, Tandem
 from web.core.settings import Settings
 from web.core.sql import id_of, rowcount
 from web.core.vocabulary import MEETING_FREQUENCIES
@@ -79,13 +77,6 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _issue_link(
-    session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
-) -> str:
-    raw = tokens.issue(session, person, "checkin", now=now, lifetime=LINK_LIFETIME, tandem=tandem)
-    return f"{settings.base_url}/check-in/{raw}"
-
-
 def _sides(tandem: Tandem) -> list[tuple[str, Participant, Participant]]:
     """(role, person, partner) for both sides; nothing when a side was erased."""
     local, newcomer = tandem.local, tandem.newcomer
@@ -118,120 +109,66 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
     sides = _sides(tandem)
     for role, person, partner in sides:
         session.add(CheckIn(tandem_id=id_of(tandem), role=role, kind=kind, sent_at=now))
-        link = _issue_link(session, tandem, person, settings=settings, now=now)
-        reach.tell(
+        links.send(
             session,
             person,
+            "checkin",
+            settings=settings,
+            now=now,
+            lifetime=LINK_LIFETIME,
+            tandem=tandem,
             template="checkin",
             context={
                 "first_name": person.first_name,
                 "partner_name": partner.first_name,
                 "fit_check": kind == "fit_check",
-                "link": link,
                 "valid_until": local_date(now + LINK_LIFETIME, locale=person.locale),
             },
-            tandem_id=tandem.id,
-            now=now,
         )
     session.flush()
     if sides:
-        lifecycle.audit(
-            session, None, "checkin.sent", subject="tandem", subject_id=tandem.id, now=now
+        audit.write(
+            session,
+            now=now,
+            actor=None,
+            action="checkin.sent",
+            subject_type="tandem",
+            subject_id=tandem.id,
         )
     return len(sides)
-
-
-def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
-    """``tandem check-ins``: send the due check-ins once; meant for cron, daily."""
-    from web.core.db import create_db_engine, transaction
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            sent = send_due_checkins(session, settings=settings, now=utcnow())
-    finally:
-        engine.dispose()
-    print(f"check-ins sent {sent}")
 
 
 # --- answering (public, by the link) ---------------------------------------------------------
 
 
-class CheckInError(Exception):
-    """A check-in link that cannot be used; ``code`` says why."""
-
-    code = "invalid"
-
-
-class LinkInvalid(CheckInError):
-    code = "invalid"
-
-
-class LinkExpired(CheckInError):
-    code = "expired"
-
-
-class LinkUsed(CheckInError):
-    code = "used"
-
-
-@dataclass(frozen=True)
-class Link:
-    """A check-in link: the person it was sent to, their tandem and their open check-in."""
-
-    token: AccessToken
-    tandem: Tandem
-    person: Participant
-    partner: Participant | None
-    checkin: CheckIn | None  # None: nothing left to answer
-
-    @property
-    def role(self) -> str:
-        return "local" if self.tandem.local_id == self.person.id else "newcomer"
-
-
-def open_link(session: Session, raw: str, *, now: datetime) -> Link:
+def open_link(session: Session, raw: str, *, now: datetime) -> links.Link:
     """What a check-in link is about, without using it up.
 
     Raises ``LinkInvalid`` for anything that is not a check-in link of a partner of
     its tandem; whether it can still be *answered* is ``check_answerable``'s job.
     """
-    if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
-        raise LinkInvalid
-    digest = tokens.hash_token(raw)
-    token = session.scalars(
-        select(AccessToken).where(col(AccessToken.token_hash) == digest)
-    ).first()
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise LinkInvalid
-    if token.purpose != "checkin" or token.tandem_id is None:
-        raise LinkInvalid
-    tandem = session.get(Tandem, token.tandem_id)
-    if tandem is None or token.participant_id not in (tandem.local_id, tandem.newcomer_id):
-        raise LinkInvalid
-    person = session.get(Participant, token.participant_id)
-    if person is None:
-        raise LinkInvalid
-    role = "local" if tandem.local_id == person.id else "newcomer"
-    partner = tandem.newcomer if role == "local" else tandem.local
-    checkin = session.scalars(
+    return links.open_tandem_link(session, raw, "checkin")
+
+
+def open_checkin(session: Session, link: links.Link) -> CheckIn | None:
+    """The person's open check-in (the newest unanswered one); None: nothing left to answer."""
+    return session.scalars(
         select(CheckIn)
         .where(
-            col(CheckIn.tandem_id) == tandem.id,
-            col(CheckIn.role) == role,
+            col(CheckIn.tandem_id) == link.tandem.id,
+            col(CheckIn.role) == link.side,
             col(CheckIn.answered_at).is_(None),
         )
         .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
     ).first()
-    return Link(token=token, tandem=tandem, person=person, partner=partner, checkin=checkin)
 
 
-def check_answerable(link: Link, *, now: datetime) -> None:
-    """Raise the reason this link cannot be answered (now); return if it can."""
-    if link.token.used_at is not None or link.checkin is None:
-        raise LinkUsed
-    if link.token.expires_at <= now:
-        raise LinkExpired
+def check_answerable(link: links.Link, checkin: CheckIn | None, *, now: datetime) -> CheckIn:
+    """The check-in this link can answer (now); else raise the reason it cannot."""
+    if link.token.used_at is not None or checkin is None:
+        raise links.LinkUsed
+    links.check(link.token, now=now)
+    return checkin
 
 
 @dataclass
@@ -273,7 +210,7 @@ def parse_answers(data: dict[str, Any]) -> Answers:
     return answers
 
 
-def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Link:
+def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> links.Link:
     """Store valid ``answers`` on the person's open check-in and use the link up.
 
     Safe under concurrency: the link is used up by a compare-and-set and the answer
@@ -283,17 +220,8 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
     if answers.errors:
         raise ValueError("answers with errors")
     link = open_link(session, raw, now=now)
-    check_answerable(link, now=now)
-    try:
-        tokens.redeem(session, raw, "checkin", now=now, single_use=True)
-    except tokens.TokenUsed as exc:
-        raise LinkUsed from exc
-    except tokens.TokenExpired as exc:
-        raise LinkExpired from exc
-    except tokens.TokenError as exc:
-        raise LinkInvalid from exc
-    checkin = link.checkin
-    assert checkin is not None  # noqa: S101 (check_answerable)
+    checkin = check_answerable(link, open_checkin(session, link), now=now)
+    links.use_up(session, link.token, now=now)
     stored = session.execute(
         update(CheckIn)
         .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
@@ -307,10 +235,15 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> Li
         .execution_options(synchronize_session=False)
     )
     if rowcount(stored) != 1:
-        raise LinkUsed
+        raise links.LinkUsed
     session.refresh(checkin)
-    lifecycle.audit(
-        session, link.person, "checkin.answered", subject="check_in", subject_id=checkin.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=link.person,
+        action="checkin.answered",
+        subject_type="check_in",
+        subject_id=checkin.id,
     )
     if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, link.tandem):
         try:
@@ -333,7 +266,7 @@ def answer_for(
 ) -> CheckIn:
     """A coordinator records the answers a partner without e-mail gave by phone or in person
     (issue 16): stored like the person's own, audited as the coordinator's action on their
-    request (``how``). Raises ``LinkUsed`` when nothing is open to answer."""
+    request (``how``). Raises ``links.LinkUsed`` when nothing is open to answer."""
     if answers.errors:
         raise ValueError("answers with errors")
     checkin = session.scalars(
@@ -346,7 +279,7 @@ def answer_for(
         .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
     ).first()
     if checkin is None:
-        raise LinkUsed
+        raise links.LinkUsed
     stored = session.execute(
         update(CheckIn)
         .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
@@ -359,14 +292,13 @@ def answer_for(
         )
         .execution_options(synchronize_session=False)
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
-        raise LinkUsed
+    if rowcount(stored) != 1:
+        raise links.LinkUsed
     session.refresh(checkin)
     audit.write(
         session,
-        at=now,
-        actor_type="coordinator",
-        actor_id=coordinator.id,
+        now=now,
+        actor=coordinator,
         action=f"checkin.answered.on_request.{how}",
         subject_type="check_in",
         subject_id=checkin.id,
@@ -440,8 +372,13 @@ def acknowledge(
     session.refresh(checkin)
     if rowcount(cleared) != 1:
         return False
-    lifecycle.audit(
-        session, coordinator, "checkin.seen", subject="check_in", subject_id=checkin.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="checkin.seen",
+        subject_type="check_in",
+        subject_id=checkin.id,
     )
     session.flush()
     return True

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
 from web.checkins import checkins
-from web.core import i18n
+from web.core import i18n, links
 from web.core.access import get_tandem_for
 from web.core.auth import coordinator_required
 from web.core.deps import CurrentCoordinator, DbSession, RowId
-from web.core.forms import single
+from web.core.forms import FormData, single
 from web.core.models import CheckIn, Tandem, utcnow
 from web.core.vocabulary import MEETING_FREQUENCIES
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 FORM_ID = "checkin-form"
 
 
@@ -31,10 +29,10 @@ def _speak(request: Request, person: Any) -> None:
         i18n.choose(request, person.locale)
 
 
-def _problem(request: Request, db: Session, token: str, problem: checkins.CheckInError) -> Template:
+def _problem(request: Request, db: Session, token: str, problem: links.LinkError) -> Template:
     try:
         _speak(request, checkins.open_link(db, token, now=utcnow()).person)
-    except checkins.CheckInError:
+    except links.LinkError:
         pass  # an unknown link: the visitor's own language
     return Template(
         template_name="checkins/problem.html",
@@ -44,13 +42,19 @@ def _problem(request: Request, db: Session, token: str, problem: checkins.CheckI
 
 
 def _form(
-    link: checkins.Link, token: str, answers: checkins.Answers, *, status_code: int = 200
+    link: links.Link,
+    checkin: CheckIn,
+    token: str,
+    answers: checkins.Answers,
+    *,
+    status_code: int = 200,
 ) -> Template:
     return Template(
         template_name="checkins/form.html",
         status_code=status_code,
         context={
             "link": link,
+            "checkin": checkin,
             "token": token,
             "partner_name": link.partner.first_name if link.partner else "",
             "answers": answers,
@@ -75,11 +79,11 @@ def checkin_form(token: FromPath[str], request: Request, db: DbSession) -> Templ
     now = utcnow()
     try:
         link = checkins.open_link(db, token, now=now)
-        checkins.check_answerable(link, now=now)
-    except checkins.CheckInError as problem:
+        checkin = checkins.check_answerable(link, checkins.open_checkin(db, link), now=now)
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     _speak(request, link.person)
-    return _form(link, token, checkins.Answers())
+    return _form(link, checkin, token, checkins.Answers())
 
 
 @post(
@@ -91,21 +95,21 @@ def answer_checkin(
     now = utcnow()
     try:
         link = checkins.open_link(db, token, now=now)
-        checkins.check_answerable(link, now=now)
-    except checkins.CheckInError as problem:
+        checkin = checkins.check_answerable(link, checkins.open_checkin(db, link), now=now)
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     answers = checkins.parse_answers(data)
     switch_to = single(data, "_switch_lang")
     if switch_to and i18n.choose(request, switch_to):
         answers.errors.clear()  # a language switch is not a submission: keep input, no errors
-        return _form(link, token, answers)
+        return _form(link, checkin, token, answers)
     if request.cookies.get(i18n.COOKIE) not in i18n.LOCALES:
         _speak(request, link.person)  # else the language of the form page (kept in the cookie)
     if answers.errors:
-        return _form(link, token, answers, status_code=HTTP_400_BAD_REQUEST)
+        return _form(link, checkin, token, answers, status_code=HTTP_400_BAD_REQUEST)
     try:
         checkins.answer(db, token, answers, now=now)
-    except checkins.CheckInError as problem:
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     return Redirect(
         path=f"/check-in/thanks?{i18n.QUERY_PARAM}={i18n.negotiate(request)}",

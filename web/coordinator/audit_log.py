@@ -7,7 +7,6 @@ message on the page, never a 500.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -17,10 +16,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
-from web.core import params
+from web.core import paging, params
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
@@ -117,9 +116,9 @@ def _stamp(moment: datetime) -> str:
 
 
 def search(
-    session: Session, filters: Filters, *, page: int, page_size: int
-) -> tuple[Sequence[AuditLog], int, int, int]:
-    """(rows newest first, total, pages, page) for the filters."""
+    session: Session, filters: Filters, *, page: object, page_size: int
+) -> tuple[list[AuditLog], paging.Page]:
+    """The rows of the asked-for page (newest first) and that page, for the filters."""
     query = select(AuditLog)
     if filters.action:
         # An action or a family of actions: "participant" finds "participant.viewed" too.
@@ -139,15 +138,11 @@ def search(
         query = query.where(col(AuditLog.at) >= _start_of(filters.since))
     if filters.until:
         query = query.where(col(AuditLog.at) < _start_of(filters.until + timedelta(days=1)))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(page, 1), pages)
+    shown = paging.page(page, total=paging.count(session, query), size=page_size)
     rows = session.scalars(
-        query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        shown.of(query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()))
     ).all()
-    return rows, total, pages, page
+    return list(rows), shown
 
 
 @get("/", name="audit_log", sync_to_thread=True)
@@ -176,17 +171,15 @@ def audit_log(
         "until": until,
     }
     error = None
-    total, pages, shown_page = 0, 1, 1
-    rows: Sequence[AuditLog] = []
+    rows: list[AuditLog] = []
+    shown = paging.page(1, total=0, size=settings.page_size)
     query_string = ""
     try:
         filters = parse_filters(**raw)
     except BadFilter as problem:
         error = str(problem)
     else:
-        rows, total, pages, shown_page = search(
-            db, filters, page=params.page_number(page), page_size=settings.page_size
-        )
+        rows, shown = search(db, filters, page=page, page_size=settings.page_size)
         query_string = filters.query_string()
     return Template(
         template_name="coordinator/audit/list.html",
@@ -194,9 +187,8 @@ def audit_log(
         context={
             "coordinator": coordinator,
             "rows": rows,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "raw": {k: v[:TEXT_MAX] for k, v in raw.items()},
             "actor_types": ACTOR_TYPES,
             "error": error,

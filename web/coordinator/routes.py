@@ -5,35 +5,27 @@ finds records through ``web.core.access`` (404 for another region's ids)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from litestar import Request, Router, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
-from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, selectinload
-from sqlmodel import Session, col
 
-from web.coordinator import search, standing
+from web.coordinator import people, search, standing
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.core import i18n, params, reach
-from web.core.access import visible_participants, visible_regions
+from web.core import audit, i18n, paging, reach
+from web.core.access import visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.forms import clean_text
 from web.core.i18n import N_
-from web.core.models import Consent, Coordinator, Participant, Place, Region, Tandem, utcnow
-from web.core.sql import rel
+from web.core.models import Consent, Coordinator, Participant, utcnow
 from web.core.vocabulary import ROLES, WORRYING_CHECKIN_RULE
-from web.tandems import lifecycle, notes
+from web.tandems import notes
 
-# Tandem states that have a page of their own (suggestions live on the region's page).
-TANDEM_PAGE_STATUSES = ("proposed", "active", "paused", "ended")
 SEARCH_MAX = 100  # characters of a search
 VETTABLE_STATUSES = ("pending", "active", "paused")  # as web.review.review.VETTING_STATUSES
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
@@ -77,28 +69,19 @@ def participants_list(
         error = N_("Unknown status.")
     elif region and region not in slugs:
         error = N_("Unknown region.")
-    query = visible_participants(db, coordinator)
-    if role:
-        query = query.where(col(Participant.role) == role)
-    if status in standing.STANDINGS:
-        query = query.where(standing.condition(status))
-    if region and region in slugs:
-        query = query.where(col(Place.region_id) == slugs[region].id)
     filters = {"role": role, "status": status, "region": region}
-    total, pages, shown_page = 0, 1, 1
+    shown = paging.page(1, total=0, size=settings.page_size)
     participants: Sequence[Participant] = []
     if error is None:
-        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pages = max(1, -(-total // settings.page_size))
-        shown_page = min(params.page_number(page), pages)
-        participants = db.scalars(
-            query.options(
-                selectinload(rel(Participant.languages)), selectinload(rel(Participant.place))
-            )
-            .order_by(col(Participant.role), col(Participant.waiting_since), col(Participant.id))
-            .limit(settings.page_size)
-            .offset((shown_page - 1) * settings.page_size)
-        ).all()
+        participants, shown = people.participant_rows(
+            db,
+            coordinator,
+            role=role,
+            status=status,
+            region=slugs[region] if region else None,
+            page=page,
+            page_size=settings.page_size,
+        )
     today = today_of(utcnow())
     locale = i18n.negotiate(request)
     return Template(
@@ -107,9 +90,8 @@ def participants_list(
         context={
             "coordinator": coordinator,
             "participants": participants,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "filters": filters,
             "query_string": urlencode({k: v for k, v in filters.items() if v}),
             "regions": regions,
@@ -148,61 +130,6 @@ def search_people(
 # --- one participant ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TandemLine:
-    public_id: str
-    status: str
-    partner: str  # the partner's first name, or "" if erased
-    region: str
-    since: datetime | None
-    ended_at: datetime | None
-    end_reason: str | None
-    has_page: bool
-
-
-def tandems_of(session: Session, person: Participant) -> list[TandemLine]:
-    """Every tandem the person was part of, newest first, with the partner's first name."""
-    partner = aliased(Participant)
-    partner_id = col(Tandem.newcomer_id) if person.role == "local" else col(Tandem.local_id)
-    own_id = col(Tandem.local_id) if person.role == "local" else col(Tandem.newcomer_id)
-    rows = session.execute(
-        select(Tandem, col(partner.first_name), col(Region.name))
-        .outerjoin(partner, partner_id == col(partner.id))
-        .join(Region, col(Tandem.region_id) == col(Region.id))
-        .where(own_id == person.id)
-        .order_by(col(Tandem.created_at).desc(), col(Tandem.id).desc())
-    ).all()
-    return [
-        TandemLine(
-            public_id=tandem.public_id,
-            status=tandem.status,
-            partner=name or "",
-            region=region,
-            since=tandem.started_at or tandem.proposed_at or tandem.created_at,
-            ended_at=tandem.ended_at,
-            end_reason=tandem.end_reason,
-            has_page=tandem.status in TANDEM_PAGE_STATUSES,
-        )
-        for tandem, name, region in rows
-    ]
-
-
-def _person_with_details(session: Session, coordinator: Coordinator, public_id: str) -> Participant:
-    person = session.scalars(
-        visible_participants(session, coordinator)
-        .where(col(Participant.public_id) == public_id)
-        .options(
-            selectinload(rel(Participant.languages)),
-            selectinload(rel(Participant.place)).selectinload(rel(Place.region)),
-            selectinload(rel(Participant.vetting)),
-            selectinload(rel(Participant.consents)),
-        )
-    ).first()
-    if person is None:
-        raise NotFoundException()
-    return person
-
-
 @get(
     "/participants/{public_id:str}",
     name="participant_detail",
@@ -216,11 +143,16 @@ def participant_detail(
     public_id: FromPath[str],
     done: FromQuery[str | None] = None,
 ) -> Template:
-    person = _person_with_details(db, coordinator, public_id)
+    person = people.person_with_details(db, coordinator, public_id)
     now = utcnow()
     # Who looked at whose profile is audited (ids only): the one GET that writes.
-    lifecycle.audit(
-        db, coordinator, "participant.viewed", subject="participant", subject_id=person.id, now=now
+    audit.write(
+        db,
+        now=now,
+        actor=coordinator,
+        action="participant.viewed",
+        subject_type="participant",
+        subject_id=person.id,
     )
     locale = i18n.negotiate(request)
     vetted_by = None
@@ -233,7 +165,7 @@ def participant_detail(
             "person": person,
             "consents": sorted(person.consents, key=_consent_order),
             "vetted_by": vetted_by.display_name if vetted_by is not None else None,
-            "tandems": tandems_of(db, person),
+            "tandems": people.tandems_of(db, person),
             "flash": NOTES_FLASH.get(done or ""),
             "today": today_of(now),
             "when": lambda moment: local_date(moment, locale=locale),

@@ -1,14 +1,24 @@
-"""Append-only audit trail: ids and actions, never personal data."""
+"""Append-only audit trail: ids and actions, never personal data.
+
+Every audit row is written by ``write`` (or, for a batch, ``entry`` + ``write_all``), in the
+caller's transaction and at the caller's ``now``::
+
+    audit.write(session, now=now, actor=coordinator, action="participant.approved",
+                subject_type="participant", subject_id=person.id)
+
+The actor is a coordinator, a participant, ``None`` for the system, or ``By(type, id)``
+for one named by id only (a participant being signed up in a batch, or one erased).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from web.core.models import AuditLog, Coordinator, Participant, utcnow
+from web.core.models import AuditLog, Coordinator, Participant
 from web.core.sql import table
 
 # Audit rows are only ever written, never read back as objects in the same request,
@@ -16,18 +26,34 @@ from web.core.sql import table
 _INSERT = insert(table(AuditLog))
 
 
-def row(
-    *,
-    actor_type: str,
-    actor_id: int | None,
-    action: str,
-    subject_type: str,
-    subject_id: object,
-    at: datetime | None = None,
+@dataclass(frozen=True)
+class By:
+    """An actor named by its type and id only (``id`` None: a participant who is gone)."""
+
+    type: str
+    id: int | None
+
+
+Actor = Coordinator | Participant | By | None
+
+
+def _actor(actor: Actor) -> tuple[str, int | None]:
+    if isinstance(actor, Coordinator):
+        return "coordinator", actor.id
+    if isinstance(actor, Participant):
+        return "participant", actor.id
+    if isinstance(actor, By):
+        return actor.type, actor.id
+    return "system", None
+
+
+def entry(
+    *, now: datetime, actor: Actor, action: str, subject_type: str, subject_id: object
 ) -> dict[str, object]:
-    """One audit row, as ``write_rows`` takes it."""
+    """One audit row, as ``write_all`` takes it."""
+    actor_type, actor_id = _actor(actor)
     return {
-        "at": at or utcnow(),
+        "at": now,
         "actor_type": actor_type,
         "actor_id": actor_id,
         "action": action,
@@ -36,42 +62,30 @@ def row(
     }
 
 
-def write_rows(session: Session, rows: list[dict[str, object]]) -> None:
+def write_all(session: Session, entries: list[dict[str, object]]) -> None:
     """Add audit rows to the caller's transaction (they commit with the change they record)."""
-    session.execute(_INSERT, rows)
+    session.execute(_INSERT, entries)
 
 
-def write(session: Session, **fields: Any) -> None:
-    """Add one audit row (the fields of ``row``) to the caller's transaction."""
-    write_rows(session, [row(**fields)])
-
-
-def record(
+def write(
     session: Session,
     *,
-    actor: Coordinator | None,
+    now: datetime,
+    actor: Actor,
     action: str,
     subject_type: str,
     subject_id: object,
 ) -> None:
-    """An action of a coordinator (or, without one, of the system)."""
-    write(
+    """Add one audit row: ``actor`` did ``action`` to the subject, at ``now``."""
+    write_all(
         session,
-        actor_type="coordinator" if actor is not None else "system",
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-    )
-
-
-def record_participant(session: Session, person: Participant, *, action: str) -> None:
-    """An action a participant took on their own record."""
-    write(
-        session,
-        actor_type="participant",
-        actor_id=person.id,
-        action=action,
-        subject_type="participant",
-        subject_id=person.id,
+        [
+            entry(
+                now=now,
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+            )
+        ],
     )

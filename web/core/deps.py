@@ -6,11 +6,10 @@ signatures short: ``def handler(db: DbSession, coordinator: CurrentCoordinator)`
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, PathParameter
+from litestar.params import PathParameter
 from sqlmodel import Session
 
 from web.core.models import Coordinator, Participant
@@ -21,9 +20,6 @@ DbSession = NamedDependency[Session]
 CurrentCoordinator = NamedDependency[Coordinator]
 AppSettings = NamedDependency[Settings]
 CurrentParticipant = NamedDependency[Participant]
-
-# A URL-encoded form body; repeated keys (checkbox groups) arrive as lists.
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 # A row id in a path: 1 up to what an INTEGER column holds. Anything else is a 400, not an
 # OverflowError from the database driver (a 500).

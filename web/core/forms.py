@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 
 from web.core import phones
 from web.core.i18n import N_
@@ -24,6 +27,10 @@ from web.core.vocabulary import (
     LEVELS,
     SLOTS,
 )
+
+# A URL-encoded form body, as every form handler takes it (``data: FormData``); repeated
+# keys (checkbox groups) arrive as lists.
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 MIN_AGE = 16  # signing up online; a coordinator may register younger people (settings)
 ADULT_AGE = 18  # younger people need a guardian recorded, with the guardian's consent

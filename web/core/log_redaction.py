@@ -23,8 +23,10 @@ import logging
 import re
 from typing import Any
 
-# The paths that carry a token (routes of signup, me, proposals, checkins, accounts).
-TOKEN_PATH_PREFIXES = ("verify", "me/open", "answer", "check-in", "invite")
+from web.core.links import PATHS
+
+# The paths that carry a token: every kind of e-mailed link (``links.PATHS``).
+TOKEN_PATH_PREFIXES = tuple(path.strip("/") for path in PATHS.values())
 # Pages under those prefixes that are not tokens.
 NOT_TOKENS = ("thanks",)
 REDACTED = "[redacted]"

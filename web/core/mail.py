@@ -33,7 +33,6 @@ Sending
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import email
@@ -63,7 +62,7 @@ from sqlmodel import Session, col
 
 from web.core.db import delete_where
 from web.core.i18n import language_tag, translations, ui_locale
-from web.core.models import OutboxMessage, utcnow
+from web.core.models import OutboxMessage
 from web.core.settings import ROOT, Settings
 from web.core.sql import id_of, table
 
@@ -556,25 +555,6 @@ def purge(session: Session, *, now: datetime, retention_days: int, dry_run: bool
     sent or not (one still unsent after that long will not get through); returns how many."""
     old = col(OutboxMessage.created_at) < now - timedelta(days=retention_days)
     return delete_where(session, table(OutboxMessage), old, dry_run=dry_run)
-
-
-def cmd_send_mail(settings: Settings, args: argparse.Namespace) -> None:
-    """``tandem send-mail``: send every due message once and print the counts."""
-    from web.core.db import create_db_engine
-
-    limit = getattr(args, "limit", None) or 50
-    engine = create_db_engine(settings.database_url)
-    transport = transport_for(settings)
-    total = DeliveryReport()
-    try:
-        while True:
-            report = deliver_pending(engine, transport, now=utcnow(), limit=limit)
-            total = DeliveryReport(total.sent + report.sent, total.failed + report.failed)
-            if report.sent + report.failed < limit:
-                break
-    finally:
-        engine.dispose()
-    print(f"sent {total.sent}, failed {total.failed}")
 
 
 # --- in the web app: queue the sending when a transaction that wrote an e-mail commits ---------

@@ -237,13 +237,12 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
             for by_guardian in ((False, True) if form.guardian_name else (False,))
         ]
         audit_rows.append(
-            audit.row(
-                actor_type="participant",
-                actor_id=person_id,
+            audit.entry(
+                now=now,
+                actor=audit.By("participant", person_id),
                 action="participant.signed_up",
                 subject_type="participant",
                 subject_id=person_id,
-                at=now,
             )
         )
         event_rows.append(
@@ -260,7 +259,7 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
     if languages:
         session.execute(_NEW_LANGUAGES, languages)
         session.execute(_NEW_CONSENTS, consents)
-        audit.write_rows(session, audit_rows)
+        audit.write_all(session, audit_rows)
         events.record_rows(session, event_rows)
     return stored
 
@@ -277,7 +276,14 @@ def confirm_address(session: Session, person: Participant, *, now: datetime) -> 
         person.status = "pending"
         person.verified_at = now
         session.add(person)
-        audit.record_participant(session, person, action="participant.verified")
+        audit.write(
+            session,
+            now=now,
+            actor=person,
+            action="participant.verified",
+            subject_type="participant",
+            subject_id=person.id,
+        )
         events.record_person(session, "verified", person, at=now)
 
 
@@ -297,7 +303,14 @@ def update_profile(
     ]
     session.add(person)
     session.flush()
-    audit.record_participant(session, person, action="participant.edited")
+    audit.write(
+        session,
+        now=now,
+        actor=person,
+        action="participant.edited",
+        subject_type="participant",
+        subject_id=person.id,
+    )
 
 
 def pause(session: Session, person: Participant, *, now: datetime) -> None:
@@ -305,14 +318,28 @@ def pause(session: Session, person: Participant, *, now: datetime) -> None:
         person.status = "paused"
         person.updated_at = now
         _drop_suggestions(session, person)
-        audit.record_participant(session, person, action="participant.paused")
+        audit.write(
+            session,
+            now=now,
+            actor=person,
+            action="participant.paused",
+            subject_type="participant",
+            subject_id=person.id,
+        )
 
 
 def resume(session: Session, person: Participant, *, now: datetime) -> None:
     if person.status == "paused":
         person.status = "active" if person.approved_at else "pending"
         person.updated_at = now
-        audit.record_participant(session, person, action="participant.resumed")
+        audit.write(
+            session,
+            now=now,
+            actor=person,
+            action="participant.resumed",
+            subject_type="participant",
+            subject_id=person.id,
+        )
 
 
 def withdraw(session: Session, person: Participant, *, now: datetime) -> None:
@@ -323,7 +350,14 @@ def withdraw(session: Session, person: Participant, *, now: datetime) -> None:
         if consent.withdrawn_at is None:
             consent.withdrawn_at = now
     _drop_suggestions(session, person)
-    audit.record_participant(session, person, action="participant.withdrew")
+    audit.write(
+        session,
+        now=now,
+        actor=person,
+        action="participant.withdrew",
+        subject_type="participant",
+        subject_id=person.id,
+    )
 
 
 def _drop_suggestions(session: Session, person: Participant) -> None:
@@ -391,8 +425,8 @@ def erase(
     _anonymise_audit(session, person_id)
     audit.write(
         session,
-        actor_type="participant",
-        actor_id=None,
+        now=now,
+        actor=audit.By("participant", None),
         action="participant.erased",
         subject_type="participant",
         subject_id=ERASED_SUBJECT,

@@ -195,7 +195,7 @@ def save_occasion(
     occasion.updated_at = utcnow()
     session.add(occasion)
     session.flush()
-    audit.record(session, actor=coordinator,
+    audit.write(session, now=utcnow(), actor=coordinator,
                  action="event.created" if created else "event.changed",
                  subject_type="event", subject_id=occasion.id)  # fmt: skip
     return occasion
@@ -206,7 +206,7 @@ def cancel(session: Session, occasion: Occasion, *, coordinator: Coordinator) ->
     occasion.updated_at = utcnow()
     occasion.sequence += 1
     session.add(occasion)
-    audit.record(session, actor=coordinator, action="event.cancelled",
+    audit.write(session, now=utcnow(), actor=coordinator, action="event.cancelled",
                  subject_type="event", subject_id=occasion.id)  # fmt: skip
 
 
@@ -226,7 +226,7 @@ def cancel_date(
     occasion.updated_at = now
     occasion.sequence += 1
     session.add(occasion)
-    audit.record(session, actor=coordinator, action="event.date_cancelled",
+    audit.write(session, now=now, actor=coordinator, action="event.date_cancelled",
                  subject_type="event", subject_id=occasion.id)  # fmt: skip
     return True
 

@@ -16,8 +16,8 @@ from web.core import audit
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_weekday_datetime
-from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData, RowId
-from web.core.forms import clean_text, single
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
+from web.core.forms import FormData, clean_text, single
 from web.core.i18n import N_, negotiate
 from web.core.models import Coordinator, Occasion, Region, utcnow
 from web.core.settings import Settings
@@ -127,7 +127,7 @@ def save_calendar_tag(
                           tag_error=TAG_ERROR, tag_region=region.slug, tag_typed=tag)  # fmt: skip
     region.calendar_tag = tag or None
     db.add(region)
-    audit.record(db, actor=coordinator, action="region.calendar_tag_changed",
+    audit.write(db, now=utcnow(), actor=coordinator, action="region.calendar_tag_changed",
                  subject_type="region", subject_id=region.id)  # fmt: skip
     return _back("tag_saved")
 

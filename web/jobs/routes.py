@@ -84,8 +84,9 @@ def retry_failed_job(db: DbSession, coordinator: CurrentCoordinator, job_id: Row
     if job.retried_at is None:
         job.retried_at = utcnow()
         task, arguments = job.task, list(job.arguments)
-        audit.record(
+        audit.write(
             db,
+            now=utcnow(),
             actor=coordinator,
             action="job.retried",
             subject_type="failed_job",

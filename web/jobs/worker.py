@@ -9,7 +9,6 @@ stop a worker gracefully: it takes no new job and finishes the ones it runs.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
@@ -20,7 +19,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
 from web.core import mail
-from web.core.db import create_db_engine, transaction
+from web.core.db import transaction
 from web.core.models import utcnow
 from web.core.queue import IMMEDIATE, configure, huey, is_immediate, queue_location
 from web.core.settings import Settings, SettingsError
@@ -30,6 +29,7 @@ from web.runs.runs import fail_stale_runs
 
 if TYPE_CHECKING:
     from litestar import Litestar
+    from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,13 @@ logger = logging.getLogger(__name__)
 JOB_MODULES = (tasks, run_jobs)
 
 
-def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    """``tandem worker``: consume jobs until stopped."""
+def consume(settings: Settings, engine: Engine, *, threads: int, periodic: bool) -> None:
+    """Consume jobs until stopped (``tandem worker``, in web/cli.py)."""
     if queue_location(settings) == IMMEDIATE:
         raise SettingsError("TANDEM_QUEUE_URL=immediate runs jobs where they are queued: no worker")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    engine = create_db_engine(settings.database_url)
     configure(settings, engine)
     # Runs whose worker died while no one looked are failed now, so they can start again.
     with transaction(engine) as session:
@@ -52,17 +51,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     if failed:
         logger.warning("marked %s matching runs of stopped workers as failed", failed)
     consumer = huey.create_consumer(
-        workers=args.threads,
+        workers=threads,
         worker_type="thread",
-        periodic=not args.no_periodic,
+        periodic=periodic,
         graceful_signal="TERM",  # systemd and `kill` stop gracefully; a second one at once
         scheduler_interval=1,
         max_delay=1.0,  # an idle worker looks at the queue at least every second
     )
-    try:
-        consumer.run()
-    finally:
-        engine.dispose()
+    consumer.run()
 
 
 # --- the web app's side ----------------------------------------------------------------------

@@ -30,8 +30,8 @@ from web.core.auth import (
     start_authenticated_session,
     start_second_factor,
 )
-from web.core.deps import DbSession, FormData
-from web.core.forms import clean_text, single
+from web.core.deps import DbSession
+from web.core.forms import FormData, clean_text, single
 from web.core.models import Coordinator, utcnow
 from web.core.settings import Settings
 
@@ -106,8 +106,13 @@ def _complete_login(
     request: Request, db: Session, coordinator: Coordinator, source: LoginSource, next_path: str
 ) -> Redirect:
     record_login_success(db, source)
-    audit.record(
-        db, actor=coordinator, action="login", subject_type="coordinator", subject_id=coordinator.id
+    audit.write(
+        db,
+        now=utcnow(),
+        actor=coordinator,
+        action="login",
+        subject_type="coordinator",
+        subject_id=coordinator.id,
     )
     start_authenticated_session(request, coordinator)
     return Redirect(

@@ -7,13 +7,12 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, Router, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, TooManyRequestsException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -24,7 +23,7 @@ from litestar.status_codes import (
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from web.core import i18n, limits, mail, participants, place_names, tokens
+from web.core import i18n, limits, links, mail, participants, place_names
 from web.core.auth import participant_required, start_participant_session
 from web.core.dates import local_weekday_datetime
 from web.core.db import transaction
@@ -33,6 +32,7 @@ from web.core.form_context import form_context
 from web.core.forms import (
     EMAIL_ERROR,
     MIN_AGE,
+    FormData,
     ParticipantForm,
     clean_text,
     form_from_person,
@@ -41,18 +41,16 @@ from web.core.forms import (
     single,
 )
 from web.core.i18n import N_
+from web.core.links import send_profile_link
 from web.core.models import Participant, utcnow
 from web.core.settings import Settings
 from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS
 from web.events import nearby
 from web.me import tandem
-from web.signup.writer import send_profile_link
 from web.tandems import lifecycle
 
 logger = logging.getLogger(__name__)
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _see(path: str) -> Redirect:
@@ -75,12 +73,12 @@ def open_profile_form(token: FromPath[str]) -> Template:
 @post("/me/open/{token:str}", name="open_profile", sync_to_thread=True)
 def open_profile(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
     try:
-        person = tokens.redeem(db, token, "profile", now=utcnow(), single_use=False)
-    except tokens.TokenError as problem:
+        person = links.redeem(db, token, "profile", now=utcnow(), single_use=False)
+    except links.LinkError as problem:
         return Template(
             template_name="me/link_problem.html",
             status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": type(problem).__name__},
+            context={"problem": problem.code},
         )
     participants.touch(db, person, now=utcnow())
     i18n.choose(request, person.locale)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from web.core import reach
+from web.core import audit, reach
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Participant, ProblemReport, Tandem
@@ -140,8 +140,13 @@ def report(
         )
         session.add(row)
     session.flush()
-    lifecycle.audit(
-        session, person, "problem.reported", subject="problem_report", subject_id=row.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=person,
+        action="problem.reported",
+        subject_type="problem_report",
+        subject_id=row.id,
     )
     return row
 

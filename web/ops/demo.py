@@ -25,6 +25,7 @@ from web.core.models import (
     Place,
     Region,
     Vetting,
+    utcnow,
 )
 from web.core.places import create_region
 from web.core.sql import id_of
@@ -558,7 +559,14 @@ def load_demo(
                     seen_on=today - timedelta(days=rng.randint(1, 15)),
                 )
             )
-    audit.record(session, actor=None, action="demo.load", subject_type="database", subject_id=seed)
+    audit.write(
+        session,
+        now=utcnow(),
+        actor=None,
+        action="demo.load",
+        subject_type="database",
+        subject_id=seed,
+    )
     session.flush()
     return DemoSummary(
         locals=locals_count,

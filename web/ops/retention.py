@@ -13,7 +13,6 @@ Every step is audited (as the system) and erasures go through
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from web.core import audit, auth, limits, mail, participants, reach, stores, tokens
+from web.core import audit, auth, limits, links, mail, participants, stores
 from web.core.models import Participant, Tandem, Vetting
 from web.core.settings import Settings
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
@@ -71,19 +70,15 @@ def send_warning(
     session: Session, person: Participant, *, settings: Settings, now: datetime
 ) -> None:
     """The reminder before an erasure, with a link to the profile (any change keeps them)."""
-    raw = tokens.issue(
-        session, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
-    )
-    reach.tell(
+    links.send(
         session,
         person,
-        template="retention_warning",
+        "profile",
+        settings=settings,
         now=now,
-        context={
-            "first_name": person.first_name,
-            "url": f"{settings.base_url}/me/open/{raw}",
-            "days": WARNING_GRACE.days,
-        },
+        lifetime=timedelta(days=settings.profile_link_days),
+        template="retention_warning",
+        context={"first_name": person.first_name, "days": WARNING_GRACE.days},
     )
 
 
@@ -120,8 +115,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
                 send_warning(session, person, settings=settings, now=now)
                 person.retention_warned_at = now
                 session.add(person)
-                audit.record(
+                audit.write(
                     session,
+                    now=now,
                     actor=None,
                     action="retention.warned",
                     subject_type="participant",
@@ -150,8 +146,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
             report.vetting_deleted.append(local.public_id)
             if not dry_run:
                 session.delete(vetting)
-                audit.record(
+                audit.write(
                     session,
+                    now=now,
                     actor=None,
                     action="retention.vetting_deleted",
                     subject_type="participant",
@@ -166,18 +163,3 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
     session.flush()
     return report
-
-
-def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
-    from web.core.db import create_db_engine, transaction
-    from web.core.models import utcnow
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            report = purge(session, settings=settings, now=utcnow(), dry_run=args.dry_run)
-    finally:
-        engine.dispose()
-    print("dry run: nothing changed" if args.dry_run else "purge done")
-    for line in report.lines():
-        print(f"  {line}")

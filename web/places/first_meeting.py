@@ -165,7 +165,7 @@ def save(
     if form.chosen is None or form.starts_at is None:
         if meeting is not None:
             session.delete(meeting)
-            audit.record(session, actor=coordinator, action="tandem.first_meeting_cleared",
+            audit.write(session, now=now, actor=coordinator, action="tandem.first_meeting_cleared",
                          subject_type="tandem", subject_id=tandem.id)  # fmt: skip
         return None
     if meeting is None:
@@ -180,7 +180,7 @@ def save(
     session.add(meeting)
     session.flush()
     session.refresh(meeting)
-    audit.record(session, actor=coordinator, action="tandem.first_meeting_set",
+    audit.write(session, now=now, actor=coordinator, action="tandem.first_meeting_set",
                  subject_type="tandem", subject_id=tandem.id)  # fmt: skip
     if tandem.status in OPEN_STATUSES:
         for person, partner in _partners(tandem):

@@ -187,7 +187,7 @@ def save_place(
     place.updated_at = utcnow()
     session.add(place)
     session.flush()
-    audit.record(session, actor=coordinator,
+    audit.write(session, now=utcnow(), actor=coordinator,
                  action="meeting_place.created" if created else "meeting_place.changed",
                  subject_type="meeting_place", subject_id=place.id)  # fmt: skip
     return place
@@ -199,7 +199,7 @@ def set_archived(
     place.archived_at = utcnow() if archived else None
     place.updated_at = utcnow()
     session.add(place)
-    audit.record(session, actor=coordinator,
+    audit.write(session, now=utcnow(), actor=coordinator,
                  action="meeting_place.archived" if archived else "meeting_place.restored",
                  subject_type="meeting_place", subject_id=place.id)  # fmt: skip
 

@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
-from web.core.deps import CurrentCoordinator, DbSession, FormData, RowId
+from web.core.deps import CurrentCoordinator, DbSession, RowId
+from web.core.forms import FormData
 from web.core.i18n import N_
 from web.core.models import Coordinator, MeetingPlace, Region
 from web.places import meeting_places

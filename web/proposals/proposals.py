@@ -13,8 +13,6 @@ Every function takes ``now`` and the caller's session and never commits.
 
 from __future__ import annotations
 
-import argparse
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,16 +20,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
-from web.core import audit, mail, phones, reach, tokens
+from web.core import audit, links, mail, phones, reach
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
-    AccessToken,
     Coordinator,
     PairRule,
     Participant,
     Tandem,
-    utcnow,
 )
 from web.core.reasons import describe
 from web.core.settings import Settings
@@ -69,16 +65,34 @@ def redacted_reasons(tandem: Tandem, *, locale: str) -> list[str]:
     )
 
 
-def _issue_answer_link(
-    session: Session, tandem: Tandem, person: Participant, *, settings: Settings, now: datetime
-) -> str:
-    lifetime = (tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now
-    raw = tokens.issue(session, person, "answer", now=now, lifetime=lifetime, tandem=tandem)
-    return f"{settings.base_url}/answer/{raw}"
+def _send_answer_link(
+    session: Session,
+    tandem: Tandem,
+    person: Participant,
+    partner: Participant,
+    *,
+    template: str,
+    settings: Settings,
+    now: datetime,
+    extra: dict[str, str] | None = None,
+    attachment: mail.Attachment | None = None,
+) -> None:
+    links.send(
+        session,
+        person,
+        "answer",
+        settings=settings,
+        now=now,
+        lifetime=(tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now,
+        tandem=tandem,
+        template=template,
+        context={**_proposal_context(tandem, person, partner), **(extra or {})},
+        attachment=attachment,
+    )
 
 
 def _proposal_context(
-    tandem: Tandem, person: Participant, partner: Participant, *, link: str
+    tandem: Tandem, person: Participant, partner: Participant
 ) -> dict[str, object]:
     return {
         "first_name": person.first_name,
@@ -86,7 +100,6 @@ def _proposal_context(
         "partner_town": partner.place.name if partner.place else "",
         "reasons": redacted_reasons(tandem, locale=person.locale),
         "due_date": due_date(tandem, locale=person.locale),
-        "link": link,
     }
 
 
@@ -111,111 +124,64 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.add(tandem)
     session.flush()
     for person, partner in partners(tandem):
-        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
         meeting, invitation = _meeting(session, tandem, person, now=now)
-        reach.tell(
+        _send_answer_link(
             session,
+            tandem,
             person,
+            partner,
             template="proposal",
-            context={**_proposal_context(tandem, person, partner, link=link), **(meeting or {})},
-            tandem_id=tandem.id,
+            settings=settings,
             now=now,
+            extra=meeting,
             attachment=invitation,
         )
-    _audit(session, None, "proposal.sent", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="proposal.sent",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 # --- answering -------------------------------------------------------------------------------
 
 
-class AnswerError(Exception):
-    """An answer link that cannot be used now; ``code`` says why (the page explains it)."""
-
-    code = "invalid"
-
-
-class LinkInvalid(AnswerError):
-    code = "invalid"
-
-
-class LinkExpired(AnswerError):
-    code = "expired"
-
-
-class LinkUsed(AnswerError):
-    code = "used"
-
-
-class AlreadyAnswered(AnswerError):
+class AlreadyAnswered(links.LinkError):
     code = "answered"
 
 
-class ProposalClosed(AnswerError):
+class ProposalClosed(links.LinkError):
     code = "closed"
 
 
-@dataclass(frozen=True)
-class Link:
-    """An answer link with the proposal and the person it was sent to."""
-
-    token: AccessToken
-    tandem: Tandem
-    person: Participant
-    partner: Participant
-
-    @property
-    def side(self) -> str:
-        return "local" if self.tandem.local_id == self.person.id else "newcomer"
-
-    @property
-    def my_answer(self) -> str | None:
-        return getattr(self.tandem, f"{self.side}_answer")
-
-    @property
-    def partner_answer(self) -> str | None:
-        other = "newcomer" if self.side == "local" else "local"
-        return getattr(self.tandem, f"{other}_answer")
-
-
-def open_link(session: Session, raw: str, *, now: datetime) -> Link:
+def open_link(session: Session, raw: str, *, now: datetime) -> links.Link:
     """The proposal behind an answer link, without using it up (mail scanners open links).
 
     Raises ``LinkInvalid`` for anything that is not an answer link of a partner of
     its proposal; whether it can still be *answered* is ``check_answerable``'s job.
     """
-    if not raw or len(raw) > tokens.MAX_TOKEN_LENGTH:
-        raise LinkInvalid
-    digest = tokens.hash_token(raw)
-    token = session.scalars(
-        select(AccessToken).where(col(AccessToken.token_hash) == digest)
-    ).first()
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        raise LinkInvalid
-    if token.purpose != "answer" or token.tandem_id is None:
-        raise LinkInvalid
-    tandem = session.get(Tandem, token.tandem_id)
-    if tandem is None or token.participant_id not in (tandem.local_id, tandem.newcomer_id):
-        raise LinkInvalid
-    for person, partner in partners(tandem):
-        if person.id == token.participant_id:
-            return Link(token=token, tandem=tandem, person=person, partner=partner)
-    raise LinkInvalid
+    link = links.open_tandem_link(session, raw, "answer")
+    if link.partner is None:
+        raise links.LinkInvalid
+    return link
 
 
-def check_answerable(link: Link, *, now: datetime) -> None:
+def check_answerable(link: links.Link, *, now: datetime) -> None:
     """Raise the reason this person cannot answer (now); return if they can."""
     if link.my_answer is not None:
         raise AlreadyAnswered
     if link.tandem.status != "proposed":
         raise ProposalClosed
-    if link.token.used_at is not None:
-        raise LinkUsed
+    links.check(link.token, now=now)
     due = link.tandem.answer_due_at
-    if link.token.expires_at <= now or due is None or due <= now:
-        raise LinkExpired
+    if due is None or due <= now:
+        raise links.LinkExpired
 
 
-def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
+def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.Link:
     """Record a partner's accept or decline; both accepted starts the tandem, a no ends it.
 
     Safe under concurrency: the link is used up by a compare-and-set, the answer is
@@ -223,20 +189,22 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> Link:
     ``proposed`` — so of two racing requests exactly one has an effect.
     """
     if choice not in CHOICES:
-        raise LinkInvalid
+        raise links.LinkInvalid
     link = open_link(session, raw, now=now)
     check_answerable(link, now=now)
-    try:
-        tokens.redeem(session, raw, "answer", now=now, single_use=True)
-    except tokens.TokenUsed as exc:
-        raise LinkUsed from exc
-    except tokens.TokenExpired as exc:
-        raise LinkExpired from exc
-    except tokens.TokenError as exc:
-        raise LinkInvalid from exc
-    _record(session, link.tandem, link.side, choice, partner=link.partner, now=now)
-    _audit(session, link.person, f"proposal.{CHOICES[choice]}", link.tandem, now=now)
-    _after_answer(session, link.tandem, choice, partner=link.partner, now=now)
+    links.use_up(session, link.token, now=now)
+    partner = link.partner
+    assert partner is not None  # open_link refuses a link whose partner is gone
+    _record(session, link.tandem, link.side, choice, partner=partner, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=link.person,
+        action=f"proposal.{CHOICES[choice]}",
+        subject_type="tandem",
+        subject_id=link.tandem.id,
+    )
+    _after_answer(session, link.tandem, choice, partner=partner, now=now)
     return link
 
 
@@ -281,23 +249,22 @@ def answer_for(
     the same checks and effects as the person's own link, audited as the coordinator's
     action on the person's request (``how``: a key of ``vocabulary.REQUEST_WAYS``)."""
     if choice not in CHOICES:
-        raise LinkInvalid
+        raise links.LinkInvalid
     partner = next((other for one, other in partners(tandem) if one.id == person.id), None)
     if partner is None:
-        raise LinkInvalid
+        raise links.LinkInvalid
     side = "local" if tandem.local_id == person.id else "newcomer"
     if getattr(tandem, f"{side}_answer") is not None:
         raise AlreadyAnswered
     if tandem.status != "proposed":
         raise ProposalClosed
     if tandem.answer_due_at is None or tandem.answer_due_at <= now:
-        raise LinkExpired
+        raise links.LinkExpired
     _record(session, tandem, side, choice, partner=partner, now=now)
     audit.write(
         session,
-        at=now,
-        actor_type="coordinator",
-        actor_id=coordinator.id,
+        now=now,
+        actor=coordinator,
         action=f"proposal.{CHOICES[choice]}.on_request.{how}",
         subject_type="tandem",
         subject_id=tandem.id,
@@ -348,8 +315,22 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
             attachment=invitation,
         )
         if shared:
-            _audit(session, None, "contact.shared", tandem, now=now)
-    _audit(session, None, "tandem.started", tandem, now=now)
+            audit.write(
+                session,
+                now=now,
+                actor=None,
+                action="contact.shared",
+                subject_type="tandem",
+                subject_id=tandem.id,
+            )
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="tandem.started",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 def _close(
@@ -384,7 +365,14 @@ def _close(
                 tandem_id=tandem.id,
                 now=now,
             )
-    _audit(session, None, f"proposal.{status}", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action=f"proposal.{status}",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     return True
 
 
@@ -409,7 +397,14 @@ def _forbid(session: Session, tandem: Tandem, *, now: datetime) -> None:
     rule.kind = "forbid"
     session.add(rule)
     session.flush()
-    _audit(session, None, "pair.forbidden", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="pair.forbidden",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
 
 
 def shares_contact(person: Participant) -> bool:
@@ -417,20 +412,6 @@ def shares_contact(person: Participant) -> bool:
     return any(
         consent.purpose == "contact_sharing" and consent.withdrawn_at is None
         for consent in person.consents
-    )
-
-
-def _audit(
-    session: Session, person: Participant | None, action: str, tandem: Tandem, *, now: datetime
-) -> None:
-    audit.write(
-        session,
-        at=now,
-        actor_type="participant" if person is not None else "system",
-        actor_id=person.id if person is not None else None,
-        action=action,
-        subject_type="tandem",
-        subject_id=tandem.id,
     )
 
 
@@ -493,31 +474,25 @@ def remind(session: Session, tandem: Tandem, *, settings: Settings, now: datetim
         side = "local" if person.id == tandem.local_id else "newcomer"
         if getattr(tandem, f"{side}_answer") is not None:
             continue
-        link = _issue_answer_link(session, tandem, person, settings=settings, now=now)
-        reach.tell(
+        _send_answer_link(
             session,
+            tandem,
             person,
+            partner,
             template="proposal_reminder",
-            context=_proposal_context(tandem, person, partner, link=link),
-            tandem_id=tandem.id,
+            settings=settings,
             now=now,
         )
         sent += 1
-    _audit(session, None, "proposal.reminded", tandem, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=None,
+        action="proposal.reminded",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     return sent
-
-
-def cmd_follow_up(settings: Settings, _args: argparse.Namespace) -> None:
-    """``tandem follow-up``: reminders and expiry once; meant for cron, every hour."""
-    from web.core.db import create_db_engine, transaction
-
-    engine = create_db_engine(settings.database_url)
-    try:
-        with transaction(engine) as session:
-            reminded, expired = follow_up(session, now=utcnow(), settings=settings)
-    finally:
-        engine.dispose()
-    print(f"reminded {reminded}, expired {expired}")
 
 
 # --- the coordinator's overview -------------------------------------------------------------

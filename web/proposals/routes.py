@@ -10,11 +10,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlmodel import Session
 
-from web.core import i18n
+from web.core import i18n, links
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
-from web.core.deps import CurrentCoordinator, DbSession, FormData
-from web.core.forms import single
+from web.core.deps import CurrentCoordinator, DbSession
+from web.core.forms import FormData, single
 from web.core.models import utcnow
 from web.proposals import proposals
 
@@ -25,10 +25,10 @@ def _speak(request: Request, person: Any) -> None:
         i18n.choose(request, person.locale)
 
 
-def _problem(request: Request, db: Session, token: str, problem: proposals.AnswerError) -> Template:
+def _problem(request: Request, db: Session, token: str, problem: links.LinkError) -> Template:
     try:
         _speak(request, proposals.open_link(db, token, now=utcnow()).person)
-    except proposals.AnswerError:
+    except links.LinkError:
         pass  # an unknown link: the visitor's own language
     return Template(
         template_name="proposals/problem.html",
@@ -43,19 +43,19 @@ def answer_form(token: FromPath[str], request: Request, db: DbSession) -> Templa
     now = utcnow()
     try:
         link = proposals.open_link(db, token, now=now)
-    except proposals.AnswerError as problem:
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     _speak(request, link.person)
     context = {
         "link": link,
         "token": token,
-        "partner_town": link.partner.place.name if link.partner.place else "",
+        "partner_town": link.partner.place.name if link.partner and link.partner.place else "",
     }
     if link.my_answer is not None:
         return Template(template_name="proposals/answered.html", context=context)
     try:
         proposals.check_answerable(link, now=now)
-    except proposals.AnswerError as problem:
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     locale = i18n.negotiate(request)
     context["reasons"] = proposals.redacted_reasons(link.tandem, locale=locale)
@@ -71,7 +71,7 @@ def answer_proposal(
 ) -> Template | Redirect:
     try:
         proposals.answer(db, token, single(data, "choice"), now=utcnow())
-    except proposals.AnswerError as problem:
+    except links.LinkError as problem:
         return _problem(request, db, token, problem)
     # The link's page now shows the answer ("thank you"), in the person's language.
     return Redirect(path=f"/answer/{token}", status_code=HTTP_303_SEE_OTHER)

@@ -22,7 +22,7 @@ from web.core import audit, params
 from web.core.access import visible_participants
 from web.core.forms import single
 from web.core.i18n import N_
-from web.core.models import Coordinator, Participant, Tandem, Vetting
+from web.core.models import Coordinator, Participant, Tandem, Vetting, utcnow
 from web.core.sql import id_of, rel, rowcount
 
 # Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
@@ -82,8 +82,14 @@ def approve(
     if person.role == "newcomer":
         values["waiting_since"] = func.coalesce(col(Participant.waiting_since), now.date())
     _set_if_pending(session, person, **values)
-    audit.record(session, actor=coordinator, action="participant.approved",
-                 subject_type="participant", subject_id=person.id)  # fmt: skip
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="participant.approved",
+        subject_type="participant",
+        subject_id=person.id,
+    )
 
 
 def request_call(
@@ -91,8 +97,14 @@ def request_call(
 ) -> None:
     """Note that the coordinator wants to talk to the person first; they stay pending."""
     _set_if_pending(session, person, call_requested_at=now, updated_at=now)
-    audit.record(session, actor=coordinator, action="participant.call_requested",
-                 subject_type="participant", subject_id=person.id)  # fmt: skip
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="participant.call_requested",
+        subject_type="participant",
+        subject_id=person.id,
+    )
 
 
 def decline(
@@ -106,8 +118,14 @@ def decline(
             (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id),
         )
     )
-    audit.record(session, actor=coordinator, action="participant.declined",
-                 subject_type="participant", subject_id=person.id)  # fmt: skip
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="participant.declined",
+        subject_type="participant",
+        subject_id=person.id,
+    )
 
 
 # --- vetting ---------------------------------------------------------------------------
@@ -196,7 +214,7 @@ def record_vetting(
         setattr(vetting, key, value)
     session.add(vetting)
     session.flush()
-    audit.record(session, actor=coordinator, action="participant.vetting_recorded",
+    audit.write(session, now=utcnow(), actor=coordinator, action="participant.vetting_recorded",
                  subject_type="participant", subject_id=local.id)  # fmt: skip
     return vetting
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from web.core.access import get_participant_for
 from web.core.auth import coordinator_required
-from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.deps import CurrentCoordinator, DbSession
+from web.core.forms import FormData
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
 from web.review import review

@@ -254,8 +254,9 @@ def start_run(
             session.flush()
     except IntegrityError:
         raise RunAlreadyRunning(region, running_run(session, region)) from None
-    audit.record(
+    audit.write(
         session,
+        now=now,
         actor=coordinator,
         action="matching.run",
         subject_type="matching_run",

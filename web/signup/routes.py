@@ -14,11 +14,11 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from web.core import i18n, limits, place_names, tokens
+from web.core import i18n, limits, links, place_names
 from web.core.auth import start_participant_session
-from web.core.deps import AppSettings, DbSession, FormData
+from web.core.deps import AppSettings, DbSession
 from web.core.form_context import form_context
-from web.core.forms import ParticipantForm, parse_participant_form, single
+from web.core.forms import FormData, ParticipantForm, parse_participant_form, single
 from web.core.models import utcnow
 from web.core.participants import (
     CONSENT_TEXT_VERSION,
@@ -152,12 +152,12 @@ def verify_form(token: FromPath[str]) -> Template:
 def verify(token: FromPath[str], request: Request, db: DbSession) -> Template | Redirect:
     now = utcnow()
     try:
-        person = tokens.redeem(db, token, "verify", now=now, single_use=True)
-    except tokens.TokenError as problem:
+        person = links.redeem(db, token, "verify", now=now, single_use=True)
+    except links.LinkError as problem:
         return Template(
             template_name="me/link_problem.html",
             status_code=HTTP_400_BAD_REQUEST,
-            context={"problem": type(problem).__name__},
+            context={"problem": problem.code},
         )
     confirm_address(db, person, now=now)
     i18n.choose(request, person.locale)  # the page speaks the language they signed up in

@@ -30,16 +30,16 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar.exceptions import TooManyRequestsException
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from web.core import i18n, limits, mail, participants, tokens
+from web.core import limits, participants
 from web.core.db import READ_ONLY, transaction
 from web.core.forms import ParticipantForm
+from web.core.links import send_profile_link
 from web.core.models import OutboxMessage, Participant
 
 if TYPE_CHECKING:
@@ -245,44 +245,6 @@ class SignUpWriter:
             self._thread = None
 
 
-def send_profile_link(
-    db: Session, person: Participant | participants.SignUp, settings: Settings, *, now: datetime
-) -> None:
-    """E-mail a fresh link: to confirm the address while it is not confirmed, else to
-    open "my profile"."""
-    assert person.email is not None  # only people with an address are sent a link
-    template, url = _link(db, person, settings, now=now)
-    mail.enqueue(
-        db,
-        to_address=person.email,
-        locale=person.locale,
-        template=template,
-        context={"first_name": person.first_name, "url": url},
-        participant_id=person.id,
-        now=now,
-    )
-
-
-def _link(
-    db: Session, person: Participant | participants.SignUp, settings: Settings, *, now: datetime
-) -> tuple[str, str]:
-    """A new token for ``person``: the e-mail template that sends it, and the link.
-
-    The link names the person's language, so that it opens in the language they signed
-    up in on any device (a shelter's computer, a second phone), cookie or not."""
-    if person.status == "unverified":
-        raw = tokens.issue(
-            db, person, "verify", now=now, lifetime=timedelta(hours=settings.verify_link_hours)
-        )
-        template, path = "verify_address", f"/verify/{raw}"
-    else:
-        raw = tokens.issue(
-            db, person, "profile", now=now, lifetime=timedelta(days=settings.profile_link_days)
-        )
-        template, path = "profile_link", f"/me/open/{raw}"
-    return template, f"{settings.base_url}{path}?{urlencode({i18n.QUERY_PARAM: person.locale})}"
-
-
 def tell_owner_of_repeated_sign_up(
     db: Session, email: str, settings: Settings, *, now: datetime
 ) -> None:
@@ -308,21 +270,7 @@ def tell_owner_of_repeated_sign_up(
     ).first()
     if recent is not None:
         return
-    assert owner.email is not None  # found by their address
-    template, url = _link(db, owner, settings, now=now)
-    mail.enqueue(
-        db,
-        to_address=owner.email,
-        locale=owner.locale,
-        template="signup_again",
-        context={
-            "first_name": owner.first_name,
-            "url": url,
-            "confirm": template == "verify_address",
-        },
-        participant_id=owner.id,
-        now=now,
-    )
+    send_profile_link(db, owner, settings, now=now, template="signup_again")
 
 
 def background_writer() -> Callable[[Litestar], AbstractAsyncContextManager[SignUpWriter]]:

@@ -7,8 +7,7 @@ becomes a friendly "already taken" page (409), bad input a 400.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,22 +21,17 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
 )
-from sqlalchemy import Select, func, or_, select, union
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from web.core import i18n, params
+from web.core import i18n
 from web.core.access import get_participant_for, get_region_for, get_tandem_for
 from web.core.auth import coordinator_required
-from web.core.deps import AppSettings, CurrentCoordinator, DbSession, FormData
-from web.core.forms import single, values
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession
+from web.core.forms import FormData, single, values
 from web.core.i18n import N_
 from web.core.models import (
     Coordinator,
-    PairRule,
     Participant,
-    ParticipantLanguage,
-    Place,
     Region,
     Tandem,
     utcnow,
@@ -46,6 +40,7 @@ from web.core.reasons import describe, rule_label
 from web.core.settings import Settings
 from web.core.vocabulary import LANGUAGES, REJECT_REASONS
 from web.proposals import proposals
+from web.suggestions import cards
 from web.suggestions.suggestions import (
     AlreadyTaken,
     DecisionError,
@@ -64,16 +59,6 @@ from web.suggestions.suggestions import (
     unpin,
 )
 
-COMPONENT_LABELS = {
-    "interests": N_("Shared interests"),
-    "offers_needs": N_("Help that fits"),
-    "availability": N_("Common times"),
-    "nearness": N_("Nearness"),
-    "language": N_("Language practice"),
-    "waiting": N_("Waiting time"),
-}
-SORTS = {"score": N_("Best score first"), "waiting": N_("Longest waiting first")}
-MIN_SCORES = {"0.75": N_("very good"), "0.5": N_("good or better")}
 FLASH = {
     "confirmed": N_("Confirmed. Both partners get an e-mail and are asked whether they agree."),
     "rejected": N_("Rejected. This pair will not be suggested again."),
@@ -93,246 +78,6 @@ RULE_ACTIONS = {
 }
 
 
-def score_words(score: float | None) -> str:
-    """The score as a word a coordinator reads at a glance (a message id)."""
-    score = score or 0.0
-    if score >= 0.75:
-        # Translators: how well a suggested pair fits, as a word beside the score.
-        return N_("very good")
-    if score >= 0.5:
-        return N_("good")
-    return N_("fair")
-
-
-# --- the page ------------------------------------------------------------------------------------
-
-
-PAGE_SIZE = 100
-
-
-def _place_id(text: str) -> int | None:
-    try:
-        return params.optional_integer(text, low=1)
-    except params.BadValue:
-        return None
-
-
-@dataclass
-class Filters:
-    place: int | None = None
-    min_score: str = ""
-    language: str = ""
-    sort: str = "score"
-    page: int = 1
-
-    @classmethod
-    def parse(cls, raw: dict[str, str]) -> Filters:
-        """Lenient: an unknown value is ignored rather than refused (it came from a link)."""
-        place, page = raw.get("place", ""), raw.get("page", "")
-        return cls(
-            place=_place_id(place),
-            min_score=raw.get("min_score", "") if raw.get("min_score") in MIN_SCORES else "",
-            language=raw.get("language", "") if raw.get("language") in LANGUAGES else "",
-            sort=raw.get("sort", "score") if raw.get("sort") in SORTS else "score",
-            page=params.page_number(page),
-        )
-
-    def query_string(self, **changes: Any) -> str:
-        chosen = {
-            "place": str(self.place) if self.place else "",
-            "min_score": self.min_score,
-            "language": self.language,
-            "sort": "" if self.sort == "score" else self.sort,
-            "page": "" if self.page == 1 else str(self.page),
-        }
-        chosen.update({key: str(value) for key, value in changes.items()})
-        return urlencode({key: value for key, value in chosen.items() if value})
-
-
-@dataclass
-class Person:
-    """What a card shows of one person: plain values, already in the reader's language
-    (a page of cards needs no ORM objects, and the template no call per word)."""
-
-    id: int
-    public_id: str
-    first_name: str
-    place: str
-    waiting: str  # "waiting 94 days", or empty
-    languages: list[str] = field(default_factory=list)  # "Arabic First language", "English B2"
-
-
-@dataclass
-class Card:
-    public_id: str
-    score: float
-    percent: int
-    manual: bool
-    local: Person
-    newcomer: Person
-    words: str
-    reasons: list[str]
-    components: list[tuple[str, int]]
-    rule: str | None  # "pin" or "forbid" when a coordinator set one for this pair
-
-
-def _days_since(day: date | None, today: date) -> int | None:
-    return None if day is None else max(0, (today - day).days)
-
-
-LOCAL, NEWCOMER = aliased(Participant), aliased(Participant)
-LOCAL_PLACE, NEWCOMER_PLACE = aliased(Place), aliased(Place)
-
-
-def _suggestion_query(region: Region, filters: Filters) -> Select[*tuple[Any, ...]]:
-    """The region's suggestions with both people, filtered; the columns a card needs."""
-    query = (
-        select(
-            col(Tandem.public_id),
-            col(Tandem.score),
-            col(Tandem.components),
-            col(Tandem.reasons),
-            col(Tandem.manual),
-            col(LOCAL.id),
-            col(LOCAL.public_id),
-            col(LOCAL.first_name),
-            col(LOCAL_PLACE.name),
-            col(LOCAL.waiting_since),
-            col(NEWCOMER.id),
-            col(NEWCOMER.public_id),
-            col(NEWCOMER.first_name),
-            col(NEWCOMER_PLACE.name),
-            col(NEWCOMER.waiting_since),
-        )  # fmt: skip
-        .join(LOCAL, col(LOCAL.id) == col(Tandem.local_id))
-        .join(LOCAL_PLACE, col(LOCAL_PLACE.id) == col(LOCAL.place_id))
-        .join(NEWCOMER, col(NEWCOMER.id) == col(Tandem.newcomer_id))
-        .join(NEWCOMER_PLACE, col(NEWCOMER_PLACE.id) == col(NEWCOMER.place_id))
-        .where(
-            col(Tandem.region_id) == region.id,
-            col(Tandem.status) == "suggested",
-        )
-    )
-    if filters.min_score:
-        query = query.where(col(Tandem.score) >= float(filters.min_score))
-    if filters.place:
-        query = query.where(
-            or_(col(LOCAL.place_id) == filters.place, col(NEWCOMER.place_id) == filters.place)
-        )
-    if filters.language:
-        speakers = select(col(ParticipantLanguage.participant_id)).where(
-            col(ParticipantLanguage.language) == filters.language
-        )
-        query = query.where(or_(col(LOCAL.id).in_(speakers), col(NEWCOMER.id).in_(speakers)))
-    return query
-
-
-def _ordered(query: Select[*tuple[Any, ...]], filters: Filters) -> Select[*tuple[Any, ...]]:
-    if filters.sort == "waiting":
-        query = query.order_by(col(NEWCOMER.waiting_since).asc().nulls_last())
-    return query.order_by(col(Tandem.score).desc(), col(Tandem.id))
-
-
-def _places_with_suggestions(session: Session, region: Region) -> list[Place]:
-    suggested = (col(Tandem.region_id) == region.id) & (col(Tandem.status) == "suggested")
-    people = union(
-        select(col(Tandem.local_id)).where(suggested),
-        select(col(Tandem.newcomer_id)).where(suggested),
-    )
-    return list(
-        session.scalars(
-            select(Place)
-            .where(
-                col(Place.id).in_(
-                    select(col(Participant.place_id)).where(col(Participant.id).in_(people))
-                )
-            )
-            .order_by(col(Place.name))
-        )
-    )
-
-
-def _cards(
-    session: Session, region: Region, filters: Filters, *, locale: str
-) -> tuple[list[Card], int]:
-    """One page of cards and the number of suggestions that pass the filters."""
-    query = _suggestion_query(region, filters)
-    matching = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    filters.page = min(filters.page, max(1, -(-matching // PAGE_SIZE)))  # clamp, never empty
-    rows = session.execute(
-        _ordered(query, filters).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
-    ).all()
-    today = utcnow().date()
-    catalogue = i18n.translations(locale)
-    _ = catalogue.gettext
-    people: dict[int, Person] = {}
-
-    def person(id_: int, public_id: str, name: str, place: str, since: date | None) -> Person:
-        if id_ not in people:
-            days = _days_since(since, today)
-            waiting = (
-                ""
-                if days is None
-                else catalogue.ngettext("waiting %(num)d day", "waiting %(num)d days", days)
-                % {"num": days}
-            )
-            people[id_] = Person(id_, public_id, name, place, waiting)
-        return people[id_]
-
-    pairs = [(row, person(*row[5:10]), person(*row[10:15])) for row in rows]
-    if people:
-        first_language = _("First language")
-        for participant_id, language, level in session.execute(
-            select(
-                col(ParticipantLanguage.participant_id),
-                col(ParticipantLanguage.language),
-                col(ParticipantLanguage.level),
-            )
-            .where(col(ParticipantLanguage.participant_id).in_(list(people)))
-            .order_by(col(ParticipantLanguage.participant_id), col(ParticipantLanguage.language))
-        ):
-            name = _(LANGUAGES.get(language, language))
-            shown = first_language if level == "native" else level
-            people[participant_id].languages.append(f"{name} {shown}")
-    rules = {
-        (local_id, newcomer_id): kind
-        for local_id, newcomer_id, kind in session.execute(
-            select(col(PairRule.local_id), col(PairRule.newcomer_id), col(PairRule.kind)).where(
-                col(PairRule.region_id) == region.id
-            )
-        )
-    }
-    labels = {key: _(label) for key, label in COMPONENT_LABELS.items()}
-    cards = []
-    for row, local, newcomer in pairs:
-        public_id, score, components, reasons, manual = row[:5]
-        components = components or {}
-        cards.append(
-            Card(
-                public_id=public_id,
-                score=score or 0.0,
-                percent=round(100 * (score or 0.0)),
-                manual=manual,
-                local=local,
-                newcomer=newcomer,
-                words=_(score_words(score)),
-                reasons=describe(
-                    list(reasons or []),
-                    locale=locale,
-                    local_name=local.first_name,
-                    newcomer_name=newcomer.first_name,
-                ),
-                components=[
-                    (labels[key], round(100 * float(components[key])))
-                    for key in COMPONENT_LABELS
-                    if key in components
-                ],
-                rule=rules.get((local.id, newcomer.id)),
-            )
-        )
-    return cards, matching
-
-
 @get("/regions/{slug:str}/suggestions", name="suggestions", sync_to_thread=True)
 def suggestions(
     request: Request,
@@ -347,40 +92,27 @@ def suggestions(
     flash: FromQuery[str] = "",
 ) -> Template:
     region = get_region_for(db, coordinator, slug)
-    filters = Filters.parse(
+    filters = cards.Filters.parse(
         {"place": place, "min_score": min_score, "language": language, "sort": sort, "page": page}
     )
     locale = i18n.negotiate(request)
-    cards, matching = _cards(db, region, filters, locale=locale)
+    shown_cards, shown = cards.page_of_cards(db, region, filters, locale=locale)
     gettext = i18n.translations(locale).gettext
-    total = db.scalar(
-        select(func.count(col(Tandem.id))).where(
-            col(Tandem.region_id) == region.id,
-            col(Tandem.status) == "suggested",
-        )
-    )
-    pages = max(1, -(-matching // PAGE_SIZE))
     return Template(
         template_name="suggestions/index.html",
         context={
             "coordinator": coordinator,
             "region": region,
-            "cards": cards,
-            "total": total or 0,
-            "matching": matching,
+            "cards": shown_cards,
+            "total": cards.suggestion_count(db, region),
+            "matching": shown.total,
             "filters": filters,
             "back": filters.query_string(),
-            "pages": pages,
-            "previous_page": filters.query_string(page=filters.page - 1)
-            if filters.page > 1
-            else None,
-            "next_page": filters.query_string(page=filters.page + 1)
-            if filters.page < pages
-            else None,
-            "places": _places_with_suggestions(db, region),
+            "page": shown,
+            "places": cards.places_with_suggestions(db, region),
             "languages": LANGUAGES,
-            "sorts": SORTS,
-            "min_scores": MIN_SCORES,
+            "sorts": cards.SORTS,
+            "min_scores": cards.MIN_SCORES,
             "flash": FLASH.get(flash),
             # Translated once here rather than once per card in the template.
             "reject_reasons": [(key, gettext(label)) for key, label in REJECT_REASONS.items()],
@@ -610,7 +342,7 @@ def _new_pair_page(
             "chosen_local": chosen[0],
             "chosen_newcomer": chosen[1],
             "check": check,
-            "words": score_words(check.score) if check else None,
+            "words": cards.score_words(check.score) if check else None,
             "broken": [rule_label(code, locale=locale) for code in check.broken] if check else [],
             "reasons": describe(
                 [reason for reason in check.reasons if reason.get("code") != "overrides"],

@@ -172,8 +172,9 @@ def confirm(session: Session, tandem: Tandem, coordinator: Coordinator, *, now: 
                 )
                 .execution_options(synchronize_session=False)
             )
-            audit.record(
+            audit.write(
                 session,
+                now=now,
                 actor=coordinator,
                 action="tandem.confirm",
                 subject_type="tandem",
@@ -221,8 +222,9 @@ def reject(
     )
     if rowcount(result) != 1:
         raise AlreadyTaken(ALREADY_DECIDED)
-    audit.record(
+    audit.write(
         session,
+        now=now,
         actor=coordinator,
         action="tandem.reject",
         subject_type="tandem",
@@ -377,8 +379,9 @@ def pin(
         raise AlreadyTaken(N_("This local has no free place left for another pinned pair."))
     for rule in other_rules:
         if rule.newcomer_id == newcomer.id:  # the newcomer's earlier pin is replaced
-            audit.record(
+            audit.write(
                 session,
+                now=utcnow(),
                 actor=coordinator,
                 action="pair.unpin",
                 subject_type="pair_rule",
@@ -387,8 +390,9 @@ def pin(
             session.delete(rule)
     session.flush()
     rule = _set_rule(session, region, local, newcomer, coordinator, "pin")
-    audit.record(
+    audit.write(
         session,
+        now=utcnow(),
         actor=coordinator,
         action="pair.pin",
         subject_type="pair_rule",
@@ -416,8 +420,9 @@ def forbid(
         )
         .execution_options(synchronize_session="fetch")
     )
-    audit.record(
+    audit.write(
         session,
+        now=utcnow(),
         actor=coordinator,
         action="pair.forbid",
         subject_type="pair_rule",
@@ -439,8 +444,13 @@ def _lift(
     rule = _rule_for(session, local, newcomer)
     if rule is None or rule.kind != kind:
         return False
-    audit.record(
-        session, actor=coordinator, action=action, subject_type="pair_rule", subject_id=rule.id
+    audit.write(
+        session,
+        now=utcnow(),
+        actor=coordinator,
+        action=action,
+        subject_type="pair_rule",
+        subject_id=rule.id,
     )
     session.delete(rule)
     session.flush()
@@ -573,8 +583,9 @@ def manual_pair(
     )
     session.add(tandem)
     session.flush()
-    audit.record(
+    audit.write(
         session,
+        now=now,
         actor=coordinator,
         action="tandem.manual_pair",
         subject_type="tandem",

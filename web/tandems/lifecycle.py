@@ -28,8 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, select, update
 from sqlmodel import Session, col
 
-from web.core import events
-from web.core.audit import write as write_audit
+from web.core import audit, events
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.models import Coordinator, Event, Participant, Tandem
 from web.core.sql import rowcount
@@ -88,27 +87,6 @@ def _ended_by(tandem: Tandem, actor: Actor) -> str | None:
     return None
 
 
-def audit(
-    session: Session, actor: Actor, action: str, *, subject: str, subject_id: object, now: datetime
-) -> None:
-    """An audit row for a coordinator, a participant or the system (ids only)."""
-    if isinstance(actor, Coordinator):
-        actor_type = "coordinator"
-    elif isinstance(actor, Participant):
-        actor_type = "participant"
-    else:
-        actor_type = "system"
-    write_audit(
-        session,
-        at=now,
-        actor_type=actor_type,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        subject_type=subject,
-        subject_id=subject_id,
-    )
-
-
 def transition(
     session: Session,
     tandem: Tandem,
@@ -155,8 +133,13 @@ def transition(
     session.refresh(tandem)
     if rowcount(moved) != 1:
         raise TransitionNotAllowed(tandem, to)  # someone else moved it a moment ago
-    audit(
-        session, actor, TRANSITIONS[(current, to)], subject="tandem", subject_id=tandem.id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=actor,
+        action=TRANSITIONS[(current, to)],
+        subject_type="tandem",
+        subject_id=tandem.id,
     )
     if to == "ended":
         _after_end(session, tandem, now=now)
@@ -290,7 +273,14 @@ def mark_fit_checked(session: Session, tandem: Tandem, *, actor: Actor, now: dat
     session.refresh(tandem)
     if rowcount(claimed) != 1:
         raise TransitionNotAllowed(tandem, "fit_checked")
-    audit(session, actor, "tandem.fit_checked", subject="tandem", subject_id=tandem.id, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=actor,
+        action="tandem.fit_checked",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     session.flush()
 
 
@@ -364,6 +354,13 @@ def rematch(
             newcomer.updated_at = now
             session.add(newcomer)
             requeued = True
-    audit(session, coordinator, "tandem.rematched", subject="tandem", subject_id=tandem.id, now=now)
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="tandem.rematched",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
     session.flush()
     return Rematch(ended=was_open, requeued=requeued)

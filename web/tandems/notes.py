@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from web.core import audit
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Coordinator, Note, Participant, Tandem
-from web.tandems import lifecycle
 
 BODY_MAX = 2000
 
@@ -66,8 +66,13 @@ def add(
     else:
         assert tandem is not None  # one of the two, checked above
         subject, subject_id = "tandem", tandem.id
-    lifecycle.audit(
-        session, author, f"note.added.{subject}", subject=subject, subject_id=subject_id, now=now
+    audit.write(
+        session,
+        now=now,
+        actor=author,
+        action=f"note.added.{subject}",
+        subject_type=subject,
+        subject_id=subject_id,
     )
     return note
 

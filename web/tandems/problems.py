@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from web.core import audit
 from web.core.models import Coordinator, ProblemReport, Tandem
 from web.core.sql import rowcount
-from web.tandems import lifecycle
 
 
 class ProblemError(Exception):
@@ -74,11 +74,11 @@ def mark_handled(
     session.refresh(row)
     if rowcount(claimed) != 1:
         raise AlreadyHandled
-    lifecycle.audit(
+    audit.write(
         session,
-        coordinator,
-        "problem.handled",
-        subject="problem_report",
-        subject_id=row.id,
         now=now,
+        actor=coordinator,
+        action="problem.handled",
+        subject_type="problem_report",
+        subject_id=row.id,
     )

@@ -10,34 +10,27 @@ input is a 400 with the page and a message, a step the tandem's state does not a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Router, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from web.core import i18n, params
-from web.core.access import get_participant_for, get_tandem_for, region_ids_of, visible_regions
+from web.core import audit, i18n, params
+from web.core.access import get_participant_for, get_tandem_for, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE, local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
-from web.core.forms import single
+from web.core.forms import FormData, single
 from web.core.i18n import N_
-from web.core.models import CheckIn, Coordinator, Participant, Tandem, utcnow
-from web.core.sql import id_of, rel
+from web.core.models import Coordinator, Tandem, utcnow
 from web.core.vocabulary import WORRYING_CHECKIN_RULE
 from web.places import first_meeting
-from web.tandems import lifecycle, notes, problems
-
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from web.tandems import lifecycle, notes, overview, problems
 
 STATUS_LABELS = {
     "proposed": N_("Waiting for both answers"),
@@ -47,13 +40,6 @@ STATUS_LABELS = {
     "ended": N_("Ended"),
 }
 # The list's status filter: key → statuses shown.
-FILTERS = {
-    "current": ("active", "paused"),
-    "active": ("active",),
-    "paused": ("paused",),
-    "ended": ("ended",),
-    "all": ("active", "paused", "ended"),
-}
 FILTER_LABELS = {
     "current": N_("Active and paused"),
     "active": N_("Active"),
@@ -109,13 +95,6 @@ def _today(now: datetime) -> date:
 # --- the coordinator's list -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TandemRow:
-    tandem: Tandem
-    region: str
-    problems: int  # unhandled reports
-
-
 @get("/tandems", name="tandems_list", sync_to_thread=True)
 def tandems_list(
     request: Request,
@@ -125,31 +104,12 @@ def tandems_list(
     status: FromQuery[str] = "current",
     page: FromQuery[str] = "",
 ) -> Template:
-    if status not in FILTERS:
+    if status not in overview.FILTERS:
         status = "current"
     locale = i18n.negotiate(request)
-    query = select(Tandem).where(col(Tandem.status).in_(FILTERS[status]))
-    region_ids = region_ids_of(db, coordinator)
-    if region_ids is not None:
-        query = query.where(col(Tandem.region_id).in_(region_ids))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // settings.page_size))
-    shown_page = min(params.page_number(page), pages)
-    tandems = db.scalars(
-        query.options(
-            selectinload(rel(Tandem.local)).selectinload(rel(Participant.place)),
-            selectinload(rel(Tandem.newcomer)).selectinload(rel(Participant.place)),
-        )
-        .order_by(col(Tandem.started_at).desc(), col(Tandem.id).desc())
-        .limit(settings.page_size)
-        .offset((shown_page - 1) * settings.page_size)
-    ).all()
-    regions = {region.id: region.name for region in visible_regions(db, coordinator)}
-    counts = problems.unhandled_counts(db, [id_of(t) for t in tandems])
-    rows = [
-        TandemRow(tandem=t, region=regions.get(t.region_id, ""), problems=counts.get(id_of(t), 0))
-        for t in tandems
-    ]
+    rows, shown = overview.tandem_rows(
+        db, coordinator, status=status, page=page, page_size=settings.page_size
+    )
     return Template(
         template_name="tandems/list.html",
         context={
@@ -158,9 +118,8 @@ def tandems_list(
             "status": status,
             "filters": FILTER_LABELS,
             "status_labels": STATUS_LABELS,
-            "total": total,
-            "page": shown_page,
-            "pages": pages,
+            "total": shown.total,
+            "page": shown,
             "day": lambda moment: local_date(moment, locale=locale),
         },
     )
@@ -186,11 +145,7 @@ def _detail(
     locale = i18n.negotiate(request)
     now = utcnow()
     db.refresh(tandem)
-    checkins = db.scalars(
-        select(CheckIn)
-        .where(col(CheckIn.tandem_id) == tandem.id)
-        .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
-    ).all()
+    checkins = overview.checkins_of(db, tandem)
     region = next((r for r in visible_regions(db, coordinator) if r.id == tandem.region_id), None)
     fit_due = tandem.fit_check_due_at
     return Template(
@@ -262,8 +217,13 @@ def tandem_detail(
     done: FromQuery[str | None] = None,
 ) -> Template:
     tandem = _open(db, coordinator, public_id)
-    lifecycle.audit(
-        db, coordinator, "tandem.viewed", subject="tandem", subject_id=tandem.id, now=utcnow()
+    audit.write(
+        db,
+        now=utcnow(),
+        actor=coordinator,
+        action="tandem.viewed",
+        subject_type="tandem",
+        subject_id=tandem.id,
     )
     return _detail(request, db, coordinator, tandem, done=done)
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 import matching
 from web.core.access import get_region_for
 from web.core.auth import coordinator_required
-from web.core.deps import CurrentCoordinator, DbSession, FormData
+from web.core.deps import CurrentCoordinator, DbSession
+from web.core.forms import FormData
 from web.core.i18n import N_
 from web.core.models import Coordinator, Region, utcnow
 from web.weights import weights

@@ -21,7 +21,7 @@ from matching.learn import NotEnoughDecisions
 from web.core import audit
 from web.core.forms import single
 from web.core.i18n import N_
-from web.core.models import Coordinator, Region, Tandem
+from web.core.models import Coordinator, Region, Tandem, utcnow
 from web.runs.runs import load_region_input
 
 # What each score component means, in a coordinator's words (keys: matching.COMPONENTS).
@@ -160,7 +160,7 @@ def save(
         region.max_distance_km = max_distance_km
     session.add(region)
     session.flush()
-    audit.record(session, actor=coordinator, action=action, subject_type="region",
+    audit.write(session, now=utcnow(), actor=coordinator, action=action, subject_type="region",
                  subject_id=region.id)  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from tests.builders import (
 from tests.builders import tandem as run_cli
 from tests.worlds import START, Tandem3, running_tandem
 from web.checkins import checkins
-from web.core import tokens
+from web.core import links as e_mail_links
 from web.core.models import (
     AccessToken,
     AuditLog,
@@ -239,7 +239,7 @@ def test_a_valid_answer_is_stored_and_thanked_for(engine, client, world, fit_che
     assert tandem_of(engine, world).fit_checked_at is None  # one answer is not the fit check
     with db(engine) as session:
         token_row = session.scalars(
-            select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(token))
+            select(AccessToken).where(AccessToken.token_hash == e_mail_links.hash_token(token))
         ).one()
         assert token_row.used_at == when
         actions = set(session.scalars(select(AuditLog.action)).all())
@@ -403,7 +403,9 @@ def test_an_expired_link_is_a_clear_400(engine, client, world, fit_check_sent):
 def test_other_links_are_no_check_in_links(engine, client, world, fit_check_sent):
     with db(engine) as session:
         lena = session.get(Participant, world.local_id)
-        profile = tokens.issue(session, lena, "profile", now=utcnow(), lifetime=timedelta(days=1))  # type: ignore[arg-type]
+        profile = e_mail_links.issue(
+            session, lena, "profile", now=utcnow(), lifetime=timedelta(days=1)
+        )  # type: ignore[arg-type]
     for token in ("not-a-real-token", profile, "x" * 200):
         page = client.get(f"/check-in/{token}")
         assert page.status_code == 400
@@ -434,7 +436,7 @@ def test_checkins_for_lists_a_tandems_check_ins_newest_first(engine, settings, w
 
 def _open_profile(client, engine, person_id: int) -> None:  # type: ignore[no-untyped-def]
     with Session(engine) as session, session.begin():
-        raw = tokens.issue(
+        raw = e_mail_links.issue(
             session, session.get(Participant, person_id), "profile",  # type: ignore[arg-type]
             now=utcnow(), lifetime=timedelta(days=30),
         )  # fmt: skip

@@ -10,7 +10,7 @@ import time_machine
 from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from web.core import tokens
+from web.core import links
 from web.core.models import MeetingPlace, Occasion, Participant, utcnow
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 def open_profile(client, engine, person_id: int) -> None:  # type: ignore[no-untyped-def]
     with Session(engine) as session, session.begin():
         person = session.get(Participant, person_id)
-        raw = tokens.issue(session, person, "profile", now=utcnow(), lifetime=timedelta(days=30))  # type: ignore[arg-type]
+        raw = links.issue(session, person, "profile", now=utcnow(), lifetime=timedelta(days=30))  # type: ignore[arg-type]
     token = csrf_token(client, f"/me/open/{raw}")
     response = client.post(f"/me/open/{raw}", data={"_csrf_token": token}, follow_redirects=False)
     assert response.headers["location"] == "/me"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.builders import csrf_token, db, html, make_participant, make_region
-from web.core import tokens
+from web.core import links
 from web.core.i18n import LOCALES, translations
 from web.core.models import utcnow
 
@@ -33,7 +33,7 @@ def test_it_keeps_a_space_between_the_sentences(client, locale):
 def test_it_names_an_old_link_as_too_old(client, engine):
     with db(engine) as session:
         person = make_participant(session, make_region(session, "kassel"))
-        raw = tokens.issue(
+        raw = links.issue(
             session, person, "profile", now=utcnow() - timedelta(days=2), lifetime=timedelta(days=1)
         )
     text = problem_text(client, f"/me/open/{raw}", "de")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from tests.builders import csrf_token, db, html, make_participant, make_region, open_profile
 from tests.builders import post_as_me as post
-from web.core import tokens
+from web.core import links
 from web.core.models import Consent, Event, Participant, Tandem, metadata, utcnow
 
 CANARIES = ("Canarina", "canary.person@example.org", "Vogelsang", "sings at dawn")
@@ -71,7 +71,7 @@ def test_a_profile_link_opens_the_profile(client, engine, nour):
 
 def test_an_expired_profile_link_is_refused(client, engine, nour):
     with Session(engine) as session, session.begin():
-        raw = tokens.issue(
+        raw = links.issue(
             session,
             session.get(Participant, nour),
             "profile",

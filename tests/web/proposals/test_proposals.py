@@ -271,13 +271,13 @@ def test_answering_twice_is_400(engine, client, world):
 
 
 def test_a_token_for_someone_outside_the_pair_is_400(engine, settings, client, world):
-    from web.core import tokens
+    from web.core import links
 
     with db(engine) as session:
         other = make_participant(session, make_region(session, "goettingen"), first_name="Ola")
-        raw = tokens.issue(session, other, "answer", now=START, lifetime=timedelta(days=7))
+        raw = links.issue(session, other, "answer", now=START, lifetime=timedelta(days=7))
         row = session.scalars(
-            select(AccessToken).where(AccessToken.token_hash == tokens.hash_token(raw))
+            select(AccessToken).where(AccessToken.token_hash == links.hash_token(raw))
         ).one()
         row.tandem_id = world.tandem_id  # a link of Ola's, pointing at Lena and Nour
     with time_machine.travel(START + timedelta(hours=1), tick=False):

@@ -145,7 +145,7 @@ def test_every_card_can_be_selected_for_confirming_together(client, engine):
 
 def test_it_pages_through_many_suggestions_keeping_the_filters(client, engine, monkeypatch):
     ids = three_suggestions(engine)
-    monkeypatch.setattr("web.suggestions.routes.PAGE_SIZE", 2)
+    monkeypatch.setattr("web.suggestions.cards.PAGE_SIZE", 2)
     login(client, "alice@example.org")
     first = client.get(SUGGESTIONS + "?sort=waiting")
     assert shown(first) == [ids["good"], ids["very_good"]]

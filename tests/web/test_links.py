@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from tests.builders import db, make_participant, make_region
-from web.core import tokens
+from web.core import links
 from web.core.db import transaction
 from web.core.models import AccessToken, Participant
 
@@ -26,12 +26,12 @@ def salma(engine):  # type: ignore[no-untyped-def]
 def issue(engine, participant_id, purpose="verify", *, now=NOW, lifetime=TWO_DAYS):  # type: ignore[no-untyped-def]
     with db(engine) as session:
         person = session.get(Participant, participant_id)
-        return tokens.issue(session, person, purpose, now=now, lifetime=lifetime)
+        return links.issue(session, person, purpose, now=now, lifetime=lifetime)
 
 
 def redeem(engine, raw, purpose="verify", *, now=NOW, single_use=True):  # type: ignore[no-untyped-def]
     with db(engine) as session:
-        return tokens.redeem(session, raw, purpose, now=now, single_use=single_use).id
+        return links.redeem(session, raw, purpose, now=now, single_use=single_use).id
 
 
 def test_it_redeems_an_issued_token_for_its_participant(engine, salma):
@@ -52,7 +52,7 @@ def test_it_stores_only_the_hash(engine, salma):
 def test_a_single_use_token_works_once(engine, salma):
     raw = issue(engine, salma)
     redeem(engine, raw)
-    with pytest.raises(tokens.TokenUsed):
+    with pytest.raises(links.LinkUsed):
         redeem(engine, raw, now=NOW + timedelta(minutes=1))
     with db(engine) as session:
         assert session.scalars(select(AccessToken.used_at)).one() == NOW
@@ -62,20 +62,20 @@ def test_a_reusable_token_works_until_it_expires(engine, salma):
     raw = issue(engine, salma, "profile", lifetime=timedelta(days=30))
     for days in (0, 1, 29):
         assert redeem(engine, raw, "profile", now=NOW + timedelta(days=days), single_use=False)
-    with pytest.raises(tokens.TokenExpired):
+    with pytest.raises(links.LinkExpired):
         redeem(engine, raw, "profile", now=NOW + timedelta(days=30), single_use=False)
 
 
 @pytest.mark.parametrize("late", [TWO_DAYS, TWO_DAYS + timedelta(seconds=1), timedelta(days=90)])
 def test_it_refuses_an_expired_token(engine, salma, late):
     raw = issue(engine, salma)
-    with pytest.raises(tokens.TokenExpired):
+    with pytest.raises(links.LinkExpired):
         redeem(engine, raw, now=NOW + late)
 
 
 def test_an_expired_token_is_not_consumed(engine, salma):
     raw = issue(engine, salma)
-    with pytest.raises(tokens.TokenExpired):
+    with pytest.raises(links.LinkExpired):
         redeem(engine, raw, now=NOW + TWO_DAYS)
     with db(engine) as session:
         assert session.scalars(select(AccessToken.used_at)).one() is None
@@ -83,20 +83,20 @@ def test_an_expired_token_is_not_consumed(engine, salma):
 
 def test_a_token_for_another_purpose_is_invalid(engine, salma):
     raw = issue(engine, salma, "profile")
-    with pytest.raises(tokens.TokenInvalid):
+    with pytest.raises(links.LinkInvalid):
         redeem(engine, raw, "verify")
 
 
 @pytest.mark.parametrize("raw", ["", "nonsense", "x" * 10_000])
 def test_an_unknown_token_is_invalid(engine, salma, raw):
     issue(engine, salma)
-    with pytest.raises(tokens.TokenInvalid):
+    with pytest.raises(links.LinkInvalid):
         redeem(engine, raw)
 
 
 def test_all_token_errors_share_one_base_class():
-    for error in (tokens.TokenInvalid, tokens.TokenExpired, tokens.TokenUsed):
-        assert issubclass(error, tokens.TokenError)
+    for error in (links.LinkInvalid, links.LinkExpired, links.LinkUsed):
+        assert issubclass(error, links.LinkError)
 
 
 def test_it_refuses_an_unknown_purpose(engine, salma):
@@ -107,7 +107,7 @@ def test_it_refuses_an_unknown_purpose(engine, salma):
 def test_a_rolled_back_redemption_leaves_the_token_usable(engine, salma):
     raw = issue(engine, salma)
     with pytest.raises(RuntimeError), transaction(engine) as session:
-        tokens.redeem(session, raw, "verify", now=NOW, single_use=True)
+        links.redeem(session, raw, "verify", now=NOW, single_use=True)
         raise RuntimeError("the request failed after redeeming")
     assert redeem(engine, raw) == salma
 
@@ -123,7 +123,7 @@ def test_two_concurrent_clicks_on_a_single_use_link_let_exactly_one_through(engi
         barrier.wait()
         try:
             outcome: object = redeem(engine, raw)
-        except tokens.TokenError as exc:
+        except links.LinkError as exc:
             outcome = type(exc)
         with lock:
             outcomes.append(outcome)
@@ -133,7 +133,7 @@ def test_two_concurrent_clicks_on_a_single_use_link_let_exactly_one_through(engi
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(outcomes, key=str) == sorted([salma] + [tokens.TokenUsed] * (clicks - 1), key=str)
+    assert sorted(outcomes, key=str) == sorted([salma] + [links.LinkUsed] * (clicks - 1), key=str)
 
 
 def test_consuming_is_a_compare_and_set_even_when_the_read_was_stale(engine, salma):
@@ -144,6 +144,6 @@ def test_consuming_is_a_compare_and_set_even_when_the_read_was_stale(engine, sal
         with transaction(engine) as other:  # another click wins meanwhile
             other.execute(update(AccessToken).values(used_at=NOW))
         with session.begin():
-            with pytest.raises(tokens.TokenUsed):
-                tokens.redeem(session, raw, "verify", now=NOW, single_use=True)
+            with pytest.raises(links.LinkUsed):
+                links.redeem(session, raw, "verify", now=NOW, single_use=True)
             assert stale.used_at is None  # the stale read was what redeem saw
