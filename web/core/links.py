@@ -34,11 +34,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from web.core import i18n, mail, reach
 from web.core.models import AccessToken, CoordinatorInvitation, Participant, Tandem
 from web.core.settings import Settings
+from web.core.sql import rowcount, table
 from web.core.vocabulary import TOKEN_PURPOSES
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ PATHS = {
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
 MAX_TOKEN_LENGTH = 100
 # Issued on every sign-up: one Core statement, no ORM unit of work.
-_INSERT = insert(AccessToken.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table(AccessToken))
 
 _Row = TypeVar("_Row", AccessToken, CoordinatorInvitation)
 
@@ -211,7 +212,7 @@ def find(session: Session, model: type[_Row], raw: str) -> _Row:
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise LinkInvalid
     digest = hash_token(raw)
-    row = session.scalars(select(model).where(model.token_hash == digest)).first()  # type: ignore[arg-type]
+    row = session.scalars(select(model).where(col(model.token_hash) == digest)).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         raise LinkInvalid
     return row
@@ -231,11 +232,11 @@ def use_up(session: Session, row: AccessToken | CoordinatorInvitation, *, now: d
     model = type(row)
     consumed = session.execute(
         update(model)
-        .where(model.id == row.id, model.used_at.is_(None))  # type: ignore[union-attr, arg-type]
+        .where(col(model.id) == row.id, col(model.used_at).is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(consumed) != 1:
         raise LinkUsed
     set_committed_value(row, "used_at", now)
 

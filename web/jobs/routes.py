@@ -8,8 +8,6 @@ from litestar import Request, Router, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from sqlalchemy import select
-from sqlmodel import Session, col
 
 from web.core import audit
 from web.core.auth import coordinator_required
@@ -18,8 +16,8 @@ from web.core.deps import CurrentCoordinator, DbSession, RowId
 from web.core.i18n import N_, negotiate
 from web.core.models import Coordinator, FailedJob, utcnow
 from web.core.queue import after_commit, queue_again
+from web.jobs import failed
 
-PAGE_LIMIT = 200
 # Translators: the kinds of background jobs, on the admins' page of failed jobs.
 JOB_LABELS = {
     "send_mail": N_("Sending e-mails"),
@@ -44,16 +42,6 @@ def _admin(coordinator: Coordinator) -> None:
         raise NotFoundException()
 
 
-def _failed_jobs(db: Session) -> list[FailedJob]:
-    return list(
-        db.scalars(
-            select(FailedJob)
-            .order_by(col(FailedJob.failed_at).desc(), col(FailedJob.id).desc())
-            .limit(PAGE_LIMIT)
-        )
-    )
-
-
 def _when(moment: datetime, locale: str) -> str:
     """The day in the reader's language and the time, in the programme's time zone."""
     local = moment.astimezone(PROGRAMME_TIMEZONE or UTC)
@@ -68,7 +56,7 @@ def failed_jobs(request: Request, db: DbSession, coordinator: CurrentCoordinator
         template_name="jobs/failed.html",
         context={
             "coordinator": coordinator,
-            "jobs": _failed_jobs(db),
+            "jobs": failed.newest(db),
             "job_label": job_label,
             "when": lambda moment: _when(moment, locale),
         },
