@@ -359,7 +359,7 @@ def answer_for(
         )
         .execution_options(synchronize_session=False)
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(stored) != 1:
         raise LinkUsed
     session.refresh(checkin)
     audit.write(
