@@ -315,8 +315,8 @@ def test_the_audit_log_shows_an_erased_person_as_a_former_participant(engine, cl
     assert login(client, "ada@example.org").status_code == 303
     page = html(client.get("/coordinator/audit/", headers={"Accept-Language": "en"}))
     records = {
-        row.find_all("td")[2].get_text(strip=True): row.find_all("td")[3].get_text(strip=True)
+        row.find_all("td")[2]["data-action"]: row.find_all("td")[3].get_text(strip=True)
         for row in page.select("tr[data-audit]")
     }
     assert records["participant.erased"] == "a former participant"
-    assert records["retention.warned"] == f"participant #{world.amal}"
+    assert records["retention.warned"] == f"Participant (no. {world.amal})"

@@ -16,6 +16,7 @@ from web.core import audit, events
 from web.core.forms import ParticipantForm
 from web.core.models import Consent, Coordinator, Participant, ParticipantLanguage, Place
 from web.core.participants import CONSENT_TEXT_VERSION, ServedPlace, profile_columns
+from web.core.sql import id_of
 from web.core.vocabulary import CONSENT_PURPOSES
 
 # Ways a coordinator can witness consent (the online form records "online" itself).
@@ -61,7 +62,7 @@ def duplicates(session: Session, form: ParticipantForm, *, region_id: int) -> li
         extra = [p for p in nearby if _folded(p.first_name) == wanted]
     seen: dict[int, Participant] = {}
     for person in [*found, *extra]:
-        seen.setdefault(person.id, person)  # type: ignore[arg-type]
+        seen.setdefault(id_of(person), person)
     return list(seen.values())
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from web.core.access import visible_participants
 from web.core.folding import fold, folded
 from web.core.models import Coordinator, Participant, Place
+from web.core.sql import rel
 
 LIMIT = 25
 MAX_WORDS = 5
@@ -67,7 +68,7 @@ def find(session: Session, coordinator: Coordinator, query: str) -> Sequence[Par
     return session.scalars(
         visible_participants(session, coordinator)
         .where(matching)
-        .options(selectinload(Participant.place))  # type: ignore[arg-type]
+        .options(selectinload(rel(Participant.place)))
         .order_by(col(Participant.first_name), col(Participant.last_name), col(Participant.id))
         .limit(LIMIT)
     ).all()

@@ -64,9 +64,9 @@ def condition(key: str) -> ColumnElement[bool]:
     """The SQL condition "this participant's standing is ``key``" (as ``of_people`` decides)."""
     for status, standing in _BY_STATUS.items():
         if key == standing:
-            return Participant.status == status  # type: ignore[return-value]
+            return col(Participant.status) == status
     in_open = _tandem_of(OPEN_TANDEM_STATUSES)
-    in_play = Participant.status.in_(("active", "paused"))  # type: ignore[attr-defined]
+    in_play = col(Participant.status).in_(("active", "paused"))
     if key in _BY_TANDEM.values():
         tandem_status = next(s for s, k in _BY_TANDEM.items() if k == key)
         stronger = [s for s in OPEN_TANDEM_STATUSES if _rank(s) > _rank(tandem_status)]

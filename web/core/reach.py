@@ -24,6 +24,7 @@ from web.core.models import (
     Place,
     Tandem,
 )
+from web.core.sql import id_of
 from web.core.vocabulary import CONTACT_TASK_KINDS
 
 # What a minor's guardian gets a copy of.
@@ -87,7 +88,7 @@ def _task(
         raise ValueError(f"no task for a person without e-mail instead of {kind!r}")
     session.add(
         ContactTask(
-            participant_id=person.id,  # type: ignore[arg-type]
+            participant_id=id_of(person),
             kind=kind,
             tandem_id=tandem_id,
             created_at=now,

@@ -79,10 +79,7 @@ def describe(
             }
         elif code == "distance_km":
             km = reason.get("value")
-            try:
-                near = float(km) < 0.5  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                near = False
+            near = isinstance(km, int | float) and float(km) < 0.5
             # "0.0 km apart" reads like a mistake: two people in one town are in one town.
             text = _("Both live in the same place") if near else _("%(km)s km apart") % {"km": km}
         elif code == "online":

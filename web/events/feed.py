@@ -42,7 +42,7 @@ def public_occasions(session: Session, region: Region, *, now: datetime) -> list
         .order_by(col(Occasion.starts_at), col(Occasion.id))
     ).all()
     horizon = now - KEEP_PAST
-    return [row for row in rows if _last_end(row) is None or _last_end(row) >= horizon]  # type: ignore[operator]
+    return [row for row in rows if (end := _last_end(row)) is None or end >= horizon]
 
 
 def _last_end(occasion: Occasion) -> datetime | None:

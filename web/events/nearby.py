@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from web.core.geo import distance_km
 from web.core.models import Occasion, Participant
-from web.core.places import distance_km
 from web.events import recurrence
 
 DAYS_AHEAD = 60

@@ -20,6 +20,7 @@ import matching.meeting_places
 from web.core import audit, calendar, mail
 from web.core.dates import local_weekday_datetime
 from web.core.forms import single
+from web.core.geo import distance_km
 from web.core.i18n import N_, translations
 from web.core.models import (
     Coordinator,
@@ -29,7 +30,6 @@ from web.core.models import (
     Region,
     Tandem,
 )
-from web.core.places import distance_km
 from web.core.sql import id_of
 
 # The hours each part of the day stands for (start inclusive, end exclusive).
@@ -174,7 +174,7 @@ def save(
     elif (meeting.meeting_place_id, meeting.starts_at) == (form.chosen.id, form.starts_at):
         return meeting  # nothing changed: no second e-mail
     else:
-        meeting.meeting_place_id, meeting.starts_at = form.chosen.id, form.starts_at  # type: ignore[assignment]
+        meeting.meeting_place_id, meeting.starts_at = id_of(form.chosen), form.starts_at
         meeting.sequence += 1
     meeting.chosen_by_id, meeting.chosen_at = coordinator.id, now
     session.add(meeting)

@@ -17,10 +17,10 @@ from sqlmodel import Session, col
 
 from web.core import audit
 from web.core.forms import TOO_LONG, clean_text, single, values
+from web.core.geo import distance_km
 from web.core.i18n import N_
 from web.core.models import Coordinator, MeetingPlace, Place, Region, utcnow
 from web.core.place_names import gazetteer_name, spelled_alike
-from web.core.places import distance_km
 from web.core.sql import id_of
 from web.core.vocabulary import DESCRIPTION_LANGUAGES, LANGUAGES, MEETING_PLACE_KINDS, SLOTS
 

@@ -31,7 +31,7 @@ from web.core.models import (
 )
 from web.core.reasons import describe
 from web.core.settings import Settings
-from web.core.sql import rel, rowcount
+from web.core.sql import id_of, rel, rowcount
 from web.places import first_meeting
 from web.tandems import lifecycle
 
@@ -271,7 +271,7 @@ def answer_for(
     )
     reach.done(
         session,
-        participant_id=person.id,  # type: ignore[arg-type]
+        participant_id=id_of(person),
         tandem_id=tandem.id,
         kinds=("proposal", "proposal_reminder"),
         coordinator_id=coordinator.id,

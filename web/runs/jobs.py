@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from web.core.db import transaction
 from web.core.models import Coordinator, Region, utcnow
 from web.core.queue import after_commit, context, huey
+from web.core.sql import id_of
 from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def matching_run_everywhere(today: str) -> None:
                 run = start_run(session, region, None, now=utcnow())
             except RunAlreadyRunning:
                 continue
-            queue_run(session, run.id, today=date.fromisoformat(today))  # type: ignore[arg-type]
+            queue_run(session, id_of(run), today=date.fromisoformat(today))
 
 
 def queue_run(session: Session, run_id: int, *, today: date) -> None:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from sqlmodel import Session, col
@@ -187,7 +187,7 @@ def load_region_input(
 # --- runs ---------------------------------------------------------------------------------
 
 
-def stale_condition(now: datetime):  # type: ignore[no-untyped-def]
+def stale_condition(now: datetime) -> ColumnElement[bool]:
     """A running run whose worker is gone: its heartbeat stopped, or it never started."""
     return and_(
         col(MatchingRun.status) == "running",

@@ -51,6 +51,7 @@ AUDIT_ACTION = re.compile(r"\b[a-z_]+\.[a-z_]+\b")  # tandem.viewed, participant
 ACTOR_ID = re.compile(r"\b(coordinator|participant) #\d+")
 ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\bUTC\b")  # dates in the reader's format, local time
 EMAIL = re.compile(r"\S+@\S+")
+URL = re.compile(r"https?://\S+")  # a shown address (the calendar feed) is not a stored code
 
 
 def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +132,7 @@ def visible_text(page) -> str:  # type: ignore[no-untyped-def]
     texts = [page.body.get_text(" ", strip=True)]
     for element in page.select("[title], [aria-label], [placeholder], [alt]"):
         texts += [element.get(a, "") for a in ("title", "aria-label", "placeholder", "alt")]
-    return EMAIL.sub(" ", " ".join(texts))
+    return URL.sub(" ", EMAIL.sub(" ", " ".join(texts)))
 
 
 def problems_on(text: str) -> list[str]:
