@@ -154,7 +154,10 @@ def test_it_runs_matching_and_shows_the_numbers(client, engine):
     assert page.find("meta", attrs={"http-equiv": "refresh"}) is None
     numbers = {tag["data-number"]: tag.text for tag in page.select("[data-number]")}
     assert numbers["pairs"] == "2" and numbers["unmatched"] == "1"
-    assert float(numbers["total_score"]) > 0 and float(numbers["seconds"]) >= 0
+    # German decimals: "0,50", not the program's "0.50".
+    assert "," in numbers["total_score"] and "." not in numbers["total_score"]
+    score, seconds = (numbers[key].replace(",", ".") for key in ("total_score", "seconds"))
+    assert float(score) > 0 and float(seconds) >= 0
     links = {a["href"] for a in page.find_all("a")}
     assert {
         "/coordinator/regions/kassel/suggestions",
