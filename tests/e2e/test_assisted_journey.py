@@ -71,6 +71,7 @@ def register_amal_in_arabic(alice: Page) -> None:
     form.locator("input[name=first_name]").fill("Amal")
     form.locator("input[name=phone]").fill("0151 23456789")
     form.locator("input[name=contact_channel][value=phone]").check()
+    form.locator("select[name=person_locale]").select_option("ar")  # her letters in Arabic
     form.locator("input[name=birth_year]").fill("1990")
     form.locator("input[name=place]").fill(PLACE)
     form.locator("select[name=language_1]").select_option("ar")

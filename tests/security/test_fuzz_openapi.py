@@ -159,11 +159,17 @@ FORM_FIELDS: dict[str, list[str]] = {
         "consent_contact",
         "consent_method",
         "not_a_duplicate",
+        "person_locale",
     ],
     "/coordinator/proposals/{public_id}/{side}": ["choice", "how"],
     "/coordinator/tasks/{task_id}/done": [],
     "/coordinator/check-ins/{public_id}/{side}": ["meetings", "mood", "note", "how"],
     "/coordinator/participants/{public_id}/on-request": ["action", "how", "confirm"],
+    "/coordinator/participants/{public_id}/on-request/correct": [
+        *PARTICIPANT_FORM,
+        "person_locale",
+        "how",
+    ],
     # Meeting places and events (issue 17).
     "/coordinator/regions/{slug}/places": PLACE_FORM,
     "/coordinator/places/{place_id}": PLACE_FORM,

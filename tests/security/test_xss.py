@@ -412,6 +412,9 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/participants/{public_id:str}/on-request": lambda w: [
         f"/coordinator/participants/{i}/on-request" for i in _ids(w)
     ],
+    "/coordinator/participants/{public_id:str}/on-request/correct": lambda w: [
+        f"/coordinator/participants/{i}/on-request/correct" for i in _ids(w)
+    ],
     "/dev/mail": lambda w: ["/dev/mail/"],
     "/dev/mail/{message_id:int}": lambda w: [f"/dev/mail/{i}" for i in w.message_ids],
     # Participants' pages, in the reporter's session (``World.me``).

@@ -17,12 +17,18 @@ from sqlmodel import Session
 
 from web.assisted import assisted
 from web.checkins import checkins
-from web.core import audit, i18n, links, mail, participants, reach
+from web.core import audit, i18n, links, mail, participants, place_names, reach
 from web.core.access import get_participant_for, get_tandem_for, region_ids_of
 from web.core.auth import coordinator_required
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
 from web.core.form_context import form_context
-from web.core.forms import FormData, ParticipantForm, parse_participant_form, single
+from web.core.forms import (
+    FormData,
+    ParticipantForm,
+    form_from_person,
+    parse_participant_form,
+    single,
+)
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
 from web.core.vocabulary import MEETING_FREQUENCIES, REQUEST_WAYS, ROLES
@@ -30,6 +36,7 @@ from web.proposals import proposals
 from web.signup.writer import send_profile_link
 
 NOT_YOUR_REGION = N_("This town is not in one of your regions.")
+CHOOSE_A_LANGUAGE = N_("Please choose a language from the list.")
 
 
 def _role(role: str) -> str:
@@ -43,12 +50,14 @@ def _page(
     form: ParticipantForm,
     coordinator: Coordinator,
     *,
+    person_locale: str,
     consent_method: str = "",
     found: list[Participant] | None = None,
     status_code: int = 200,
 ) -> Template:
     context: dict[str, Any] = form_context(form, "assisted", participants.place_suggestions(db))
     context["action"] = f"/coordinator/register/{form.role}"
+    context["person_locale"] = person_locale
     context["consent_method"] = consent_method
     context["duplicates"] = found or []
     context["coordinator"] = coordinator
@@ -58,8 +67,19 @@ def _page(
 
 
 @get("/register/{role:str}", name="register_form", sync_to_thread=True)
-def register_form(role: FromPath[str], db: DbSession, coordinator: CurrentCoordinator) -> Template:
-    return _page(db, ParticipantForm(role=_role(role)), coordinator)
+def register_form(
+    role: FromPath[str], request: Request, db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    form = ParticipantForm(role=_role(role))
+    return _page(db, form, coordinator, person_locale=i18n.negotiate(request))
+
+
+def _person_locale(data: dict[str, Any], form: ParticipantForm) -> str:
+    """The language chosen for the person (``person_locale``); an error on ``form`` if none."""
+    chosen = single(data, "person_locale")
+    if chosen not in i18n.LOCALES:
+        form.errors["person_locale"] = CHOOSE_A_LANGUAGE
+    return chosen
 
 
 @post("/register/{role:str}", name="register_person", sync_to_thread=True)
@@ -85,9 +105,12 @@ def register_person(
         min_age=settings.min_age_assisted,
     )
     consent_method = single(data, "consent_method")
+    person_locale = _person_locale(data, form)
     if switch_to:  # a language switch is not a submission: keep what was typed, no errors
         form.errors.clear()
-        return _page(db, form, coordinator, consent_method=consent_method)
+        return _page(
+            db, form, coordinator, person_locale=person_locale, consent_method=consent_method
+        )
     if consent_method not in assisted.WITNESSED_METHODS:
         form.errors["consent_method"] = N_("Please choose how the person gave their consent.")
     place = participants.served_place(db, form.place) if form.place else None
@@ -100,7 +123,12 @@ def register_person(
         form.errors["email"] = N_("Someone with this e-mail address is registered already.")
     if form.errors:
         return _page(
-            db, form, coordinator, consent_method=consent_method, status_code=HTTP_400_BAD_REQUEST
+            db,
+            form,
+            coordinator,
+            person_locale=person_locale,
+            consent_method=consent_method,
+            status_code=HTTP_400_BAD_REQUEST,
         )
     assert place is not None  # noqa: S101 (no errors: the town was found)
     found = assisted.duplicates(db, form, region_id=place.region_id)
@@ -109,6 +137,7 @@ def register_person(
             db,
             form,
             coordinator,
+            person_locale=person_locale,
             consent_method=consent_method,
             found=found,
             status_code=HTTP_409_CONFLICT,
@@ -119,7 +148,7 @@ def register_person(
         place=place,
         coordinator=coordinator,
         consent_method=consent_method,
-        locale=locale,
+        locale=person_locale,
         now=now,
     )
     if person.email:  # a welcome with their profile link; no address to confirm
@@ -413,6 +442,112 @@ def act_on_request(
     )
 
 
+def _correct_page(
+    db: Session,
+    person: Participant,
+    form: ParticipantForm,
+    coordinator: Coordinator,
+    *,
+    person_locale: str,
+    how: str = "",
+    status_code: int = 200,
+) -> Template:
+    context: dict[str, Any] = form_context(form, "edit", participants.place_suggestions(db))
+    context.update(
+        action=f"/coordinator/participants/{person.public_id}/on-request/correct",
+        person=person,
+        person_locale=person_locale,
+        how=how,
+        coordinator=coordinator,
+    )
+    return Template(template_name="assisted/correct.html", context=context, status_code=status_code)
+
+
+@get(
+    "/participants/{public_id:str}/on-request/correct",
+    name="correct_form",
+    sync_to_thread=True,
+)
+def correct_form(
+    public_id: FromPath[str], db: DbSession, coordinator: CurrentCoordinator
+) -> Template:
+    """The person's own profile form, filled with their data, for a coordinator to correct."""
+    person = get_participant_for(db, coordinator, public_id)
+    place = db.get(participants.Place, person.place_id)
+    form = form_from_person(person, place.name if place else "")
+    return _correct_page(db, person, form, coordinator, person_locale=person.locale)
+
+
+@post(
+    "/participants/{public_id:str}/on-request/correct",
+    name="correct_on_request",
+    sync_to_thread=True,
+)
+def correct_on_request(
+    public_id: FromPath[str],
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    settings: AppSettings,
+    data: FormData,
+) -> Template | Redirect:
+    """Correct a person's data on their request by phone, in person or on paper (GDPR
+    Art. 16 without e-mail): the checks and the saving of "Edit my profile", plus their
+    language, audited with how they asked."""
+    person = get_participant_for(db, coordinator, public_id)
+    now = utcnow()
+    page_locale = i18n.negotiate(request)
+    switch_to = single(data, "_switch_lang")
+    if switch_to and i18n.choose(request, switch_to):
+        page_locale = switch_to
+    form = parse_participant_form(
+        {**data, "email": person.email or ""},  # the address is the login: not changed here
+        role=person.role,
+        this_year=now.year,
+        with_consent=False,
+        locale=page_locale,
+        email_required=bool(person.email),
+        min_age=settings.min_age_assisted,
+    )
+    person_locale = _person_locale(data, form)
+    how = single(data, "how")
+    if switch_to:  # a language switch is not a submission: keep what was typed, no errors
+        form.errors.clear()
+        return _correct_page(db, person, form, coordinator, person_locale=person_locale, how=how)
+    if how not in REQUEST_WAYS:
+        form.errors["how"] = N_("Please choose how the person asked.")
+    place = participants.served_place(db, form.place) if form.place else None
+    region_ids = region_ids_of(db, coordinator)
+    if form.place and place is None and "place" not in form.errors:
+        form.errors["place"] = place_names.unknown_place_message(form.place)
+    elif place is not None and region_ids is not None and place.region_id not in region_ids:
+        form.errors["place"] = NOT_YOUR_REGION
+    if form.errors:
+        return _correct_page(
+            db,
+            person,
+            form,
+            coordinator,
+            person_locale=person_locale,
+            how=how,
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    assert place is not None  # noqa: S101 (the form requires a place: it has no errors)
+    participants.update_profile(db, person, form, place=place, now=now)
+    person.locale = person_locale
+    audit.write(
+        db,
+        now=now,
+        actor=coordinator,
+        action=f"participant.correct.on_request.{how}",
+        subject_type="participant",
+        subject_id=person.id,
+    )
+    return Redirect(
+        path=f"/coordinator/participants/{person.public_id}", status_code=HTTP_303_SEE_OTHER
+    )
+
+
 # --- paper ----------------------------------------------------------------------------------
 
 
@@ -442,6 +577,8 @@ router = Router(
         contact_task_done,
         rights_form,
         act_on_request,
+        correct_form,
+        correct_on_request,
         checkin_for_form,
         checkin_for,
     ],

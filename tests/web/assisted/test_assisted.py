@@ -64,6 +64,7 @@ def newcomer_form(**overrides: object) -> dict[str, object]:
         "consent_matching": "1",
         "consent_contact": "1",
         "consent_method": "phone",
+        "person_locale": "de",
     }
     form.update(overrides)
     return {key: value for key, value in form.items() if value is not None}
@@ -381,6 +382,151 @@ def test_another_regions_coordinator_cannot_act_on_request(world, settings):
         public_id = session.scalars(select(Participant.public_id)).one()
     bob = as_coordinator(settings, "bob@example.org")
     assert bob.get(f"/coordinator/participants/{public_id}/on-request").status_code == 404
+
+
+# --- correcting on request, the person's language ---------------------------------------------
+
+
+def correct(client: TestClient, public_id: str, **overrides: object):  # type: ignore[no-untyped-def]
+    url = f"/coordinator/participants/{public_id}/on-request/correct"
+    token = csrf_token(client, url)
+    data = {"how": "in_person", **newcomer_form(**overrides), "_csrf_token": token}
+    return client.post(url, data=data, follow_redirects=False)
+
+
+def test_a_coordinator_corrects_their_data_on_request_audited(world, settings):
+    client = as_coordinator(settings)
+    assert register(client).status_code == 303
+    with db(world) as session:
+        public_id = session.scalars(select(Participant.public_id)).one()
+    url = f"/coordinator/participants/{public_id}/on-request/correct"
+    rights = html(client.get(f"/coordinator/participants/{public_id}/on-request"))
+    assert rights.find("a", href=url) is not None
+    form = html(client.get(url)).find("form", id="participant-form")
+    assert form["action"] == url
+    assert form.find("input", attrs={"name": "first_name"})["value"] == "Amal"
+    assert form.find("input", attrs={"name": "phone"})["value"] == "01512 3456789"
+    assert (
+        form.find("select", attrs={"name": "person_locale"}).find("option", selected=True)["value"]
+        == "de"
+    )
+    assert form.find("input", attrs={"name": "consent_matching"}) is None  # as "edit my profile"
+    response = correct(
+        client,
+        public_id,
+        first_name="Amaal",
+        phone="0561 1234567",
+        contact_channel="sms",
+        interpreter_language="fa",
+        person_locale="ar",
+        how="paper",
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/coordinator/participants/{public_id}"
+    with db(world) as session:
+        amal = session.scalars(select(Participant)).one()
+        assert (amal.first_name, amal.phone, amal.contact_channel) == (
+            "Amaal",
+            "+495611234567",
+            "sms",
+        )
+        assert (amal.interpreter_language, amal.locale) == ("fa", "ar")
+        rows = session.scalars(select(AuditLog).where(AuditLog.action.like("%correct%"))).all()
+        assert [(r.action, r.actor_type, r.subject_id) for r in rows] == [
+            ("participant.correct.on_request.paper", "coordinator", str(amal.id))
+        ]
+        assert "participant.edited" in session.scalars(select(AuditLog.action)).all()
+
+
+def test_another_regions_coordinator_cannot_correct_their_data(world, settings):
+    assert register(as_coordinator(settings)).status_code == 303
+    with db(world) as session:
+        public_id = session.scalars(select(Participant.public_id)).one()
+    bob = as_coordinator(settings, "bob@example.org")
+    url = f"/coordinator/participants/{public_id}/on-request/correct"
+    assert bob.get(url).status_code == 404
+    token = csrf_token(bob, "/coordinator/register/newcomer")
+    data = {**newcomer_form(first_name="Mallory", how="phone"), "_csrf_token": token}
+    assert bob.post(url, data=data, follow_redirects=False).status_code == 404
+    with db(world) as session:
+        assert session.scalars(select(Participant.first_name)).one() == "Amal"
+
+
+def test_a_correction_without_csrf_token_is_refused(world, settings):
+    client = as_coordinator(settings)
+    assert register(client).status_code == 303
+    with db(world) as session:
+        public_id = session.scalars(select(Participant.public_id)).one()
+    url = f"/coordinator/participants/{public_id}/on-request/correct"
+    refused = client.post(url, data={**newcomer_form(first_name="X"), "how": "phone"})
+    assert refused.status_code == 403
+    with db(world) as session:
+        assert session.scalars(select(Participant.first_name)).one() == "Amal"
+
+
+def test_a_bad_correction_is_shown_again_with_what_was_typed(world, settings):
+    from web.core.i18n import translations
+
+    client = as_coordinator(settings)
+    assert register(client).status_code == 303
+    with db(world) as session:
+        public_id = session.scalars(select(Participant.public_id)).one()
+    client.get("/coordinator/?lang=ar")
+    response = correct(
+        client,
+        public_id,
+        first_name="Amaal",
+        birth_year="19x0",
+        place="goettingen-town",
+        person_locale="xx",
+        how="",
+    )
+    assert response.status_code == 400
+    page = html(response)
+    assert page.find("input", attrs={"name": "first_name"})["value"] == "Amaal"
+    assert page.find("input", attrs={"name": "birth_year"})["value"] == "19x0"
+    gettext = translations("ar").gettext
+    summary = page.find("div", class_="error-summary").get_text(" ", strip=True)
+    assert gettext("This town is not in one of your regions.") in summary
+    assert gettext("Please choose how the person asked.") in summary
+    assert gettext("Please choose a language from the list.") in summary
+    with db(world) as session:
+        assert session.scalars(select(Participant.first_name)).one() == "Amal"
+        assert not session.scalars(select(AuditLog).where(AuditLog.action.like("%correct%"))).all()
+
+
+def test_the_persons_language_is_stored_and_their_welcome_is_in_it(world, settings):
+    from web.core.i18n import translations
+
+    client = as_coordinator(settings)
+    page = html(client.get("/coordinator/register/newcomer?lang=de"))
+    select_ = page.find("select", attrs={"name": "person_locale"})
+    assert select_.find("option", selected=True)["value"] == "de"  # the page's language
+    names = {o["value"]: o.get_text(strip=True) for o in select_.find_all("option")}
+    assert (names["ar"], names["fa_AF"], names["uk"]) == ("العربية", "دری", "українська")
+    assert select_.find("option", value="ar")["dir"] == "rtl"
+    response = register(client, email="amal@example.org", person_locale="ar")
+    assert response.status_code == 303, response.text
+    with db(world) as session:
+        amal = session.scalars(select(Participant)).one()
+        assert amal.locale == "ar"
+        assert {c.language for c in session.scalars(select(Consent))} == {"ar"}
+        [message] = session.scalars(select(OutboxMessage)).all()
+    gettext = translations("ar").gettext
+    assert message.locale == "ar"
+    assert gettext("Hello %(name)s,") % {"name": "Amal"} in message.body_text
+    assert "lang=ar" in message.body_text  # the link opens in Arabic
+
+
+def test_a_registration_without_the_persons_language_is_refused(world, settings):
+    client = as_coordinator(settings)
+    response = register(client, person_locale="klingon", first_name="Amal")
+    assert response.status_code == 400
+    page = html(response)
+    assert page.find("input", attrs={"name": "first_name"})["value"] == "Amal"
+    assert page.find(id="f-person_locale-error") is not None
+    with db(world) as session:
+        assert session.scalars(select(Participant)).all() == []
 
 
 def test_a_check_in_for_someone_without_e_mail_is_a_task_answered_by_the_coordinator(
