@@ -40,6 +40,10 @@ def is_minor(person: Participant, *, now: datetime) -> bool:
 # all: a person without e-mail gets nothing that only works by e-mail (a link to confirm
 # their address or to open their profile), and no one is left a task to pass it on.
 MAILED, TASK, NOT_TOLD = "mailed", "task", "not_told"
+# The mails to a person that only make sense by e-mail: a link to confirm the address, to
+# open "my profile" (also after a repeated sign-up, or for an address a coordinator
+# recorded). Every other mail to a person has a task (``CONTACT_TASK_KINDS``).
+ONLY_BY_EMAIL = ("verify_address", "profile_link", "signup_again", "address_recorded")
 
 
 def can_tell(person: Participant, template: str) -> bool:
