@@ -326,3 +326,43 @@ def test_removing_the_address_revokes_its_links_and_routes_later_mails_to_tasks(
 def _public(engine, person_id: int) -> str:  # type: ignore[no-untyped-def]
     with db(engine) as session:
         return session.get(Participant, person_id).public_id
+
+
+# --- the other flows, end to end, for a person without e-mail --------------------------------
+
+
+def test_an_expired_proposal_is_a_task_for_someone_without_e_mail(engine, settings):
+    ids = proposed_tandem(engine, settings, about_nour={"email": None, "phone": "+4915111112222"})
+    with db(engine) as session:
+        tandem = session.get(Tandem, ids.tandem_id)
+        proposals.follow_up(session, now=tandem.answer_due_at + timedelta(minutes=1))
+        assert tandem.status == "expired"
+        kinds = [t.kind for t in session.scalars(select(ContactTask).order_by(ContactTask.id))]
+        closed = session.scalars(
+            select(OutboxMessage.to_address).where(OutboxMessage.kind == "proposal_closed")
+        ).all()
+    assert kinds == ["proposal", "proposal_closed"]  # Nour is told by phone
+    assert closed == ["lena@kassel.example"]
+
+
+def test_a_tandem_ended_by_the_partner_is_a_task_for_someone_without_e_mail(engine, settings):
+    from web.me.tandem import MyTandem, end_by_partner
+
+    ids = proposed_tandem(engine, settings, about_nour={"email": None, "phone": "+4915111112222"})
+    with db(engine) as session:
+        tandem = session.get(Tandem, ids.tandem_id)
+        coordinator = alice(session)
+        now = START + timedelta(days=1)
+        for person in (tandem.local, tandem.newcomer):
+            proposals.answer_for(
+                session, tandem, person, "accept", coordinator=coordinator, how="phone", now=now
+            )
+        assert tandem.status == "active"
+        lena = tandem.local
+        end_by_partner(
+            session, MyTandem(tandem=tandem, side="local", partner_name="Nour"), lena,
+            reason="drifted_apart", now=now + timedelta(days=30), base_url=settings.base_url,
+        )  # fmt: skip
+        kinds = [t.kind for t in session.scalars(select(ContactTask).order_by(ContactTask.id))]
+        assert tandem.status == "ended"
+    assert kinds[-1] == "tandem_ended"
