@@ -10,6 +10,8 @@
 - ``running_tandem``: Lena and Nour, a tandem running since START, check-ins scheduled.
 - ``every_route``: Kassel with a row behind every path parameter of the app (the fuzz run's
   and the route walk's world), with the ids and tokens that exist.
+- ``every_audit_action``: an audit trail with one row of every action the code can write
+  (``tests/audit_actions.py``), newest first in the order of the actions.
 
 A world takes a session (and adds to it) when a test adds more to it in the same
 transaction, and an engine when it commits and hands back ids.
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from tests.audit_actions import writable_actions, writable_subject_types
 from tests.builders import (
     PASSWORD,
     Pair,
@@ -38,6 +41,7 @@ from tests.builders import (
     make_suggestion,
 )
 from web.core.models import (
+    AuditLog,
     Consent,
     Coordinator,
     OutboxMessage,
@@ -219,9 +223,11 @@ def proposed_tandem(
     region: str = "kassel",
     local_shares: bool = True,
     newcomer_shares: bool = True,
+    about_nour: dict[str, Any] | None = None,
 ) -> Tandem3:
     """Lena (local, German) and Nour (newcomer, Arabic): a proposed tandem with raised
-    counters, the proposal e-mailed to both at START."""
+    counters, the proposal e-mailed to both at START; ``about_nour``: more about her (a guardian,
+    no e-mail)."""
     from web.proposals import proposals
 
     with db(engine) as session:
@@ -232,9 +238,10 @@ def proposed_tandem(
             about_me="Retired teacher, call me on 0171 555 1234", last_name="Schäfer",
         )  # fmt: skip
         nour = make_participant(
-            session, kassel, first_name="Nour", email=f"nour@{region}.example", locale="ar",
-            open_tandems=1, waiting_since=PROPOSAL_WAITING_SINCE, birth_year=1999,
-            about_me="I love Syrian cooking", last_name="Haddad",
+            session, kassel, **{"first_name": "Nour", "email": f"nour@{region}.example",
+            "locale": "ar", "open_tandems": 1, "waiting_since": PROPOSAL_WAITING_SINCE,
+            "birth_year": 1999, "about_me": "I love Syrian cooking", "last_name": "Haddad",
+            **(about_nour or {})},
         )  # fmt: skip
         lena.consents = [_contact_consent(lena, withdrawn=not local_shares)]
         nour.consents = [_contact_consent(nour, withdrawn=not newcomer_shares)]
@@ -440,3 +447,26 @@ def every_route(engine: Engine, settings: Settings) -> EveryRoute:
         },
         profile_token=profile_token,
     )
+
+
+# --- an audit trail of every action ----------------------------------------------------------
+
+
+def every_audit_action(session: Session, *, at: datetime) -> list[str]:
+    """One audit row of each action the code can write (a minute apart, the first newest),
+    about each kind of record in turn; returns the actions in that order."""
+    actions = sorted(writable_actions())
+    subjects = sorted(writable_subject_types())
+    session.add_all(
+        AuditLog(
+            at=at - timedelta(minutes=number),
+            actor_type=("coordinator", "participant", "system")[number % 3],
+            actor_id=None if number % 3 == 2 else number + 1,
+            action=action,
+            subject_type=subjects[number % len(subjects)],
+            subject_id=str(number + 1),
+        )
+        for number, action in enumerate(actions)
+    )
+    session.flush()
+    return actions

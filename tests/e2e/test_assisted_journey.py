@@ -198,3 +198,63 @@ def test_the_sign_up_sheets_print_in_arabic_right_to_left_and_in_german(
             alice.screenshot(path=str(tmp_path / f"sheet-{role}-{locale}.png"), full_page=True)
             alice.emulate_media(media="screen")
     assert len(list(tmp_path.glob("sheet-*.png"))) == 4
+
+
+def test_an_admin_adds_an_e_mail_address_on_request_and_the_audit_log_says_so_in_words(
+    new_context, live_server, tmp_path
+):
+    """Ada (admin, on a phone) opens Karim's page from the participants list, corrects his
+    data on his request in person — the form in his language, Arabic — adding the address he
+    gave her; Karim gets his profile link; the audit log says what happened, in German."""
+    from playwright.sync_api import expect
+
+    engine = live_server.engine()
+    try:
+        with transaction(engine) as session:
+            kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
+            make_coordinator(session, "ada@example.org", role="admin")
+            make_participant(
+                session, kassel, first_name="Karim", email=None, phone="+4915122223333",
+                contact_channel="phone", birth_year=1985, languages={"ar": "native"},
+                help_topics=["paperwork"], locale="ar",
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    ada = new_context(**PHONE, locale="de-DE").new_page()
+    ada.set_default_timeout(SLOW)
+    ada.goto("/login?lang=de")
+    ada.locator("form[action='/login'] input[name=email]").fill("ada@example.org")
+    ada.locator("form[action='/login'] input[name=password]").fill(PASSWORD)
+    ada.locator("form[action='/login'] button[type=submit]").click()
+    ada.wait_for_url(re.compile(r".*/coordinator.*"))
+    ada.get_by_role("link", name=german("Participants"), exact=True).first.click()
+    ada.get_by_role("link", name="Karim").first.click()
+    ada.get_by_role("link", name=german("On their request: correct, export, pause, erase")).click()
+    expect(ada.locator("[data-no-address]")).to_be_visible()  # no link to send him
+    ada.screenshot(path=str(tmp_path / "rights-de-360.png"), full_page=True)
+    ada.get_by_role("link", name=german("Open the form with their data")).click()
+    ada.locator("button[name=_switch_lang][value=ar]").first.click()  # his language
+    expect(ada.locator("html")).to_have_attribute("dir", "rtl")
+    form = ada.locator("#participant-form")
+    expect(form.locator("label[for=f-email]")).to_have_text(arabic("E-mail address (optional)"))
+    form.locator("input[name=email]").fill("karim@example.org")
+    form.locator("input[name=how][value=in_person]").check()
+    ada.screenshot(path=str(tmp_path / "correct-ar-360.png"), full_page=True)
+    width = ada.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, width  # nothing wider than the phone
+    form.locator("button[type=submit]:not([name])").click()
+    ada.wait_for_url(re.compile(r".*/coordinator/participants/[0-9a-f]+$"))
+    to_karim = wait_for_mail(live_server.mail_dir, "karim@example.org", timeout=15)
+    assert "/me/open/" in link_in(to_karim, "/me/open/")
+    ada.locator("nav.languages a[href='?lang=de']").click()
+    ada.get_by_role("link", name=german("Audit log")).first.click()
+    actions = ada.locator("table.audit td[data-action]")
+    way = german("on request in person")
+    expect(actions.filter(has_text=german("E-mail address changed"))).to_have_text(
+        f"{german('E-mail address changed')}, {way}"
+    )
+    expect(actions.filter(has_text=german("Data corrected"))).to_have_text(
+        f"{german('Data corrected')}, {way}"
+    )
+    ada.screenshot(path=str(tmp_path / "audit-de-360.png"), full_page=True)
+    assert len(list(tmp_path.glob("*-360.png"))) == 3

@@ -9,13 +9,22 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from web.core import audit, events
+from web.core import audit, events, links
 from web.core.forms import ParticipantForm
-from web.core.models import Consent, Coordinator, Participant, ParticipantLanguage, Place
+from web.core.models import (
+    AccessToken,
+    Consent,
+    Coordinator,
+    Participant,
+    ParticipantLanguage,
+    Place,
+)
 from web.core.participants import CONSENT_TEXT_VERSION, ServedPlace, profile_columns
+from web.core.settings import Settings
 from web.core.sql import id_of
 from web.core.vocabulary import CONSENT_PURPOSES
 
@@ -132,3 +141,92 @@ def register(
             help_topics=form.help_topics,
         )
     return person
+
+
+# --- the e-mail address, corrected on request ---------------------------------------------------
+
+# The links that open a person's profile or confirm their address: sent to an address, so
+# they stop working when the address changes (the old mailbox may be someone else's now).
+ADDRESS_LINKS = ("verify", "profile")
+
+
+class AddressTaken(ValueError):
+    """Another person is registered with this e-mail address."""
+
+
+def change_email(
+    session: Session,
+    person: Participant,
+    email: str | None,
+    *,
+    coordinator: Coordinator,
+    how: str,
+    settings: Settings,
+    now: datetime,
+) -> bool:
+    """Give ``person`` the address ``email`` (None: no address), as they asked a coordinator
+    (``how``); False if it is the address they have. A new address needs no confirmation
+    (the person gave it to a coordinator) but gets a mail with their profile link, with which
+    they can leave or erase their data if it is not theirs; without an address, what would
+    be mailed to them becomes a task for their coordinator (``reach.tell``). The links sent
+    to the old address stop working. Raises ``AddressTaken`` if another person has it."""
+    if email == person.email:
+        return False
+    if email is not None:
+        other = session.scalars(
+            select(Participant).where(
+                col(Participant.email) == email, col(Participant.id) != person.id
+            )
+        ).first()
+        if other is not None:
+            raise AddressTaken(email)
+    try:
+        with session.begin_nested():  # two coordinators typing the same address: one wins
+            person.email = email
+            session.add(person)
+            session.flush()
+    except IntegrityError:
+        session.refresh(person)
+        raise AddressTaken(email) from None
+    session.execute(
+        update(AccessToken)
+        .where(
+            col(AccessToken.participant_id) == person.id,
+            col(AccessToken.purpose).in_(ADDRESS_LINKS),
+            col(AccessToken.used_at).is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action=f"participant.{'email_changed' if email else 'email_removed'}.on_request.{how}",
+        subject_type="participant",
+        subject_id=person.id,
+    )
+    if email is not None:
+        welcome(session, person, settings=settings, now=now)
+    return True
+
+
+def welcome(session: Session, person: Participant, *, settings: Settings, now: datetime) -> None:
+    """The mail to an address a coordinator recorded for the person: their profile link, and
+    how to say no (leave, erase) if the address is not theirs or they do not want to take
+    part; an address not confirmed yet gets the link to confirm it instead."""
+    links.send_profile_link(
+        session,
+        person,
+        settings,
+        now=now,
+        template=None if person.status == "unverified" else "address_recorded",
+    )
+
+
+def send_link(
+    session: Session, person: Participant, *, settings: Settings, now: datetime
+) -> str | None:
+    """Their profile link again (the link to confirm their address while it is not
+    confirmed); None, and nothing sent, when they have no address."""
+    return links.send_profile_link(session, person, settings, now=now)

@@ -33,9 +33,13 @@ from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
 from web.core.vocabulary import MEETING_FREQUENCIES, REQUEST_WAYS, ROLES
 from web.proposals import proposals
-from web.signup.writer import send_profile_link
 
 NOT_YOUR_REGION = N_("This town is not in one of your regions.")
+ADDRESS_TAKEN = N_("Someone with this e-mail address is registered already.")
+NO_ADDRESS = N_(
+    "This person has no e-mail address, so no link can be sent. If they have one now, add it "
+    "with “Correct their data”."
+)
 CHOOSE_A_LANGUAGE = N_("Please choose a language from the list.")
 
 
@@ -120,7 +124,7 @@ def register_person(
     elif place is not None and region_ids is not None and place.region_id not in region_ids:
         form.errors["place"] = NOT_YOUR_REGION
     if form.email and participants.find_by_email(db, form.email) is not None:
-        form.errors["email"] = N_("Someone with this e-mail address is registered already.")
+        form.errors["email"] = ADDRESS_TAKEN
     if form.errors:
         return _page(
             db,
@@ -152,7 +156,7 @@ def register_person(
         now=now,
     )
     if person.email:  # a welcome with their profile link; no address to confirm
-        send_profile_link(db, person, settings, now=now)
+        assisted.welcome(db, person, settings=settings, now=now)
     return Redirect(
         path=f"/coordinator/participants/{person.public_id}", status_code=HTTP_303_SEE_OTHER
     )
@@ -347,7 +351,7 @@ def contact_task_done(task_id: RowId, db: DbSession, coordinator: CurrentCoordin
 
 # --- rights on request, for people without e-mail ---------------------------------------------
 
-RIGHTS = ("export", "print", "pause", "resume", "erase")
+RIGHTS = ("export", "print", "pause", "resume", "erase", "send_link")
 
 
 def _rights_page(
@@ -357,6 +361,7 @@ def _rights_page(
     error: str | None = None,
     status_code: int = 200,
     exported: str | None = None,
+    sent: bool = False,
 ) -> Template:
     return Template(
         template_name="assisted/rights.html",
@@ -366,6 +371,7 @@ def _rights_page(
             "coordinator": coordinator,
             "error": error,
             "exported": exported,
+            "sent": sent,
         },
     )
 
@@ -386,7 +392,9 @@ def act_on_request(
     data: FormData,
 ) -> Template | Redirect | Response[bytes]:
     """Export, pause, resume or erase a person's data on their request by phone, in person or
-    on paper (GDPR Art. 15-21 without e-mail), each audited with how they asked."""
+    on paper (GDPR Art. 15-21 without e-mail), or send them their profile link again, each
+    audited with how they asked. A person without an address gets no link: a message says
+    so (nothing is sent, nothing audited)."""
     person = get_participant_for(db, coordinator, public_id)
     action, how = single(data, "action"), single(data, "how")
     if action not in RIGHTS or how not in REQUEST_WAYS:
@@ -415,9 +423,13 @@ def act_on_request(
         )
         subject_id = participants.ERASED_SUBJECT
     elif action == "pause":
-        participants.pause(db, person, now=now)
+        participants.pause(db, person, now=now, by=coordinator)
     elif action == "resume":
-        participants.resume(db, person, now=now)
+        participants.resume(db, person, now=now, by=coordinator)
+    elif (
+        action == "send_link" and assisted.send_link(db, person, settings=settings, now=now) is None
+    ):
+        return _rights_page(person, coordinator, error=NO_ADDRESS, status_code=HTTP_409_CONFLICT)
     audit.write(
         db,
         now=now,
@@ -428,6 +440,8 @@ def act_on_request(
     )
     if action == "erase":
         return Redirect(path="/coordinator/participants", status_code=HTTP_303_SEE_OTHER)
+    if action == "send_link":
+        return _rights_page(person, coordinator, sent=True)
     if action in ("export", "print"):
         body = json.dumps(participants.export(db, person), ensure_ascii=False, indent=2)
         if action == "print":
@@ -501,12 +515,12 @@ def correct_on_request(
     if switch_to and i18n.choose(request, switch_to):
         page_locale = switch_to
     form = parse_participant_form(
-        {**data, "email": person.email or ""},  # the address is the login: not changed here
+        data,
         role=person.role,
         this_year=now.year,
         with_consent=False,
         locale=page_locale,
-        email_required=bool(person.email),
+        email_required=False,  # removed: their mails become tasks for their coordinator
         min_age=settings.min_age_assisted,
     )
     person_locale = _person_locale(data, form)
@@ -532,8 +546,43 @@ def correct_on_request(
             how=how,
             status_code=HTTP_400_BAD_REQUEST,
         )
+    if form.email and form.email != person.email:
+        other = participants.find_by_email(db, form.email)
+        if other is not None and other.id != person.id:
+            form.errors["email"] = ADDRESS_TAKEN
+    if form.errors:
+        return _correct_page(
+            db,
+            person,
+            form,
+            coordinator,
+            person_locale=person_locale,
+            how=how,
+            status_code=HTTP_409_CONFLICT,
+        )
     assert place is not None  # noqa: S101 (the form requires a place: it has no errors)
-    participants.update_profile(db, person, form, place=place, now=now)
+    try:
+        assisted.change_email(
+            db,
+            person,
+            form.email or None,
+            coordinator=coordinator,
+            how=how,
+            settings=settings,
+            now=now,
+        )
+    except assisted.AddressTaken:  # taken a moment ago by another request
+        form.errors["email"] = ADDRESS_TAKEN
+        return _correct_page(
+            db,
+            person,
+            form,
+            coordinator,
+            person_locale=person_locale,
+            how=how,
+            status_code=HTTP_409_CONFLICT,
+        )
+    participants.update_profile(db, person, form, place=place, now=now, by=coordinator)
     person.locale = person_locale
     audit.write(
         db,

@@ -173,10 +173,13 @@ def send(
     tandem: Tandem | None = None,
     with_locale: bool = False,
     attachment: mail.Attachment | None = None,
-) -> str:
+) -> str | None:
     """Issue a token, build its link and tell ``person`` (``reach.tell``: by e-mail, or a
-    task for their coordinator when they have no address; a minor's guardian gets a copy);
-    returns the link."""
+    task for their coordinator when they have no address; a minor's guardian gets a copy
+    without it); returns the link, or None when the person cannot be told (no address, and
+    no task for such a link: ``reach.NOT_TOLD``), and then issues nothing."""
+    if isinstance(person, Participant) and not reach.can_tell(person, template):
+        return None
     raw = issue(session, person, purpose, now=now, lifetime=lifetime, tandem=tandem)
     link = url(settings, purpose, raw, locale=person.locale if with_locale else None)
     if isinstance(person, Participant):
@@ -313,9 +316,10 @@ def send_profile_link(
     now: datetime,
     template: str | None = None,
     context: Mapping[str, Any] | None = None,
-) -> str:
+) -> str | None:
     """E-mail a fresh link: to confirm the address while it is not confirmed, else to open
-    "my profile" (in ``template``, by default the e-mail made for that link).
+    "my profile" (in ``template``, by default the e-mail made for that link); None, and
+    nothing sent, for a person without an address.
 
     The link names the person's language, so that it opens in the language they signed
     up in on any device (a shelter's computer, a second phone), cookie or not."""

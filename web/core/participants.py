@@ -25,6 +25,7 @@ from web.core.models import (
     AuditLog,
     CheckIn,
     Consent,
+    Coordinator,
     Note,
     OutboxMessage,
     Participant,
@@ -294,7 +295,9 @@ def update_profile(
     *,
     place: ServedPlace,
     now: datetime,
+    by: Coordinator | None = None,
 ) -> None:
+    """Save the profile form; ``by``: the coordinator who did it on the person's request."""
     for column, value in profile_columns(form, place, now).items():
         setattr(person, column, value)
     person.languages = [
@@ -306,14 +309,17 @@ def update_profile(
     audit.write(
         session,
         now=now,
-        actor=person,
+        actor=by or person,
         action="participant.edited",
         subject_type="participant",
         subject_id=person.id,
     )
 
 
-def pause(session: Session, person: Participant, *, now: datetime) -> None:
+def pause(
+    session: Session, person: Participant, *, now: datetime, by: Coordinator | None = None
+) -> None:
+    """Out of matching for now; ``by``: the coordinator who did it on the person's request."""
     if person.status in ("active", "pending"):
         person.status = "paused"
         person.updated_at = now
@@ -321,21 +327,23 @@ def pause(session: Session, person: Participant, *, now: datetime) -> None:
         audit.write(
             session,
             now=now,
-            actor=person,
+            actor=by or person,
             action="participant.paused",
             subject_type="participant",
             subject_id=person.id,
         )
 
 
-def resume(session: Session, person: Participant, *, now: datetime) -> None:
+def resume(
+    session: Session, person: Participant, *, now: datetime, by: Coordinator | None = None
+) -> None:
     if person.status == "paused":
         person.status = "active" if person.approved_at else "pending"
         person.updated_at = now
         audit.write(
             session,
             now=now,
-            actor=person,
+            actor=by or person,
             action="participant.resumed",
             subject_type="participant",
             subject_id=person.id,

@@ -1,7 +1,8 @@
 """Telling a person something: by e-mail, or, for a person without an address, as a task
 on their coordinator's dashboard ("call Amal: proposal with Sabine"), which the
 coordinator does by hand and ticks off (issue 16). A minor's guardian gets a copy of
-proposals and check-ins the same way, in the person's language."""
+proposals and check-ins the same way, in the person's language: a copy to read, without
+the person's answer link (only the person answers, or their coordinator on their behalf)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ def is_minor(person: Participant, *, now: datetime) -> bool:
     return now.year - person.birth_year < ADULT_AGE
 
 
+# How a person was told (``tell``): by e-mail, by a task for their coordinator, or not at
+# all: a person without e-mail gets nothing that only works by e-mail (a link to confirm
+# their address or to open their profile), and no one is left a task to pass it on.
+MAILED, TASK, NOT_TOLD = "mailed", "task", "not_told"
+# The mails to a person that only make sense by e-mail: a link to confirm the address, to
+# open "my profile" (also after a repeated sign-up, or for an address a coordinator
+# recorded). Every other mail to a person has a task (``CONTACT_TASK_KINDS``).
+ONLY_BY_EMAIL = ("verify_address", "profile_link", "signup_again", "address_recorded")
+
+
+def can_tell(person: Participant, template: str) -> bool:
+    """Whether ``tell`` reaches ``person`` with ``template``: by e-mail, or by a task."""
+    return bool(person.email) or template in CONTACT_TASK_KINDS
+
+
 def tell(
     session: Session,
     person: Participant,
@@ -44,8 +60,12 @@ def tell(
     now: datetime,
     tandem_id: int | None = None,
     attachment: mail.Attachment | None = None,
-) -> None:
-    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them."""
+) -> str:
+    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them;
+    returns how (``MAILED``, ``TASK``, or ``NOT_TOLD`` when neither can be done)."""
+    if not can_tell(person, template):
+        return NOT_TOLD
+    told = MAILED if person.email else TASK
     if person.email:
         mail.enqueue(
             session,
@@ -66,13 +86,22 @@ def tell(
                 to_address=person.guardian_email,
                 locale=person.locale,
                 template=template,
-                context=context,
+                context=guardian_copy(person, context),
                 participant_id=person.id,  # erased with the person
                 now=now,
                 attachment=attachment,
             )
         else:
             _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=True)
+    return told
+
+
+def guardian_copy(person: Participant, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The context of a guardian's copy: to read, not to answer. Without the person's link
+    (only the person answers, or their coordinator for them), with the guardian's name."""
+    copy = {key: value for key, value in context.items() if key != "url"}
+    copy.update(guardian_copy=True, guardian_name=person.guardian_name or "")
+    return copy
 
 
 def _task(

@@ -239,6 +239,9 @@ CONTACT_TASK_KINDS = {
     "tandem_ended": N_("%(partner)s ended the tandem"),
     "checkin": N_("check-in on the tandem with %(partner)s"),
     "retention_warning": N_("their data will be deleted soon unless they stay"),
+    # Translators: a task on the coordinator's dashboard: tell a person (without e-mail) where
+    # and when they first meet their partner; %(partner)s is the partner's first name.
+    "first_meeting": N_("first meeting with %(partner)s: tell them where and when"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -292,8 +295,23 @@ AUDIT_ACTION_LABELS = {
     "coordinator.joined": N_("Coordinator account created"),
     "coordinator.second_factor_set": N_("Second factor set up"),
     "demo.load": N_("Demo data loaded"),
+    # Translators: in the audit log: an event (a Stammtisch, a workshop) was cancelled.
+    "event.cancelled": N_("Event cancelled"),
+    "event.changed": N_("Event changed"),
+    "event.created": N_("Event created"),
+    # Translators: in the audit log: one date of a repeating event was cancelled.
+    "event.date_cancelled": N_("One date of an event cancelled"),
+    # Translators: in the audit log: an admin queued a failed background job again.
+    "job.retried": N_("Failed job queued again"),
     "login": N_("Logged in"),
     "matching.run": N_("Matching started"),
+    "meeting_place.archived": N_("Meeting place archived"),
+    "meeting_place.changed": N_("Meeting place changed"),
+    "meeting_place.created": N_("Meeting place created"),
+    "meeting_place.restored": N_("Meeting place restored"),
+    # Translators: in the audit log: a coordinator wrote a note about a participant.
+    "note.added.participant": N_("Note about a participant added"),
+    "note.added.tandem": N_("Note about a tandem added"),
     "pair.forbid": N_("Pair excluded"),
     "pair.forbidden": N_("Pair excluded"),
     "pair.unforbid": N_("Exclusion lifted"),
@@ -303,10 +321,33 @@ AUDIT_ACTION_LABELS = {
     "pair.unpin": N_("Pin removed"),
     "participant.approved": N_("Sign-up approved"),
     "participant.call_requested": N_("Call requested"),
+    # Translators: in the audit log: a coordinator corrected a person's data (on request).
+    "participant.correct": N_("Data corrected"),
     "participant.declined": N_("Sign-up declined"),
     "participant.edited": N_("Profile edited"),
+    # Translators: in the audit log: a coordinator erased a person's data (on request).
+    "participant.erase": N_("Data erased"),
     "participant.erased": N_("Participant erased"),
+    # Translators: in the audit log: a coordinator downloaded a person's data (on request).
+    "participant.export": N_("Data exported"),
+    # Translators: in the audit log: a coordinator changed a person's e-mail address.
+    "participant.email_changed": N_("E-mail address changed"),
+    # Translators: in the audit log: a coordinator removed a person's e-mail address (they
+    # have none any more; their mails become tasks for the coordinator).
+    "participant.email_removed": N_("E-mail address removed"),
+    # Translators: in the audit log: a coordinator paused a person's participation.
+    "participant.pause": N_("Participation paused"),
     "participant.paused": N_("Participation paused"),
+    # Translators: in the audit log: a coordinator showed a person's data to print it.
+    "participant.print": N_("Data shown for printing"),
+    # Translators: in the audit log: a coordinator signed a person up, who gave their
+    # consent in person (in a consultation hour).
+    "participant.registered.in_person": N_("Registered by a coordinator in person"),
+    "participant.registered.phone": N_("Registered by a coordinator by phone"),
+    "participant.registered.paper": N_("Registered by a coordinator from a paper sheet"),
+    "participant.resume": N_("Participation resumed"),
+    # Translators: in the audit log: a coordinator sent a person their profile link again.
+    "participant.send_link": N_("Profile link sent again"),
     "participant.resumed": N_("Participation resumed"),
     "participant.signed_up": N_("Signed up"),
     "participant.verified": N_("E-mail address confirmed"),
@@ -315,14 +356,23 @@ AUDIT_ACTION_LABELS = {
     "participant.withdrew": N_("Participant withdrew"),
     "problem.handled": N_("Problem report handled"),
     "problem.reported": N_("Problem reported"),
+    # Translators: in the audit log: a person said yes to a proposed tandem partner.
+    "proposal.accepted": N_("Proposal accepted"),
+    "proposal.declined": N_("Proposal declined"),
+    # Translators: in the audit log: a proposal ended because not both answered in time.
+    "proposal.expired": N_("Proposal expired without an answer"),
     "proposal.reminded": N_("Reminder sent"),
     "proposal.sent": N_("Proposal sent"),
+    # Translators: in the audit log: the tag a region's events carry in the calendar feed.
+    "region.calendar_tag_changed": N_("Calendar tag of the region changed"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
     "retention.vetting_deleted": N_("Old police certificate record deleted"),
     "retention.warned": N_("Deletion warning sent"),
     "tandem.confirm": N_("Suggestion confirmed"),
     "tandem.ended": N_("Tandem ended"),
+    "tandem.first_meeting_cleared": N_("First meeting removed"),
+    "tandem.first_meeting_set": N_("First meeting set"),
     "tandem.fit_checked": N_("Fit check recorded"),
     "tandem.manual_pair": N_("Pair made by hand"),
     "tandem.paused": N_("Tandem paused"),
@@ -332,6 +382,29 @@ AUDIT_ACTION_LABELS = {
     "tandem.started": N_("Tandem started"),
     "tandem.viewed": N_("Tandem page viewed"),
 }
+# The last part of an action a coordinator took on a person's request, by how they asked
+# ("participant.export.on_request.phone": "Data exported" + "on request by phone").
+ON_REQUEST = ".on_request."
+AUDIT_REQUEST_WAY_LABELS = {
+    # Translators: in the audit log, after an action (e.g. "Data exported, on request by
+    # phone"): the person asked the coordinator for it on the phone.
+    "phone": N_("on request by phone"),
+    "in_person": N_("on request in person"),
+    # Translators: in the audit log: the person asked for it in writing (a letter, a form).
+    "paper": N_("on request in writing"),
+}
+
+
+def audit_action_label(action: str) -> tuple[str, str] | None:
+    """The labels (msgids) of an audit action: what was done, and for an action taken on a
+    person's request how they asked ("" otherwise); None for an action with no label."""
+    done, _, how = action.partition(ON_REQUEST)
+    label = AUDIT_ACTION_LABELS.get(done)
+    if label is None or (how and how not in AUDIT_REQUEST_WAY_LABELS):
+        return None
+    return label, AUDIT_REQUEST_WAY_LABELS.get(how, "")
+
+
 SUBJECT_TYPE_LABELS = {
     # Translators: the kind of record an audit log entry is about.
     "participant": N_("Participant"),
@@ -345,6 +418,10 @@ SUBJECT_TYPE_LABELS = {
     "pair_rule": N_("Pair rule"),
     "vetting": N_("Police certificate"),
     "invitation": N_("Invitation"),
+    "event": N_("Event"),
+    "meeting_place": N_("Meeting place"),
+    # Translators: the kind of record an audit log entry is about: a background job that failed.
+    "failed_job": N_("Failed job"),
 }
 
 

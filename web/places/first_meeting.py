@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import matching.meeting_places
-from web.core import audit, calendar, mail
+from web.core import audit, calendar, mail, reach
 from web.core.dates import local_weekday_datetime
 from web.core.forms import single
 from web.core.geo import distance_km
@@ -184,15 +184,13 @@ def save(
                  subject_type="tandem", subject_id=tandem.id)  # fmt: skip
     if tandem.status in OPEN_STATUSES:
         for person, partner in _partners(tandem):
-            if person.email is None:
-                continue  # no e-mail: the coordinator who chose it tells them (issue 16)
-            mail.enqueue(session, to_address=person.email, locale=person.locale,
-                         template="first_meeting",
-                         context={"first_name": person.first_name,
-                                  "partner_name": partner.first_name,
-                                  **mail_context(meeting, locale=person.locale)},
-                         participant_id=person.id, now=now,
-                         attachment=invitation(meeting, locale=person.locale, now=now))  # fmt: skip
+            # No e-mail: a task on the dashboard to tell them where and when (issue 16).
+            reach.tell(session, person, template="first_meeting",
+                       context={"first_name": person.first_name,
+                                "partner_name": partner.first_name,
+                                **mail_context(meeting, locale=person.locale)},
+                       now=now, tandem_id=tandem.id,
+                       attachment=invitation(meeting, locale=person.locale, now=now))  # fmt: skip
     return meeting
 
 

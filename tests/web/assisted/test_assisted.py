@@ -116,7 +116,7 @@ def test_a_person_with_e_mail_gets_a_welcome_with_their_profile_link(world, sett
     assert register(client, email="amal@example.org").status_code == 303
     with db(world) as session:
         [message] = session.scalars(select(OutboxMessage)).all()
-        assert (message.to_address, message.kind) == ("amal@example.org", "profile_link")
+        assert (message.to_address, message.kind) == ("amal@example.org", "address_recorded")
         assert "/me/open/" in message.body_text
 
 

@@ -1,6 +1,7 @@
 """No stored code on any coordinator page (issue 15 §3): a seeded world — the demo people,
 a matching run, tandems in every state, a worrying check-in, a problem report, consents,
-notes and an audit trail — is crawled from the dashboard in German, as the admin and as the
+notes, an audit trail with every action the code can write (issue 16: on request, by phone…)
+and a contact task of every kind — is crawled from the dashboard in German, as the admin and as the
 Kassel coordinator, and no page may show a status, gender, language code, consent purpose,
 interest, slot, reason or audit action as it is stored.
 """
@@ -15,11 +16,13 @@ import time_machine
 from sqlalchemy import select
 
 from tests.builders import db, html
+from tests.worlds import every_audit_action
 from web.core import vocabulary as v
 from web.core.models import (
     AuditLog,
     CheckIn,
     Consent,
+    ContactTask,
     Note,
     Participant,
     Place,
@@ -124,6 +127,12 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
             AuditLog(actor_type="coordinator", actor_id=1, action="tandem.viewed",
                      subject_type="tandem", subject_id=str(active.id))
         )  # fmt: skip
+        every_audit_action(session, at=NOW - timedelta(hours=1))
+        for kind in v.CONTACT_TASK_KINDS:  # what to tell people without e-mail (issue 16)
+            session.add(
+                ContactTask(participant_id=people[0].id, kind=kind, tandem_id=active.id,
+                            created_at=NOW - timedelta(hours=2))
+            )  # fmt: skip
 
 
 def visible_text(page) -> str:  # type: ignore[no-untyped-def]

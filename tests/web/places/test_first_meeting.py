@@ -28,7 +28,14 @@ from tests.builders import (
     make_region,
 )
 from web.core import mail
-from web.core.models import FirstMeeting, MeetingPlace, OutboxMessage, Tandem
+from web.core.models import (
+    ContactTask,
+    FirstMeeting,
+    MeetingPlace,
+    OutboxMessage,
+    Participant,
+    Tandem,
+)
 from web.proposals import proposals
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -163,6 +170,27 @@ def test_it_saves_the_choice_and_mails_both_partners_with_an_ics(client, engine,
     assert "Nour" not in text and "Lena" not in text  # no names in a calendar file
     page = html(client.get(page_url(world)))
     assert "Stadtbibliothek" in page.select_one("[data-first-meeting]").get_text()
+
+
+@time_machine.travel(START, tick=False)
+def test_a_partner_without_e_mail_is_told_by_their_coordinator(client, engine, world) -> None:
+    with db(engine) as session:
+        nour = session.scalars(select(Participant).where(Participant.first_name == "Nour")).one()
+        nour.email = None  # registered by a coordinator, reached by phone (issue 16)
+    login(client, "alice@example.org")
+    response = choose(client, world, place=str(world.library), day="2026-03-10", time="18:30")
+    assert response.status_code == 303
+    assert set(outbox(engine, "first_meeting")) == {"lena@example.org"}
+    with db(engine) as session:
+        [task] = session.scalars(select(ContactTask)).all()
+        assert (task.participant_id, task.kind, task.tandem_id) == (
+            nour.id,
+            "first_meeting",
+            world.tandem_id,
+        )
+    item = html(client.get("/coordinator/?lang=en")).find(attrs={"data-task": str(task.id)})
+    assert "first meeting with Lena: tell them where and when" in item.get_text(" ", strip=True)
+    assert item.find("a", href=page_url(world)) is not None  # where and when, on that page
 
 
 @time_machine.travel(START, tick=False)
