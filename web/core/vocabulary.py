@@ -239,6 +239,9 @@ CONTACT_TASK_KINDS = {
     "tandem_ended": N_("%(partner)s ended the tandem"),
     "checkin": N_("check-in on the tandem with %(partner)s"),
     "retention_warning": N_("their data will be deleted soon unless they stay"),
+    # Translators: a task on the coordinator's dashboard: phone a waiting person and ask
+    # whether they would also meet a tandem partner online (then tick it in their profile).
+    "ask_online": N_("ask whether they would also meet online"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -302,6 +305,7 @@ AUDIT_ACTION_LABELS = {
     "pair.unlock": N_("Pin removed"),
     "pair.unpin": N_("Pin removed"),
     "participant.approved": N_("Sign-up approved"),
+    "participant.asked_online": N_("Asked whether they would meet online"),
     "participant.call_requested": N_("Call requested"),
     "participant.declined": N_("Sign-up declined"),
     "participant.edited": N_("Profile edited"),
@@ -317,6 +321,7 @@ AUDIT_ACTION_LABELS = {
     "problem.reported": N_("Problem reported"),
     "proposal.reminded": N_("Reminder sent"),
     "proposal.sent": N_("Proposal sent"),
+    "region.matching_relaxed": N_("Matching rule relaxed"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
     "retention.vetting_deleted": N_("Old police certificate record deleted"),
