@@ -23,6 +23,7 @@ from web.core.models import Coordinator, MatchingRun, Participant, Place, Region
 from web.core.reasons import rule_label
 from web.core.sql import rel
 from web.runs import whatif
+from web.runs.gaps import picture as gap_picture
 from web.runs.jobs import queue_whatif, start_and_queue
 from web.runs.runs import (
     STALE_ERROR,
@@ -278,31 +279,16 @@ def unmatched(
 
 
 @get("/regions/{slug:str}/gaps", name="gaps", sync_to_thread=True)
-def gaps(
-    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
-) -> Template:
+def gaps(db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]) -> Template:
     region = get_region_for(db, coordinator, slug)
     run = last_done_run(db, region)
-    locale = negotiate(request)
-    rows = [
-        {
-            "area": gap.get("area", ""),
-            "waiting": int(gap.get("waiting", 0)),
-            "languages": list(gap.get("languages", [])),
-            "slots": [(slot, int(count)) for slot, count in gap.get("slots", [])],
-            "blocked_by": gap.get("blocked_by", ""),
-            "rule": rule_label(gap.get("blocked_by", ""), locale=locale),
-        }
-        for gap in (run.stats.get("gaps", []) if run else [])
-    ]
     return Template(
         template_name="runs/gaps.html",
         context={
             "coordinator": coordinator,
             "region": region,
             "run": run,
-            "rows": rows,
-            "total_waiting": sum(row["waiting"] for row in rows),
+            "map": gap_picture(db, region, run) if run else None,
         },
     )
 

@@ -152,7 +152,9 @@ def view(session: Session, run: MatchingRun, region: Region) -> WhatIf:
     out = []
     for entry in entries:
         kind = entry["relaxation"]
-        concerned = [people[pid] for pid in entry["concerned"] if pid in people]
+        # Nobody is asked to meet online for nothing.
+        helps = entry["more"] > 0
+        concerned = [people[pid] for pid in entry["concerned"] if pid in people and helps]
         out.append(
             Relaxation(
                 relaxation=kind,

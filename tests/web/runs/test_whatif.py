@@ -50,8 +50,15 @@ def test_the_run_page_says_what_each_relaxation_would_achieve_in_german(client, 
         "radius": 1,
         "online": 2,
     }
-    assert "Mit Sprachniveau A2 statt B1: 2 Newcomer mehr vermittelt" in found["level"].text
-    assert "bis zu 35 km statt 25 km: 1 Newcomer mehr vermittelt" in found["radius"].text
+    assert "Mit Sprachniveau A2 statt B1: 2 Neuzugewanderte mehr vermittelt" in found["level"].text
+    assert (
+        "Mit bis zu 35 km statt 25 km Entfernung: 1 neuzugewanderte Person mehr vermittelt"
+        in found["radius"].text
+    )
+    assert (
+        page.select_one("#whatif-title").text
+        == "Was den noch wartenden Neuzugewanderten helfen würde"
+    )
     # Who would be matched: full name and town, linked to their page.
     level_people = {a["href"]: a.text for a in found["level"].select("a[data-person]")}
     assert level_people == {
