@@ -123,35 +123,41 @@ class Relaxations:
 
 
 def waiting_for_relaxations(session: Session) -> Relaxations:
-    """Kassel (Alice's; min level B1, 25 km): Lena (one place) and Jonas (two) in the town,
-    German first language. Nour speaks German at B1 and gets a partner; Amal and Sami speak
-    it at A2 only (A2: two more matched); Karim lives in Hofgeismar, 30 km north, and has
-    no e-mail (35 km: one more); Pari lives in Hannover, 200 km north, and would meet
-    online (online: Karim and Pari, two more). Bob's Göttingen has nobody."""
+    """Kassel (Alice's; min level B1, 25 km) with ``people_for_relaxations``; Bob's
+    Göttingen has nobody."""
     world = two_regions(session)
-    kassel = world.kassel
-    town = place_of(session, kassel)
-    hofgeismar = add_place(session, kassel, "Hofgeismar", lat=51.3 + 30 / KM_PER_DEGREE_LAT,
-                           lon=9.5)  # fmt: skip
-    hannover = add_place(session, kassel, "Hannover", lat=51.3 + 200 / KM_PER_DEGREE_LAT,
-                         lon=9.5)  # fmt: skip
+    return Relaxations(world=world, ids=people_for_relaxations(session, world.kassel))
+
+
+def people_for_relaxations(session: Session, region: Region) -> dict[str, str]:
+    """In ``region``'s town: Lena (one place) and Jonas (two), German first language. Nour
+    speaks German at B1 and gets a partner; Amal and Sami speak it at A2 only (A2: two more
+    matched); Karim lives in Hofgeismar, 30 km north, and has no e-mail (35 km: one more);
+    Pari lives in Hannover, 200 km north, and would meet online (online: Karim and Pari,
+    two more). Returns first name → public id."""
+    town = place_of(session, region)
+    north = town.lat
+    hofgeismar = add_place(session, region, "Hofgeismar", lat=north + 30 / KM_PER_DEGREE_LAT,
+                           lon=town.lon)  # fmt: skip
+    hannover = add_place(session, region, "Hannover", lat=north + 200 / KM_PER_DEGREE_LAT,
+                         lon=town.lon)  # fmt: skip
     people = [
-        make_local(session, kassel, first_name="Lena", last_name="Berg", capacity=1,
+        make_local(session, region, first_name="Lena", last_name="Berg", capacity=1,
                    languages={"de": "native"}, place_id=town.id),
-        make_local(session, kassel, first_name="Jonas", last_name="Wolf", capacity=2,
+        make_local(session, region, first_name="Jonas", last_name="Wolf", capacity=2,
                    languages={"de": "native"}, place_id=town.id),
-        make_newcomer(session, kassel, first_name="Nour", last_name="Haddad",
+        make_newcomer(session, region, first_name="Nour", last_name="Haddad",
                       languages={"ar": "native", "de": "B1"}, place_id=town.id),
-        make_newcomer(session, kassel, first_name="Amal", last_name="Saleh",
+        make_newcomer(session, region, first_name="Amal", last_name="Saleh",
                       languages={"ar": "native", "de": "A2"}, place_id=town.id),
-        make_newcomer(session, kassel, first_name="Sami", last_name="Nasser",
+        make_newcomer(session, region, first_name="Sami", last_name="Nasser",
                       languages={"ar": "native", "de": "A2"}, place_id=town.id),
-        make_newcomer(session, kassel, first_name="Karim", last_name="Rahimi", email=None,
+        make_newcomer(session, region, first_name="Karim", last_name="Rahimi", email=None,
                       languages={"fa": "native", "de": "B1"}, place_id=hofgeismar.id),
-        make_newcomer(session, kassel, first_name="Pari", last_name="Ahmadi", online_ok=True,
+        make_newcomer(session, region, first_name="Pari", last_name="Ahmadi", online_ok=True,
                       languages={"fa": "native", "de": "B1"}, place_id=hannover.id),
     ]  # fmt: skip
-    return Relaxations(world=world, ids={person.first_name: person.public_id for person in people})
+    return {person.first_name: person.public_id for person in people}
 
 
 # --- a tandem in each life-cycle state -------------------------------------------------------

@@ -25,7 +25,10 @@ COMMON_LANGUAGE = "de"
 MAP_WIDTH = 640
 MAP_PAD = 56  # room for the labels at the edges
 MIN_HEIGHT, MAX_HEIGHT = 320, 720
-LEGEND = (0.0, 0.0, 210.0, 52.0)  # the legend's box (x, y, width, height), kept free of labels
+# The legend's box (x, y, width, height), top left, kept free of labels; for right-to-left
+# pages it stands top right (LEGEND_RTL).
+LEGEND = (0.0, 0.0, 210.0, 52.0)
+LEGEND_RTL = (MAP_WIDTH - 210.0, 0.0, 210.0, 52.0)
 CHAR_WIDTH, LINE_HEIGHT = 6.6, 14.0  # a label's size at font-size 12, roughly
 
 
@@ -202,7 +205,7 @@ def _place_labels(towns: list[Town], *, width: float, height: float) -> None:
     overlaps no label placed before (the towns with most waiting first) nor the legend;
     a label that fits nowhere is left out (its numbers are in the marker's title and the
     table)."""
-    taken: list[tuple[float, float, float, float]] = [LEGEND]
+    taken: list[tuple[float, float, float, float]] = [LEGEND, LEGEND_RTL]
 
     def box(x: float, y: float, anchor: str, w: float) -> tuple[float, float, float, float]:
         left = x - w / 2 if anchor == "middle" else x if anchor == "start" else x - w
