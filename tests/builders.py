@@ -71,6 +71,15 @@ def make_region(session: Session, slug: str, *, lat: float = 51.3, lon: float = 
     return region
 
 
+def add_place(session: Session, region: Region, name: str, *, lat: float, lon: float) -> Place:
+    """Another town in ``region`` (make_region gives each region one)."""
+    place = Place(geonameid=900000 + next(_ids), name=name, lat=lat, lon=lon, population=500,
+                  region_id=region.id)  # fmt: skip
+    session.add(place)
+    session.flush()
+    return place
+
+
 def place_of(session: Session, region: Region) -> Place:
     session.refresh(region)
     return region.places[0]

@@ -8,6 +8,8 @@
 - ``three_suggestions``: Kassel with a very good, a good and a fair suggestion.
 - ``proposed_tandem``: Lena and Nour, a tandem proposed to both (the e-mails sent).
 - ``running_tandem``: Lena and Nour, a tandem running since START, check-ins scheduled.
+- ``waiting_for_relaxations``: Kassel where each relaxation of the matching rules helps
+  newcomers known by hand (two need a lower level, one a larger radius, two online).
 - ``every_route``: Kassel with a row behind every path parameter of the app (the fuzz run's
   and the route walk's world), with the ids and tokens that exist.
 - ``every_audit_action``: an audit trail with one row of every action the code can write
@@ -31,6 +33,7 @@ from tests.audit_actions import writable_actions, writable_subject_types
 from tests.builders import (
     PASSWORD,
     Pair,
+    add_place,
     build_tandem,
     db,
     make_coordinator,
@@ -39,6 +42,7 @@ from tests.builders import (
     make_participant,
     make_region,
     make_suggestion,
+    place_of,
 )
 from web.core.models import (
     AuditLog,
@@ -109,6 +113,55 @@ def region_of_300(session: Session, slug: str = "kassel", *, size: int = 300) ->
             languages={"de": "native"} if role == "local" else {"ar": "native", "de": "A2"},
         )
     return region
+
+
+# --- waiting newcomers whom a relaxed rule would help -----------------------------------------
+
+KM_PER_DEGREE_LAT = 111.195
+
+
+@dataclass
+class Relaxations:
+    world: TwoRegions
+    ids: dict[str, str]  # first name → public id
+
+
+def waiting_for_relaxations(session: Session) -> Relaxations:
+    """Kassel (Alice's; min level B1, 25 km) with ``people_for_relaxations``; Bob's
+    Göttingen has nobody."""
+    world = two_regions(session)
+    return Relaxations(world=world, ids=people_for_relaxations(session, world.kassel))
+
+
+def people_for_relaxations(session: Session, region: Region) -> dict[str, str]:
+    """In ``region``'s town: Lena (one place) and Jonas (two), German first language. Nour
+    speaks German at B1 and gets a partner; Amal and Sami speak it at A2 only (A2: two more
+    matched); Karim lives in Hofgeismar, 30 km north, and has no e-mail (35 km: one more);
+    Pari lives in Hannover, 200 km north, and would meet online (online: Karim and Pari,
+    two more). Returns first name → public id."""
+    town = place_of(session, region)
+    north = town.lat
+    hofgeismar = add_place(session, region, "Hofgeismar", lat=north + 30 / KM_PER_DEGREE_LAT,
+                           lon=town.lon)  # fmt: skip
+    hannover = add_place(session, region, "Hannover", lat=north + 200 / KM_PER_DEGREE_LAT,
+                         lon=town.lon)  # fmt: skip
+    people = [
+        make_local(session, region, first_name="Lena", last_name="Berg", capacity=1,
+                   languages={"de": "native"}, place_id=town.id),
+        make_local(session, region, first_name="Jonas", last_name="Wolf", capacity=2,
+                   languages={"de": "native"}, place_id=town.id),
+        make_newcomer(session, region, first_name="Nour", last_name="Haddad",
+                      languages={"ar": "native", "de": "B1"}, place_id=town.id),
+        make_newcomer(session, region, first_name="Amal", last_name="Saleh",
+                      languages={"ar": "native", "de": "A2"}, place_id=town.id),
+        make_newcomer(session, region, first_name="Sami", last_name="Nasser",
+                      languages={"ar": "native", "de": "A2"}, place_id=town.id),
+        make_newcomer(session, region, first_name="Karim", last_name="Rahimi", email=None,
+                      languages={"fa": "native", "de": "B1"}, place_id=hofgeismar.id),
+        make_newcomer(session, region, first_name="Pari", last_name="Ahmadi", online_ok=True,
+                      languages={"fa": "native", "de": "B1"}, place_id=hannover.id),
+    ]  # fmt: skip
+    return {person.first_name: person.public_id for person in people}
 
 
 # --- a tandem in each life-cycle state -------------------------------------------------------

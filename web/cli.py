@@ -36,6 +36,7 @@ from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
 from web.ops.retention import purge
 from web.proposals.proposals import follow_up
+from web.runs import whatif
 from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
 MIN_PASSWORD_LENGTH = 12
@@ -189,11 +190,29 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> None:
             if run.status != "done":
                 raise CommandError(f"matching run {run_id} failed: {run.error}")
             stats = run.stats.get("stats", {})
-    print(
-        f"run {run_id} for {args.region}: {stats.get('pairs', 0)} pairs, "
-        f"{stats.get('unmatched', 0)} unmatched, total score {stats.get('total_score', 0):.3f}, "
-        f"{stats.get('seconds', 0):.2f} s"
-    )
+        print(
+            f"run {run_id} for {args.region}: {stats.get('pairs', 0)} pairs, "
+            f"{stats.get('unmatched', 0)} unmatched, total score "
+            f"{stats.get('total_score', 0):.3f}, {stats.get('seconds', 0):.2f} s"
+        )
+        # What would help those still waiting (the run page shows it in words).
+        whatif.compute(engine, run_id, today=args.today or date.today())  # noqa: DTZ011
+        with transaction(engine) as session:
+            run = session.get(MatchingRun, run_id)
+            report = run.stats.get("whatif", {}) if run is not None else {}
+    for entry in report.get("relaxations", []):
+        kind = entry["relaxation"]
+        value = (
+            entry["value"]
+            if kind == "level"
+            else f"{entry['value']:g} km"
+            if kind == "radius"
+            else "online for all"
+        )
+        print(
+            f"what if {entry['relaxation']} ({value}): {entry['more']:+d} newcomers matched"
+            + (f", {len(entry['concerned'])} people to ask" if entry["concerned"] else "")
+        )
 
 
 def _queue_matching_everywhere(settings: Settings, today: date) -> None:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from jinja2 import meta
 from litestar import Litestar
 from litestar.params import QueryParameter
@@ -390,6 +391,17 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/coordinator/reports.csv": lambda w: ["/coordinator/reports.csv"],
     "/coordinator/review": lambda w: ["/coordinator/review"],
     "/coordinator/runs/{run_id:int}": lambda w: [f"/coordinator/runs/{w.run_id}"],
+    # The confirmation pages the run's what-if offers (they name the people concerned); in
+    # this world no relaxation helps (n5 fits nobody's time), so the run page stands in.
+    "/coordinator/runs/{run_id:int}/relax/{relaxation:str}": lambda w: (
+        [
+            a["href"]
+            for a in BeautifulSoup(
+                w.ada.get(f"/coordinator/runs/{w.run_id}").text, "html.parser"
+            ).select("#whatif a[href*='/relax/']")
+        ]
+        or [f"/coordinator/runs/{w.run_id}"]
+    ),
     "/coordinator/tandems": lambda w: ["/coordinator/tandems", "/coordinator/tandems?status=all"],
     "/coordinator/tandems/{public_id:str}": lambda w: [
         f"/coordinator/tandems/{w.active}",

@@ -242,6 +242,9 @@ CONTACT_TASK_KINDS = {
     # Translators: a task on the coordinator's dashboard: tell a person (without e-mail) where
     # and when they first meet their partner; %(partner)s is the partner's first name.
     "first_meeting": N_("first meeting with %(partner)s: tell them where and when"),
+    # Translators: a task on the coordinator's dashboard: phone a waiting person and ask
+    # whether they would also meet a tandem partner online (then tick it in their profile).
+    "ask_online": N_("ask whether they would also meet online"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -320,6 +323,7 @@ AUDIT_ACTION_LABELS = {
     "pair.unlock": N_("Pin removed"),
     "pair.unpin": N_("Pin removed"),
     "participant.approved": N_("Sign-up approved"),
+    "participant.asked_online": N_("Asked whether they would meet online"),
     "participant.call_requested": N_("Call requested"),
     # Translators: in the audit log: a coordinator corrected a person's data (on request).
     "participant.correct": N_("Data corrected"),
@@ -365,6 +369,7 @@ AUDIT_ACTION_LABELS = {
     "proposal.sent": N_("Proposal sent"),
     # Translators: in the audit log: the tag a region's events carry in the calendar feed.
     "region.calendar_tag_changed": N_("Calendar tag of the region changed"),
+    "region.matching_relaxed": N_("Matching rule relaxed"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
     "retention.vetting_deleted": N_("Old police certificate record deleted"),

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from web.core.db import transaction
-from web.core.models import Coordinator, Region, utcnow
+from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.queue import after_commit, context, huey
 from web.core.sql import id_of
+from web.runs import whatif
 from web.runs.runs import RunAlreadyRunning, execute_run, start_run
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,22 @@ logger = logging.getLogger(__name__)
 def matching_run(run_id: int, today: str) -> None:
     """Run ``run_id`` (already inserted as ``running``) for the day ``today`` (ISO)."""
     logger.info("matching run %s started", run_id)
-    execute_run(context().engine, run_id, today=date.fromisoformat(today))
+    engine = context().engine
+    execute_run(engine, run_id, today=date.fromisoformat(today))
+    # What would help those still waiting: its own job, so that the run is done (and its
+    # suggestions on screen) before the engine runs again with each rule relaxed.
+    with transaction(engine) as session:
+        run = session.get(MatchingRun, run_id)
+        if run is None or run.status != "done":
+            return
+        whatif.mark_queued(session, run)
+    whatif_report(run_id, today)
+
+
+@huey.task()
+def whatif_report(run_id: int, today: str) -> None:
+    """Compute what each single relaxation would achieve for run ``run_id`` (web.runs.whatif)."""
+    whatif.compute(context().engine, run_id, today=date.fromisoformat(today))
 
 
 @huey.task()
@@ -51,6 +67,13 @@ def matching_run_everywhere(today: str) -> None:
 def queue_run(session: Session, run_id: int, *, today: date) -> None:
     """Queue the job for run ``run_id`` once ``session`` has committed its row."""
     after_commit(session, lambda: matching_run(run_id, today.isoformat()))
+
+
+def queue_whatif(session: Session, run: MatchingRun, *, today: date) -> None:
+    """Queue the what-if of a done run (on a coordinator's request) once ``session`` commits."""
+    whatif.mark_queued(session, run)
+    run_id = id_of(run)
+    after_commit(session, lambda: whatif_report(run_id, today.isoformat()))
 
 
 def start_and_queue(

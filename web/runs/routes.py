@@ -8,7 +8,7 @@ from datetime import date
 
 from litestar import Request, Router, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
 from sqlalchemy import select
@@ -17,12 +17,14 @@ from sqlmodel import Session, col
 
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
-from web.core.deps import CurrentCoordinator, DbSession, RowId
-from web.core.i18n import negotiate
+from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
+from web.core.i18n import N_, negotiate
 from web.core.models import Coordinator, MatchingRun, Participant, Place, Region, utcnow
 from web.core.reasons import rule_label
 from web.core.sql import rel
-from web.runs.jobs import start_and_queue
+from web.runs import whatif
+from web.runs.gaps import picture as gap_picture
+from web.runs.jobs import queue_whatif, start_and_queue
 from web.runs.runs import (
     STALE_ERROR,
     RunAlreadyRunning,
@@ -98,7 +100,10 @@ def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
 
 
 @get("/runs/{run_id:int}", name="show_run", sync_to_thread=True)
-def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Template:
+def show_run(
+    db: DbSession, coordinator: CurrentCoordinator, run_id: RowId,
+    done: FromQuery[str | None] = None,
+) -> Template:  # fmt: skip
     run = _run_for(db, coordinator, run_id)
     region = db.get(Region, run.region_id)
     started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None
@@ -121,8 +126,94 @@ def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> T
             "stats": stats,
             "gap_count": len(run.stats.get("gaps", [])),
             "refresh": REFRESH_SECONDS if state in ("queued", "running") else None,
+            "whatif": whatif.view(db, run, region) if region is not None else None,
+            "whatif_flash": WHATIF_FLASH.get(done or ""),
         },
     )
+
+
+# --- what would help the newcomers still waiting (web.runs.whatif) -----------------------------
+
+WHATIF_FLASH = {
+    "whatif": N_("What would help is being computed. This page shows it when it is ready."),
+    "level": N_("The minimum language level of the region is changed. Start the matching "
+                "again to see the new suggestions."),
+    "radius": N_("The maximum distance of the region is changed. Start the matching again to "
+                 "see the new suggestions."),
+    "online": N_("The people concerned are asked whether they would meet online: by e-mail, "
+                 "or as a phone task on your overview for those without e-mail."),
+}  # fmt: skip
+
+
+def _back_to_run(run: MatchingRun, done: str) -> Redirect:
+    return Redirect(path=f"/coordinator/runs/{run.id}", query_params={"done": done},
+                    status_code=HTTP_303_SEE_OTHER)  # fmt: skip
+
+
+@post("/runs/{run_id:int}/whatif", name="compute_whatif", sync_to_thread=True)
+def compute_whatif(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Redirect:
+    run = _run_for(db, coordinator, run_id)
+    if run.status != "done":
+        raise NotFoundException()
+    queue_whatif(db, run, today=_today())
+    return _back_to_run(run, "whatif")
+
+
+def _relaxation_for(
+    db: Session, coordinator: Coordinator, run_id: int, relaxation: str
+) -> tuple[MatchingRun, Region, whatif.Relaxation]:
+    run = _run_for(db, coordinator, run_id)
+    region = db.get(Region, run.region_id)
+    found = whatif.relaxation_of(whatif.view(db, run, region), relaxation) if region else None
+    if region is None or found is None or found.more <= 0:
+        raise NotFoundException()
+    return run, region, found
+
+
+def _relax_page(
+    coordinator: Coordinator, run: MatchingRun, region: Region, found: whatif.Relaxation,
+    *, changed: bool = False,
+) -> Template:  # fmt: skip
+    return Template(
+        template_name="runs/relax.html",
+        context={
+            "coordinator": coordinator,
+            "run": run,
+            "region": region,
+            "entry": found,
+            "changed": changed,
+        },  # fmt: skip
+        status_code=HTTP_409_CONFLICT if changed else 200,
+    )
+
+
+@get("/runs/{run_id:int}/relax/{relaxation:str}", name="confirm_relaxation", sync_to_thread=True)
+def confirm_relaxation(
+    db: DbSession, coordinator: CurrentCoordinator, run_id: RowId, relaxation: FromPath[str]
+) -> Template:
+    run, region, found = _relaxation_for(db, coordinator, run_id, relaxation)
+    return _relax_page(coordinator, run, region, found)
+
+
+@post("/runs/{run_id:int}/relax/{relaxation:str}", name="apply_relaxation", sync_to_thread=True)
+def apply_relaxation(
+    db: DbSession, coordinator: CurrentCoordinator, settings: AppSettings, run_id: RowId,
+    relaxation: FromPath[str],
+) -> Template | Redirect:  # fmt: skip
+    """Level and radius: the region's setting is relaxed; online: the people concerned are
+    asked. The confirmation page posts here."""
+    run, region, found = _relaxation_for(db, coordinator, run_id, relaxation)
+    now = utcnow()
+    if relaxation == "online":
+        if found.to_ask == 0:
+            raise NotFoundException()
+        whatif.ask_online(db, run, found, coordinator=coordinator, settings=settings, now=now)
+        return _back_to_run(run, "online")
+    try:
+        whatif.apply(db, region, found, coordinator=coordinator, now=now)
+    except whatif.SettingsChanged:
+        return _relax_page(coordinator, run, region, found, changed=True)
+    return _back_to_run(run, relaxation)
 
 
 def _newcomers_by_public_id(
@@ -188,37 +279,31 @@ def unmatched(
 
 
 @get("/regions/{slug:str}/gaps", name="gaps", sync_to_thread=True)
-def gaps(
-    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
-) -> Template:
+def gaps(db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]) -> Template:
     region = get_region_for(db, coordinator, slug)
     run = last_done_run(db, region)
-    locale = negotiate(request)
-    rows = [
-        {
-            "area": gap.get("area", ""),
-            "waiting": int(gap.get("waiting", 0)),
-            "languages": list(gap.get("languages", [])),
-            "slots": [(slot, int(count)) for slot, count in gap.get("slots", [])],
-            "blocked_by": gap.get("blocked_by", ""),
-            "rule": rule_label(gap.get("blocked_by", ""), locale=locale),
-        }
-        for gap in (run.stats.get("gaps", []) if run else [])
-    ]
     return Template(
         template_name="runs/gaps.html",
         context={
             "coordinator": coordinator,
             "region": region,
             "run": run,
-            "rows": rows,
-            "total_waiting": sum(row["waiting"] for row in rows),
+            "map": gap_picture(db, region, run) if run else None,
         },
     )
 
 
 router = Router(
     path="/coordinator",
-    route_handlers=[list_regions, run_matching, show_run, unmatched, gaps],
+    route_handlers=[
+        list_regions,
+        run_matching,
+        show_run,
+        compute_whatif,
+        confirm_relaxation,
+        apply_relaxation,
+        unmatched,
+        gaps,
+    ],
     guards=[coordinator_required],
 )

@@ -31,6 +31,7 @@ from web.core.models import (
     Tandem,
 )
 from web.ops.demo import DEMO_PASSWORD, load_demo
+from web.runs import whatif
 from web.runs.runs import execute_run, start_run
 
 TODAY = date(2026, 12, 3)
@@ -64,6 +65,7 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
         run = start_run(session, kassel, None, now=NOW - timedelta(days=1))
         run_id = run.id
     execute_run(engine, run_id, today=TODAY)  # type: ignore[arg-type]
+    whatif.compute(engine, run_id, today=TODAY)  # type: ignore[arg-type]  # its pages as well
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         people = session.scalars(

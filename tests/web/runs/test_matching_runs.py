@@ -460,9 +460,15 @@ def test_tandem_match_runs_matching_for_a_region(database_url, engine):
         "match", "--region", "kassel", "--today", "2026-11-26", database_url=database_url
     )
     assert result.returncode == 0, result.stderr
-    line = result.stdout.strip()
+    line, *what_if = result.stdout.strip().splitlines()
     assert line.startswith("run 1 for kassel: 2 pairs, 1 unmatched, total score ")
     assert line.endswith(" s")
+    # What each relaxation would achieve (the run page says it in words).
+    assert what_if == [
+        "what if level (A2): +0 newcomers matched",
+        "what if radius (35 km): +0 newcomers matched",
+        "what if online (online for all): +0 newcomers matched",
+    ]
     assert len(suggestions(engine, region_id)) == 2
     with db(engine) as session:
         logged = session.scalars(select(AuditLog).where(AuditLog.action == "matching.run")).one()

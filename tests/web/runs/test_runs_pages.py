@@ -304,6 +304,8 @@ def test_the_unmatched_view_lists_every_waiting_newcomer_without_a_suggestion(cl
     assert len(rows) == 1
     cells = [cell.text.strip() for cell in rows[0].find_all("td")]
     assert cells[0] == "Hamid"
+    link = rows[0].find("td").find("a")
+    assert link["href"] == f"/coordinator/participants/{rows[0]['data-participant']}"
     assert cells[1] == "kassel-town"
     assert cells[2] == "94"
     assert cells[3] == "Arabic First language"
@@ -321,21 +323,15 @@ def test_the_gaps_view_rolls_up_whom_to_recruit(client, engine):
     login(client, "alice@example.org")
     run_matching(client)
     page = html(client.get("/coordinator/regions/kassel/gaps", headers={"accept-language": "en"}))
-    rows = page.select("tr[data-area]")
-    assert len(rows) == 1
-    summary = " ".join(rows[0].select_one(".gap-summary").text.split())
-    assert (
-        summary == "1 waiting newcomer speaks only Arabic near kassel-town, mostly Monday Morning"
-    )
-    assert rows[0]["data-blocked-by"] == "language"
-    cells = [" ".join(cell.text.split()) for cell in rows[0].find_all("td")]
-    assert cells[1:] == [
-        "1",
-        "kassel-town",
-        "Arabic",
-        "Monday Morning (1)",
-        "no common language at the minimum level",
-    ]
+    # By language: Hamid speaks only Arabic; by place: he waits in the town where both
+    # locals have their one place taken by the run's suggestions.
+    (language,) = page.select("#gaps-by-language tr[data-language]")
+    cells = [" ".join(cell.text.split()) for cell in language.find_all(["th", "td"])]
+    assert cells == ["Arabic", "1", "kassel-town (1)"]
+    assert " ".join(page.select_one("#most-needed").text.split()) == "Arabic (1)"
+    (town,) = page.select("#gaps-by-place tr[data-area]")
+    cells = [" ".join(cell.text.split()) for cell in town.find_all(["th", "td"])]
+    assert cells == ["kassel-town", "1", "0", "Arabic (1)", "Monday Morning (1)"]
 
 
 def test_the_gaps_view_speaks_german(client, engine):
@@ -345,6 +341,7 @@ def test_the_gaps_view_speaks_german(client, engine):
     page = html(client.get("/coordinator/regions/kassel/gaps", headers={"accept-language": "de"}))
     assert page.find("html")["lang"] == "de"
     assert page.select("tr[data-area]")
+    assert page.select_one("#gaps-by-language th[scope=row]").text == "Arabisch"
 
 
 # --- strangers see nothing ----------------------------------------------------------------------
