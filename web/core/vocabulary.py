@@ -38,7 +38,7 @@ ANSWERS = ("accepted", "declined")
 PAIR_RULE_KINDS = ("pin", "forbid")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
-TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")
+TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin", "whats_on")
 CHECKIN_KINDS = ("fit_check", "regular")
 MEETING_FREQUENCIES = {
     # Translators: answers to "How often did you meet?" in a check-in on a tandem (local and
@@ -71,6 +71,9 @@ EVENT_KINDS = (
     "declined",
     "expired",
     "erased",
+    # Events (issue 17): one per occurrence held, one per attendee (role, first time, tandem).
+    "occ_held",
+    "occ_attended",
 )
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
