@@ -45,12 +45,14 @@ def _checks(kinds: Sequence[str], purposes: Sequence[str]) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("needs_step_free", sa.Boolean(), server_default=sa.text("false"),
-                      nullable=False)  # fmt: skip
+            sa.Column(
+                "needs_step_free", sa.Boolean(), server_default=sa.text("false"), nullable=False
+            )  # fmt: skip
         )
         batch_op.add_column(
-            sa.Column("whats_on_mail", sa.Boolean(), server_default=sa.text("true"),
-                      nullable=False)  # fmt: skip
+            sa.Column(
+                "whats_on_mail", sa.Boolean(), server_default=sa.text("true"), nullable=False
+            )  # fmt: skip
         )
         batch_op.add_column(sa.Column("whats_on_month", sa.String(length=7), nullable=True))
     _checks(NEW_KINDS, NEW_PURPOSES)

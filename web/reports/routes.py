@@ -85,7 +85,9 @@ def _tables(
     }
 
 
-def _event_figures(db: Session, region: Region, report: reports.Report) -> occasions.OccasionFigures:
+def _event_figures(
+    db: Session, region: Region, report: reports.Report
+) -> occasions.OccasionFigures:
     return occasions.build(db, region_id=id_of(region), begin=report.start, end=report.end)
 
 
