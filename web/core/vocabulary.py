@@ -316,6 +316,8 @@ AUDIT_ACTION_LABELS = {
     "participant.vetting_recorded": N_("Police certificate recorded"),
     "participant.viewed": N_("Participant page viewed"),
     "participant.withdrew": N_("Participant withdrew"),
+    "participant.whats_on_off": N_("Monthly events e-mail switched off"),
+    "participant.whats_on_on": N_("Monthly events e-mail switched on"),
     "problem.handled": N_("Problem report handled"),
     "problem.reported": N_("Problem reported"),
     "proposal.reminded": N_("Reminder sent"),
