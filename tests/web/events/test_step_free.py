@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from sqlalchemy import select
 
 from tests.builders import (
     csrf_token,
@@ -54,8 +53,15 @@ def make_region_in(engine) -> None:  # type: ignore[no-untyped-def]
 def test_a_coordinator_records_it_at_an_assisted_registration(client, engine) -> None:
     make_region_in(engine)
     login(client, "alice@example.org")
-    form = valid_form(email="", first_name="Omar", needs_step_free="1", phone="0151 23456789",
-                      contact_channel="phone", consent_method="phone", person_locale="de")  # fmt: skip
+    form = valid_form(
+        email="",
+        first_name="Omar",
+        needs_step_free="1",
+        phone="0151 23456789",
+        contact_channel="phone",
+        consent_method="phone",
+        person_locale="de",
+    )
     token = csrf_token(client, "/coordinator/register/newcomer")
     response = client.post("/coordinator/register/newcomer", follow_redirects=False,
                            data={**form, "_csrf_token": token})  # fmt: skip
