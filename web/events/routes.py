@@ -237,7 +237,10 @@ def _link_problem(problem: links.LinkError) -> Template:
                     context={"problem": problem.code})  # fmt: skip
 
 
-@get("/whats-on/{token:str}", name="whats_on_form", sync_to_thread=True)
+# A link from an e-mail, no login: no session to start (SECURITY.md F2); the form's CSRF
+# cookie is set as on every page with a form.
+@get("/whats-on/{token:str}", name="whats_on_form", sync_to_thread=True,
+     opt={"skip_session": True})  # fmt: skip
 def whats_on_form(db: DbSession, token: FromPath[str], done: FromQuery[bool] = False) -> Template:
     """Only shows the choice (mail scanners open links); the button sends it."""
     try:
@@ -247,7 +250,8 @@ def whats_on_form(db: DbSession, token: FromPath[str], done: FromQuery[bool] = F
     return _whats_on_page(token, on=person.whats_on_mail, done=done)
 
 
-@post("/whats-on/{token:str}", name="switch_whats_on_by_link", sync_to_thread=True)
+@post("/whats-on/{token:str}", name="switch_whats_on_by_link", sync_to_thread=True,
+      opt={"skip_session": True})  # fmt: skip
 def switch_whats_on_by_link(
     db: DbSession, token: FromPath[str], data: FormData
 ) -> Template | Redirect:

@@ -142,6 +142,7 @@ def test_the_link_in_the_mail_switches_it_off_and_on_again(client, engine, setti
     assert path is not None
     link = path.group(0).split("?")[0]
     page = client.get(link)  # a mail scanner's visit changes nothing
+    assert "tandem_session" not in page.headers.get("set-cookie", "")  # no login, no session
     assert html(page).select_one("[data-state]")["data-state"] == "on"
     response = client.post(link, data={"mail": "off", "_csrf_token": csrf_token(client, link)},
                            follow_redirects=False)  # fmt: skip
