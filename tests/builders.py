@@ -29,6 +29,8 @@ from web.core.auth import hash_password
 from web.core.db import transaction
 from web.core.models import (
     Coordinator,
+    MeetingPlace,
+    Occasion,
     OutboxMessage,
     Participant,
     ParticipantLanguage,
@@ -453,3 +455,34 @@ def routes(app: Litestar) -> list[tuple[str, str]]:
 def concrete(path: str) -> str:
     """A path template with a sample value for each parameter."""
     return re.sub(r"\{(\w+):(\w+)\}", lambda m: SAMPLE.get(m.group(2), "x"), path)
+
+
+# --- events (issue 17) ------------------------------------------------------------------------
+
+
+def make_occasion(
+    session: Session,
+    region: Region,
+    title: str,
+    *,
+    starts: datetime,
+    km_north: float = 0.0,
+    step_free: bool = False,
+    **extra: Any,
+) -> Occasion:
+    """An event of two hours at a café of its own, ``km_north`` of the region's first town
+    (titles in German and, marked "(fa)", Persian)."""
+    session.refresh(region)
+    town = region.places[0]
+    place = MeetingPlace(region_id=region.id, name=f"Café {title}", kind="cafe",
+                         street="Markt 1", town_id=town.id, lat=town.lat + km_north / 111.0,
+                         lon=town.lon, slots=["thu_evening"], step_free=step_free,
+                         descriptions={"de": "x"})  # fmt: skip
+    session.add(place)
+    session.flush()
+    occasion = Occasion(region_id=region.id, meeting_place_id=place.id,
+                        titles={"de": title, "fa": f"{title} (fa)"}, starts_at=starts,
+                        ends_at=starts + timedelta(hours=2), **extra)  # fmt: skip
+    session.add(occasion)
+    session.flush()
+    return occasion

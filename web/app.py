@@ -75,6 +75,13 @@ CONTENT_SECURITY_POLICY = (
 # gzip for the pages people open on a phone's data plan (a sign-up form: 22 KB -> 4 KB).
 # Not for pages that echo a query (search, login's "next") next to the CSRF token, which
 # stays the same for a whole session: compressed, its length would leak the token (BREACH).
+# The calendar feeds (issue 17) are fetched by calendar apps and caches, never by a browser
+# with a form: no CSRF and no session cookie there (a response with a Set-Cookie is not
+# cached by shared caches, and the cookie is nobody's). Only GET routes may live under it.
+FEED_PREFIX = "/calendar/"
+NO_COOKIE_PATHS = [r"^/calendar/"]  # anchored (SECURITY.md F3)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
 COMPRESSION = CompressionConfig(backend="gzip", exclude=["^/coordinator", "^/login", "^/dev/"])
 
 
@@ -213,6 +220,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         samesite="lax",
         max_age=settings.session_max_age,
         store="sessions",
+        exclude=NO_COOKIE_PATHS,
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
@@ -220,8 +228,9 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         cookie_secure=secure,
         cookie_httponly=True,
         cookie_samesite="strict",
+        exclude=NO_COOKIE_PATHS,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             web.public.routes.router,
             web.signup.routes.build_router(),
@@ -290,3 +299,13 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         compression_config=COMPRESSION,
         debug=settings.debug,
     )
+    _refuse_unsafe_feed_routes(app)
+    return app
+
+
+def _refuse_unsafe_feed_routes(app: Litestar) -> None:
+    """The feeds' prefix skips the CSRF check (``NO_COOKIE_PATHS``): a form handler there
+    would be open to forgery, so the app refuses to be built with one."""
+    for route in app.routes:
+        if route.path.startswith(FEED_PREFIX) and set(route.methods) - SAFE_METHODS:
+            raise SettingsError(f"{route.path} accepts {sorted(route.methods)}: feeds are GET only")

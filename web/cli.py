@@ -31,6 +31,7 @@ from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.core.sql import id_of, table
+from web.events import whats_on
 from web.jobs import worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
@@ -263,6 +264,14 @@ def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"check-ins sent {sent}")
 
 
+def cmd_whats_on(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem whats-on``: the monthly "what's on" e-mail about the next month, to everyone
+    who has not had it yet; meant for the last days of a month (never twice a month)."""
+    with session_for(settings) as session:
+        sent = whats_on.send_monthly(session, settings=settings, now=utcnow())
+    print(f"what's-on e-mails written {sent}")
+
+
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
     """``tandem purge``: the retention rules once (daily from cron); --dry-run lists only."""
     with session_for(settings) as session:
@@ -387,6 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_ins = commands.add_parser("check-ins", help="send the check-ins that are due (daily)")
     check_ins.set_defaults(run=cmd_check_ins)
+
+    whats_on_parser = commands.add_parser(
+        "whats-on", help="send the monthly e-mail about next month's events (from the 25th)"
+    )
+    whats_on_parser.set_defaults(run=cmd_whats_on)
 
     purge_parser = commands.add_parser(
         "purge", help="apply the retention rules (daily from cron); --dry-run lists only"

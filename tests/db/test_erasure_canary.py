@@ -31,6 +31,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, String, Text, select
 from sqlalchemy.engine import URL, make_url
+from sqlmodel import col
 
 from tests.builders import (
     db,
@@ -100,6 +101,7 @@ NOT_ABOUT_A_PARTICIPANT = {
     "participant.contact_channel": "vocabulary",
     "participant.interpreter_language": "a language code",
     "participant.guardian_relation": "vocabulary",
+    "participant.whats_on_month": "a month (2027-01): when the last events e-mail went out",
     "consent.method": "vocabulary",
     "contact_task.kind": "vocabulary",
     "participant_language.language": "a language code",
@@ -258,6 +260,9 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             guardian_email=canaries["participant.guardian_email"],
             languages={"ar": "native", "de": "A2"},
             locale="de",
+            # Issue 17: a need that tells of a body (a wheelchair?), and a choice of e-mails.
+            needs_step_free=True,
+            whats_on_mail=False,
         )
         # A minor's partner must have a police certificate on record.
         session.add(Vetting(local_id=lena.id, certificate_date=START.date(), seen_on=START.date()))
@@ -479,6 +484,11 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
     with db(engine) as session:
         gone = select(Participant).where(Participant.public_id == world.person_public_id)
         assert session.scalars(gone).first() is None
+        # Nobody else needed step-free access or declined the events e-mail: both went.
+        kept = select(Participant).where(
+            col(Participant.needs_step_free) | col(Participant.whats_on_mail).is_(False)
+        )
+        assert session.scalars(kept).all() == []
         record = session.scalars(
             select(Tandem).where(Tandem.public_id == world.tandem_public_id)
         ).one()

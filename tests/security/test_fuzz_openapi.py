@@ -77,6 +77,7 @@ PARTICIPANT_FORM = [
     "help_topics",
     "slots",
     "online_ok",
+    "needs_step_free",  # issue 17
     "gender",
     "partner_wish",
     "birth_year",

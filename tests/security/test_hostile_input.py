@@ -48,6 +48,7 @@ SIGNUP_FIELDS = [
     "about_me",
     "capacity",
     "online_ok",
+    "needs_step_free",
     "language_3",
     "level_3",
 ]

@@ -47,6 +47,7 @@ PUBLIC = {
     "/me/erased",
     "/answer/{token:str}",
     "/calendar/{name:str}",  # a region's public event feed (issue 17)
+    "/whats-on/{token:str}",  # the monthly events e-mail, off or on by its link (issue 17)
     "/check-in/thanks",
     "/check-in/{token:str}",
     "/static/{file_path:path}",

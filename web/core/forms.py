@@ -124,6 +124,7 @@ class ParticipantForm:
     help_topics: list[str] = field(default_factory=list)
     slots: list[str] = field(default_factory=list)
     online_ok: bool = False
+    needs_step_free: bool = False  # issue 17: meeting places and events without steps
     gender: str = ""  # "" = prefer not to say
     partner_wish: str = "any"
     birth_year: str = ""
@@ -217,6 +218,7 @@ def parse_participant_form(
         )
 
     form.online_ok = bool(single(data, "online_ok"))
+    form.needs_step_free = bool(single(data, "needs_step_free"))
     form.gender = single(data, "gender")
     if form.gender not in ("", *GENDERS):
         errors["gender"] = N_("Please choose one of the options.")
@@ -338,6 +340,7 @@ def form_from_person(person: Any, place_name: str) -> ParticipantForm:
         help_topics=list(person.help_topics),
         slots=list(person.slots),
         online_ok=person.online_ok,
+        needs_step_free=person.needs_step_free,
         gender=person.gender or "",
         partner_wish=person.partner_genders[0] if person.partner_genders else "any",
         birth_year=str(person.birth_year),

@@ -1,8 +1,9 @@
 """E-mailed links, the one way: issue a token, build the URL, enqueue the mail; open a link.
 
-Six kinds of link go out by e-mail: confirm an address (``verify``), open "my profile"
+Seven kinds of link go out by e-mail: confirm an address (``verify``), open "my profile"
 (``profile``, also in the retention warning), answer a proposal (``answer``), answer a
-check-in (``checkin``) and create a coordinator account (``invitation``). All of them:
+check-in (``checkin``), create a coordinator account (``invitation``) and switch the monthly
+"what's on" e-mail off or on (``whats_on``, issue 17). All of them:
 
 - carry a random token (``secrets.token_urlsafe(32)``) in the path; the database keeps
   only its SHA-256 hash, so a leaked table yields no working link, and a token is found
@@ -52,6 +53,7 @@ PATHS = {
     "answer": "/answer/",
     "checkin": "/check-in/",
     "invitation": "/invite/",
+    "whats_on": "/whats-on/",  # switch the monthly "what's on" e-mail off (or on again)
 }
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
 MAX_TOKEN_LENGTH = 100

@@ -228,6 +228,13 @@ class Participant(SQLModel, table=True):
     guardian_relation: str | None = Field(default=None, sa_column=Column(String(16)))
     guardian_phone: str | None = Field(default=None, sa_column=Column(String(40)))
     guardian_email: str | None = Field(default=None, sa_column=Column(String(254)))
+    # --- places and occasions (issue 17) ---
+    # Needs step-free access (no steps, a lift): first meetings and events go where it is.
+    needs_step_free: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # The monthly "what's on" e-mail (programme information; switched off on /me or by the
+    # link in the mail), and the month ("2027-01") the last one was about: never two.
+    whats_on_mail: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    whats_on_month: str | None = Field(default=None, sa_column=Column(String(7)))
 
     place: "Place" = Relationship()
     languages: list["ParticipantLanguage"] = Relationship(

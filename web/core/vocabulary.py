@@ -38,7 +38,7 @@ ANSWERS = ("accepted", "declined")
 PAIR_RULE_KINDS = ("pin", "forbid")
 COORDINATOR_ROLES = ("admin", "coordinator")
 CONSENT_PURPOSES = ("matching", "contact_sharing")
-TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin")
+TOKEN_PURPOSES = ("verify", "profile", "answer", "checkin", "whats_on")
 CHECKIN_KINDS = ("fit_check", "regular")
 MEETING_FREQUENCIES = {
     # Translators: answers to "How often did you meet?" in a check-in on a tandem (local and
@@ -71,6 +71,9 @@ EVENT_KINDS = (
     "declined",
     "expired",
     "erased",
+    # Events (issue 17): one per occurrence held, one per attendee (role, first time, tandem).
+    "occ_held",
+    "occ_attended",
 )
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
@@ -358,6 +361,8 @@ AUDIT_ACTION_LABELS = {
     "participant.vetting_recorded": N_("Police certificate recorded"),
     "participant.viewed": N_("Participant page viewed"),
     "participant.withdrew": N_("Participant withdrew"),
+    "participant.whats_on_off": N_("Monthly events e-mail switched off"),
+    "participant.whats_on_on": N_("Monthly events e-mail switched on"),
     "problem.handled": N_("Problem report handled"),
     "problem.reported": N_("Problem reported"),
     # Translators: in the audit log: a person said yes to a proposed tandem partner.

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from web.core import audit
+from web.core import audit, links
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_weekday_datetime
@@ -21,7 +21,7 @@ from web.core.forms import FormData, clean_text, single
 from web.core.i18n import N_, negotiate
 from web.core.models import Coordinator, Occasion, Region, utcnow
 from web.core.settings import Settings
-from web.events import feed, occasions
+from web.events import feed, occasions, whats_on
 
 FLASH = {
     "created": N_("The event is saved."),
@@ -224,4 +224,51 @@ def region_calendar(request: Request, db: DbSession, name: FromPath[str]) -> Res
     return Response(content=body, media_type="text/calendar", headers=headers)
 
 
-routers = [coordinator_router, Router(path="/", route_handlers=[region_calendar])]
+# --- the monthly "what's on" e-mail: the link in it switches it off (or on again) ----------
+
+
+def _whats_on_page(token: str, *, on: bool, done: bool = False, status_code: int = 200) -> Template:
+    return Template(template_name="events/whats_on.html", status_code=status_code,
+                    context={"token": token, "on": on, "done": done})  # fmt: skip
+
+
+def _link_problem(problem: links.LinkError) -> Template:
+    return Template(template_name="me/link_problem.html", status_code=HTTP_400_BAD_REQUEST,
+                    context={"problem": problem.code})  # fmt: skip
+
+
+# A link from an e-mail, no login: no session to start (SECURITY.md F2); the form's CSRF
+# cookie is set as on every page with a form.
+@get("/whats-on/{token:str}", name="whats_on_form", sync_to_thread=True,
+     opt={"skip_session": True})  # fmt: skip
+def whats_on_form(db: DbSession, token: FromPath[str], done: FromQuery[bool] = False) -> Template:
+    """Only shows the choice (mail scanners open links); the button sends it."""
+    try:
+        person = whats_on.person_of_link(db, token, now=utcnow())
+    except links.LinkError as problem:
+        return _link_problem(problem)
+    return _whats_on_page(token, on=person.whats_on_mail, done=done)
+
+
+@post("/whats-on/{token:str}", name="switch_whats_on_by_link", sync_to_thread=True,
+      opt={"skip_session": True})  # fmt: skip
+def switch_whats_on_by_link(
+    db: DbSession, token: FromPath[str], data: FormData
+) -> Template | Redirect:
+    now = utcnow()
+    try:
+        person = whats_on.person_of_link(db, token, now=now)
+    except links.LinkError as problem:
+        return _link_problem(problem)
+    choice = single(data, "mail")
+    if choice not in ("on", "off"):
+        return _whats_on_page(token, on=person.whats_on_mail, status_code=HTTP_400_BAD_REQUEST)
+    whats_on.switch(db, person, on=choice == "on", now=now)
+    return Redirect(path=f"/whats-on/{token}", query_params={"done": "1"},
+                    status_code=HTTP_303_SEE_OTHER)  # fmt: skip
+
+
+routers = [
+    coordinator_router,
+    Router(path="/", route_handlers=[region_calendar, whats_on_form, switch_whats_on_by_link]),
+]

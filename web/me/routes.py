@@ -46,7 +46,7 @@ from web.core.models import Participant, utcnow
 from web.core.settings import Settings
 from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS
-from web.events import nearby
+from web.events import nearby, whats_on
 from web.me import tandem
 from web.tandems import lifecycle
 
@@ -226,6 +226,15 @@ def resume(db: DbSession, person: CurrentParticipant) -> Redirect:
     return _see("/me")
 
 
+@post("/me/whats-on", name="switch_whats_on", sync_to_thread=True)
+def switch_whats_on(db: DbSession, person: CurrentParticipant, data: FormData) -> Redirect:
+    """The monthly "what's on" e-mail, off or on again (issue 17)."""
+    choice = single(data, "mail")
+    if choice in ("on", "off"):
+        whats_on.switch(db, person, on=choice == "on", now=utcnow())
+    return _see("/me#whats-on")
+
+
 @post("/me/withdraw", name="withdraw", sync_to_thread=True)
 def withdraw(db: DbSession, person: CurrentParticipant) -> Redirect:
     participants.withdraw(db, person, now=utcnow())
@@ -398,6 +407,7 @@ def build_router() -> Router:
             pause,
             resume,
             withdraw,
+            switch_whats_on,
             export,
             erase,
             participant_logout,

@@ -24,6 +24,7 @@ from web.core import audit, auth, limits, links, mail, participants, stores
 from web.core.models import Participant, Tandem, Vetting
 from web.core.settings import Settings
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
+from web.events import nearby
 
 WARNING_GRACE = timedelta(days=30)
 VETTING_AFTER_ACTIVITY = timedelta(days=90)
@@ -78,7 +79,12 @@ def send_warning(
         now=now,
         lifetime=timedelta(days=settings.profile_link_days),
         template="retention_warning",
-        context={"first_name": person.first_name, "days": WARNING_GRACE.days},
+        context={
+            "first_name": person.first_name,
+            "days": WARNING_GRACE.days,
+            # While they wait: something to do near them (issue 17).
+            "events": nearby.suggested_in_mail(session, person, now=now),
+        },
     )
 
 

@@ -71,7 +71,10 @@ def slot_of(moment: datetime) -> str | None:
 
 def _partner(person: Participant) -> matching.meeting_places.Partner:
     return matching.meeting_places.Partner(
-        lat=person.place.lat, lon=person.place.lon, slots=frozenset(person.slots)
+        lat=person.place.lat,
+        lon=person.place.lon,
+        slots=frozenset(person.slots),
+        needs_step_free=person.needs_step_free,
     )
 
 
@@ -105,7 +108,6 @@ def options_for(session: Session, tandem: Tandem) -> list[Option]:
         )
     ).all()
     by_id = {row.id: row for row in rows}
-    # Participants have no accessibility field yet: nobody is known to need step-free access.
     found = matching.meeting_places.suggest_meeting_places(
         _partner(local), _partner(newcomer), [_engine_place(row) for row in rows],
         online=meets_online(local, newcomer, region),

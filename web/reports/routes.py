@@ -17,10 +17,15 @@ from web.core.deps import CurrentCoordinator, DbSession
 from web.core.models import Coordinator, Region, utcnow
 from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS, HELP_TOPICS, INTERESTS, LANGUAGES
-from web.reports import reports
+from web.reports import occasions, reports
+
+# Tables of several different figures: no bar chart (bars compare like with like).
+OVERVIEWS = ("summary", "events")
 
 
-def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[str], list[list]]]:
+def _tables(
+    report: reports.Report, request: Request, events: occasions.OccasionFigures
+) -> dict[str, tuple[list[str], list[list]]]:
     _ = i18n.gettext_for(request).gettext
 
     def percent(share: float | None) -> str:
@@ -60,7 +65,30 @@ def _tables(report: reports.Report, request: Request) -> dict[str, tuple[list[st
             [_("Help with"), _("Newcomers ask"), _("Locals offer")],
             paired(report.help_topics, HELP_TOPICS),
         ),
+        # Issue 17: events held and who came, from the anonymous records of the door lists.
+        "events": (
+            [_("Figure"), _("Value")],
+            [
+                [_("Event dates held"), events.held],
+                [_("Attendances"), events.attendees],
+                [_("First-time attendees"), events.first_timers],
+                [_("Tandems that met at an event"), events.tandems_met],
+            ],
+        ),
+        "attendance": (
+            [_("Who came"), _("Attendances"), _("First time")],
+            [
+                [_(label), events.attended[role], events.first_time[role]]
+                for role, label in occasions.ATTENDEE_ROLES.items()
+            ],
+        ),
     }
+
+
+def _event_figures(
+    db: Session, region: Region, report: reports.Report
+) -> occasions.OccasionFigures:
+    return occasions.build(db, region_id=id_of(region), begin=report.start, end=report.end)
 
 
 def _parse(
@@ -107,11 +135,11 @@ def report_page(
             context={**context, "bad_input": True},
             status_code=HTTP_400_BAD_REQUEST,
         )
-    tables = _tables(report, request)
+    tables = _tables(report, request, _event_figures(db, chosen, report))
     charts = {
         name: bar_chart([(str(row[0]), float(row[1])) for row in rows[:12]], title=name)
         for name, (_header, rows) in tables.items()
-        if name != "summary" and rows
+        if name not in OVERVIEWS and rows
     }
     return Template(
         template_name="reports/index.html",
@@ -136,7 +164,9 @@ def report_csv(
     start: FromQuery[str | None] = None,
 ) -> Response[str]:
     _regions, chosen, report = _parse(db, coordinator, region, period, start)
-    tables = _tables(report, request) if report is not None else {}
+    tables = (
+        _tables(report, request, _event_figures(db, chosen, report)) if report is not None else {}
+    )
     if table not in tables:
         return Response(
             content="bad report parameters\n",

@@ -41,6 +41,7 @@ from web.core.db import READ_ONLY, transaction
 from web.core.forms import ParticipantForm
 from web.core.links import send_profile_link
 from web.core.models import OutboxMessage, Participant
+from web.events import nearby
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -270,7 +271,10 @@ def tell_owner_of_repeated_sign_up(
     ).first()
     if recent is not None:
         return
-    send_profile_link(db, owner, settings, now=now, template="signup_again")
+    events = nearby.suggested_in_mail(db, owner, now=now)  # while they wait (issue 17)
+    send_profile_link(
+        db, owner, settings, now=now, template="signup_again", context={"events": events}
+    )
 
 
 def background_writer() -> Callable[[Litestar], AbstractAsyncContextManager[SignUpWriter]]:
