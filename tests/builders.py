@@ -29,6 +29,8 @@ from web.core.auth import hash_password
 from web.core.db import transaction
 from web.core.models import (
     Coordinator,
+    MeetingPlace,
+    Occasion,
     OutboxMessage,
     Participant,
     ParticipantLanguage,
@@ -444,3 +446,27 @@ def routes(app: Litestar) -> list[tuple[str, str]]:
 def concrete(path: str) -> str:
     """A path template with a sample value for each parameter."""
     return re.sub(r"\{(\w+):(\w+)\}", lambda m: SAMPLE.get(m.group(2), "x"), path)
+
+
+# --- events (issue 17) -----------------------------------------------------------------------
+
+
+def make_occasion(
+    session: Session, region: Region, *, starts_at: datetime, title: str = "Stammtisch",
+    place_name: str = "Stadtbibliothek", **overrides: Any,
+) -> Occasion:  # fmt: skip
+    """An event at a new meeting place in the region's town, two hours long."""
+    town = place_of(session, region)
+    place = MeetingPlace(region_id=region.id, name=place_name, kind="library",
+                         street="Obere Königsstraße 3", town_id=town.id, lat=town.lat,
+                         lon=town.lon, slots=["thu_evening"],
+                         descriptions={"de": "Lesecafé"})  # fmt: skip
+    session.add(place)
+    session.flush()
+    values: dict[str, Any] = {"titles": {"de": title}, "starts_at": starts_at,
+                              "ends_at": starts_at + timedelta(hours=2)}  # fmt: skip
+    values.update(overrides)
+    occasion = Occasion(region_id=region.id, meeting_place_id=place.id, **values)
+    session.add(occasion)
+    session.flush()
+    return occasion

@@ -71,6 +71,9 @@ EVENT_KINDS = (
     "declined",
     "expired",
     "erased",
+    # Issue 17: an event's date took place (attendance saved), one attendee of it.
+    "occ_held",
+    "occ_attended",
 )
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
@@ -239,6 +242,12 @@ CONTACT_TASK_KINDS = {
     "tandem_ended": N_("%(partner)s ended the tandem"),
     "checkin": N_("check-in on the tandem with %(partner)s"),
     "retention_warning": N_("their data will be deleted soon unless they stay"),
+    # Translators: a task on the coordinator's dashboard: phone a person without e-mail
+    # and tell them that they moved up from an event's waiting list and have a place now.
+    "event_moved_up": N_("they moved up from an event's waiting list: tell them they have a place"),
+    # Translators: a task on the coordinator's dashboard: phone a person without e-mail
+    # and remind them of the event they signed up for, which takes place tomorrow.
+    "event_reminder": N_("remind them of their event tomorrow"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -331,6 +340,13 @@ AUDIT_ACTION_LABELS = {
     "tandem.resumed": N_("Tandem resumed"),
     "tandem.started": N_("Tandem started"),
     "tandem.viewed": N_("Tandem page viewed"),
+    # Issue 17: sign-ups for an event's date, attendance at the door, private calendar feeds.
+    "event.signed_up": N_("Signed up for an event"),
+    "event.waiting": N_("Put on an event's waiting list"),
+    "event.cancelled_signup": N_("Event sign-up cancelled"),
+    "event.attendance_saved": N_("Attendance at an event saved"),
+    "event.walk_in_added": N_("Walk-in added at an event"),
+    "calendar_feed.renewed": N_("New address of a private calendar feed"),
 }
 SUBJECT_TYPE_LABELS = {
     # Translators: the kind of record an audit log entry is about.
@@ -345,6 +361,7 @@ SUBJECT_TYPE_LABELS = {
     "pair_rule": N_("Pair rule"),
     "vetting": N_("Police certificate"),
     "invitation": N_("Invitation"),
+    "event": N_("Event"),
 }
 
 

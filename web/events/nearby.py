@@ -28,6 +28,13 @@ AUDIENCE_ROLES = {
 }
 
 
+def is_for(occasion: Occasion, person: Participant) -> bool:
+    """The event's audience includes the person (an event for tandems: people in one)."""
+    if person.role not in AUDIENCE_ROLES[occasion.audience]:
+        return False
+    return occasion.audience != "tandems" or person.open_tandems >= 1
+
+
 @dataclass(frozen=True)
 class Nearby:
     occasion: Occasion
@@ -47,9 +54,7 @@ def for_person(session: Session, person: Participant, *, now: datetime) -> list[
     spoken = {language.language for language in person.languages}
     found = []
     for occasion in rows:
-        if person.role not in AUDIENCE_ROLES[occasion.audience]:
-            continue
-        if occasion.audience == "tandems" and person.open_tandems < 1:
+        if not is_for(occasion, person):
             continue
         dates = recurrence.occurrences(occasion, now, now + timedelta(days=DAYS_AHEAD))
         if not dates:
