@@ -33,6 +33,7 @@ import web.coordinator.audit_log
 import web.coordinator.routes
 import web.dev.routes
 import web.events.routes
+import web.events.signup_routes
 import web.jobs.routes
 import web.jobs.worker
 import web.login.routes
@@ -220,6 +221,10 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         cookie_secure=secure,
         cookie_httponly=True,
         cookie_samesite="strict",
+        # The calendar feeds (issue 17) are read by calendar apps: no form, so no CSRF
+        # cookie (a shared cache does not keep a response that sets one). Anchored (F3);
+        # only GET routes live under /calendar/.
+        exclude=["^/calendar/"],
     )
     return Litestar(
         route_handlers=[
@@ -241,6 +246,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.weights.routes.router,
             web.places.routes.router,
             *web.events.routes.routers,
+            *web.events.signup_routes.routers,
             web.tandems.routes.router,
             *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(

@@ -31,6 +31,7 @@ from web.core.models import Coordinator, MatchingRun, Region, utcnow
 from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.core.sql import id_of, table
+from web.events.signups import send_reminders
 from web.jobs import worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
@@ -244,6 +245,13 @@ def cmd_check_ins(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"check-ins sent {sent}")
 
 
+def cmd_event_reminders(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem event-reminders``: remind people of tomorrow's events once; daily."""
+    with session_for(settings) as session:
+        sent = send_reminders(session, now=utcnow())
+    print(f"event reminders sent {sent}")
+
+
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
     """``tandem purge``: the retention rules once (daily from cron); --dry-run lists only."""
     with session_for(settings) as session:
@@ -368,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_ins = commands.add_parser("check-ins", help="send the check-ins that are due (daily)")
     check_ins.set_defaults(run=cmd_check_ins)
+
+    reminders = commands.add_parser(
+        "event-reminders", help="remind people of tomorrow's events they signed up for (daily)"
+    )
+    reminders.set_defaults(run=cmd_event_reminders)
 
     purge_parser = commands.add_parser(
         "purge", help="apply the retention rules (daily from cron); --dry-run lists only"

@@ -19,6 +19,7 @@ from web.events import recurrence
 DAYS_AHEAD = 60
 MAX_KM = 30.0
 LIMIT = 5
+DATES_SHOWN = 3
 # Who may see an event of each audience.
 AUDIENCE_ROLES = {
     "everyone": ("local", "newcomer"),
@@ -41,6 +42,7 @@ class Nearby:
     starts: datetime  # the next date, in Berlin
     km: float | None  # None: online
     shared_languages: tuple[str, ...]
+    dates: tuple[datetime, ...] = ()  # the next few dates (in Berlin), to sign up for one
 
 
 def for_person(session: Session, person: Participant, *, now: datetime) -> list[Nearby]:
@@ -66,6 +68,6 @@ def for_person(session: Session, person: Participant, *, now: datetime) -> list[
             if km > MAX_KM:
                 continue
         shared = tuple(code for code in occasion.languages if code in spoken)
-        found.append(Nearby(occasion, dates[0], km, shared))
+        found.append(Nearby(occasion, dates[0], km, shared, tuple(dates[:DATES_SHOWN])))
     found.sort(key=lambda n: (not n.shared_languages, n.km or 0.0, n.starts, n.occasion.id))
     return found[:LIMIT]

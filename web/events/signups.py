@@ -294,3 +294,35 @@ def mail_context(occasion: Occasion, starts: datetime, person: Participant) -> d
         "event_place": place.name,
         "event_where": where(place),
     }
+
+
+# --- the reminder the day before ------------------------------------------------------------------
+
+
+def send_reminders(session: Session, *, now: datetime) -> int:
+    """Remind everyone with a place at a date tomorrow (Berlin), once each: the reminder is
+    marked sent by a compare-and-set, so a second run (or a second worker) sends none."""
+    tomorrow = berlin(now).date() + timedelta(days=1)
+    rows = session.scalars(
+        select(Signup)
+        .where(
+            col(Signup.occurs_on) == tomorrow,
+            col(Signup.seat).is_not(None),
+            col(Signup.reminded_at).is_(None),
+        )
+        .order_by(col(Signup.id))
+    ).all()
+    sent = 0
+    for row in rows:
+        if occurrence(row.occasion, row.occurs_on) is None:
+            continue  # the date was cancelled
+        marked = session.execute(
+            update(Signup)
+            .where(col(Signup.id) == row.id, col(Signup.reminded_at).is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(marked):
+            tell(session, row, "event_reminder", now=now)
+            sent += 1
+    return sent

@@ -15,6 +15,7 @@ job                        when (UTC)         what
                            that wrote one
 ``follow_up``              hourly at :15      proposal reminders and expiries
 ``check_ins``              daily 08:00        check-in questions that are due
+``event_reminders``        daily 09:00        reminders of tomorrow's events
 ``purge``                  daily 03:30        retention rules, old e-mails, counters
 ``nightly_backup``         daily 02:45        ``tandem backup`` into TANDEM_BACKUP_DIR
                                               (only when that is set)
@@ -37,6 +38,7 @@ from web.core import mail
 from web.core.db import transaction
 from web.core.models import JobClaim, utcnow
 from web.core.queue import context, huey
+from web.events.signups import send_reminders
 from web.ops import backup, retention
 from web.proposals.proposals import follow_up as follow_up_proposals
 
@@ -49,6 +51,7 @@ SCHEDULE = {
     "send_mail": ("* * * * *", "send the due e-mails"),
     "follow_up": ("15 * * * *", "proposal reminders and expiries"),
     "check_ins": ("0 8 * * *", "check-in questions that are due"),
+    "event_reminders": ("0 9 * * *", "reminders of tomorrow's events to who signed up"),
     "purge": ("30 3 * * *", "retention rules, old e-mails, counters, expired sessions"),
     "nightly_backup": ("45 2 * * *", "a backup into TANDEM_BACKUP_DIR, if set"),
 }
@@ -128,6 +131,15 @@ def check_ins() -> None:
         if claim(session, "check_ins", _day(now)):
             sent = send_due_checkins(session, settings=job.settings, now=now)
             logger.info("check-ins sent %s", sent)
+
+
+@huey.periodic_task(_cron("event_reminders"), retries=2, retry_delay=60)
+def event_reminders() -> None:
+    job, now = context(), utcnow()
+    with transaction(job.engine) as session:
+        if claim(session, "event_reminders", _day(now)):
+            sent = send_reminders(session, now=now)
+            logger.info("event reminders sent %s", sent)
 
 
 @huey.periodic_task(_cron("purge"), retries=2, retry_delay=60)
