@@ -47,6 +47,7 @@ PUBLIC = {
     "/me/erased",
     "/answer/{token:str}",
     "/calendar/{name:str}",  # a region's public event feed (issue 17)
+    "/calendar/me/{name:str}",  # a person's private feed: its unguessable token is the key
     "/check-in/thanks",
     "/check-in/{token:str}",
     "/static/{file_path:path}",
