@@ -131,7 +131,8 @@ def profile_context(
     token = my_feed.token_for(db, person, secret_key, now=now)
     return {
         "my_events": mine,
-        "signed_up_dates": {(m.signup.occasion_id, m.occurrence.day) for m in mine},
+        # (event, date) -> the place on its waiting list, or None with a place
+        "signed_up_dates": {(m.signup.occasion_id, m.occurrence.day): m.waiting for m in mine},
         "places_left": lambda occasion, day: (
             None if occasion.capacity is None
             else max(0, occasion.capacity - signups.places_taken(db, occasion.id, day))
