@@ -47,12 +47,14 @@ def seed(live_server: LiveServer) -> dict[str, Any]:
                 titles={"de": "Stammtisch Begegnung", "fa": "دورهمی ماهانه"},
             )  # fmt: skip
             zahra = make_participant(session, kassel, first_name="Zahra", last_name="Ahmadi",
-                                     locale="fa", languages={"fa": "native", "de": "A2"})  # fmt: skip
+                                     locale="fa",
+                                     languages={"fa": "native", "de": "A2"})  # fmt: skip
             omid = make_participant(session, kassel, first_name="Omid", last_name="Karimi",
                                     email=OMID, locale="de")  # fmt: skip
             raw = {
-                name: links.issue(session, person, "profile", now=utcnow(),
-                                  lifetime=timedelta(days=30))  # fmt: skip
+                name: links.issue(
+                    session, person, "profile", now=utcnow(), lifetime=timedelta(days=30)
+                )  # fmt: skip
                 for name, person in (("zahra", zahra), ("omid", omid))
             }
             return {"day": day, "occasion": stammtisch.id, **raw}
