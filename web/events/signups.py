@@ -276,6 +276,26 @@ def move_up(session: Session, occasion: Occasion, day: date, *, now: datetime) -
     return moved
 
 
+def after_change(session: Session, occasion: Occasion, *, now: datetime) -> list[Signup]:
+    """After a coordinator changed the event (a larger capacity, say): the waiting lists of
+    its coming dates move up into the places now free."""
+    days = session.scalars(
+        select(Signup.occurs_on)
+        .where(
+            col(Signup.occasion_id) == occasion.id,
+            col(Signup.seat).is_(None),
+            col(Signup.occurs_on) >= berlin(now).date(),
+        )
+        .distinct()
+    ).all()
+    moved: list[Signup] = []
+    for day in sorted(days):
+        when = occurrence(occasion, day)
+        if when is not None and when.starts > now:
+            moved += move_up(session, occasion, day, now=now)
+    return moved
+
+
 def tell(session: Session, signup: Signup, template: str, *, now: datetime) -> None:
     """E-mail the person about their sign-up in their language (or leave a task)."""
     person = signup.participant

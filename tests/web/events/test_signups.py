@@ -8,7 +8,7 @@ e-mail. Alice coordinates Kassel, Bob Göttingen. The Stammtisch has one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -27,7 +27,7 @@ from tests.builders import (
     open_profile,
     post_as_me,
 )
-from web.core.calendar import berlin
+from web.core.calendar import BERLIN, berlin
 from web.core.i18n import translations
 from web.core.models import (
     CalendarFeed,
@@ -261,3 +261,49 @@ def test_the_private_feed_has_my_dates_no_names_no_cookie_and_can_be_renewed(
     with db(engine) as session:
         stored = session.get(CalendarFeed, world.zahra)
         assert stored is not None and new_url.rsplit("/", 1)[1][:-4] not in stored.token_hash
+
+
+def test_a_larger_capacity_moves_the_waiting_list_up(engine, world) -> None:
+    with db(engine) as session:
+        occasion = session.get(signups.Occasion, world.occasion_id)
+        for person_id in (world.zahra, world.omid, world.amal):
+            person = session.get(signups.Participant, person_id)
+            signups.sign_up(session, occasion, world.day, person, now=utcnow())  # type: ignore[arg-type]
+    assert my_rows(engine, world) == {world.zahra: 1, world.omid: None, world.amal: None}
+    with db(engine) as session:
+        occasion = session.get(signups.Occasion, world.occasion_id)
+        occasion.capacity = 2  # type: ignore[union-attr]
+        moved = signups.after_change(session, occasion, now=utcnow())  # type: ignore[arg-type]
+        assert [row.participant_id for row in moved] == [world.omid]
+    assert my_rows(engine, world) == {world.zahra: 1, world.omid: 2, world.amal: None}
+
+
+def test_the_reminder_the_day_before_goes_once_in_the_persons_language(
+    engine, world, database_url
+) -> None:
+    import time_machine
+
+    from tests.builders import tandem
+
+    with db(engine) as session:
+        occasion = session.get(signups.Occasion, world.occasion_id)
+        for person_id in (world.omid, world.zahra):  # Zahra only waits: no reminder
+            person = session.get(signups.Participant, person_id)
+            signups.sign_up(session, occasion, world.day, person, now=utcnow())  # type: ignore[arg-type]
+    the_day_before = datetime.combine(world.day - timedelta(days=1), time(9), tzinfo=BERLIN)
+    two_days_before = the_day_before - timedelta(days=1)
+    with time_machine.travel(two_days_before, tick=False):
+        assert (
+            tandem("event-reminders", database_url=database_url).stdout
+            == "event reminders sent 0\n"
+        )
+    with time_machine.travel(the_day_before, tick=False):
+        for expected in ("1", "0"):  # run twice (cron and a worker): one reminder
+            result = tandem("event-reminders", database_url=database_url)
+            assert result.stdout == f"event reminders sent {expected}\n"
+    with db(engine) as session:
+        [reminder] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "event_reminder")
+        ).all()
+    assert reminder.to_address == "omid@example.org" and reminder.locale == "fa"
+    assert reminder.subject == "فردا: دورهمی"
