@@ -102,6 +102,10 @@ def test_the_date_fills_the_next_waits_and_moves_up_when_the_first_cancels(
     mine = html(client.get("/me?event=signed_up"))
     assert mine.select_one(f"#my-events li[data-my-event='{world.occasion_id}'] [data-place]")
     assert my_rows(engine, world) == {world.zahra: 1}
+    exported = client.get("/me/export").json()  # GDPR Art. 15: her sign-ups are in it
+    assert [(s["event"], s["date"], s["has_a_place"]) for s in exported["event_signups"]] == [
+        ("Stammtisch", world.day.isoformat(), True)
+    ]
 
     with TestClient(app=create_app(settings)) as omid:
         open_profile(omid, engine, world.omid)
