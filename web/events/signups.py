@@ -280,7 +280,7 @@ def after_change(session: Session, occasion: Occasion, *, now: datetime) -> list
     """After a coordinator changed the event (a larger capacity, say): the waiting lists of
     its coming dates move up into the places now free."""
     days = session.scalars(
-        select(Signup.occurs_on)
+        select(col(Signup.occurs_on))
         .where(
             col(Signup.occasion_id) == occasion.id,
             col(Signup.seat).is_(None),
