@@ -70,8 +70,13 @@ def occurrence(occasion: Occasion, day: date | str) -> Occurrence | None:
 
 
 def may_sign_up(person: Participant, occasion: Occasion) -> bool:
-    """The event is for people like ``person`` (its audience) and they still take part."""
-    return person.status not in CLOSED_STATUSES and is_for(occasion, person)
+    """The event is in the person's region and for people like them (its audience), and
+    they still take part."""
+    return (
+        person.status not in CLOSED_STATUSES
+        and person.place.region_id == occasion.region_id
+        and is_for(occasion, person)
+    )
 
 
 # --- reading -------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ def world(engine) -> World:  # type: ignore[no-untyped-def]
         lena = make_participant(session, kassel, role="local", first_name="Lena")
         amal = make_participant(session, kassel, first_name="Amal", last_name="Haddad",
                                 email=None, phone="+4915112345678")  # fmt: skip
+        make_participant(session, goettingen, first_name="Gül", locale="tr")
         return World(occasion.id, starts.date(), zahra.id, omid.id, lena.id, amal.id,  # type: ignore[arg-type]
                      amal.public_id)  # fmt: skip
 
@@ -131,6 +132,12 @@ def test_the_date_fills_the_next_waits_and_moves_up_when_the_first_cancels(
 
 
 def test_who_may_sign_up_and_for_which_dates(client, engine, world) -> None:
+    with db(engine) as session:  # a newcomer of another region
+        gul = session.scalars(select(signups.Participant).where(
+            signups.Participant.first_name == "Gül")).one().id  # fmt: skip
+    open_profile(client, engine, gul)  # type: ignore[arg-type]
+    assert post_as_me(client, path(world, "sign-up")).status_code == 409
+    client.cookies.clear()
     open_profile(client, engine, world.lena)  # a local; the event is for newcomers
     refused = post_as_me(client, path(world, "sign-up"))
     assert refused.status_code == 409
