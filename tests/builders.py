@@ -457,10 +457,10 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+):(\w+)\}", lambda m: SAMPLE.get(m.group(2), "x"), path)
 
 
-# --- events (issue 17) ------------------------------------------------------------------------
+# --- events (issue 17) -----------------------------------------------------------------------
 
 
-def make_occasion(
+def make_occasion_near(
     session: Session,
     region: Region,
     title: str,
@@ -483,6 +483,27 @@ def make_occasion(
     occasion = Occasion(region_id=region.id, meeting_place_id=place.id,
                         titles={"de": title, "fa": f"{title} (fa)"}, starts_at=starts,
                         ends_at=starts + timedelta(hours=2), **extra)  # fmt: skip
+    session.add(occasion)
+    session.flush()
+    return occasion
+
+
+def make_occasion(
+    session: Session, region: Region, *, starts_at: datetime, title: str = "Stammtisch",
+    place_name: str = "Stadtbibliothek", **overrides: Any,
+) -> Occasion:  # fmt: skip
+    """An event at a new meeting place in the region's town, two hours long."""
+    town = place_of(session, region)
+    place = MeetingPlace(region_id=region.id, name=place_name, kind="library",
+                         street="Obere Königsstraße 3", town_id=town.id, lat=town.lat,
+                         lon=town.lon, slots=["thu_evening"],
+                         descriptions={"de": "Lesecafé"})  # fmt: skip
+    session.add(place)
+    session.flush()
+    values: dict[str, Any] = {"titles": {"de": title}, "starts_at": starts_at,
+                              "ends_at": starts_at + timedelta(hours=2)}  # fmt: skip
+    values.update(overrides)
+    occasion = Occasion(region_id=region.id, meeting_place_id=place.id, **values)
     session.add(occasion)
     session.flush()
     return occasion

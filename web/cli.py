@@ -32,6 +32,7 @@ from web.core.places import UnknownPlace, create_region
 from web.core.settings import ROOT, Settings, SettingsError, local_url
 from web.core.sql import id_of, table
 from web.events import whats_on
+from web.events.signups import send_reminders
 from web.jobs import worker
 from web.ops import backup
 from web.ops.demo import DEMO_PASSWORD, DemoAlreadyLoaded, load_demo
@@ -272,6 +273,13 @@ def cmd_whats_on(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"what's-on e-mails written {sent}")
 
 
+def cmd_event_reminders(settings: Settings, _args: argparse.Namespace) -> None:
+    """``tandem event-reminders``: remind people of tomorrow's events once; daily."""
+    with session_for(settings) as session:
+        sent = send_reminders(session, now=utcnow())
+    print(f"event reminders sent {sent}")
+
+
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> None:
     """``tandem purge``: the retention rules once (daily from cron); --dry-run lists only."""
     with session_for(settings) as session:
@@ -401,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
         "whats-on", help="send the monthly e-mail about next month's events (from the 25th)"
     )
     whats_on_parser.set_defaults(run=cmd_whats_on)
+    reminders = commands.add_parser(
+        "event-reminders", help="remind people of tomorrow's events they signed up for (daily)"
+    )
+    reminders.set_defaults(run=cmd_event_reminders)
 
     purge_parser = commands.add_parser(
         "purge", help="apply the retention rules (daily from cron); --dry-run lists only"

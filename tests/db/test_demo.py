@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.builders import db
 from tests.conftest import POSTGRES_URL, _truncate_all
-from web.core.models import Coordinator, Participant
+from web.core.models import Coordinator, Occasion, Participant, Signup
 from web.core.places import gazetteer
 from web.ops.demo import DemoAlreadyLoaded, load_demo
 
@@ -65,6 +65,14 @@ def test_the_demo_is_a_realistic_population(engine):
         assert sorted(c.role for c in coordinators) == ["admin", "coordinator", "coordinator"]
         assert all(c.is_demo for c in coordinators)
         assert all(len(c.regions) == 1 for c in coordinators if c.role == "coordinator")
+        # Issue 17: a few sign-ups for every event, one small event full with a waiting list.
+        rows = session.scalars(select(Signup)).all()
+        events = session.scalars(select(Occasion)).all()
+        assert {row.occasion_id for row in rows} == {occasion.id for occasion in events}
+        assert any(row.seat is None for row in rows)
+        for occasion in events:
+            held = [row for row in rows if row.occasion_id == occasion.id and row.seat]
+            assert occasion.capacity is None or len(held) <= occasion.capacity
 
 
 def test_the_demo_refuses_a_database_with_data(engine):

@@ -38,6 +38,7 @@ from tests.builders import (
     html,
     login,
     make_coordinator,
+    make_occasion,
     make_participant,
     make_region,
     open_profile,
@@ -48,19 +49,25 @@ from web.app import create_app
 from web.checkins import checkins
 from web.cli import main
 from web.core import mail
+from web.core.calendar import berlin
 from web.core.i18n import translations
 from web.core.models import (
+    CalendarFeed,
     Consent,
     OutboxMessage,
     Participant,
+    Signup,
     Tandem,
     Vetting,
+    WalkIn,
     metadata,
     utcnow,
 )
 from web.core.settings import Settings
 from web.core.vocabulary import CONSENT_PURPOSES
+from web.events import my_feed, signups
 from web.me import tandem
+from web.ops import retention
 from web.proposals import proposals
 from web.suggestions import suggestions
 from web.tandems import notes
@@ -171,6 +178,11 @@ NOT_ABOUT_A_PARTICIPANT = {
     "failed_job.error": "an exception's first line; jobs take ids, no personal data",
     "job_claim.job": "a job's name",
     "job_claim.period": "an hour or a day",
+    # Issue 17: a person's sign-ups (no text; deleted with them, checked below) and feed.
+    "calendar_feed.nonce": "random",
+    "calendar_feed.token_hash": "a hash",
+    "walk_in.name": "a walk-in is no participant: deleted by the retention rules a month "
+    "after the event (test_a_walk_ins_name_is_gone_after_the_retention_period)",
 }
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the proposal; all of it is long due now
@@ -205,6 +217,7 @@ class World:
     partner_id: int
     partner_public_id: str
     tandem_public_id: str
+    event_date_page: str = ""  # the coordinator's page of the date the person signed up for
     found_before: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -282,6 +295,14 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
         proposals.propose(session, suggested, settings=settings, now=START)
         ids = (person.id, person.public_id, lena.id, lena.public_id, suggested.id)
         tandem_public_id = suggested.public_id
+        # Issue 17: the person and their partner signed up for a Stammtisch next week, and
+        # the person has a private calendar feed.
+        stammtisch = make_occasion(session, kassel, starts_at=utcnow() + timedelta(days=7))
+        day = berlin(stammtisch.starts_at).date()
+        for someone in (person, lena):
+            signups.sign_up(session, stammtisch, day, someone, now=utcnow())
+        my_feed.token_for(session, person, settings.secret_key, now=utcnow())
+        event_date_page = f"/coordinator/events/{stammtisch.id}/dates/{day.isoformat()}"
     person_id, person_public_id, lena_id, lena_public_id, tandem_id = ids
     send_all(engine, mail_dir, START)  # the proposals went out...
 
@@ -317,7 +338,8 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             tandem=session.get(Tandem, tandem_id), now=fit_check + timedelta(days=2),
         )  # fmt: skip
     send_all(engine, mail_dir, fit_check + timedelta(days=3))
-    return World(canaries, person_id, person_public_id, lena_id, lena_public_id, tandem_public_id)
+    return World(canaries, person_id, person_public_id, lena_id, lena_public_id, tandem_public_id,
+                 event_date_page)  # fmt: skip
 
 
 def latest_link_from_files(mail_dir: Path, pattern: re.Pattern[str], to: str) -> str:
@@ -460,6 +482,8 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
                 "/coordinator/tandems?status=ended",
                 f"/coordinator/participants/{world.partner_public_id}",
                 "/coordinator/proposals",
+                world.event_date_page,
+                f"{world.event_date_page}/door",
             )
         ]
     pages = "\n".join(page.text for page in partner_pages + coordinator_pages)
@@ -479,6 +503,9 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
         assert page.status_code == 200, page.url
     shown = html(partner_pages[1]).find("h2").get_text(strip=True)
     assert shown == german("Your tandem with a former participant")
+    with db(engine) as session:  # the sign-ups and the feed went with the person
+        assert session.scalars(select(Signup.participant_id)).all() == [world.partner_id]
+        assert session.scalars(select(CalendarFeed)).first() is None
     for page in coordinator_pages[:3]:
         assert german("a former participant") in html(page).find("main").get_text(), page.url
     with db(engine) as session:
@@ -495,3 +522,20 @@ def test_an_erased_person_leaves_no_canary_behind_even_after_a_restore(
         assert (record.status, record.local_id, record.newcomer_id) == (
             "ended", world.partner_id, None,
         )  # fmt: skip
+
+
+def test_a_walk_ins_name_is_gone_after_the_retention_period(database_url, engine, settings):
+    """A walk-in at the door is known by a name only (issue 17): no person to erase, so the
+    retention rules delete the name a month after the event; the anonymous count stays."""
+    canary = "Kan" + "".join(
+        random.SystemRandom().choice(string.ascii_lowercase) for _ in range(14)
+    )
+    with db(engine) as session:
+        kassel = make_region(session, "kassel")
+        stammtisch = make_occasion(session, kassel, starts_at=START)
+        session.add(WalkIn(occasion_id=stammtisch.id, occurs_on=START.date(), name=canary))
+    assert canaries_in(database_dump(database_url), {"walk_in.name": canary})
+    with db(engine) as session:
+        report = retention.purge(session, settings=settings, now=utcnow(), dry_run=False)
+    assert report.walk_ins_deleted == 1
+    assert canaries_in(database_dump(database_url), {"walk_in.name": canary}) == {}

@@ -48,6 +48,7 @@ PUBLIC = {
     "/answer/{token:str}",
     "/calendar/{name:str}",  # a region's public event feed (issue 17)
     "/whats-on/{token:str}",  # the monthly events e-mail, off or on by its link (issue 17)
+    "/calendar/me/{name:str}",  # a person's private feed: its unguessable token is the key
     "/check-in/thanks",
     "/check-in/{token:str}",
     "/static/{file_path:path}",

@@ -22,11 +22,13 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from tests.builders import csrf_token, db, login, make_participant, open_profile
+from tests.builders import csrf_token, db, login, make_occasion, make_participant, open_profile
 from tests.worlds import three_suggestions as kassel_with_three
 from web.checkins import checkins
-from web.core.models import OutboxMessage, Participant, Region, Tandem, utcnow
+from web.core.calendar import berlin
+from web.core.models import OutboxMessage, Participant, Region, Tandem, WalkIn, utcnow
 from web.core.settings import ROOT
+from web.events import signups
 from web.proposals import proposals
 from web.tandems import lifecycle
 
@@ -132,9 +134,17 @@ def build_world(engine, settings) -> dict[str, str]:  # type: ignore[no-untyped-
         proposals.propose(session, proposed, settings=settings, now=now)
         lifecycle.started(session, running, now=started)
         checkins.send_due_checkins(session, settings=settings, now=now)
+        # Issue 17: a Stammtisch next week, Omid has its place, Nour waits, a walk-in came.
+        stammtisch = make_occasion(session, kassel, starts_at=now + timedelta(days=7),
+                                   capacity=1, languages=["de", "fa"])  # fmt: skip
+        day = berlin(stammtisch.starts_at).date()
+        for person in (omid, nour):
+            signups.sign_up(session, stammtisch, day, person, now=now)
+        session.add(WalkIn(occasion_id=stammtisch.id, occurs_on=day, name="Herr Schmidt"))
         ids.update(
             nour_id=str(nour.id), omid_id=str(omid.id), nour=nour.public_id,
             tandem=running.public_id,
+            event_date=f"/coordinator/events/{stammtisch.id}/dates/{day.isoformat()}",
         )  # fmt: skip
     ids["answer"] = _link(engine, "proposal", r"/answer/([A-Za-z0-9_-]+)")[0]
     ids["checkin"] = _link(engine, "checkin", r"/check-in/([A-Za-z0-9_-]+)")[0]
@@ -217,6 +227,9 @@ def coordinator_pages(client, ids: dict[str, str]) -> dict[str, str]:  # type: i
             ("participant", f"/coordinator/participants/{ids['nour']}"),
             ("suggestions", "/coordinator/regions/kassel/suggestions"),
             ("tandem", f"/coordinator/tandems/{ids['tandem']}"),
+            ("events", "/coordinator/events"),
+            ("event-date", f"{ids['event_date']}?q=omid"),
+            ("event-door", f"{ids['event_date']}/door"),
         )
     }
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session
 
 from web.core.models import Event, Participant, Place, Tandem
@@ -74,4 +74,22 @@ def record_person(session: Session, kind: str, person: Participant, *, at: datet
         languages=[spoken.language for spoken in person.languages],
         interests=person.interests,
         help_topics=person.help_topics,
+    )
+
+
+def record_one(session: Session, kind: str, **fields: Any) -> int:
+    """Add one event and return its id, for a fact that may be withdrawn again while the
+    record it counts exists (an attendance ticked by mistake at the door)."""
+    new_id = session.scalar(_INSERT.returning(table(Event).c.id), row(kind, **fields))
+    assert new_id is not None  # noqa: S101 (an insert returns its row)
+    return int(new_id)
+
+
+def withdraw(session: Session, event_id: int) -> None:
+    session.execute(delete(table(Event)).where(table(Event).c.id == event_id))
+
+
+def set_tandem_ref(session: Session, event_id: int, tandem_ref: str | None) -> None:
+    session.execute(
+        update(table(Event)).where(table(Event).c.id == event_id).values(tandem_ref=tandem_ref)
     )

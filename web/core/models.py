@@ -877,3 +877,90 @@ class Occasion(SQLModel, table=True):
 
     def description_in(self, locale: str) -> str:
         return self.descriptions.get(locale.split("_")[0]) or self.descriptions.get("de", "")
+
+
+# --- sign-ups, waiting lists, attendance, private feeds (issue 17) ------------------------------
+
+
+class Signup(SQLModel, table=True):
+    """A person's place at one date of an event (``seat``), or their place on its waiting
+    list (no seat yet, in the order of ``created_at``).
+
+    No over-booking by construction: a seat is a number from 1 to the event's capacity
+    (``capacity`` is the event's capacity when the seat was taken) and unique per date, so
+    two people can never hold the same seat, whatever runs at the same time.
+    """
+
+    __tablename__ = "signup"
+    __table_args__ = (
+        UniqueConstraint("occasion_id", "occurs_on", "participant_id"),
+        UniqueConstraint("occasion_id", "occurs_on", "seat"),
+        CheckConstraint(
+            "seat IS NULL OR (seat >= 1 AND (capacity IS NULL OR seat <= capacity))",
+            name="seat",
+        ),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        Index("ix_signup_occasion_id_occurs_on", "occasion_id", "occurs_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occasion_id: int = Field(foreign_key="occasion.id", ondelete="CASCADE")
+    occurs_on: date  # the date of the occurrence, in Berlin
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", index=True)
+    seat: int | None = None
+    capacity: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    # A coordinator who signed the person up (a person without e-mail, say).
+    signed_up_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    moved_up_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reminded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    attended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The anonymous "occ_attended" fact written for this attendance (removed when unticked).
+    attended_event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+
+    occasion: "Occasion" = Relationship()
+    participant: "Participant" = Relationship()
+
+
+class WalkIn(SQLModel, table=True):
+    """Someone who came to an event's date without signing up, known by a name only.
+
+    Personal data: deleted with the retention rules (``web.ops.retention``) a few weeks
+    after the date; the anonymous "occ_attended" fact stays."""
+
+    __tablename__ = "walk_in"
+    __table_args__ = (Index("ix_walk_in_occasion_id_occurs_on", "occasion_id", "occurs_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    occasion_id: int = Field(foreign_key="occasion.id", ondelete="CASCADE")
+    occurs_on: date
+    name: str = Field(sa_column=Column(String(80), nullable=False))
+    added_by_id: int | None = Field(default=None, foreign_key="coordinator.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+
+
+class HeldOccurrence(SQLModel, table=True):
+    """An event's date whose attendance was saved: it took place ("occ_held", once)."""
+
+    __tablename__ = "held_occurrence"
+
+    occasion_id: int = Field(foreign_key="occasion.id", ondelete="CASCADE", primary_key=True)
+    occurs_on: date = Field(primary_key=True)
+    saved_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's private calendar feed of the events they signed up for.
+
+    The address's token is an HMAC of ``nonce`` with the app's secret key (shown again on
+    the profile page); only its hash is looked up. A new nonce revokes the old address."""
+
+    __tablename__ = "calendar_feed"
+
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE", primary_key=True)
+    nonce: str = Field(sa_column=Column(String(32), nullable=False))
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

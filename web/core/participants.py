@@ -23,15 +23,18 @@ from web.core.forms import ParticipantForm
 from web.core.models import (
     AccessToken,
     AuditLog,
+    CalendarFeed,
     CheckIn,
     Consent,
     Coordinator,
     Note,
+    Occasion,
     OutboxMessage,
     Participant,
     ParticipantLanguage,
     Place,
     ProblemReport,
+    Signup,
     StoreEntry,
     Tandem,
     new_public_id,
@@ -640,6 +643,13 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
     messages = session.scalars(
         select(OutboxMessage).where(col(OutboxMessage.participant_id) == person.id)
     ).all()
+    event_signups = session.execute(
+        select(Signup, Occasion)
+        .join(Occasion, col(Occasion.id) == col(Signup.occasion_id))
+        .where(col(Signup.participant_id) == person.id)
+        .order_by(col(Signup.occurs_on), col(Signup.id))
+    ).all()
+    feed = session.get(CalendarFeed, person.id)
     return {
         "profile": {
             "id": person.public_id,
@@ -713,6 +723,21 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             }
             for t in tandems
         ],
+        # Issue 17: the dates of events the person signed up for, and their calendar feed.
+        "event_signups": [
+            {
+                "event": occasion.title_in("de"),
+                "date": _iso(signup.occurs_on),
+                "has_a_place": signup.seat is not None,
+                "signed_up_at": _iso(signup.created_at),
+                "signed_up_by_a_coordinator": signup.signed_up_by_id is not None,
+                "moved_up_at": _iso(signup.moved_up_at),
+                "reminded_at": _iso(signup.reminded_at),
+                "attended_at": _iso(signup.attended_at),
+            }
+            for signup, occasion in event_signups
+        ],
+        "calendar_feed_since": _iso(feed.created_at) if feed is not None else None,
         "links_sent": [
             {
                 "purpose": t.purpose,

@@ -248,6 +248,12 @@ CONTACT_TASK_KINDS = {
     # Translators: a task on the coordinator's dashboard: phone a waiting person and ask
     # whether they would also meet a tandem partner online (then tick it in their profile).
     "ask_online": N_("ask whether they would also meet online"),
+    # Translators: a task on the coordinator's dashboard: phone a person without e-mail
+    # and tell them that they moved up from an event's waiting list and have a place now.
+    "event_moved_up": N_("they moved up from an event's waiting list: tell them they have a place"),
+    # Translators: a task on the coordinator's dashboard: phone a person without e-mail
+    # and remind them of the event they signed up for, which takes place tomorrow.
+    "event_reminder": N_("remind them of their event tomorrow"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -391,6 +397,13 @@ AUDIT_ACTION_LABELS = {
     "tandem.resumed": N_("Tandem resumed"),
     "tandem.started": N_("Tandem started"),
     "tandem.viewed": N_("Tandem page viewed"),
+    # Issue 17: sign-ups for an event's date, attendance at the door, private calendar feeds.
+    "event.signed_up": N_("Signed up for an event"),
+    "event.waiting": N_("Put on an event's waiting list"),
+    "event.cancelled_signup": N_("Event sign-up cancelled"),
+    "event.attendance_saved": N_("Attendance at an event saved"),
+    "event.walk_in_added": N_("Walk-in added at an event"),
+    "calendar_feed.renewed": N_("New address of a private calendar feed"),
 }
 # The last part of an action a coordinator took on a person's request, by how they asked
 # ("participant.export.on_request.phone": "Data exported" + "on request by phone").

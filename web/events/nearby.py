@@ -25,6 +25,7 @@ MAX_KM = 30.0
 LIMIT = 5
 IN_A_MAIL = 3  # events suggested in a waiting e-mail
 MAIL_DATES = 5  # dates of one event listed in an e-mail (a weekly one has more)
+DATES_SHOWN = 3  # dates of one event offered to sign up for on /me
 # Who may see an event of each audience.
 AUDIENCE_ROLES = {
     "everyone": ("local", "newcomer"),
@@ -34,6 +35,13 @@ AUDIENCE_ROLES = {
 }
 
 
+def is_for(occasion: Occasion, person: Participant) -> bool:
+    """The event's audience includes the person (an event for tandems: people in one)."""
+    if person.role not in AUDIENCE_ROLES[occasion.audience]:
+        return False
+    return occasion.audience != "tandems" or person.open_tandems >= 1
+
+
 @dataclass(frozen=True)
 class Nearby:
     occasion: Occasion
@@ -41,6 +49,11 @@ class Nearby:
     km: float | None  # None: online
     shared_languages: tuple[str, ...]
     dates: tuple[datetime, ...] = ()  # every date in the window asked for, in Berlin
+
+    @property
+    def dates_to_sign_up(self) -> tuple[datetime, ...]:
+        """The next few dates, each with its own sign-up on /me."""
+        return self.dates[:DATES_SHOWN] or (self.starts,)
 
 
 def for_person(
@@ -64,9 +77,7 @@ def for_person(
     spoken = {language.language for language in person.languages}
     found = []
     for occasion in rows:
-        if person.role not in AUDIENCE_ROLES[occasion.audience]:
-            continue
-        if occasion.audience == "tandems" and person.open_tandems < 1:
+        if not is_for(occasion, person):
             continue
         place = occasion.place
         if person.needs_step_free and not (place.is_virtual or place.step_free):

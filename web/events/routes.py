@@ -21,7 +21,7 @@ from web.core.forms import FormData, clean_text, single
 from web.core.i18n import N_, negotiate
 from web.core.models import Coordinator, Occasion, Region, utcnow
 from web.core.settings import Settings
-from web.events import feed, occasions, whats_on
+from web.events import feed, occasions, signups, whats_on
 
 FLASH = {
     "created": N_("The event is saved."),
@@ -170,6 +170,7 @@ def save_event(
         return _form_page(db, coordinator, region, form, occasion=occasion,
                           status_code=HTTP_400_BAD_REQUEST)  # fmt: skip
     occasions.save_occasion(db, region, form, coordinator=coordinator, occasion=occasion)
+    signups.after_change(db, occasion, now=utcnow())
     return _back("changed")
 
 

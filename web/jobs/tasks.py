@@ -17,6 +17,7 @@ job                        when (UTC)         what
 ``check_ins``              daily 08:00        check-in questions that are due
 ``whats_on``               daily 09:30 from   the monthly "what's on" e-mail about the
                            the 25th           next month (each person once per month)
+``event_reminders``        daily 09:00        reminders of tomorrow's events
 ``purge``                  daily 03:30        retention rules, old e-mails, counters
 ``nightly_backup``         daily 02:45        ``tandem backup`` into TANDEM_BACKUP_DIR
                                               (only when that is set)
@@ -40,6 +41,7 @@ from web.core.db import transaction
 from web.core.models import JobClaim, utcnow
 from web.core.queue import context, huey
 from web.events import whats_on as whats_on_mail
+from web.events.signups import send_reminders
 from web.ops import backup, retention
 from web.proposals.proposals import follow_up as follow_up_proposals
 
@@ -53,6 +55,7 @@ SCHEDULE = {
     "follow_up": ("15 * * * *", "proposal reminders and expiries"),
     "check_ins": ("0 8 * * *", "check-in questions that are due"),
     "whats_on": ("30 9 25-31 * *", 'the monthly "what\'s on" e-mail about the next month'),
+    "event_reminders": ("0 9 * * *", "reminders of tomorrow's events to who signed up"),
     "purge": ("30 3 * * *", "retention rules, old e-mails, counters, expired sessions"),
     "nightly_backup": ("45 2 * * *", "a backup into TANDEM_BACKUP_DIR, if set"),
 }
@@ -141,6 +144,15 @@ def whats_on() -> None:
         if claim(session, "whats_on", _day(now)):
             sent = whats_on_mail.send_monthly(session, settings=job.settings, now=now)
             logger.info("what's-on e-mails written %s", sent)
+
+
+@huey.periodic_task(_cron("event_reminders"), retries=2, retry_delay=60)
+def event_reminders() -> None:
+    job, now = context(), utcnow()
+    with transaction(job.engine) as session:
+        if claim(session, "event_reminders", _day(now)):
+            sent = send_reminders(session, now=now)
+            logger.info("event reminders sent %s", sent)
 
 
 @huey.periodic_task(_cron("purge"), retries=2, retry_delay=60)

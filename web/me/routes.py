@@ -46,7 +46,7 @@ from web.core.models import Participant, utcnow
 from web.core.settings import Settings
 from web.core.sql import id_of
 from web.core.vocabulary import END_REASONS
-from web.events import nearby, whats_on
+from web.events import nearby, signup_routes, whats_on
 from web.me import tandem
 from web.tandems import lifecycle
 
@@ -145,13 +145,16 @@ def send_new_link(engine: Engine, settings: Settings, email: str, *, now: dateti
 # --- the profile itself ---------------------------------------------------------------------------
 
 
-@get("/me", name="profile", sync_to_thread=True)
+@get("/me", name="profile", sync_to_thread=True, opt={"writes": True})
 def profile(
     request: Request,
     db: DbSession,
     person: CurrentParticipant,
+    settings: AppSettings,
     confirmed: FromQuery[bool] = False,
+    event: FromQuery[str | None] = None,
 ) -> Template:
+    """``writes``: the private calendar feed's address is made on the first visit."""
     locale = i18n.negotiate(request)
     return Template(
         template_name="me/profile.html",
@@ -161,8 +164,12 @@ def profile(
             "my_tandems": tandem.current_tandems(db, person),
             "events_near": nearby.for_person(db, person, now=utcnow()),
             "when": lambda moment: local_weekday_datetime(moment, locale=locale),
+            **signup_routes.profile_context(
+                db, person, base_url=settings.base_url, secret_key=settings.secret_key,
+                event=event,
+            ),
         },
-    )
+    )  # fmt: skip
 
 
 @get("/me/edit", name="edit_profile_form", sync_to_thread=True)

@@ -30,6 +30,7 @@ from web.core.models import (
 from web.core.places import create_region
 from web.core.sql import id_of
 from web.core.vocabulary import DAYPARTS, DAYS, HELP_TOPICS, INTERESTS
+from web.events import recurrence, signups
 
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 (published on purpose; demo accounts are flagged)
 DEMO_REGIONS = (
@@ -491,6 +492,34 @@ def _events(
             )  # fmt: skip
 
 
+def _signups(session: Session, people: list[Participant], rng: random.Random,
+             today: date) -> None:  # fmt: skip
+    """A few people signed up for each event's next date; the smallest one full, with a
+    waiting list (so a coordinator sees one when exploring the demo)."""
+    now = datetime.combine(today, time(8), tzinfo=BERLIN).astimezone(UTC)
+    home_ids = {person.place_id for person in people}
+    regions = dict(
+        session.execute(
+            select(col(Place.id), col(Place.region_id)).where(col(Place.id).in_(home_ids))
+        ).all()
+    )
+    occasions = list(session.scalars(select(Occasion).order_by(col(Occasion.id))))
+    limited = [o for o in occasions if o.capacity is not None]
+    smallest = min(limited, key=lambda o: (o.capacity, o.id)) if limited else None
+    for occasion in occasions:
+        when = recurrence.next_occurrence(occasion, now)
+        if when is None:
+            continue
+        fitting = [
+            person for person in people
+            if person.status == "active" and regions.get(person.place_id) == occasion.region_id
+            and signups.may_sign_up(person, occasion)
+        ]  # fmt: skip
+        wanted = (occasion.capacity or 0) + 2 if occasion is smallest else 4
+        for person in rng.sample(fitting, min(len(fitting), wanted)):
+            signups.sign_up(session, occasion, when.date(), person, now=now)
+
+
 def load_demo(
     session: Session,
     *,
@@ -545,6 +574,8 @@ def load_demo(
         people.append(_newcomer(rng, index, place, today))
     session.add_all(people)
     session.flush()
+    # Its own random stream: the people and checks stay what they were before sign-ups.
+    _signups(session, people, random.Random(seed + 1), today)  # noqa: S311 (demo data)
     region_coordinators = {c.regions[0].id: c for c in coordinators if c.regions}
     for person in people:
         if person.status != "unverified":

@@ -6,7 +6,9 @@
 * the record of a local's police certificate is deleted 3 months after their
   activity ended (§ 72a SGB VIII);
 * rate-limit counters (an address per row) are deleted once their window is long over;
-* e-mails leave the outbox ``outbox_retention_days`` after they were written.
+* e-mails leave the outbox ``outbox_retention_days`` after they were written;
+* walk-ins' names (added at an event's door) are deleted ``WALK_IN_DAYS`` after the
+  event's date; the anonymous attendance facts stay.
 Every step is audited (as the system) and erasures go through
 ``participants.erase``, so the backup ledger and report events follow.
 """
@@ -21,13 +23,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from web.core import audit, auth, limits, links, mail, participants, stores
-from web.core.models import Participant, Tandem, Vetting
+from web.core.db import delete_where
+from web.core.models import Participant, Tandem, Vetting, WalkIn
 from web.core.settings import Settings
+from web.core.sql import table
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
 from web.events import nearby
 
 WARNING_GRACE = timedelta(days=30)
 VETTING_AFTER_ACTIVITY = timedelta(days=90)
+WALK_IN_DAYS = 30
 
 
 @dataclass
@@ -40,6 +45,7 @@ class PurgeReport:
     sessions_deleted: int = 0
     outbox_deleted: int = 0
     login_throttles_deleted: int = 0
+    walk_ins_deleted: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -55,6 +61,7 @@ class PurgeReport:
             f"expired sessions deleted: {self.sessions_deleted}",
             f"old e-mails deleted from the outbox: {self.outbox_deleted}",
             f"old failed-login counts deleted: {self.login_throttles_deleted}",
+            f"walk-ins' names deleted: {self.walk_ins_deleted}",
         ]
 
 
@@ -167,5 +174,9 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
         session, now=now, retention_days=settings.outbox_retention_days, dry_run=dry_run
     )
     report.login_throttles_deleted = auth.purge_login_throttle(session, now=now, dry_run=dry_run)
+    last_kept = now.date() - timedelta(days=WALK_IN_DAYS)
+    report.walk_ins_deleted = delete_where(
+        session, table(WalkIn), col(WalkIn.occurs_on) < last_kept, dry_run=dry_run
+    )
     session.flush()
     return report

@@ -19,7 +19,7 @@ from tests.builders import (
     html,
     login,
     make_coordinator,
-    make_occasion,
+    make_occasion_near,
     make_participant,
     make_region,
     open_profile,
@@ -126,8 +126,8 @@ def test_the_first_meeting_goes_only_where_there_are_no_steps(engine) -> None:
 def test_events_near_a_person_who_needs_it_are_at_step_free_places(engine) -> None:
     with db(engine) as session:
         kassel = make_region(session, "kassel")
-        steps = make_occasion(session, kassel, "Keller", starts=NOW + timedelta(days=2))
-        level = make_occasion(session, kassel, "Bibliothek", starts=NOW + timedelta(days=3),
+        steps = make_occasion_near(session, kassel, "Keller", starts=NOW + timedelta(days=2))
+        level = make_occasion_near(session, kassel, "Bibliothek", starts=NOW + timedelta(days=3),
                               km_north=3, step_free=True)  # fmt: skip
         omar = make_participant(session, kassel, needs_step_free=True)
         lena = make_participant(session, kassel, role="local")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
-from tests.builders import db, make_occasion, make_participant, make_region, submit
+from tests.builders import db, make_occasion_near, make_participant, make_region, submit
 from web.core.models import OutboxMessage, Participant
 from web.ops import retention
 
@@ -28,7 +28,7 @@ def kassel_with_four_events(engine, **nour: object) -> int:  # type: ignore[no-u
             ("Spieleabend", 4, ["de"]),
             ("Erzählcafé", 2, ["ar", "de"]),
         ):
-            make_occasion(session, kassel, title, starts=NOW + timedelta(days=5), km_north=km,
+            make_occasion_near(session, kassel, title, starts=NOW + timedelta(days=5), km_north=km,
                           languages=languages)  # fmt: skip
         person = make_participant(session, kassel, first_name="Nour", email="nour@example.org",
                                   languages={"ar": "native"}, **nour)  # fmt: skip

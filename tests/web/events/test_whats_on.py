@@ -20,7 +20,7 @@ from tests.builders import (
     csrf_token,
     db,
     html,
-    make_occasion,
+    make_occasion_near,
     make_participant,
     make_region,
     open_profile,
@@ -48,12 +48,14 @@ class World:
 def kassel_in_january(engine) -> World:  # type: ignore[no-untyped-def]
     with db(engine) as session:
         kassel = make_region(session, "kassel")
-        make_occasion(session, kassel, "Stammtisch", step_free=True, languages=["fa", "de"],
+        make_occasion_near(session, kassel, "Stammtisch", step_free=True, languages=["fa", "de"],
                       starts=datetime(2027, 1, 7, 18, tzinfo=UTC), repeat="monthly")  # fmt: skip
-        make_occasion(session, kassel, "Sprachcafé", km_north=2, languages=["de"],
+        make_occasion_near(session, kassel, "Sprachcafé", km_north=2, languages=["de"],
                       starts=datetime(2026, 12, 1, 16, tzinfo=UTC), repeat="weekly",
                       weekdays=["tue"])  # fmt: skip
-        make_occasion(session, kassel, "Silvester", starts=datetime(2026, 12, 31, 18, tzinfo=UTC))
+        make_occasion_near(
+            session, kassel, "Silvester", starts=datetime(2026, 12, 31, 18, tzinfo=UTC)
+        )
         persian = {"fa": "native", "de": "A2"}
         ids = World(
             zahra=make_participant(

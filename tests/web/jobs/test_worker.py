@@ -142,17 +142,19 @@ def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path, capsy
     assert main(["match", "--all", "--today", TODAY.isoformat()]) == 0  # the whole country
     assert "queued" in capsys.readouterr().out
     tasks.send_mail()
-    for periodic in (tasks.follow_up, tasks.check_ins, tasks.purge, tasks.nightly_backup):
+    periodics = (tasks.follow_up, tasks.check_ins, tasks.event_reminders, tasks.purge,
+                 tasks.nightly_backup)  # fmt: skip
+    for periodic in periodics:
         periodic()
     # A job that fails for good lands on the admins' page (a run that does not exist).
     queue_again("web.runs.jobs.matching_run", [run_id, "not a date"])
-    assert huey.pending_count() == 8
+    assert huey.pending_count() == 9
 
     with worker(queue_settings, tmp_path / "worker.log"):
         wait_until(lambda: run_of(engine, run_id).status == "done")
         wait_until(lambda: [run.status for run in runs_in(engine, other_id)] == ["done"])
         wait_until(lambda: list(Path(queue_settings.mail_dir).glob("*.eml")))
-        for job in ("follow_up", "check_ins", "purge", "nightly_backup"):
+        for job in ("follow_up", "check_ins", "event_reminders", "purge", "nightly_backup"):
             wait_until(lambda job=job: claimed(engine, job))
         wait_until(lambda: list(Path(queue_settings.backup_dir).glob("tandem-*.backup")))
 
