@@ -440,3 +440,60 @@ def every_route(engine: Engine, settings: Settings) -> EveryRoute:
         },
         profile_token=profile_token,
     )
+
+
+# --- people to export (issue 15 §8) ----------------------------------------------------------
+
+FORMULA_NAMES = ('=HYPERLINK("http://evil.example","Klick")', "+49 1", "-2+3", "@SUM(A1)", "\tTab")
+
+
+@dataclass
+class Exportable:
+    """Kassel (Alice) and Göttingen (Bob); ids by name."""
+
+    kassel_id: int
+    goettingen_id: int
+    ids: dict[str, int]
+
+
+def exportable_people(engine: Engine) -> Exportable:
+    """Kassel: Lena (local, shares her contact: e-mail and phone), Nour (newcomer, gave the
+    consent and withdrew it), Jörg (local, never consented), five newcomers whose first names
+    are spreadsheet formulas (``FORMULA_NAMES``), and an active tandem Lena–Nour; Göttingen:
+    Olena (newcomer, shares her contact) — nobody in Kassel may see her."""
+    with db(engine) as session:
+        world = two_regions(session)
+        lena = make_local(
+            session, world.kassel, first_name="Lena", last_name="Schäfer",
+            email="lena@kassel.example", phone="+495611234567", gender="female",
+            birth_year=1961, open_tandems=1,
+        )  # fmt: skip
+        lena.consents = [_contact_consent(lena)]
+        nour = make_newcomer(
+            session, world.kassel, first_name="Nour", last_name="Haddad",
+            email="nour@kassel.example", phone="+4915112345678", open_tandems=1,
+        )  # fmt: skip
+        nour.consents = [_contact_consent(nour, withdrawn=True)]
+        joerg = make_local(
+            session, world.kassel, first_name="Jörg", email="joerg@kassel.example",
+            phone="+495617654321",
+        )  # fmt: skip
+        tricky = [
+            make_newcomer(session, world.kassel, first_name=name, email=f"f{n}@kassel.example")
+            for n, name in enumerate(FORMULA_NAMES)
+        ]
+        for person in tricky:
+            person.consents = [_contact_consent(person)]
+        olena = make_newcomer(
+            session, world.goettingen, first_name="Olena", email="olena@goettingen.example"
+        )
+        olena.consents = [_contact_consent(olena)]
+        tandem = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=world.kassel.id, status="active",
+            proposed_at=START - timedelta(days=5), started_at=START,
+        )  # fmt: skip
+        session.add(tandem)
+        session.flush()
+        ids = {"lena": lena.id, "nour": nour.id, "joerg": joerg.id, "olena": olena.id}
+        ids["tandem"] = tandem.id
+        return Exportable(world.kassel.id, world.goettingen.id, ids)  # type: ignore[arg-type]

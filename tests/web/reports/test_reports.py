@@ -127,6 +127,7 @@ def test_csv_cells_never_run_as_formulas(client, engine):
         "/coordinator/reports.csv?table=summary&region=kassel&period=month&start=2026-03-01&lang=en"
     )
     assert response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # German Excel: BOM, ";"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Figure", "Value"]
     assert ["Tandems formed", "2"] in rows
