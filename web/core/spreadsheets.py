@@ -17,7 +17,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -91,8 +91,8 @@ def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Cell]], *, title: str
         if isinstance(value, bool):
             raise TypeError("give a label, not a flag")
         if isinstance(value, date):
-            day = local_day(value)
-            written = WriteOnlyCell(sheet, value=datetime(day.year, day.month, day.day))
+            # openpyxl writes a calendar day as such (its stubs name only datetimes).
+            written = WriteOnlyCell(sheet, value=cast(Any, local_day(value)))
             written.number_format = "DD.MM.YYYY"
         elif value is None or isinstance(value, int | float):
             written = WriteOnlyCell(sheet, value=value)

@@ -43,9 +43,7 @@ def tandem_rows(
     return tandem_rows_of(session, coordinator, shown.of(in_list_order(query))), shown
 
 
-def tandem_query(
-    session: Session, coordinator: Coordinator, *, status: str
-) -> Select:
+def tandem_query(session: Session, coordinator: Coordinator, *, status: str) -> Select:
     """The coordinator's tandems with ``status`` (a key of ``FILTERS``), unordered: the list
     pages it, the export (``web.exports``) writes all of it."""
     query = select(Tandem).where(col(Tandem.status).in_(FILTERS[status]))
@@ -63,9 +61,7 @@ def in_list_order(query: Select) -> Select:
     ).order_by(col(Tandem.started_at).desc(), col(Tandem.id).desc())
 
 
-def tandem_rows_of(
-    session: Session, coordinator: Coordinator, query: Select
-) -> list[TandemRow]:
+def tandem_rows_of(session: Session, coordinator: Coordinator, query: Select) -> list[TandemRow]:
     """The rows of ``query``'s tandems: region name and unhandled problem reports."""
     tandems: Sequence[Tandem] = session.scalars(query).all()
     regions = {region.id: region.name for region in visible_regions(session, coordinator)}
