@@ -4,7 +4,7 @@ with everything their page shows, and the tandems they were part of. Only reads,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,9 +44,11 @@ class ListFilters:
 
 
 def list_filters(
-    regions: Sequence[Region], *, role: str, status: str, region: str
+    regions: Sequence[Region], query: Mapping[str, str]
 ) -> tuple[ListFilters | None, str | None]:
-    """The list's filters from its query parameters, or None and the (translatable) error."""
+    """The list's filters from its query parameters (the list's and the export's, so both show
+    the same people), or None and the (translatable) error."""
+    role, status, region = (query.get(name) or "" for name in ("role", "status", "region"))
     slugs = {r.slug: r for r in regions}
     if role and role not in ROLES:
         return None, N_("Unknown role.")

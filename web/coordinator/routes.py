@@ -61,7 +61,9 @@ def participants_list(
     region: FromQuery[str] = "",
 ) -> Template:
     regions = visible_regions(db, coordinator)
-    checked, error = people.list_filters(regions, role=role, status=status, region=region)
+    checked, error = people.list_filters(
+        regions, {"role": role, "status": status, "region": region}
+    )
     filters = {"role": role, "status": status, "region": region}
     shown = paging.page(1, total=0, size=settings.page_size)
     participants: Sequence[Participant] = []

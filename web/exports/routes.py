@@ -71,8 +71,13 @@ def export_participants(
     status: FromQuery[str] = "",
     region: FromQuery[str] = "",
 ) -> Response[bytes] | Response[str]:
+    """The participant list's people with its filters: every query parameter the list takes
+    goes to ``people.list_filters`` as it is (so a filter the list gains, the export has)."""
     regions = visible_regions(db, coordinator)
-    checked, error = people.list_filters(regions, role=role, status=status, region=region)
+    query = {name: request.query_params.get(name) or "" for name in request.query_params}
+    checked, error = people.list_filters(
+        regions, {**query, "role": role, "status": status, "region": region}
+    )
     if file not in spreadsheets.FORMATS:
         # Translators: a download was asked for in a file format that does not exist.
         return _bad(request, i18n.N_("Unknown file format."))

@@ -223,9 +223,9 @@ def report_page(
             status_code=HTTP_400_BAD_REQUEST,
         )
     tables = _tables(report, request)
-    charts = {
-        name: bar_chart([(str(row[0]), float(row[1])) for row in rows[:12]], title=name)
-        for name, (_header, rows) in tables.items()
+    charts = {  # titled by the table's first heading (the key is a code, never shown)
+        name: bar_chart([(str(row[0]), float(row[1])) for row in rows[:12]], title=str(header[0]))
+        for name, (header, rows) in tables.items()
         if name != "summary" and rows
     }
     funder = _funder_tables(
