@@ -523,3 +523,170 @@ def every_audit_action(session: Session, *, at: datetime) -> list[str]:
     )
     session.flush()
     return actions
+# --- people to export (issue 15 §8) ----------------------------------------------------------
+
+FORMULA_NAMES = ('=HYPERLINK("http://evil.example","Klick")', "+49 1", "-2+3", "@SUM(A1)", "\tTab")
+
+
+@dataclass
+class Exportable:
+    """Kassel (Alice) and Göttingen (Bob); ids by name."""
+
+    kassel_id: int
+    goettingen_id: int
+    ids: dict[str, int]
+
+
+def exportable_people(engine: Engine) -> Exportable:
+    """Kassel: Lena (local, shares her contact: e-mail and phone), Nour (newcomer, gave the
+    consent and withdrew it), Jörg (local, never consented), five newcomers whose first names
+    are spreadsheet formulas (``FORMULA_NAMES``), and an active tandem Lena–Nour; Göttingen:
+    Olena (newcomer, shares her contact) — nobody in Kassel may see her."""
+    with db(engine) as session:
+        world = two_regions(session)
+        lena = make_local(
+            session, world.kassel, first_name="Lena", last_name="Schäfer",
+            email="lena@kassel.example", phone="+495611234567", gender="female",
+            birth_year=1961, open_tandems=1,
+        )  # fmt: skip
+        lena.consents = [_contact_consent(lena)]
+        nour = make_newcomer(
+            session, world.kassel, first_name="Nour", last_name="Haddad",
+            email="nour@kassel.example", phone="+4915112345678", open_tandems=1,
+        )  # fmt: skip
+        nour.consents = [_contact_consent(nour, withdrawn=True)]
+        joerg = make_local(
+            session, world.kassel, first_name="Jörg", email="joerg@kassel.example",
+            phone="+495617654321",
+        )  # fmt: skip
+        tricky = [
+            make_newcomer(session, world.kassel, first_name=name, email=f"f{n}@kassel.example")
+            for n, name in enumerate(FORMULA_NAMES)
+        ]
+        for person in tricky:
+            person.consents = [_contact_consent(person)]
+        olena = make_newcomer(
+            session, world.goettingen, first_name="Olena", email="olena@goettingen.example"
+        )
+        olena.consents = [_contact_consent(olena)]
+        tandem = Tandem(
+            local_id=lena.id, newcomer_id=nour.id, region_id=world.kassel.id, status="active",
+            proposed_at=START - timedelta(days=5), started_at=START,
+        )  # fmt: skip
+        session.add(tandem)
+        session.flush()
+        ids = {"lena": lena.id, "nour": nour.id, "joerg": joerg.id, "olena": olena.id}
+        ids["tandem"] = tandem.id
+        return Exportable(world.kassel.id, world.goettingen.id, ids)  # type: ignore[arg-type]
+
+
+# --- a month of proposals and sign-ups for the funder report (issue 15 §9) ---------------------
+
+
+def at_noon(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+@dataclass
+class FunderMonth:
+    """Kassel's March 2026, driven through the real proposal code; ids by name."""
+
+    kassel_id: int
+    ids: dict[str, int]
+
+
+def funder_month(engine: Engine, settings: Settings) -> FunderMonth:
+    """Kassel (Alice; towns "kassel-town" and Vellmar) and Göttingen (Bob).
+
+    Sign-ups (``events.record_person`` at each person's ``created_at``): in January Lale
+    (local) and Nadia (newcomer, 26 Jan); in February Nabil (1 Feb), Nuri (11 Feb), Naz
+    (21 Feb), all newcomers in kassel-town; in March Nele (newcomer, born 2010, kassel-town,
+    Arabic and German, 1 Mar), Lutz (local, born 1950, kassel-town, German, 1 Mar), Lisa
+    (local, born 1990, Vellmar, German and English, 2 Mar), Lars (local, born 2000, Vellmar,
+    German and Turkish, 2 Mar); Göttingen: Gabi (newcomer, March).
+
+    Proposals (``proposals.propose``, answers by ``answer_for``, expiry by ``follow_up``):
+    T0 Lale–Nadia proposed 25 Feb, both accept 2 Mar; T1 Lutz–Nabil proposed 3 Mar, both
+    accept 5 Mar; T2 Lisa–Nuri proposed 3 Mar, Nuri declines 4 Mar; T3 Lars–Naz proposed
+    3 Mar, Lars accepts 4 Mar, Naz never answers (expired 11 Mar); T4 Lale–Nele proposed
+    20 Mar, Lale declines 21 Mar; Göttingen: one proposal in March, both accept.
+    """
+    from web.core import events
+    from web.proposals import proposals
+
+    with db(engine) as session:
+        world = two_regions(session)
+        kassel, goettingen = world.kassel, world.goettingen
+        village = Place(geonameid=990002, name="Vellmar", lat=51.35, lon=9.47, region_id=kassel.id)
+        session.add(village)
+        session.flush()
+
+        def person(name: str, region: Region, role: str, day: str, **values: Any) -> Participant:
+            made = make_participant(
+                session, region, role=role, first_name=name, created_at=at_noon(day),
+                email=f"{name.lower()}@funder.example", capacity=2 if role == "local" else 1,
+                **values,
+            )  # fmt: skip
+            session.refresh(made)
+            events.record_person(session, "signed_up", made, at=made.created_at)
+            return made
+
+        lale = person("Lale", kassel, "local", "2026-01-10", languages={"de": "native"})
+        nadia = person("Nadia", kassel, "newcomer", "2026-01-26")
+        nabil = person("Nabil", kassel, "newcomer", "2026-02-01")
+        nuri = person("Nuri", kassel, "newcomer", "2026-02-11")
+        naz = person("Naz", kassel, "newcomer", "2026-02-21")
+        nele = person(
+            "Nele", kassel, "newcomer", "2026-03-01", birth_year=2010,
+            languages={"ar": "native", "de": "A1"},
+        )  # fmt: skip
+        lutz = person(
+            "Lutz", kassel, "local", "2026-03-01", birth_year=1950, languages={"de": "native"}
+        )
+        lisa = person(
+            "Lisa", kassel, "local", "2026-03-02", birth_year=1990, place_id=village.id,
+            languages={"de": "native", "en": "C1"},
+        )  # fmt: skip
+        lars = person(
+            "Lars", kassel, "local", "2026-03-02", birth_year=2000, place_id=village.id,
+            languages={"de": "native", "tr": "native"},
+        )  # fmt: skip
+        gabi = person("Gabi", goettingen, "newcomer", "2026-03-05")
+        gerd = person("Gerd", goettingen, "local", "2026-01-05")
+
+        def propose(local: Participant, newcomer: Participant, day: str) -> Tandem:
+            tandem = Tandem(
+                local_id=local.id, newcomer_id=newcomer.id, region_id=local.place.region_id,
+                status="proposed", decided_at=at_noon(day),
+            )  # fmt: skip
+            session.add(tandem)
+            session.flush()
+            proposals.propose(session, tandem, settings=settings, now=at_noon(day))
+            return tandem
+
+        def answer(tandem: Tandem, who: Participant, choice: str, day: str) -> None:
+            session.refresh(tandem)
+            proposals.answer_for(
+                session, tandem, who, choice, coordinator=world.ada, how="phone",
+                now=at_noon(day),
+            )  # fmt: skip
+
+        t0 = propose(lale, nadia, "2026-02-25")
+        answer(t0, lale, "accept", "2026-03-01")
+        answer(t0, nadia, "accept", "2026-03-02")
+        t1 = propose(lutz, nabil, "2026-03-03")
+        answer(t1, lutz, "accept", "2026-03-04")
+        answer(t1, nabil, "accept", "2026-03-05")
+        t2 = propose(lisa, nuri, "2026-03-03")
+        answer(t2, nuri, "decline", "2026-03-04")
+        t3 = propose(lars, naz, "2026-03-03")
+        answer(t3, lars, "accept", "2026-03-04")
+        proposals.follow_up(session, now=at_noon("2026-03-11"), settings=settings)
+        t4 = propose(lale, nele, "2026-03-20")
+        answer(t4, lale, "decline", "2026-03-21")
+        tg = propose(gerd, gabi, "2026-03-10")
+        answer(tg, gerd, "accept", "2026-03-11")
+        answer(tg, gabi, "accept", "2026-03-12")
+        ids = {p.first_name.lower(): p.id for p in (lale, nadia, nabil, nuri, naz, nele, lutz)}
+        ids |= {"lisa": lisa.id, "lars": lars.id, "t0": t0.id, "t1": t1.id}
+        return FunderMonth(kassel.id, ids)  # type: ignore[arg-type]

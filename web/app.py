@@ -34,6 +34,7 @@ import web.coordinator.routes
 import web.dev.routes
 import web.events.routes
 import web.events.signup_routes
+import web.exports.routes
 import web.jobs.routes
 import web.jobs.worker
 import web.login.routes
@@ -252,6 +253,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.places.routes.router,
             *web.events.routes.routers,
             *web.events.signup_routes.routers,
+            web.exports.routes.router,
             web.tandems.routes.router,
             *([web.dev.routes.router] if not settings.is_production else []),
             create_static_files_router(

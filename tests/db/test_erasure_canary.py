@@ -146,6 +146,7 @@ NOT_ABOUT_A_PARTICIPANT = {
     "event.role": "vocabulary",
     "event.tandem_ref": "random id",
     "event.reason": "vocabulary",
+    "event.age_group": "vocabulary (an age group of anonymous report facts, no birth year)",
     "audit_log.actor_type": "vocabulary",
     "audit_log.action": "vocabulary",
     "audit_log.subject_type": "vocabulary",

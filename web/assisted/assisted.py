@@ -139,6 +139,8 @@ def register(
             languages=[code for code, _ in form.languages],
             interests=form.interests,
             help_topics=form.help_topics,
+            age_group=events.age_group(person.birth_year, at=now),
+            place_id=person.place_id,
         )
     return person
 

@@ -23,7 +23,7 @@ from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.forms import clean_text
 from web.core.i18n import N_
 from web.core.models import Consent, Coordinator, Participant, utcnow
-from web.core.vocabulary import ROLES, WORRYING_CHECKIN_RULE
+from web.core.vocabulary import WORRYING_CHECKIN_RULE
 from web.tandems import notes
 
 SEARCH_MAX = 100  # characters of a search
@@ -61,24 +61,19 @@ def participants_list(
     region: FromQuery[str] = "",
 ) -> Template:
     regions = visible_regions(db, coordinator)
-    slugs = {r.slug: r for r in regions}
-    error = None
-    if role and role not in ROLES:
-        error = N_("Unknown role.")
-    elif status and status not in standing.STANDINGS:
-        error = N_("Unknown status.")
-    elif region and region not in slugs:
-        error = N_("Unknown region.")
+    checked, error = people.list_filters(
+        regions, {"role": role, "status": status, "region": region}
+    )
     filters = {"role": role, "status": status, "region": region}
     shown = paging.page(1, total=0, size=settings.page_size)
     participants: Sequence[Participant] = []
-    if error is None:
+    if checked is not None:
         participants, shown = people.participant_rows(
             db,
             coordinator,
-            role=role,
-            status=status,
-            region=slugs[region] if region else None,
+            role=checked.role,
+            status=checked.status,
+            region=checked.region,
             page=page,
             page_size=settings.page_size,
         )

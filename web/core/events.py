@@ -33,6 +33,8 @@ def row(
     languages: Iterable[str] = (),
     interests: Iterable[str] = (),
     help_topics: Iterable[str] = (),
+    age_group: str | None = None,
+    place_id: int | None = None,
 ) -> dict[str, object]:
     """One event, as ``record_rows`` takes it."""
     return {
@@ -46,7 +48,21 @@ def row(
         "languages": sorted(languages),
         "interests": sorted(interests),
         "help_topics": sorted(help_topics),
+        "age_group": age_group,
+        "place_id": place_id,
     }
+
+
+def age_group(birth_year: int | None, *, at: datetime) -> str | None:
+    """The age group (``vocabulary.AGE_GROUPS``) of someone born in ``birth_year``, at ``at``
+    (by the year alone: the report needs no birthday)."""
+    if birth_year is None:
+        return None
+    age = at.year - birth_year
+    for limit, group in ((18, "under_18"), (30, "18_29"), (50, "30_49"), (65, "50_64")):
+        if age < limit:
+            return group
+    return "65_plus"
 
 
 def record_rows(session: Session, rows: list[dict[str, object]]) -> None:
@@ -64,7 +80,8 @@ def region_of(session: Session, person: Participant) -> int | None:
 
 
 def record_person(session: Session, kind: str, person: Participant, *, at: datetime) -> None:
-    """A sign-up or verification: role, languages spoken, interests and help topics only."""
+    """A sign-up or verification: role, age group, town, languages spoken, interests and
+    help topics only."""
     record(
         session,
         kind,
@@ -74,6 +91,31 @@ def record_person(session: Session, kind: str, person: Participant, *, at: datet
         languages=[spoken.language for spoken in person.languages],
         interests=person.interests,
         help_topics=person.help_topics,
+        age_group=age_group(person.birth_year, at=at),
+        place_id=person.place_id,
+    )
+
+
+def days_since_signup(person: Participant | None, *, at: datetime) -> int | None:
+    """Whole days from ``person``'s sign-up to ``at`` (None when the person is gone)."""
+    if person is None:
+        return None
+    return max(0, (at - person.created_at).days)
+
+
+def record_proposal(
+    session: Session, kind: str, tandem: Tandem, *, at: datetime, reason: str | None = None
+) -> None:
+    """A proposal's step ("proposed", "accepted", "declined", "expired", "withdrawn"): the
+    tandem's random id, and the days from the newcomer's sign-up to this step."""
+    record(
+        session,
+        kind,
+        at=at,
+        region_id=tandem.region_id,
+        tandem=tandem,
+        reason=reason,
+        days=days_since_signup(tandem.newcomer, at=at),
     )
 
 

@@ -28,6 +28,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from web.core.vocabulary import (
     ACTOR_TYPES,
+    AGE_GROUPS,
     ANSWERS,
     CHECKIN_KINDS,
     CONSENT_METHODS,
@@ -586,7 +587,10 @@ class Event(SQLModel, table=True):
     """An anonymous fact for reports (no person ids), kept when people erase their data,
     so that last year's numbers never change."""
 
-    __table_args__ = (CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(one_of("kind", EVENT_KINDS), name="kind"),
+        CheckConstraint(one_of("age_group", AGE_GROUPS, nullable=True), name="age_group"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_column=Column(String(12), nullable=False))
@@ -599,6 +603,9 @@ class Event(SQLModel, table=True):
     tandem_ref: str | None = Field(default=None, sa_column=Column(String(32), index=True))
     reason: str | None = Field(default=None, sa_column=Column(String(24)))
     days: int | None = None  # waiting days at the start, or the tandem's duration at its end
+    # Sign-ups only: an age group (``vocabulary.AGE_GROUPS``) and the town, never a birth year.
+    age_group: str | None = Field(default=None, sa_column=Column(String(8)))
+    place_id: int | None = Field(default=None, foreign_key="place.id", ondelete="SET NULL")
     languages: list[str] = Field(default_factory=empty_list, sa_column=json_list())
     interests: list[str] = Field(default_factory=empty_list, sa_column=json_list())
     help_topics: list[str] = Field(default_factory=empty_list, sa_column=json_list())

@@ -259,6 +259,8 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
                 languages=[code for code, _ in form.languages],
                 interests=form.interests,
                 help_topics=form.help_topics,
+                age_group=events.age_group(int(form.birth_year), at=now),
+                place_id=new.place.id,
             )
         )
     if languages:

@@ -65,16 +65,37 @@ PROBLEM_KINDS = {
 EVENT_KINDS = (
     "signed_up",
     "verified",
-    "proposed",
+    "proposed",  # a coordinator's proposal went out to both partners
+    "accepted",  # both partners said yes (the tandem starts: "started" follows)
     "started",
     "ended",
-    "declined",
-    "expired",
+    "declined",  # a partner said no to a proposal
+    "expired",  # a proposal was not answered in time
+    "withdrawn",  # a coordinator withdrew a proposal
     "erased",
     # Events (issue 17): one per occurrence held, one per attendee (role, first time, tandem).
     "occ_held",
     "occ_attended",
 )
+# Why a proposal did not become a tandem (``Event.reason`` of "declined" and "expired").
+PROPOSAL_CLOSE_REASONS = {
+    # Translators: why a proposed tandem (a local and a newcomer) did not start, in the funder
+    # report.
+    "local_declined": N_("The local partner said no"),
+    "newcomer_declined": N_("The newcomer said no"),
+    "local_silent": N_("The local partner did not answer"),
+    "newcomer_silent": N_("The newcomer did not answer"),
+    "both_silent": N_("Neither partner answered"),
+}
+# Age groups of the funder report (``Event.age_group``, from the birth year at sign-up).
+AGE_GROUPS = {
+    # Translators: an age group in the funder report.
+    "under_18": N_("Under 18"),
+    "18_29": N_("18 to 29"),
+    "30_49": N_("30 to 49"),
+    "50_64": N_("50 to 64"),
+    "65_plus": N_("65 and older"),
+}
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
 
@@ -315,6 +336,10 @@ AUDIT_ACTION_LABELS = {
     "event.date_cancelled": N_("One date of an event cancelled"),
     # Translators: in the audit log: an admin queued a failed background job again.
     "job.retried": N_("Failed job queued again"),
+    # Translators: an audit log entry: a coordinator downloaded a list as a spreadsheet file.
+    "export.participants": N_("Participant list exported"),
+    "export.tandems": N_("Tandem list exported"),
+    "export.report": N_("Report table exported"),
     "login": N_("Logged in"),
     "matching.run": N_("Matching started"),
     "meeting_place.archived": N_("Meeting place archived"),

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
-from web.core import audit, links, mail, phones, reach
+from web.core import audit, events, links, mail, phones, reach
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
@@ -32,6 +32,7 @@ from web.core.models import (
 from web.core.reasons import describe
 from web.core.settings import Settings
 from web.core.sql import id_of, rel, rowcount
+from web.core.vocabulary import EVENT_KINDS
 from web.places import first_meeting
 from web.tandems import lifecycle
 
@@ -136,6 +137,7 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
             extra=meeting,
             attachment=invitation,
         )
+    events.record_proposal(session, "proposed", tandem, at=now)
     audit.write(
         session,
         now=now,
@@ -295,6 +297,7 @@ def _set_status(session: Session, tandem: Tandem, status: str, **values: object)
 def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
     if not _set_status(session, tandem, "active", started_at=now):
         return
+    events.record_proposal(session, "accepted", tandem, at=now)
     lifecycle.started(session, tandem, now=now)  # fit check due, started event
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
@@ -342,6 +345,8 @@ def _close(
     """
     if not _set_status(session, tandem, status):
         return False
+    if status in EVENT_KINDS:  # declined, expired (and withdrawn): anonymous, for reports
+        events.record_proposal(session, status, tandem, at=now, reason=close_reason(tandem, status))
     ids = [pid for pid in (tandem.local_id, tandem.newcomer_id) if pid is not None]
     session.execute(
         update(Participant)
@@ -374,6 +379,22 @@ def _close(
         subject_id=tandem.id,
     )
     return True
+
+
+def close_reason(tandem: Tandem, status: str) -> str | None:
+    """Why a proposal closed without a tandem (``vocabulary.PROPOSAL_CLOSE_REASONS``): who said
+    no, or who did not answer in time."""
+    if status == "declined":
+        for side in ("local", "newcomer"):
+            if getattr(tandem, f"{side}_answer") == "declined":
+                return f"{side}_declined"
+        return None
+    if status == "expired":
+        silent = [
+            side for side in ("local", "newcomer") if getattr(tandem, f"{side}_answer") is None
+        ]
+        return "both_silent" if len(silent) == 2 else f"{silent[0]}_silent" if silent else None
+    return None
 
 
 def _forbid(session: Session, tandem: Tandem, *, now: datetime) -> None:

@@ -6,8 +6,6 @@ gives the same numbers whenever it is produced.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +17,6 @@ from sqlmodel import Session, col
 from web.core.models import Event
 
 PERIODS = ("month", "quarter", "year")
-CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ReportError(ValueError):
@@ -113,17 +110,3 @@ def _still_active(
         if e.tandem_ref not in ended or ended[e.tandem_ref].at >= add_months(e.at, months)
     )
     return lasting / len(cohort)
-
-
-def neutralise(cell: object) -> str:
-    """A spreadsheet must never run a cell as a formula (CSV injection)."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(CSV_TRIGGERS) else text
-
-
-def to_csv(header: list[str], rows: list[list[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralise(cell) for cell in header])
-    writer.writerows([[neutralise(cell) for cell in row] for row in rows])
-    return buffer.getvalue()

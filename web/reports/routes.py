@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
+from markupsafe import Markup
 from sqlmodel import Session
 
-from web.core import i18n, params
+from web.core import audit, i18n, params, spreadsheets
 from web.core.access import get_region_for, visible_regions
 from web.core.auth import coordinator_required
 from web.core.charts import bar_chart
 from web.core.deps import CurrentCoordinator, DbSession
+from web.core.i18n import N_
 from web.core.models import Coordinator, Region, utcnow
+from web.core.spreadsheets import Cell
 from web.core.sql import id_of
-from web.core.vocabulary import END_REASONS, HELP_TOPICS, INTERESTS, LANGUAGES
-from web.reports import occasions, reports
+from web.core.vocabulary import (
+    AGE_GROUPS,
+    END_REASONS,
+    HELP_TOPICS,
+    INTERESTS,
+    LANGUAGES,
+    PROPOSAL_CLOSE_REASONS,
+)
+from web.reports import figures, occasions, reports
 
 # Tables of several different figures: no bar chart (bars compare like with like).
 OVERVIEWS = ("summary", "events")
@@ -91,6 +102,110 @@ def _event_figures(
     return occasions.build(db, region_id=id_of(region), begin=report.start, end=report.end)
 
 
+# --- the funder's figures on proposals and people (issue 15 §9) ---------------------------------
+
+FUNDER_TITLES = {
+    # Translators: headings of the funder report's tables about proposals (a coordinator proposes
+    # a local and a newcomer to each other; both answer yes or no).
+    "proposals": N_("Proposals"),
+    "outcomes": N_("What became of the proposals closed in this period"),
+    "days": N_("Days from sign-up (newcomers)"),
+    "declined_reasons": N_("Declined proposals by reason"),
+    "expired_reasons": N_("Expired proposals by reason"),
+    # Translators: headings of the funder report's tables about the people who signed up.
+    "roles": N_("Sign-ups by role"),
+    "age_groups": N_("Sign-ups by age group"),
+    "areas": N_("Sign-ups by town"),
+}
+
+
+def _funder_tables(
+    found: figures.Figures, request: Request
+) -> dict[str, tuple[list[str], list[list[Cell]]]]:
+    _ = i18n.gettext_for(request).gettext
+    made = found.proposals
+
+    def share(kind: str) -> float | None:
+        closed = sum(made.get(k, 0) for k in figures.CLOSED)
+        return round(100 * made.get(kind, 0) / closed, 1) if closed else None
+
+    def reasons(counted: dict[str, int]) -> list[list[Cell]]:
+        return [
+            [
+                _(PROPOSAL_CLOSE_REASONS[key])
+                if key in PROPOSAL_CLOSE_REASONS
+                else _("Not recorded"),
+                n,
+            ]
+            for key, n in counted.items()
+        ]
+
+    def paired(values: dict[str, tuple[int, int]], labels: dict[str, str]) -> list[list[Cell]]:
+        return [
+            [_(labels.get(k, k)), newcomers, locals_] for k, (newcomers, locals_) in values.items()
+        ]
+
+    return {
+        "proposals": (
+            [_("Figure"), _("Value")],
+            [
+                [_("Proposals made"), made.get("proposed", 0)],
+                [_("Accepted by both"), made.get("accepted", 0)],
+                [_("Declined"), made.get("declined", 0)],
+                [_("Expired without an answer"), made.get("expired", 0)],
+                [_("Withdrawn by a coordinator"), made.get("withdrawn", 0)],
+            ],
+        ),
+        "outcomes": (
+            # Translators: column headings: what became of a proposal, its share in percent.
+            [_("Outcome"), _("Share (%)")],
+            [
+                [_("Acceptance rate (accepted by both)"), share("accepted")],
+                [_("Declined"), share("declined")],
+                [_("Expired without an answer"), share("expired")],
+                [_("Withdrawn by a coordinator"), share("withdrawn")],
+            ],
+        ),
+        "days": (
+            [_("Figure"), _("Days (median)")],
+            [
+                [_("From sign-up to the proposal"), found.median_days_to_proposal],
+                [_("From sign-up to the started tandem"), found.median_days_to_tandem],
+            ],
+        ),
+        "declined_reasons": ([_("Reason"), _("Proposals")], reasons(found.declined_by_reason)),
+        "expired_reasons": ([_("Reason"), _("Proposals")], reasons(found.expired_by_reason)),
+        "roles": (
+            [_("Role"), _("Sign-ups")],
+            [
+                [_("Newcomers"), found.signups_by_role.get("newcomer", 0)],
+                [_("Locals"), found.signups_by_role.get("local", 0)],
+            ],
+        ),
+        "age_groups": (
+            [_("Age group"), _("Newcomers"), _("Locals")],
+            paired(found.by_age_group, AGE_GROUPS),
+        ),
+        "areas": ([_("Town"), _("Newcomers"), _("Locals")], paired(found.by_area, {})),
+    }
+
+
+def _funder_charts(
+    tables: dict[str, tuple[list[str], list[list[Cell]]]],
+) -> dict[str, Markup]:
+    """One bar per row: its numbers added up (a row without any number is left out)."""
+    charts = {}
+    for name, (header, rows) in tables.items():
+        bars = [
+            (str(row[0]), float(sum(c for c in row[1:] if isinstance(c, int | float))))
+            for row in rows
+            if any(isinstance(c, int | float) for c in row[1:])
+        ]
+        if bars:
+            charts[name] = bar_chart(bars[:12], title=str(header[0]))
+    return charts
+
+
 def _parse(
     db: Session, coordinator: Coordinator, region: str | None, period: str, start: str | None
 ) -> tuple[list[Region], Region, reports.Report | None]:
@@ -136,11 +251,15 @@ def report_page(
             status_code=HTTP_400_BAD_REQUEST,
         )
     tables = _tables(report, request, _event_figures(db, chosen, report))
-    charts = {
-        name: bar_chart([(str(row[0]), float(row[1])) for row in rows[:12]], title=name)
-        for name, (_header, rows) in tables.items()
+    charts = {  # titled by the table's first heading (the key is a code, never shown)
+        name: bar_chart([(str(row[0]), float(row[1])) for row in rows[:12]], title=str(header[0]))
+        for name, (header, rows) in tables.items()
         if name not in OVERVIEWS and rows
     }
+    funder = _funder_tables(
+        figures.build(db, region_id=id_of(chosen), begin=report.start, end=report.end), request
+    )
+    locale = i18n.negotiate(request)
     return Template(
         template_name="reports/index.html",
         context={
@@ -148,7 +267,67 @@ def report_page(
             "report": report,
             "tables": tables,
             "charts": charts,
+            "funder_tables": funder,
+            "funder_charts": _funder_charts(funder),
+            "funder_titles": FUNDER_TITLES,
+            "number": lambda value: _number(value, locale=locale),
             "start": report.start.date().isoformat(),
+        },
+    )
+
+
+def _number(value: object, *, locale: str) -> object:
+    """A figure as the reader writes numbers (``12,5`` in German); "–" for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return format_decimal(value, format="#,##0.#", locale=locale)
+    return value
+
+
+def _download(
+    request: Request,
+    db: Session,
+    coordinator: Coordinator,
+    *,
+    file: str,
+    table: str,
+    region: str | None,
+    period: str,
+    start: str | None,
+) -> Response[bytes] | Response[str]:
+    """One table of the report as ``file`` (CSV for German Excel, or .xlsx), audited."""
+    _regions, chosen, report = _parse(db, coordinator, region, period, start)
+    tables = {}
+    if report is not None:
+        found = figures.build(db, region_id=id_of(chosen), begin=report.start, end=report.end)
+        events = _event_figures(db, chosen, report)
+        tables = {**_tables(report, request, events), **_funder_tables(found, request)}
+    if table not in tables or file not in spreadsheets.FORMATS:
+        return Response(
+            content="bad report parameters\n",
+            media_type="text/plain",
+            status_code=HTTP_400_BAD_REQUEST,
+        )
+    assert report is not None  # tables come only with a report
+    header, rows = tables[table]
+    now = utcnow()
+    audit.write(
+        db,
+        now=now,
+        actor=coordinator,
+        action="export.report",
+        subject_type="region",
+        subject_id=chosen.id,
+    )
+    content, media_type = spreadsheets.render(file, header, rows, title=str(header[0]))
+    name = f"tandem-{chosen.slug}-{period}-{report.start.date().isoformat()}-{table}.{file}"
+    return Response(
+        content=content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
         },
     )
 
@@ -162,27 +341,36 @@ def report_csv(
     region: FromQuery[str | None] = None,
     period: FromQuery[str] = "month",
     start: FromQuery[str | None] = None,
-) -> Response[str]:
-    _regions, chosen, report = _parse(db, coordinator, region, period, start)
-    tables = (
-        _tables(report, request, _event_figures(db, chosen, report)) if report is not None else {}
+) -> Response[bytes] | Response[str]:
+    return _download(
+        request, db, coordinator, file="csv", table=table, region=region, period=period, start=start
     )
-    if table not in tables:
-        return Response(
-            content="bad report parameters\n",
-            media_type="text/plain",
-            status_code=HTTP_400_BAD_REQUEST,
-        )
-    assert report is not None  # tables come only with a report
-    header, rows = tables[table]
-    name = f"tandem-{chosen.slug}-{period}-{report.start.date().isoformat()}-{table}.csv"
-    return Response(
-        content=reports.to_csv(header, rows),
-        media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+
+
+@get("/reports.xlsx", name="report_xlsx", sync_to_thread=True)
+def report_xlsx(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    table: FromQuery[str] = "summary",
+    region: FromQuery[str | None] = None,
+    period: FromQuery[str] = "month",
+    start: FromQuery[str | None] = None,
+) -> Response[bytes] | Response[str]:
+    return _download(
+        request,
+        db,
+        coordinator,
+        file="xlsx",
+        table=table,
+        region=region,
+        period=period,
+        start=start,
     )
 
 
 router = Router(
-    path="/coordinator", guards=[coordinator_required], route_handlers=[report_page, report_csv]
+    path="/coordinator",
+    guards=[coordinator_required],
+    route_handlers=[report_page, report_csv, report_xlsx],
 )

@@ -23,6 +23,7 @@ from web.core.models import (
     CheckIn,
     Consent,
     ContactTask,
+    Event,
     Note,
     Participant,
     Place,
@@ -46,6 +47,7 @@ CODES = sorted(
         *v.MEETING_FREQUENCIES, *v.PROBLEM_KINDS, *v.END_REASONS, *v.REJECT_REASONS,
         *v.INTERESTS, *v.HELP_TOPICS, *v.SLOTS, *v.LANGUAGES, *v.ROLES, *v.RUN_STATUSES,
         *v.PAIR_RULE_KINDS, *v.CHECKIN_KINDS, *v.COORDINATOR_ROLES, "native",
+        *v.PROPOSAL_CLOSE_REASONS, *v.AGE_GROUPS,
     }
     - {"A1", "A2", "B1", "B2", "C1", "C2"}  # CEFR levels are what people say
     - {"es", "so"}  # German words ("es", "so"), not the codes of Spanish and Somali
@@ -125,6 +127,14 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
                         language=person.locale)
             )  # fmt: skip
         session.add(Note(participant_id=people[0].id, body="Ruft dienstags zurück"))
+        # The funder report's proposal figures (issue 15 §9): every close reason, an age group.
+        for reason in v.PROPOSAL_CLOSE_REASONS:
+            kind = "declined" if reason.endswith("_declined") else "expired"
+            session.add(Event(kind=kind, at=NOW, region_id=kassel.id, reason=reason))
+        session.add(
+            Event(kind="signed_up", at=NOW, region_id=kassel.id, role="newcomer",
+                  age_group="under_18", place_id=people[0].place_id, languages=["ar"])
+        )  # fmt: skip
         session.add(
             AuditLog(actor_type="coordinator", actor_id=1, action="tandem.viewed",
                      subject_type="tandem", subject_id=str(active.id))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.builders import db, html, login, make_coordinator, make_participant, make_region
 from web.core.models import Event, Participant, Region
+from web.core.spreadsheets import neutralise
 from web.reports import reports
 
 
@@ -119,14 +120,15 @@ def test_bad_parameters_are_a_400_not_a_500(client, engine):
 
 def test_csv_cells_never_run_as_formulas(client, engine):
     for cell in ("=SUM(A1)", "+1", "-1", "@x", "\tx"):
-        assert reports.neutralise(cell).startswith("'")
-    assert reports.neutralise("Kassel") == "Kassel"
+        assert neutralise(cell).startswith("'")
+    assert neutralise("Kassel") == "Kassel"
     fixed_world(engine)
     login(client, "alice@example.org")
     response = client.get(
         "/coordinator/reports.csv?table=summary&region=kassel&period=month&start=2026-03-01&lang=en"
     )
     assert response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # German Excel: BOM, ";"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Figure", "Value"]
     assert ["Tandems formed", "2"] in rows
