@@ -10,12 +10,14 @@ read by a query that selects only the columns it needs (``PersonName.columns``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jinja2 import Environment
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from web.core.models import Participant, Place
 
@@ -58,6 +60,19 @@ def aliases() -> tuple[Any, Any]:
     return aliased(Participant), aliased(Place)
 
 
+def by_id(session: Session, ids: Iterable[int]) -> dict[int, PersonName]:
+    """The named people of ``ids`` (one query; erased ones are missing)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(col(Participant.id), *PersonName.columns(Participant, Place))
+        .outerjoin(Place, col(Participant.place_id) == col(Place.id))
+        .where(col(Participant.id).in_(wanted))
+    ).all()
+    return {row[0]: PersonName(*row[1:]) for row in rows}
+
+
 def full_name(person: Named | None) -> str:
     if person is None:
         return ""
@@ -69,7 +84,9 @@ def town_of(person: Named | None) -> str:
         return ""
     if isinstance(person, PersonName):
         return person.town or ""
-    place = getattr(person, "place", None)
+    place = getattr(person, "place", None)  # a Place, or its name (a suggestion card)
+    if isinstance(place, str):
+        return place
     return place.name if place is not None else ""
 
 

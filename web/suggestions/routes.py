@@ -230,8 +230,8 @@ def reject_suggestion(
 @dataclass
 class BulkResult:
     tandem: Tandem
-    local_name: str
-    newcomer_name: str
+    local: Participant | None  # None: erased meanwhile
+    newcomer: Participant | None
     problem: str | None  # None: confirmed
 
 
@@ -260,14 +260,13 @@ def confirm_suggestions(
         if tandem is None:
             continue
         local, newcomer = tandem.local, tandem.newcomer
-        names = (local.first_name if local else "–", newcomer.first_name if newcomer else "–")
         regions.setdefault(tandem.region_id, _region_of(db, tandem))
         try:
             _confirm_one(db, tandem, coordinator, settings=settings)
             problem = None
         except DecisionError as error:
             problem = error.message
-        results.append(BulkResult(tandem, names[0], names[1], problem))
+        results.append(BulkResult(tandem, local, newcomer, problem))
     missing = sum(1 for _, tandem in found if tandem is None)
     confirmed = sum(1 for result in results if result.problem is None)
     return Template(
