@@ -215,9 +215,8 @@ def page_of_cards(
     _ = catalogue.gettext
     people: dict[int, Person] = {}
 
-    def person(
-        id_: int, public_id: str, name: str, place: str, since: date | None, last: str | None
-    ) -> Person:
+    def person(*values: Any, last: str | None) -> Person:
+        id_, public_id, name, place, since = values
         if id_ not in people:
             days = _days_since(since, today)
             waiting = (
@@ -229,7 +228,9 @@ def page_of_cards(
             people[id_] = Person(id_, public_id, name, place, waiting, last_name=last)
         return people[id_]
 
-    pairs = [(row, person(*row[5:10], row[15]), person(*row[10:15], row[16])) for row in rows]
+    pairs = [
+        (row, person(*row[5:10], last=row[15]), person(*row[10:15], last=row[16])) for row in rows
+    ]
     if people:
         first_language = _("First language")
         for participant_id, language, level in session.execute(
