@@ -71,6 +71,21 @@ def make_region(session: Session, slug: str, *, lat: float = 51.3, lon: float = 
     return region
 
 
+def make_place(session: Session, region: Region, name: str) -> Place:
+    """Another town of ``region`` (``make_region`` makes "<slug>-town")."""
+    place = Place(
+        geonameid=900000 + next(_ids),
+        name=name,
+        lat=region.centre_lat,
+        lon=region.centre_lon,
+        population=1000,
+        region_id=region.id,
+    )
+    session.add(place)
+    session.flush()
+    return place
+
+
 def place_of(session: Session, region: Region) -> Place:
     session.refresh(region)
     return region.places[0]

@@ -34,6 +34,7 @@ from tests.builders import (
     make_local,
     make_newcomer,
     make_participant,
+    make_place,
     make_region,
     make_suggestion,
 )
@@ -80,6 +81,33 @@ def two_regions(session: Session) -> TwoRegions:
         bob=make_coordinator(session, "bob@example.org", regions=[goettingen]),
         ada=make_coordinator(session, "ada@example.org", role="admin"),
     )
+
+
+# --- namesakes: people only their town tells apart (issue 15 §2) ----------------------------
+
+
+def namesakes(session: Session) -> dict[str, Participant]:
+    """Two regions (``two_regions``); Kassel has the towns "kassel-town" and "Baunatal".
+    Two newcomers "Iryna Haddad" (one in each town), three Yasmins (Çelik in kassel-town,
+    Haddad in Baunatal, one without a surname in kassel-town), two locals "Ingrid Weber" (one
+    in each town) with a suggestion each, for the Iryna of their town. Göttingen has an
+    "Iryna Haddad" too (Bob's, never Alice's)."""
+    world = two_regions(session)
+    kassel, baunatal = world.kassel, make_place(session, world.kassel, "Baunatal")
+    here = {"place_id": baunatal.id}
+    people = {
+        "iryna_k": make_newcomer(session, kassel, first_name="Iryna", last_name="Haddad"),
+        "iryna_b": make_newcomer(session, kassel, first_name="Iryna", last_name="Haddad", **here),
+        "yasmin_c": make_newcomer(session, kassel, first_name="Yasmin", last_name="Çelik"),
+        "yasmin_h": make_newcomer(session, kassel, first_name="Yasmin", last_name="Haddad", **here),
+        "yasmin": make_newcomer(session, kassel, first_name="Yasmin"),
+        "ingrid_k": make_local(session, kassel, first_name="Ingrid", last_name="Weber"),
+        "ingrid_b": make_local(session, kassel, first_name="Ingrid", last_name="Weber", **here),
+        "iryna_g": make_newcomer(session, world.goettingen, first_name="Iryna", last_name="Haddad"),
+    }
+    make_suggestion(session, kassel, people["ingrid_k"], people["iryna_k"])
+    make_suggestion(session, kassel, people["ingrid_b"], people["iryna_b"])
+    return people
 
 
 # --- a region with 300 people ----------------------------------------------------------------
