@@ -38,8 +38,14 @@ def seed(live_server: LiveServer) -> None:
             make_coordinator(session, JANA, regions=[region])
 
             def person(first: str, last: str, town: Place, **kw):  # type: ignore[no-untyped-def]
-                values = {"role": "newcomer", "first_name": first, "last_name": last,
-                          "place_id": town.id, "verified_at": now, "approved_at": now} | kw
+                values = {
+                    "role": "newcomer",
+                    "first_name": first,
+                    "last_name": last,
+                    "place_id": town.id,
+                    "verified_at": now,
+                    "approved_at": now,
+                } | kw
                 return make_participant(session, region, **values)  # fmt: skip
 
             person("Iryna", "Haddad", eschwege, languages={"ar": "B2", "uk": "native"})
