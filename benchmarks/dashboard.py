@@ -35,6 +35,7 @@ from sqlalchemy import event, insert, select  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.cli import alembic_config  # noqa: E402
 from web.core.db import create_db_engine, transaction  # noqa: E402
+from web.core.folding import search_text  # noqa: E402
 from web.core.models import (  # noqa: E402
     CheckIn,
     Participant,
@@ -70,6 +71,7 @@ def build(url: str, extra: int, rng: random.Random) -> dict[str, int]:
                     "status": rng.choice(STATUSES),
                     "first_name": f"Extra{i}",
                     "email": f"extra{i}@bench.example",
+                    "search_text": search_text(f"Extra{i}", None, f"extra{i}@bench.example"),
                     "locale": "de",
                     "place_id": rng.choice(places)[0],
                     "birth_year": rng.randint(1950, 2005),

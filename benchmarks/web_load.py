@@ -543,6 +543,7 @@ def add_people(database_url: str, locals_: int) -> None:
     from sqlalchemy import insert, select
 
     from web.core.db import transaction
+    from web.core.folding import search_text
     from web.core.models import Participant, ParticipantLanguage, Place, Region, new_public_id
     from web.core.vocabulary import INTERESTS, SLOTS
 
@@ -562,6 +563,7 @@ def add_people(database_url: str, locals_: int) -> None:
                 rows.append({
                     "public_id": new_public_id(), "role": role, "status": "active",
                     "first_name": f"Load{i}", "email": f"load{i}@bench.example",
+                    "search_text": search_text(f"Load{i}", None, f"load{i}@bench.example"),
                     "locale": "de", "place_id": rng.choice(places),
                     "birth_year": rng.randint(1950, 2005),
                     "capacity": 2 if role == "local" else 1, "open_tandems": 0,

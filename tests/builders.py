@@ -73,8 +73,14 @@ def make_region(session: Session, slug: str, *, lat: float = 51.3, lon: float = 
     return region
 
 
-def add_place(session: Session, region: Region, name: str, *, lat: float, lon: float) -> Place:
-    """Another town in ``region`` (make_region gives each region one)."""
+def add_place(
+    session: Session, region: Region, name: str, *, lat: float | None = None,
+    lon: float | None = None,
+) -> Place:  # fmt: skip
+    """Another town in ``region`` (``make_region`` makes "<slug>-town"), by default at the
+    region's centre."""
+    lat = region.centre_lat if lat is None else lat
+    lon = region.centre_lon if lon is None else lon
     place = Place(geonameid=900000 + next(_ids), name=name, lat=lat, lon=lon, population=500,
                   region_id=region.id)  # fmt: skip
     session.add(place)

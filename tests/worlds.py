@@ -90,6 +90,33 @@ def two_regions(session: Session) -> TwoRegions:
     )
 
 
+# --- namesakes: people only their town tells apart (issue 15 §2) ----------------------------
+
+
+def namesakes(session: Session) -> dict[str, Participant]:
+    """Two regions (``two_regions``); Kassel has the towns "kassel-town" and "Baunatal".
+    Two newcomers "Iryna Haddad" (one in each town), three Yasmins (Çelik in kassel-town,
+    Haddad in Baunatal, one without a surname in kassel-town), two locals "Ingrid Weber" (one
+    in each town) with a suggestion each, for the Iryna of their town. Göttingen has an
+    "Iryna Haddad" too (Bob's, never Alice's)."""
+    world = two_regions(session)
+    kassel, baunatal = world.kassel, add_place(session, world.kassel, "Baunatal")
+    here = {"place_id": baunatal.id}
+    people = {
+        "iryna_k": make_newcomer(session, kassel, first_name="Iryna", last_name="Haddad"),
+        "iryna_b": make_newcomer(session, kassel, first_name="Iryna", last_name="Haddad", **here),
+        "yasmin_c": make_newcomer(session, kassel, first_name="Yasmin", last_name="Çelik"),
+        "yasmin_h": make_newcomer(session, kassel, first_name="Yasmin", last_name="Haddad", **here),
+        "yasmin": make_newcomer(session, kassel, first_name="Yasmin"),
+        "ingrid_k": make_local(session, kassel, first_name="Ingrid", last_name="Weber"),
+        "ingrid_b": make_local(session, kassel, first_name="Ingrid", last_name="Weber", **here),
+        "iryna_g": make_newcomer(session, world.goettingen, first_name="Iryna", last_name="Haddad"),
+    }
+    make_suggestion(session, kassel, people["ingrid_k"], people["iryna_k"])
+    make_suggestion(session, kassel, people["ingrid_b"], people["iryna_b"])
+    return people
+
+
 # --- a region with 300 people ----------------------------------------------------------------
 
 STATUS_MIX = ("active",) * 7 + ("pending", "paused", "unverified")
@@ -523,6 +550,8 @@ def every_audit_action(session: Session, *, at: datetime) -> list[str]:
     )
     session.flush()
     return actions
+
+
 # --- people to export (issue 15 §8) ----------------------------------------------------------
 
 FORMULA_NAMES = ('=HYPERLINK("http://evil.example","Klick")', "+49 1", "-2+3", "@SUM(A1)", "\tTab")

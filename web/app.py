@@ -50,7 +50,7 @@ import web.signup.writer
 import web.suggestions.routes
 import web.tandems.routes
 import web.weights.routes
-from web.core import dates, drafts, i18n, log_redaction, phones, place_names, vocabulary
+from web.core import dates, drafts, i18n, log_redaction, names, phones, place_names, vocabulary
 from web.core.auth import (
     SESSION_KEY,
     ParticipantLoginRequired,
@@ -131,6 +131,7 @@ def _template_environment(*, reload: bool) -> Environment:
     environment.filters["phone"] = phones.national  # stored E.164, shown as dialled at home
     environment.globals["take_draft"] = _take_draft
     dates.install(environment)
+    names.install(environment)
     return environment
 
 

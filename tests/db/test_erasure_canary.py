@@ -101,6 +101,9 @@ NOT_ABOUT_A_PARTICIPANT = {
     "region.min_level": "vocabulary",
     "place.name": "the gazetteer",
     "participant.public_id": "random id",
+    # Issue 15: first name, last name and e-mail lower-cased for the search; their canaries
+    # (found case-insensitively) are looked for there too.
+    "participant.search_text": "a copy of the names and the e-mail, folded",
     "participant.locale": "a language code",
     "participant.role": "vocabulary",
     "participant.status": "vocabulary",

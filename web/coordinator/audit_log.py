@@ -19,7 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from web.core import paging, params
+from web.core import names, paging, params
 from web.core.auth import coordinator_required
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
@@ -194,6 +194,14 @@ def audit_log(
             "error": error,
             "query_string": query_string,
             "stamp": _stamp,
+            "people": names.by_id(
+                db,
+                (
+                    int(row.subject_id)
+                    for row in rows
+                    if row.subject_type == "participant" and row.subject_id.isdigit()
+                ),
+            ),
         },
     )
 

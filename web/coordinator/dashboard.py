@@ -16,9 +16,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, exists, func, select, true
-from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
+from web.core import names
 from web.core.access import region_ids_of
 from web.core.dates import PROGRAMME_TIMEZONE
 from web.core.models import (
@@ -30,6 +31,7 @@ from web.core.models import (
     Region,
     Tandem,
 )
+from web.core.names import PersonName
 from web.core.vocabulary import OPEN_TANDEM_STATUSES
 
 LIMIT = 5
@@ -40,9 +42,12 @@ class Item:
     """One line of a list: what to show and where it is handled."""
 
     href: str
-    label: str  # names or a region (escaped by the template)
+    label: str  # a region's name ("" for lines about people)
     detail: str = ""  # a vocabulary key (role, problem kind) or ""
     days: int | None = None
+    # The people the line is about (one, or a tandem's local and newcomer; None: erased),
+    # each shown by the ``person_link`` macro.
+    people: tuple[PersonName | None, ...] = ()
 
 
 @dataclass
@@ -79,16 +84,39 @@ def _days(since: date | datetime | None, today: date) -> int | None:
     return max((today - since).days, 0)
 
 
-def _pair(local: str | None, newcomer: str | None) -> str:
-    return f"{local or '—'} & {newcomer or '—'}"
-
-
 def _rows(
-    session: Session, query: Select[*tuple[Any, ...]]
-) -> tuple[int, Sequence[Row[*tuple[Any, ...]]]]:
-    """The first LIMIT rows of ``query`` and the total (last column of each row)."""
-    rows = session.execute(query.add_columns(func.count().over()).limit(LIMIT)).all()
-    return (rows[0][-1] if rows else 0), rows
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    order: Sequence[Any],
+    people: Sequence[str] = (),
+) -> tuple[int, list[tuple[Row[Any], tuple[PersonName | None, ...]]]]:
+    """The first LIMIT rows of ``query`` in ``order``, each with the people named by the
+    ``people`` columns of ``query`` (labelled participant ids), and the total.
+
+    The total and the first rows are found on the listed tables alone; names and towns are
+    joined to those few rows only (joined before the LIMIT, every row's people are read)."""
+    first = (
+        query.add_columns(
+            func.count().over().label("total"),
+            func.row_number().over(order_by=list(order)).label("position"),
+        )
+        .order_by(*order)
+        .limit(LIMIT)
+        .subquery()
+    )
+    shown = [column for column in first.c if column.name not in ("total", "position")]
+    outer = select(*shown)
+    for person_id in people:
+        person, place = names.aliases()
+        outer = outer.add_columns(*PersonName.columns(person, place))
+        outer = outer.outerjoin(person, first.c[person_id] == col(person.id)).outerjoin(
+            place, col(person.place_id) == col(place.id)
+        )
+    rows = session.execute(outer.add_columns(first.c.total).order_by(first.c.position)).all()
+    count, width = len(people), len(shown)
+    return (rows[0][-1] if rows else 0), [
+        (row, tuple(PersonName.of(row, width + 4 * n) for n in range(count))) for row in rows
+    ]
 
 
 def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashboard:
@@ -98,30 +126,37 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     def in_regions(column: Mapped[int | None]) -> ColumnElement[bool]:
         return true() if region_ids is None else column.in_(region_ids)
 
-    local = aliased(Participant)
-    newcomer = aliased(Participant)
-
-    def tandem_query(*columns: Mapped[Any]) -> Select[*tuple[Any, ...]]:
-        return (
-            select(col(Tandem.public_id), col(local.first_name), col(newcomer.first_name), *columns)
-            .outerjoin(local, col(Tandem.local_id) == col(local.id))
-            .outerjoin(newcomer, col(Tandem.newcomer_id) == col(newcomer.id))
+    def tandem_query(*columns: Any) -> Select[*tuple[Any, ...]]:
+        return select(
+            col(Tandem.public_id).label("tandem"),
+            col(Tandem.local_id).label("local"),
+            col(Tandem.newcomer_id).label("newcomer"),
+            *columns,
         )
 
+    pair = ("local", "newcomer")
     sections: dict[str, Section] = {}
 
     # Sign-ups to review: verified, waiting for a coordinator's approval.
     total, rows = _rows(
         session,
-        select(col(Participant.first_name), col(Participant.role), col(Participant.verified_at))
+        select(
+            col(Participant.id).label("person"),
+            col(Participant.role).label("role"),
+            col(Participant.verified_at).label("at"),
+        )
         .join(Place, col(Participant.place_id) == col(Place.id))
-        .where(col(Participant.status) == "pending", in_regions(col(Place.region_id)))
-        .order_by(col(Participant.verified_at), col(Participant.id)),
+        .where(col(Participant.status) == "pending", in_regions(col(Place.region_id))),
+        (col(Participant.verified_at), col(Participant.id)),
+        ("person",),
     )
     sections["signups"] = Section(
         "signups",
         total,
-        [Item("/coordinator/review", name, role, _days(at, today)) for name, role, at, _ in rows],
+        [
+            Item("/coordinator/review", "", row.role, _days(row.at, today), people)
+            for row, people in rows
+        ],
         "/coordinator/review",
     )
 
@@ -132,28 +167,33 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     )
     total, rows = _rows(
         session,
-        select(
-            col(Participant.public_id), col(Participant.first_name), col(Participant.waiting_since)
-        )
+        select(col(Participant.id).label("person"), col(Participant.waiting_since).label("since"))
         .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
             col(Participant.role) == "newcomer",
             col(Participant.status) == "active",
             in_regions(col(Place.region_id)),
             ~in_open_tandem,
-        )
-        .order_by(
+        ),
+        (
             col(Participant.waiting_since).is_(None),
             col(Participant.waiting_since),
             col(Participant.id),
         ),
+        ("person",),
     )
     sections["waiting"] = Section(
         "waiting",
         total,
         [
-            Item(f"/coordinator/participants/{pid}", name, "", _days(since, today))
-            for pid, name, since, _ in rows
+            Item(
+                f"/coordinator/participants/{people[0].public_id}" if people[0] else "",
+                "",
+                "",
+                _days(row.since, today),
+                people,
+            )
+            for row, people in rows
         ],
         "/coordinator/participants?role=newcomer&status=waiting",
     )
@@ -184,16 +224,18 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Proposals without an answer from both partners, oldest first.
     total, rows = _rows(
         session,
-        tandem_query(col(Tandem.proposed_at))
-        .where(col(Tandem.status) == "proposed", in_regions(col(Tandem.region_id)))
-        .order_by(col(Tandem.proposed_at), col(Tandem.id)),
+        tandem_query(col(Tandem.proposed_at).label("at")).where(
+            col(Tandem.status) == "proposed", in_regions(col(Tandem.region_id))
+        ),
+        (col(Tandem.proposed_at), col(Tandem.id)),
+        pair,
     )
     sections["proposals"] = Section(
         "proposals",
         total,
         [
-            Item("/coordinator/proposals", _pair(lname, nname), "", _days(at, today))
-            for _, lname, nname, at, _ in rows
+            Item("/coordinator/proposals", "", "", _days(row.at, today), people)
+            for row, people in rows
         ],
         "/coordinator/proposals",
     )
@@ -201,21 +243,21 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Fit checks due: active tandems past their four-week date, not yet checked.
     total, rows = _rows(
         session,
-        tandem_query(col(Tandem.fit_check_due_at))
-        .where(
+        tandem_query(col(Tandem.fit_check_due_at).label("at")).where(
             col(Tandem.status) == "active",
             col(Tandem.fit_check_due_at) <= now,
             col(Tandem.fit_checked_at).is_(None),
             in_regions(col(Tandem.region_id)),
-        )
-        .order_by(col(Tandem.fit_check_due_at), col(Tandem.id)),
+        ),
+        (col(Tandem.fit_check_due_at), col(Tandem.id)),
+        pair,
     )
     sections["fit_checks"] = Section(
         "fit_checks",
         total,
         [
-            Item(f"/coordinator/tandems/{pid}", _pair(lname, nname), "", _days(due, today))
-            for pid, lname, nname, due, _ in rows
+            Item(f"/coordinator/tandems/{row.tandem}", "", "", _days(row.at, today), people)
+            for row, people in rows
         ],
         "/coordinator/tandems",
     )
@@ -223,42 +265,54 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
     # Check-ins with a worrying answer, while the tandem is still open.
     total, rows = _rows(
         session,
-        tandem_query(col(CheckIn.answered_at), col(CheckIn.role))
+        tandem_query(col(CheckIn.answered_at).label("at"), col(CheckIn.role).label("role"))
         .join(CheckIn, col(CheckIn.tandem_id) == col(Tandem.id))
         .where(
             col(CheckIn.needs_attention).is_(True),
             col(Tandem.status).in_(OPEN_TANDEM_STATUSES),
             in_regions(col(Tandem.region_id)),
-        )
-        .order_by(col(CheckIn.answered_at), col(CheckIn.id)),
+        ),
+        (col(CheckIn.answered_at), col(CheckIn.id)),
+        pair,
     )
     sections["checkins"] = Section(
         "checkins",
         total,
         [
             Item(
-                f"/coordinator/tandems/{pid}#checkins", _pair(lname, nname), role, _days(at, today)
+                f"/coordinator/tandems/{row.tandem}#checkins",
+                "",
+                row.role,
+                _days(row.at, today),
+                people,
             )
-            for pid, lname, nname, at, role, _ in rows
+            for row, people in rows
         ],
     )
 
     # Problem reports nobody has handled yet, oldest first.
     total, rows = _rows(
         session,
-        tandem_query(col(ProblemReport.created_at), col(ProblemReport.kind))
+        tandem_query(
+            col(ProblemReport.created_at).label("at"), col(ProblemReport.kind).label("kind")
+        )
         .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
-        .where(col(ProblemReport.handled_at).is_(None), in_regions(col(Tandem.region_id)))
-        .order_by(col(ProblemReport.created_at), col(ProblemReport.id)),
+        .where(col(ProblemReport.handled_at).is_(None), in_regions(col(Tandem.region_id))),
+        (col(ProblemReport.created_at), col(ProblemReport.id)),
+        pair,
     )
     sections["problems"] = Section(
         "problems",
         total,
         [
             Item(
-                f"/coordinator/tandems/{pid}#problems", _pair(lname, nname), kind, _days(at, today)
+                f"/coordinator/tandems/{row.tandem}#problems",
+                "",
+                row.kind,
+                _days(row.at, today),
+                people,
             )
-            for pid, lname, nname, at, kind, _ in rows
+            for row, people in rows
         ],
     )
     return Dashboard(sections)

@@ -4,9 +4,7 @@ finds records through ``web.core.access`` (404 for another region's ids)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import urlencode
 
 from litestar import Request, Router, get
 from litestar.params import FromPath, FromQuery
@@ -15,15 +13,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from web.coordinator import people, search, standing
 from web.coordinator.dashboard import LIMIT, build, today_of
-from web.core import audit, i18n, paging, reach
+from web.core import audit, i18n, reach
 from web.core.access import visible_regions
 from web.core.auth import coordinator_required
 from web.core.dates import local_date
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
 from web.core.forms import clean_text
 from web.core.i18n import N_
-from web.core.models import Consent, Coordinator, Participant, utcnow
-from web.core.vocabulary import WORRYING_CHECKIN_RULE
+from web.core.models import Consent, Coordinator, utcnow
+from web.core.vocabulary import HELP_TOPICS, LANGUAGES, LEVEL_LABELS, WORRYING_CHECKIN_RULE
 from web.tandems import notes
 
 SEARCH_MAX = 100  # characters of a search
@@ -56,43 +54,44 @@ def participants_list(
     coordinator: CurrentCoordinator,
     settings: AppSettings,
     page: FromQuery[str] = "",
-    role: FromQuery[str] = "",
-    status: FromQuery[str] = "",
-    region: FromQuery[str] = "",
 ) -> Template:
     regions = visible_regions(db, coordinator)
-    checked, error = people.list_filters(
-        regions, {"role": role, "status": status, "region": region}
-    )
-    filters = {"role": role, "status": status, "region": region}
-    shown = paging.page(1, total=0, size=settings.page_size)
-    participants: Sequence[Participant] = []
-    if checked is not None:
-        participants, shown = people.participant_rows(
-            db,
-            coordinator,
-            role=checked.role,
-            status=checked.status,
-            region=checked.region,
-            page=page,
-            page_size=settings.page_size,
-        )
+    places = people.places_of(db, regions)
+    filters = people.ListQuery.parse(dict(request.query_params), regions=regions, places=places)
     today = today_of(utcnow())
+    participants, shown = people.participant_rows(
+        db,
+        coordinator,
+        filters,
+        page=page,
+        page_size=filters.page_size(settings.page_size),
+        today=today,
+    )
     locale = i18n.negotiate(request)
     return Template(
         template_name="coordinator/participants/list.html",
-        status_code=HTTP_400_BAD_REQUEST if error else HTTP_200_OK,
+        # A value that is none of the choices (a hand-made URL): named above the list,
+        # which shows what the other filters find.
+        status_code=HTTP_400_BAD_REQUEST if filters.errors else HTTP_200_OK,
         context={
             "coordinator": coordinator,
             "participants": participants,
             "total": shown.total,
             "page": shown,
             "filters": filters,
-            "query_string": urlencode({k: v for k, v in filters.items() if v}),
+            "query_string": filters.query_string(),
             "regions": regions,
+            "places": places,
             "standings": standing.STANDINGS,
             "standing_of": standing.of_people(db, participants, today=today),
-            "error": error,
+            "sorts": people.SORTS,
+            "page_sizes": people.PAGE_SIZES,
+            "default_size": settings.page_size,
+            "languages": sorted(
+                LANGUAGES.items(), key=lambda item: i18n.translations(locale).gettext(item[1])
+            ),
+            "help_topics": HELP_TOPICS,
+            "levels": LEVEL_LABELS,
             "day": lambda moment: local_date(moment, locale=locale),
         },
     )

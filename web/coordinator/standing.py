@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, not_, or_, select
 from sqlmodel import Session, col
 
 from web.core.i18n import N_
@@ -82,6 +83,44 @@ def condition(key: str) -> ColumnElement[bool]:
     if key == "paused":
         return and_(col(Participant.status) == "paused", not_(in_open), not_(_tandem_of("ended")))
     return false()
+
+
+def sorted_by_standing(query: Select[Any], *, descending: bool = False) -> Select[Any]:
+    """``query`` (of ``Participant``) ordered by standing, in the order of ``STANDINGS``
+    (waiting first), as ``of_people`` decides it: one outer join to each person's strongest
+    tandem, not a subquery per row."""
+    ranks = case(
+        (col(Tandem.status) == "active", 3),
+        (col(Tandem.status) == "paused", 2),
+        (col(Tandem.status) == "proposed", 1),
+        else_=0,
+    )
+    counted = col(Tandem.status).in_((*OPEN_TANDEM_STATUSES, "ended"))
+    union = (
+        select(col(Tandem.local_id).label("pid"), ranks.label("rank"))
+        .where(counted)
+        .union_all(select(col(Tandem.newcomer_id).label("pid"), ranks.label("rank")).where(counted))
+        .subquery()
+    )
+    strongest = (
+        select(union.c.pid, func.max(union.c.rank).label("best")).group_by(union.c.pid).subquery()
+    )
+    position = list(STANDINGS).index
+    key = case(
+        *((col(Participant.status) == status, position(k)) for status, k in _BY_STATUS.items()),
+        (strongest.c.best == 3, position("in_tandem")),
+        (strongest.c.best == 2, position("tandem_paused")),
+        (strongest.c.best == 1, position("proposed")),
+        (
+            and_(col(Participant.status) == "paused", strongest.c.best == 0),
+            position("ended"),
+        ),
+        (col(Participant.status) == "paused", position("paused")),
+        else_=position("waiting"),
+    )
+    return query.outerjoin(strongest, strongest.c.pid == col(Participant.id)).order_by(
+        key.desc() if descending else key.asc()
+    )
 
 
 def _rank(tandem_status: str) -> int:

@@ -43,6 +43,12 @@ def fold(text: str | None) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+def search_text(*parts: str | None) -> str:
+    """What the coordinator's search looks in, stored with each participant: the parts
+    folded and joined by spaces (a typed word has no spaces, so it matches within one part)."""
+    return " ".join(fold(part) for part in parts if part)[:420]
+
+
 class folded(FunctionElement):  # noqa: N801 (used like a SQL function)
     """``folded(column)``: the column as ``fold`` would give it, in SQL."""
 

@@ -21,11 +21,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, Relationship, SQLModel
 
+from web.core.folding import search_text
 from web.core.vocabulary import (
     ACTOR_TYPES,
     AGE_GROUPS,
@@ -181,6 +183,14 @@ class Participant(SQLModel, table=True):
             one_of("guardian_relation", GUARDIAN_RELATIONS, nullable=True),
             name="guardian_relation",
         ),
+        # Find anyone by part of a word (issue 15): a trigram index on PostgreSQL (pg_trgm),
+        # a plain one elsewhere (SQLite scans the short column).
+        Index(
+            "ix_participant_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -236,6 +246,10 @@ class Participant(SQLModel, table=True):
     # link in the mail), and the month ("2027-01") the last one was about: never two.
     whats_on_mail: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     whats_on_month: str | None = Field(default=None, sa_column=Column(String(7)))
+    # The names and e-mail address folded for the search (``web.core.folding.search_text``),
+    # kept up to date on every insert and update (``_keep_search_text`` below); it goes with
+    # the row on erasure.
+    search_text: str = Field(default="", sa_column=Column(String(420), nullable=False))
 
     place: "Place" = Relationship()
     languages: list["ParticipantLanguage"] = Relationship(
@@ -243,6 +257,14 @@ class Participant(SQLModel, table=True):
     )
     vetting: Optional["Vetting"] = Relationship(back_populates="local", cascade_delete=True)
     consents: list["Consent"] = Relationship(back_populates="participant", cascade_delete=True)
+
+
+@event.listens_for(Participant, "before_insert")
+@event.listens_for(Participant, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, person: Participant) -> None:
+    """Every write through the ORM refreshes the folded search text (bulk ``update()``
+    statements change only statuses and counters, never names or addresses)."""
+    person.search_text = search_text(person.first_name, person.last_name, person.email)
 
 
 class ParticipantLanguage(SQLModel, table=True):

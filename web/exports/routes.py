@@ -67,25 +67,22 @@ def export_participants(
     db: DbSession,
     coordinator: CurrentCoordinator,
     file: FromQuery[str] = "csv",
-    role: FromQuery[str] = "",
-    status: FromQuery[str] = "",
-    region: FromQuery[str] = "",
 ) -> Response[bytes] | Response[str]:
-    """The participant list's people with its filters: every query parameter the list takes
-    goes to ``people.list_filters`` as it is (so a filter the list gains, the export has)."""
+    """The participant list's people with its filters and order: the query parameters go to
+    ``people.ListQuery`` as the list's do (so a filter the list gains, the export has)."""
     regions = visible_regions(db, coordinator)
-    query = {name: request.query_params.get(name) or "" for name in request.query_params}
-    checked, error = people.list_filters(
-        regions, {**query, "role": role, "status": status, "region": region}
+    filters = people.ListQuery.parse(
+        dict(request.query_params), regions=regions, places=people.places_of(db, regions)
     )
     if file not in spreadsheets.FORMATS:
         # Translators: a download was asked for in a file format that does not exist.
         return _bad(request, i18n.N_("Unknown file format."))
-    if checked is None:
-        return _bad(request, error or "")
+    if filters.errors:
+        return _bad(request, filters.errors[0])
     table = tables.participants(
-        db, coordinator, checked, gettext=i18n.gettext_for(request), now=utcnow()
+        db, coordinator, filters, gettext=i18n.gettext_for(request), now=utcnow()
     )
+    chosen = [region for region in regions if region.slug == filters.region]
     return _download(
         db,
         coordinator,
@@ -93,7 +90,7 @@ def export_participants(
         file=file,
         name="participants",
         action="export.participants",
-        regions=[checked.region] if checked.region else regions,
+        regions=chosen or regions,
     )
 
 

@@ -50,18 +50,16 @@ def _languages(person: Participant, gettext: NullTranslations) -> str:
 def participants(
     session: Session,
     coordinator: Coordinator,
-    filters: people.ListFilters,
+    filters: people.ListQuery,
     *,
     gettext: NullTranslations,
     now: datetime,
 ) -> Table:
     """Everyone the participant list shows with ``filters`` (all pages), in its order."""
     _ = gettext.gettext
-    query = people.participant_query(
-        session, coordinator, role=filters.role, status=filters.status, region=filters.region
-    )
+    query = people.participant_query(session, coordinator, filters, today=local_day(now))
     found: Sequence[Participant] = session.scalars(
-        people.in_list_order(query).options(
+        people.in_list_order(query, filters.sort).options(
             selectinload(rel(Participant.consents)),
             selectinload(rel(Participant.vetting)),
         )

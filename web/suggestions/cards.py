@@ -107,6 +107,7 @@ class Person:
     place: str
     waiting: str  # "waiting 94 days", or empty
     languages: list[str] = field(default_factory=list)  # "Arabic First language", "English B2"
+    last_name: str | None = None  # with the town: two Yasmins tell apart (web.core.names)
 
 
 @dataclass
@@ -150,6 +151,8 @@ def _suggestion_query(region: Region, filters: Filters) -> Select[*tuple[Any, ..
             col(NEWCOMER.first_name),
             col(NEWCOMER_PLACE.name),
             col(NEWCOMER.waiting_since),
+            col(LOCAL.last_name),
+            col(NEWCOMER.last_name),
         )  # fmt: skip
         .join(LOCAL, col(LOCAL.id) == col(Tandem.local_id))
         .join(LOCAL_PLACE, col(LOCAL_PLACE.id) == col(LOCAL.place_id))
@@ -212,7 +215,8 @@ def page_of_cards(
     _ = catalogue.gettext
     people: dict[int, Person] = {}
 
-    def person(id_: int, public_id: str, name: str, place: str, since: date | None) -> Person:
+    def person(*values: Any, last: str | None) -> Person:
+        id_, public_id, name, place, since = values
         if id_ not in people:
             days = _days_since(since, today)
             waiting = (
@@ -221,10 +225,12 @@ def page_of_cards(
                 else catalogue.ngettext("waiting %(num)d day", "waiting %(num)d days", days)
                 % {"num": days}
             )
-            people[id_] = Person(id_, public_id, name, place, waiting)
+            people[id_] = Person(id_, public_id, name, place, waiting, last_name=last)
         return people[id_]
 
-    pairs = [(row, person(*row[5:10]), person(*row[10:15])) for row in rows]
+    pairs = [
+        (row, person(*row[5:10], last=row[15]), person(*row[10:15], last=row[16])) for row in rows
+    ]
     if people:
         first_language = _("First language")
         for participant_id, language, level in session.execute(

@@ -27,7 +27,7 @@ from web.core import i18n
 from web.core.access import get_participant_for, get_region_for, get_tandem_for
 from web.core.auth import coordinator_required
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession
-from web.core.forms import FormData, single, values
+from web.core.forms import FormData, clean_text, single, values
 from web.core.i18n import N_
 from web.core.models import (
     Coordinator,
@@ -42,6 +42,7 @@ from web.core.vocabulary import LANGUAGES, REJECT_REASONS
 from web.proposals import proposals
 from web.suggestions import cards
 from web.suggestions.suggestions import (
+    PAIRABLE_SHOWN,
     AlreadyTaken,
     DecisionError,
     InvalidDecision,
@@ -49,10 +50,10 @@ from web.suggestions.suggestions import (
     RuledOut,
     check_pair,
     confirm,
+    find_pairable,
     forbid,
     lock_people,
     manual_pair,
-    pairable_people,
     pin,
     reject,
     unforbid,
@@ -70,6 +71,7 @@ FLASH = {
     "none_selected": N_("Please tick at least one suggestion first."),
 }
 FILTER_KEYS = ("place", "min_score", "language", "sort", "page")
+SEARCH_MAX = 100  # characters typed to find a person
 RULE_ACTIONS = {
     "pin": (pin, "pinned"),
     "forbid": (forbid, "forbidden"),
@@ -230,8 +232,8 @@ def reject_suggestion(
 @dataclass
 class BulkResult:
     tandem: Tandem
-    local_name: str
-    newcomer_name: str
+    local: Participant | None  # None: erased meanwhile
+    newcomer: Participant | None
     problem: str | None  # None: confirmed
 
 
@@ -260,14 +262,13 @@ def confirm_suggestions(
         if tandem is None:
             continue
         local, newcomer = tandem.local, tandem.newcomer
-        names = (local.first_name if local else "–", newcomer.first_name if newcomer else "–")
         regions.setdefault(tandem.region_id, _region_of(db, tandem))
         try:
             _confirm_one(db, tandem, coordinator, settings=settings)
             problem = None
         except DecisionError as error:
             problem = error.message
-        results.append(BulkResult(tandem, names[0], names[1], problem))
+        results.append(BulkResult(tandem, local, newcomer, problem))
     missing = sum(1 for _, tandem in found if tandem is None)
     confirmed = sum(1 for result in results if result.problem is None)
     return Template(
@@ -324,6 +325,7 @@ def _new_pair_page(
     coordinator: Coordinator,
     *,
     locale: str,
+    typed: tuple[str, str] = ("", ""),
     chosen: tuple[str, str] = ("", ""),
     check: PairCheck | None = None,
     names: tuple[str, str] = ("", ""),
@@ -331,14 +333,18 @@ def _new_pair_page(
     banned: bool = False,
     status: int = 200,
 ) -> Template:
-    locals_, newcomers = pairable_people(session, region)
+    """The pair-by-hand form: type part of a name (or e-mail, phone, town) for each side,
+    "Find" lists the people who can be paired (a GET, no script needed), pick one of each."""
     return Template(
         template_name="suggestions/new_pair.html",
         context={
             "coordinator": coordinator,
             "region": region,
-            "locals": locals_,
-            "newcomers": newcomers,
+            "locals": find_pairable(session, region, "local", typed[0], chosen=chosen[0]),
+            "newcomers": find_pairable(session, region, "newcomer", typed[1], chosen=chosen[1]),
+            "local_q": typed[0],
+            "newcomer_q": typed[1],
+            "shown_at_most": PAIRABLE_SHOWN,
             "chosen_local": chosen[0],
             "chosen_newcomer": chosen[1],
             "check": check,
@@ -361,10 +367,28 @@ def _new_pair_page(
 
 @get("/regions/{slug:str}/pairs/new", name="new_pair_form", sync_to_thread=True)
 def new_pair_form(
-    request: Request, db: DbSession, coordinator: CurrentCoordinator, slug: FromPath[str]
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    slug: FromPath[str],
+    local_q: FromQuery[str] = "",
+    newcomer_q: FromQuery[str] = "",
+    local: FromQuery[str] = "",
+    newcomer: FromQuery[str] = "",
 ) -> Template:
     region = get_region_for(db, coordinator, slug)
-    return _new_pair_page(db, region, coordinator, locale=i18n.negotiate(request))
+    return _new_pair_page(
+        db,
+        region,
+        coordinator,
+        locale=i18n.negotiate(request),
+        typed=(_typed(local_q), _typed(newcomer_q)),
+        chosen=(_typed(local), _typed(newcomer)),
+    )
+
+
+def _typed(text: str) -> str:
+    return clean_text(text, max_length=SEARCH_MAX)
 
 
 @post("/regions/{slug:str}/pairs/new", name="new_pair", sync_to_thread=True)
@@ -378,6 +402,7 @@ def new_pair(
     region = get_region_for(db, coordinator, slug)
     locale = i18n.negotiate(request)
     chosen = (single(data, "local"), single(data, "newcomer"))
+    typed = (_typed(single(data, "local_q")), _typed(single(data, "newcomer_q")))
     now = utcnow()
     try:
         local, newcomer = _pair_of(db, coordinator, data)
@@ -389,6 +414,7 @@ def new_pair(
                 region,
                 coordinator,
                 locale=locale,
+                typed=typed,
                 chosen=chosen,
                 check=check,
                 names=(local.first_name, newcomer.first_name),
@@ -400,6 +426,7 @@ def new_pair(
             region,
             coordinator,
             locale=locale,
+            typed=typed,
             chosen=chosen,
             error=error.message,
             banned=isinstance(error, RuledOut) and error.banned,

@@ -23,15 +23,17 @@ from typing import Any
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col
 
 import matching
+from web.coordinator import search
 from web.core import audit, engine_input
 from web.core.forms import clean_text
 from web.core.i18n import N_
 from web.core.models import Coordinator, PairRule, Participant, Place, Region, Tandem, utcnow
-from web.core.sql import id_of, rowcount
+from web.core.sql import id_of, rel, rowcount
 from web.core.vocabulary import REJECT_REASONS
 
 NOTE_MAX = 500
@@ -594,21 +596,47 @@ def manual_pair(
     return tandem, checked.broken
 
 
-def pairable_people(
-    session: Session, region: Region
-) -> tuple[list[Participant], list[Participant]]:
-    """Active locals with a free place and active newcomers without a tandem, by first name."""
-    people = session.scalars(
+PAIRABLE_SHOWN = 20  # candidates listed for a typed name
+
+
+def find_pairable(
+    session: Session,
+    region: Region,
+    role: str,
+    typed: str,
+    *,
+    chosen: str = "",
+) -> list[Participant]:
+    """The ``role``s of ``region`` who can be paired now (active, a free place) and match
+    ``typed`` like the coordinator's search (name, e-mail, phone or town; accents and case
+    ignored), by name, at most ``PAIRABLE_SHOWN`` + 1 (one more: "type more"); the
+    ``chosen`` one (a public id) always first. Nothing typed, nothing chosen: nobody (a long
+    list to scroll is what typing avoids)."""
+    pairable = (
         select(Participant)
         .join(Place, col(Participant.place_id) == col(Place.id))
         .where(
             col(Place.region_id) == region.id,
+            col(Participant.role) == role,
             col(Participant.status) == "active",
             col(Participant.open_tandems) < col(Participant.capacity),
         )
-        .order_by(col(Participant.first_name), col(Participant.id))
-    ).all()
-    return (
-        [person for person in people if person.role == "local"],
-        [person for person in people if person.role == "newcomer"],
+        .options(selectinload(rel(Participant.place)))
     )
+    found: list[Participant] = []
+    if chosen:
+        found.extend(session.scalars(pairable.where(col(Participant.public_id) == chosen)))
+    towns = [(place.id, place.name) for place in region.places if place.id is not None]
+    matching = search.condition(typed, towns)
+    if matching is not None:
+        found.extend(
+            person
+            for person in session.scalars(
+                pairable.where(matching, col(Participant.public_id) != chosen)
+                .order_by(
+                    col(Participant.first_name), col(Participant.last_name), col(Participant.id)
+                )
+                .limit(PAIRABLE_SHOWN + 1)  # one more: the page says "type more"
+            )
+        )
+    return found

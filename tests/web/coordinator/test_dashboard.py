@@ -211,6 +211,13 @@ def dashboard_world(engine, *, extra: int = 0):  # type: ignore[no-untyped-def]
         )
 
 
+def _item(li) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A line as (the names of the people it is about, or its link's text; where it leads)."""
+    people = [a.get_text(strip=True) for a in li.select("a[data-person]")]
+    link = li.select_one("a.action") or li.select_one("a")
+    return (" & ".join(people) or link.get_text(strip=True)), link["href"]
+
+
 def sections(client) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     page = html(client.get("/coordinator/?lang=en"))
     found = {}
@@ -219,9 +226,7 @@ def sections(client) -> dict[str, dict]:  # type: ignore[no-untyped-def]
         section = page.select_one(f"section[data-section={key}]")  # only lists with items
         found[key] = {
             "count": int(tile.select_one("[data-count]")["data-count"]),
-            "items": [(a.get_text(strip=True), a["href"]) for a in section.select("li a")]
-            if section
-            else [],
+            "items": [_item(li) for li in section.select("li")] if section else [],
             "text": section.get_text(" ", strip=True) if section else "",
         }
         assert (section is None) == (found[key]["count"] == 0), key  # empty lists are folded

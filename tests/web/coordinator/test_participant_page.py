@@ -132,5 +132,6 @@ def test_the_list_links_to_the_page_and_filters(client, engine):
     assert rows[0].a["href"] == f"/coordinator/participants/{w['lena']}"
     bad = client.get("/coordinator/participants?status=sleeping&lang=en")
     assert bad.status_code == 400
-    assert html(bad).select_one("p.error").get_text(strip=True) == "Unknown status."
+    notes = html(bad).select(".error[role=alert] li")
+    assert [note.get_text(strip=True) for note in notes] == ["Unknown status."]
     assert client.get("/coordinator/participants?region=goettingen").status_code == 400

@@ -303,9 +303,8 @@ def test_the_unmatched_view_lists_every_waiting_newcomer_without_a_suggestion(cl
     rows = page.select("tr[data-participant]")
     assert len(rows) == 1
     cells = [cell.text.strip() for cell in rows[0].find_all("td")]
-    assert cells[0] == "Hamid"
-    link = rows[0].find("td").find("a")
-    assert link["href"] == f"/coordinator/participants/{rows[0]['data-participant']}"
+    assert cells[0] == "Hamid (kassel-town)"
+    assert rows[0].select_one("a[data-person]")["href"].startswith("/coordinator/participants/")
     assert cells[1] == "kassel-town"
     assert cells[2] == "94"
     assert cells[3] == "Arabic First language"

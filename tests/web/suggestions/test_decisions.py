@@ -266,9 +266,14 @@ def test_it_pairs_two_people_by_hand(client, engine):
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
         mia = make_local(session, kassel, first_name="Mia", slots=["tue_evening"]).public_id
     login(client, "alice@example.org")
-    form = html(client.get(NEW_PAIR))
-    assert mia in {o["value"] for o in form.select("select[name=local] option")}
-    assert ids["nour"] in {o["value"] for o in form.select("select[name=newcomer] option")}
+    # Nothing typed: no list to scroll. Typed: the people who can be paired, to pick from.
+    empty = html(client.get(NEW_PAIR))
+    assert empty.select("input[type=radio]") == []
+    form = html(client.get(NEW_PAIR + "?local_q=MIA&newcomer_q=nou"))
+    assert [r["value"] for r in form.select("input[name=local][type=radio]")] == [mia]
+    assert [r["value"] for r in form.select("input[name=newcomer][type=radio]")] == [ids["nour"]]
+    # Only one found on each side: already picked.
+    assert all(r.has_attr("checked") for r in form.select("input[type=radio]"))
     response = post(client, NEW_PAIR, {"local": mia, "newcomer": ids["nour"]}, page=NEW_PAIR)
     assert response.status_code == 303
     with db(engine) as session:

@@ -104,7 +104,11 @@ def test_the_list_shows_my_regions_tandems_with_open_reports(client, world):
     rows = page.select("tr[data-tandem]")
     assert [row["data-tandem"] for row in rows] == [world["kassel"].public_id]
     cells = [cell.get_text(strip=True) for cell in rows[0].find_all("td")]
-    assert cells[:4] == ["Lena", "Nour", "Region kassel", "Active"]
+    # Names with their town, linked to the person; the status opens the tandem.
+    assert cells[:4] == ["Lena(kassel-town)", "Nour(kassel-town)", "Region kassel", "Active"]
+    assert rows[0].select_one("a[data-open-tandem]")["href"] == (
+        f"/coordinator/tandems/{world['kassel'].public_id}"
+    )
     assert "1 open report" in cells[-1]
     assert "Jonas" not in page.get_text() and "Karim" not in page.get_text()
 
@@ -154,8 +158,8 @@ def test_the_tandem_page_shows_partners_dates_checkins_reports_and_notes(client,
         for row in page.select("tr[data-role]")
     }
     assert partners == {
-        "local": ["Local", "Lena", "kassel-town"],
-        "newcomer": ["Newcomer", "Nour", "kassel-town"],
+        "local": ["Local", "Lena(kassel-town)", "kassel-town"],
+        "newcomer": ["Newcomer", "Nour(kassel-town)", "kassel-town"],
     }
     assert page.select_one("[data-field=status]").get_text(strip=True) == "Active"
     assert page.select_one("[data-field=started]").get_text(strip=True) == "March 2, 2026"
