@@ -43,6 +43,20 @@ class Item:
     label: str  # names or a region (escaped by the template)
     detail: str = ""  # a vocabulary key (role, problem kind) or ""
     days: int | None = None
+    ref: str = ""  # the tandem's public id, for a form on the item (put them in touch)
+
+
+@dataclass(frozen=True)
+class UrgentReport:
+    """A partner's "urgent / I don't feel safe" report nobody has handled yet."""
+
+    report_id: int
+    tandem_ref: str  # the tandem's public id
+    names: str
+    reporter_role: str
+    kind: str
+    note: str
+    created_at: datetime
 
 
 @dataclass
@@ -56,6 +70,8 @@ class Section:
 @dataclass(frozen=True)
 class Dashboard:
     sections: dict[str, Section]
+    # Shown first, above everything (issue 15 §5), oldest first; never folded or cut.
+    urgent: list[UrgentReport] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> Section:
         return self.sections[key]
@@ -243,12 +259,61 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
         ],
     )
 
-    # Problem reports nobody has handled yet, oldest first.
+    # Tandems whose partners did not both agree to pass on their contact details: the
+    # coordinator puts them in touch by hand, until marked done.
+    total, rows = _rows(
+        session,
+        tandem_query(col(Tandem.put_in_touch_since))
+        .where(
+            col(Tandem.put_in_touch_since).is_not(None),
+            col(Tandem.put_in_touch_done_at).is_(None),
+            col(Tandem.status).in_(("active", "paused")),
+            in_regions(col(Tandem.region_id)),
+        )
+        .order_by(col(Tandem.put_in_touch_since), col(Tandem.id)),
+    )
+    sections["in_touch"] = Section(
+        "in_touch",
+        total,
+        [
+            Item(f"/coordinator/tandems/{pid}", _pair(lname, nname), "", _days(since, today), pid)
+            for pid, lname, nname, since, _ in rows
+        ],
+        "/coordinator/tandems",
+    )
+
+    # Urgent reports ("I don't feel safe"): all of them, above everything.
+    urgent_rows = session.execute(
+        tandem_query(
+            col(ProblemReport.id),
+            col(ProblemReport.reporter_role),
+            col(ProblemReport.kind),
+            col(ProblemReport.note),
+            col(ProblemReport.created_at),
+        )
+        .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
+        .where(
+            col(ProblemReport.urgent).is_(True),
+            col(ProblemReport.handled_at).is_(None),
+            in_regions(col(Tandem.region_id)),
+        )
+        .order_by(col(ProblemReport.created_at), col(ProblemReport.id))
+    ).all()
+    urgent = [
+        UrgentReport(rid, pid, _pair(lname, nname), role, kind, note or "", at)
+        for pid, lname, nname, rid, role, kind, note, at in urgent_rows
+    ]
+
+    # Other problem reports nobody has handled yet, oldest first.
     total, rows = _rows(
         session,
         tandem_query(col(ProblemReport.created_at), col(ProblemReport.kind))
         .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
-        .where(col(ProblemReport.handled_at).is_(None), in_regions(col(Tandem.region_id)))
+        .where(
+            col(ProblemReport.handled_at).is_(None),
+            col(ProblemReport.urgent).is_(False),
+            in_regions(col(Tandem.region_id)),
+        )
         .order_by(col(ProblemReport.created_at), col(ProblemReport.id)),
     )
     sections["problems"] = Section(
@@ -261,4 +326,4 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
             for pid, lname, nname, at, kind, _ in rows
         ],
     )
-    return Dashboard(sections)
+    return Dashboard(sections, urgent)

@@ -32,6 +32,7 @@ TANDEM_STATUSES = (
     "rejected",  # a coordinator said no
     "declined",  # a partner said no
     "expired",  # a partner did not answer in time
+    "withdrawn",  # a coordinator withdrew the proposal before both answered
 )
 OPEN_TANDEM_STATUSES = ("proposed", "active", "paused")  # a newcomer is in at most one
 ANSWERS = ("accepted", "declined")
@@ -71,6 +72,7 @@ EVENT_KINDS = (
     "declined",
     "expired",
     "erased",
+    "withdrawn",  # a coordinator withdrew a proposal (issue 15 §5)
 )
 RUN_STATUSES = ("running", "done", "failed")
 ACTOR_TYPES = ("coordinator", "participant", "system")
@@ -87,6 +89,17 @@ END_REASONS = {
     "conflict": N_("Conflict"),
     # Translators: a reason a tandem ended: the tandem partner could no longer be reached.
     "partner_unreachable": N_("Partner unreachable"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
+    "other": N_("Other"),
+}
+# Why a coordinator withdraws a proposal that is waiting for answers (issue 15 §5).
+WITHDRAW_REASONS = {
+    # Translators: why a coordinator takes back a proposal (two people suggested as tandem
+    # partners) before both have answered.
+    "unavailable": N_("One of them is no longer available"),
+    "known_issue": N_("Known issue with one of them"),
+    "better_fit": N_("A better partner was found"),
+    "mistake": N_("Sent by mistake"),
     # Translators: the last reason in a list: any other reason ("Sonstiges").
     "other": N_("Other"),
 }
@@ -269,6 +282,7 @@ TANDEM_STATUS_LABELS = {
     "rejected": N_("Rejected by a coordinator"),
     "declined": N_("Declined by a partner"),
     "expired": N_("Expired without an answer"),
+    "withdrawn": N_("Withdrawn by a coordinator"),
 }
 GENDER_LABELS = {"female": N_("Woman"), "male": N_("Man"), "diverse": N_("Diverse")}
 CONSENT_PURPOSE_LABELS = {
@@ -316,6 +330,10 @@ AUDIT_ACTION_LABELS = {
     "problem.handled": N_("Problem report handled"),
     "problem.reported": N_("Problem reported"),
     "proposal.reminded": N_("Reminder sent"),
+    "proposal.resent": N_("Proposal sent again"),
+    "proposal.withdrawn": N_("Proposal withdrawn"),
+    "tandem.put_in_touch": N_("Partners put in touch by the coordinator"),
+    "problem.urgent_alert": N_("Coordinators alerted to an urgent report"),
     "proposal.sent": N_("Proposal sent"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
