@@ -294,11 +294,16 @@ def decisions(session: Session, region: Region) -> list[dict[str, Any]]:
 def learned_proposal(session: Session, region: Region) -> Proposal:
     found, left_out = _split(_decision_rows(session, region))
     confirmed = sum(1 for decision in found if decision["confirmed"])
-    counts = {"decisions": len(found), "confirmed": confirmed, "rejected": len(found) - confirmed}
     try:
-        learned = matching.learn_weights(
+        learned: matching.LearnedWeights | None = matching.learn_weights(
             found, current=current_weights(region), cv=CV_FOLDS, min_decisions=MIN_DECISIONS
         )
     except NotEnoughDecisions:
-        return Proposal(**counts, left_out=left_out)
-    return Proposal(**counts, learned=learned, left_out=left_out)
+        learned = None
+    return Proposal(
+        decisions=len(found),
+        confirmed=confirmed,
+        rejected=len(found) - confirmed,
+        learned=learned,
+        left_out=left_out,
+    )
