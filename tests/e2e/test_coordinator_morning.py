@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from tests.builders import PASSWORD, make_coordinator, make_participant
 from tests.e2e.conftest import LiveServer
 from web.core.db import transaction
 from web.core.i18n import translations
-from sqlalchemy import select
-
 from web.core.models import ProblemReport, Tandem, utcnow
 from web.core.places import create_region
 
