@@ -129,6 +129,8 @@ NOT_ABOUT_A_PARTICIPANT = {
     "tandem.newcomer_answer": "vocabulary",
     "tandem.end_reason": "vocabulary",
     "tandem.withdraw_reason": "vocabulary",
+    "tandem.local_decline_reason": "vocabulary",
+    "tandem.newcomer_decline_reason": "vocabulary",
     "tandem.ended_by": "vocabulary",
     "pair_rule.kind": "vocabulary",
     "check_in.role": "vocabulary",

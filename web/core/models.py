@@ -35,6 +35,7 @@ from web.core.vocabulary import (
     CONTACT_CHANNELS,
     CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
+    DECLINE_REASONS,
     END_REASONS,
     EVENT_AUDIENCES,
     EVENT_KINDS,
@@ -422,6 +423,14 @@ class Tandem(SQLModel, table=True):
         CheckConstraint(
             one_of("withdraw_reason", WITHDRAW_REASONS, nullable=True), name="withdraw_reason"
         ),
+        CheckConstraint(
+            one_of("local_decline_reason", DECLINE_REASONS, nullable=True),
+            name="local_decline_reason",
+        ),
+        CheckConstraint(
+            one_of("newcomer_decline_reason", DECLINE_REASONS, nullable=True),
+            name="newcomer_decline_reason",
+        ),
         # A newcomer is never in two open tandems: check-then-insert double-books
         # under concurrency on both databases, a partial unique index does not.
         Index(
@@ -490,6 +499,9 @@ class Tandem(SQLModel, table=True):
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
     withdraw_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    # Why a partner said no, if they chose to tell (``DECLINE_REASONS``).
+    local_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    newcomer_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
     # Both said yes but not both agreed to pass on their contact details: the coordinator
     # puts them in touch by hand (a dashboard task from ``put_in_touch_since`` until done).
     put_in_touch_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

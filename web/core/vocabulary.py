@@ -92,6 +92,15 @@ END_REASONS = {
     # Translators: the last reason in a list: any other reason ("Sonstiges").
     "other": N_("Other"),
 }
+# Why a partner says no to a proposal, if they want to tell (optional; coordinators only).
+DECLINE_REASONS = {
+    # Translators: a person's reason to say no to a proposed tandem partner (optional).
+    "times": N_("Our times do not fit"),
+    "distance": N_("It is too far for me"),
+    "no_time": N_("I have no time at the moment"),
+    # Translators: the last reason in a list: any other reason.
+    "other": N_("Another reason"),
+}
 # Why a coordinator withdraws a proposal that is waiting for answers (issue 15 §5).
 WITHDRAW_REASONS = {
     # Translators: why a coordinator takes back a proposal (two people suggested as tandem

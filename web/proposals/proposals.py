@@ -33,7 +33,7 @@ from web.core.models import (
 from web.core.reasons import describe
 from web.core.settings import Settings
 from web.core.sql import id_of, rel, rowcount
-from web.core.vocabulary import WITHDRAW_REASONS
+from web.core.vocabulary import DECLINE_REASONS, WITHDRAW_REASONS
 from web.places import first_meeting
 from web.tandems import lifecycle
 
@@ -196,7 +196,7 @@ def check_answerable(link: links.Link, *, now: datetime) -> None:
         raise links.LinkExpired
 
 
-def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.Link:
+def answer(session: Session, raw: str, choice: str, *, now: datetime, why: str = "") -> links.Link:
     """Record a partner's accept or decline; both accepted starts the tandem, a no ends it.
 
     Safe under concurrency: the link is used up by a compare-and-set, the answer is
@@ -210,7 +210,7 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.L
     links.use_up(session, link.token, now=now)
     partner = link.partner
     assert partner is not None  # open_link refuses a link whose partner is gone
-    _record(session, link.tandem, link.side, choice, partner=partner, now=now)
+    _record(session, link.tandem, link.side, choice, partner=partner, now=now, why=why)
     audit.write(
         session,
         now=now,
@@ -224,15 +224,25 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.L
 
 
 def _record(
-    session: Session, tandem: Tandem, side: str, choice: str, *, partner: Participant, now: datetime
+    session: Session,
+    tandem: Tandem,
+    side: str,
+    choice: str,
+    *,
+    partner: Participant,
+    now: datetime,
+    why: str = "",
 ) -> None:
     answer_column = getattr(Tandem, f"{side}_answer")
+    values: dict[str, object] = {f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now}
+    if choice == "decline" and why in DECLINE_REASONS:
+        values[f"{side}_decline_reason"] = why  # optional: only a reason from the list
     recorded = session.execute(
         update(Tandem)
         .where(
             col(Tandem.id) == tandem.id, col(Tandem.status) == "proposed", answer_column.is_(None)
         )
-        .values({f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now})
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     if rowcount(recorded) != 1:

@@ -86,7 +86,7 @@ def answer_proposal(
     token: FromPath[str], request: Request, db: DbSession, data: FormData
 ) -> Template | Redirect:
     try:
-        proposals.answer(db, token, single(data, "choice"), now=utcnow())
+        proposals.answer(db, token, single(data, "choice"), now=utcnow(), why=single(data, "why"))
     except links.LinkError as problem:
         return _problem(request, db, token, problem)
     # The link's page now shows the answer ("thank you"), in the person's language.

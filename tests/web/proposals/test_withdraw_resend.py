@@ -245,3 +245,50 @@ def test_partners_without_shared_details_are_a_dashboard_task_until_done(engine,
             select(AuditLog).where(AuditLog.action == "tandem.put_in_touch")
         ).all()) == 1  # fmt: skip
         assert session.scalars(select(ContactTask)).all() == []  # both have e-mail
+
+
+# --- who declined, and why (if they told) -------------------------------------------------------
+
+
+def test_the_page_shows_who_declined_and_the_reason_they_chose(engine, client, world):
+    lena_token, nour_token = proposal_links(engine)
+    with time_machine.travel(DAY1, tick=False):
+        form = html(client.get(f"/answer/{nour_token}")).select_one("form select[name=why]")
+        assert form is not None and form.find("option", value="")  # not required
+        client.post(
+            f"/answer/{nour_token}",
+            data={"choice": "decline", "why": "times", "_csrf_token": csrf(client)},
+        )
+        login(client, "alice@example.org")
+        page = html(client.get("/coordinator/proposals?lang=en"))
+    [row] = page.select("table.recent tr[data-tandem]")
+    assert row["data-status"] == "declined"
+    text = " ".join(row.get_text().split())
+    assert "Declined by the newcomer" in text and "Our times do not fit" in text
+    assert row.select_one("[data-why]")["data-why"] == "times"
+    assert row.select_one("a[href^='/coordinator/participants/']")  # both people linked
+    with db(engine) as session:
+        tandem = session.get(Tandem, world.tandem_id)
+        assert tandem.newcomer_decline_reason == "times" and tandem.local_decline_reason is None  # type: ignore[union-attr]
+        to_lena = session.scalars(
+            select(OutboxMessage.body_text).where(
+                OutboxMessage.kind == "proposal_closed",
+                OutboxMessage.to_address == "lena@kassel.example",
+            )
+        ).one()
+    assert "Zeiten" not in to_lena and "times" not in to_lena  # never told to the partner
+
+
+def test_an_unknown_reason_is_not_stored(engine, client, world):
+    _lena, nour_token = proposal_links(engine)
+    with time_machine.travel(DAY1, tick=False):
+        client.get(f"/answer/{nour_token}")
+        response = client.post(
+            f"/answer/{nour_token}",
+            data={"choice": "decline", "why": "<b>x</b>", "_csrf_token": csrf(client)},
+            follow_redirects=False,
+        )
+    assert response.status_code == 303
+    with db(engine) as session:
+        tandem = session.get(Tandem, world.tandem_id)
+        assert tandem.status == "declined" and tandem.newcomer_decline_reason is None  # type: ignore[union-attr]
