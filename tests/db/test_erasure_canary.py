@@ -70,7 +70,7 @@ from web.me import tandem
 from web.ops import retention
 from web.proposals import proposals
 from web.suggestions import suggestions
-from web.tandems import notes
+from web.tandems import notes, problems
 
 # Every field a person or a coordinator can type about the person, as "table.column" (with
 # what it is about where one column holds several kinds of text). The journey below puts
@@ -89,6 +89,8 @@ CANARY_FIELDS = (
     "tandem.reject_note",  # a coordinator's note on a rejected suggestion
     "check_in.note",  # the person's answer to a check-in
     "problem_report.note",  # the person's "something is wrong"
+    # What a coordinator wrote on handling the person's urgent report (issue 15 §5).
+    "problem_report.handled_note",
     "note.body (on the person)",  # coordinators' notes
     "note.body (on their tandem)",
 )
@@ -138,6 +140,9 @@ NOT_ABOUT_A_PARTICIPANT = {
     "tandem.local_answer": "vocabulary",
     "tandem.newcomer_answer": "vocabulary",
     "tandem.end_reason": "vocabulary",
+    "tandem.withdraw_reason": "vocabulary",
+    "tandem.local_decline_reason": "vocabulary",
+    "tandem.newcomer_decline_reason": "vocabulary",
     "tandem.ended_by": "vocabulary",
     "pair_rule.kind": "vocabulary",
     "check_in.role": "vocabulary",
@@ -328,11 +333,16 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
     with db(engine) as session:
         person = session.get(Participant, person_id)
         [mine] = tandem.current_tandems(session, person)  # type: ignore[arg-type]
-        tandem.report(
+        report = tandem.report(
             session, mine, person, kind="not_ok",  # type: ignore[arg-type]
             note=canaries["problem_report.note"], now=fit_check + timedelta(days=1),
+            urgent=True, base_url=settings.base_url,
         )  # fmt: skip
         alice = session.scalars(select(type(alice))).one()
+        problems.mark_handled(
+            session, report, coordinator=alice, now=fit_check + timedelta(days=1, hours=1),
+            note=canaries["problem_report.handled_note"],
+        )  # fmt: skip
         notes.add(
             session, author=alice, body=canaries["note.body (on the person)"],
             participant=person, now=fit_check + timedelta(days=2),

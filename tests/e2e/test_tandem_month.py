@@ -307,6 +307,7 @@ def test_a_tandem_month_from_yes_to_the_report(new_context, live_server):
     expect(report).to_contain_text(de("My partner does not answer"))
     expect(report.locator(".note-body")).to_have_text(JONAS_NOTE)
 
+    report.locator("textarea[name=handled_note]").fill("Jonas angerufen, Treffen vereinbart.")
     report.locator("button[type=submit]").click()
     carla.wait_for_url(f"**{tandem_page}?done=handled*")
     expect(carla.locator("p.notice")).to_have_text(de("The report is marked as handled."))

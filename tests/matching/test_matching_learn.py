@@ -36,8 +36,29 @@ def test_it_accepts_tuples():
 
 
 def test_it_refuses_politely_with_too_few_decisions():
-    with pytest.raises(NotEnoughDecisions, match=r"need at least 20 decisions .* \(have 7:"):
+    with pytest.raises(NotEnoughDecisions, match=r"need at least 50 decisions .* \(have 7:"):
         learn_weights(decisions(7))
+
+
+def test_21_decisions_are_not_enough_to_learn_anything():
+    """Issue 15 §7: 21 decisions once gave "1.00 ± 0.00" and moved nearness from 0.20 to 0.53."""
+    with pytest.raises(NotEnoughDecisions, match=r"at least 50 decisions .* \(have 21:"):
+        learn_weights(decisions(21))
+
+
+def test_60_balanced_decisions_give_weights_with_real_intervals():
+    rows = decisions(60, deciding="nearness")
+    assert 20 <= sum(d["confirmed"] for d in rows) <= 40  # both outcomes, balanced
+    learned = learn_weights(rows)
+    assert set(learned.intervals) == set(COMPONENTS)
+    for name, (low, high) in learned.intervals.items():
+        assert 0 <= low <= high <= 1, name
+    widths = [high - low for low, high in learned.intervals.values()]
+    assert max(widths) > 0.05  # an honest spread, not "± 0.00"
+    low, high = learned.intervals["nearness"]
+    assert low > 0.2  # what decided is learned with confidence...
+    assert low <= learned.weights["nearness"] <= high  # ...around its point estimate
+    assert learn_weights(rows).intervals == learned.intervals  # reproducible
 
 
 def test_it_refuses_when_every_decision_went_one_way():
@@ -47,14 +68,14 @@ def test_it_refuses_when_every_decision_went_one_way():
 
 
 def test_it_rejects_components_outside_zero_and_one():
-    rows = decisions(40)
+    rows = decisions(60)
     rows[0]["components"]["waiting"] = 3
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         learn_weights(rows)
 
 
 def test_it_names_a_decision_missing_a_component():
-    rows = decisions(40)
+    rows = decisions(60)
     del rows[3]["components"]["nearness"]
     with pytest.raises(ValueError, match=r"decisions\[3\]: components: missing nearness"):
         learn_weights(rows)

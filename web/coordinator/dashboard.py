@@ -48,6 +48,20 @@ class Item:
     # The people the line is about (one, or a tandem's local and newcomer; None: erased),
     # each shown by the ``person_link`` macro.
     people: tuple[PersonName | None, ...] = ()
+    ref: str = ""  # the tandem's public id, for a form on the item (put them in touch)
+
+
+@dataclass(frozen=True)
+class UrgentReport:
+    """A partner's "urgent / I don't feel safe" report nobody has handled yet."""
+
+    report_id: int
+    tandem_ref: str  # the tandem's public id
+    people: tuple[PersonName | None, ...]  # the local and the newcomer (None: erased)
+    reporter_role: str
+    kind: str
+    note: str
+    created_at: datetime
 
 
 @dataclass
@@ -61,6 +75,8 @@ class Section:
 @dataclass(frozen=True)
 class Dashboard:
     sections: dict[str, Section]
+    # Shown first, above everything (issue 15 §5), oldest first; never folded or cut.
+    urgent: list[UrgentReport] = field(default_factory=list)
 
     def __getitem__(self, key: str) -> Section:
         return self.sections[key]
@@ -89,6 +105,8 @@ def _rows(
     query: Select[*tuple[Any, ...]],
     order: Sequence[Any],
     people: Sequence[str] = (),
+    *,
+    limit: int | None = LIMIT,
 ) -> tuple[int, list[tuple[Row[Any], tuple[PersonName | None, ...]]]]:
     """The first LIMIT rows of ``query`` in ``order``, each with the people named by the
     ``people`` columns of ``query`` (labelled participant ids), and the total.
@@ -101,7 +119,7 @@ def _rows(
             func.row_number().over(order_by=list(order)).label("position"),
         )
         .order_by(*order)
-        .limit(LIMIT)
+        .limit(limit)
         .subquery()
     )
     shown = [column for column in first.c if column.name not in ("total", "position")]
@@ -290,14 +308,73 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
         ],
     )
 
-    # Problem reports nobody has handled yet, oldest first.
+    # Tandems whose partners did not both agree to pass on their contact details: the
+    # coordinator puts them in touch by hand, until marked done.
+    total, rows = _rows(
+        session,
+        tandem_query(col(Tandem.put_in_touch_since).label("since")).where(
+            col(Tandem.put_in_touch_since).is_not(None),
+            col(Tandem.put_in_touch_done_at).is_(None),
+            col(Tandem.status).in_(("active", "paused")),
+            in_regions(col(Tandem.region_id)),
+        ),
+        (col(Tandem.put_in_touch_since), col(Tandem.id)),
+        pair,
+    )
+    sections["in_touch"] = Section(
+        "in_touch",
+        total,
+        [
+            Item(
+                f"/coordinator/tandems/{row.tandem}",
+                "",
+                "",
+                _days(row.since, today),
+                people,
+                ref=row.tandem,
+            )  # fmt: skip
+            for row, people in rows
+        ],
+        "/coordinator/tandems",
+    )
+
+    # Urgent reports ("I don't feel safe"): all of them, above everything.
+    _total, rows = _rows(
+        session,
+        tandem_query(
+            col(ProblemReport.id).label("report"),
+            col(ProblemReport.reporter_role).label("role"),
+            col(ProblemReport.kind).label("kind"),
+            col(ProblemReport.note).label("note"),
+            col(ProblemReport.created_at).label("at"),
+        )
+        .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
+        .where(
+            col(ProblemReport.urgent).is_(True),
+            col(ProblemReport.handled_at).is_(None),
+            in_regions(col(Tandem.region_id)),
+        ),
+        (col(ProblemReport.created_at), col(ProblemReport.id)),
+        pair,
+        limit=None,
+    )
+    urgent = [
+        UrgentReport(row.report, row.tandem, people, row.role, row.kind, row.note or "", row.at)
+        for row, people in rows
+    ]
+
+    # Other problem reports nobody has handled yet, oldest first.
     total, rows = _rows(
         session,
         tandem_query(
             col(ProblemReport.created_at).label("at"), col(ProblemReport.kind).label("kind")
         )
         .join(ProblemReport, col(ProblemReport.tandem_id) == col(Tandem.id))
-        .where(col(ProblemReport.handled_at).is_(None), in_regions(col(Tandem.region_id))),
+        .where(
+            col(ProblemReport.handled_at).is_(None),
+            col(ProblemReport.urgent).is_(False),
+            in_regions(col(Tandem.region_id)),
+        ),
         (col(ProblemReport.created_at), col(ProblemReport.id)),
         pair,
     )
@@ -315,4 +392,4 @@ def build(session: Session, coordinator: Coordinator, *, now: datetime) -> Dashb
             for row, people in rows
         ],
     )
-    return Dashboard(sections)
+    return Dashboard(sections, urgent)

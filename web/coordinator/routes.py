@@ -27,10 +27,17 @@ from web.tandems import notes
 SEARCH_MAX = 100  # characters of a search
 VETTABLE_STATUSES = ("pending", "active", "paused")  # as web.review.review.VETTING_STATUSES
 NOTES_FLASH = {"noted": N_("Your note is saved.")}
+DASHBOARD_FLASH = {
+    "handled": N_("The report is marked as handled."),
+    "already_handled": N_("Someone had already marked this report as handled."),
+    "in_touch": N_("Marked as done: the partners are in touch."),
+}
 
 
 @get("/", name="dashboard", sync_to_thread=True)
-def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
+def dashboard(
+    db: DbSession, coordinator: CurrentCoordinator, done: FromQuery[str] = ""
+) -> Template:
     now = utcnow()
     return Template(
         template_name="coordinator/dashboard.html",
@@ -40,6 +47,7 @@ def dashboard(db: DbSession, coordinator: CurrentCoordinator) -> Template:
             "limit": LIMIT,
             "contact_tasks": reach.open_tasks(db, coordinator),  # issue 16
             "worrying_rule": WORRYING_CHECKIN_RULE,
+            "flash": DASHBOARD_FLASH.get(done),
         },
     )
 

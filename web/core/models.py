@@ -38,6 +38,7 @@ from web.core.vocabulary import (
     CONTACT_CHANNELS,
     CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
+    DECLINE_REASONS,
     END_REASONS,
     EVENT_AUDIENCES,
     EVENT_KINDS,
@@ -56,6 +57,7 @@ from web.core.vocabulary import (
     RUN_STATUSES,
     TANDEM_STATUSES,
     TOKEN_PURPOSES,
+    WITHDRAW_REASONS,
 )
 
 SQLModel.metadata.naming_convention = {
@@ -448,6 +450,17 @@ class Tandem(SQLModel, table=True):
         CheckConstraint("local_id <> newcomer_id", name="two_people"),
         CheckConstraint(one_of("local_answer", ANSWERS, nullable=True), name="local_answer"),
         CheckConstraint(one_of("newcomer_answer", ANSWERS, nullable=True), name="newcomer_answer"),
+        CheckConstraint(
+            one_of("withdraw_reason", WITHDRAW_REASONS, nullable=True), name="withdraw_reason"
+        ),
+        CheckConstraint(
+            one_of("local_decline_reason", DECLINE_REASONS, nullable=True),
+            name="local_decline_reason",
+        ),
+        CheckConstraint(
+            one_of("newcomer_decline_reason", DECLINE_REASONS, nullable=True),
+            name="newcomer_decline_reason",
+        ),
         # A newcomer is never in two open tandems: check-then-insert double-books
         # under concurrency on both databases, a partial unique index does not.
         Index(
@@ -509,6 +522,22 @@ class Tandem(SQLModel, table=True):
     fit_checked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     next_checkin_at: datetime | None = Field(
         default=None, sa_column=utc_column(nullable=True, index=True)
+    )
+    # --- issue 15 §5: a proposal a coordinator withdrew (status "withdrawn"), and why.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    withdrawn_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    withdraw_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    # Why a partner said no, if they chose to tell (``DECLINE_REASONS``).
+    local_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    newcomer_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    # Both said yes but not both agreed to pass on their contact details: the coordinator
+    # puts them in touch by hand (a dashboard task from ``put_in_touch_since`` until done).
+    put_in_touch_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    put_in_touch_done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    put_in_touch_done_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
 
     local: Optional["Participant"] = Relationship(
@@ -584,6 +613,10 @@ class ProblemReport(SQLModel, table=True):
     handled_by_id: int | None = Field(
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
+    # --- issue 15 §5: "urgent / I don't feel safe" alerts the region's coordinators at once;
+    # "mark as handled" records what was done (a coordinator's words, erased with the person).
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    handled_note: str | None = Field(default=None, sa_column=Column(String(1000)))
 
 
 class Note(SQLModel, table=True):

@@ -536,6 +536,12 @@ def _forget_on_tandem(
         traces=traces,
     )
     session.execute(delete(Note).where(col(Note.tandem_id) == tandem.id))
+    # What a coordinator wrote on handling a report may name either partner (issue 15 §5).
+    session.execute(
+        update(ProblemReport)
+        .where(col(ProblemReport.tandem_id) == tandem.id)
+        .values(handled_note=None)
+    )
 
 
 _Text = TypeVar("_Text", CheckIn, ProblemReport)

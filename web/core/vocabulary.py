@@ -32,6 +32,7 @@ TANDEM_STATUSES = (
     "rejected",  # a coordinator said no
     "declined",  # a partner said no
     "expired",  # a partner did not answer in time
+    "withdrawn",  # a coordinator withdrew the proposal before both answered
 )
 OPEN_TANDEM_STATUSES = ("proposed", "active", "paused")  # a newcomer is in at most one
 ANSWERS = ("accepted", "declined")
@@ -111,6 +112,26 @@ END_REASONS = {
     "conflict": N_("Conflict"),
     # Translators: a reason a tandem ended: the tandem partner could no longer be reached.
     "partner_unreachable": N_("Partner unreachable"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
+    "other": N_("Other"),
+}
+# Why a partner says no to a proposal, if they want to tell (optional; coordinators only).
+DECLINE_REASONS = {
+    # Translators: a person's reason to say no to a proposed tandem partner (optional).
+    "times": N_("Our times do not fit"),
+    "distance": N_("It is too far for me"),
+    "no_time": N_("I have no time at the moment"),
+    # Translators: the last reason in a list: any other reason.
+    "other": N_("Another reason"),
+}
+# Why a coordinator withdraws a proposal that is waiting for answers (issue 15 §5).
+WITHDRAW_REASONS = {
+    # Translators: why a coordinator takes back a proposal (two people suggested as tandem
+    # partners) before both have answered.
+    "unavailable": N_("One of them is no longer available"),
+    "known_issue": N_("Known issue with one of them"),
+    "better_fit": N_("A better partner was found"),
+    "mistake": N_("Sent by mistake"),
     # Translators: the last reason in a list: any other reason ("Sonstiges").
     "other": N_("Other"),
 }
@@ -305,6 +326,7 @@ TANDEM_STATUS_LABELS = {
     "rejected": N_("Rejected by a coordinator"),
     "declined": N_("Declined by a partner"),
     "expired": N_("Expired without an answer"),
+    "withdrawn": N_("Withdrawn by a coordinator"),
 }
 GENDER_LABELS = {"female": N_("Woman"), "male": N_("Man"), "diverse": N_("Diverse")}
 CONSENT_PURPOSE_LABELS = {
@@ -402,6 +424,10 @@ AUDIT_ACTION_LABELS = {
     # Translators: in the audit log: a proposal ended because not both answered in time.
     "proposal.expired": N_("Proposal expired without an answer"),
     "proposal.reminded": N_("Reminder sent"),
+    "proposal.resent": N_("Proposal sent again"),
+    "proposal.withdrawn": N_("Proposal withdrawn"),
+    "tandem.put_in_touch": N_("Partners put in touch by the coordinator"),
+    "problem.urgent_alert": N_("Coordinators alerted to an urgent report"),
     "proposal.sent": N_("Proposal sent"),
     # Translators: in the audit log: the tag a region's events carry in the calendar feed.
     "region.calendar_tag_changed": N_("Calendar tag of the region changed"),

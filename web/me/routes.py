@@ -301,6 +301,10 @@ PARTNER_FLASH = {
         "Thank you for telling us. A coordinator will look at it and get in touch with you."
     ),
     "ended": N_("Your tandem has ended. We have let your partner know, kindly."),
+    "urgent": N_(
+        "Thank you for telling us. Your coordinator has been alerted and will get in touch with"
+        " you as soon as possible. If you are in danger now, call the police: 110."
+    ),
 }
 PARTNER_MESSAGES = {
     "kind": N_("Please choose what is wrong."),
@@ -352,12 +356,19 @@ def my_tandem(
 
 @post("/me/tandem/{public_id:str}/report", name="report_problem", sync_to_thread=True)
 def report_problem(
-    db: DbSession, person: CurrentParticipant, public_id: FromPath[str], data: FormData
+    db: DbSession,
+    settings: AppSettings,
+    person: CurrentParticipant,
+    public_id: FromPath[str],
+    data: FormData,
 ) -> Template | Redirect:
     mine = _my(db, person, public_id)
-    kind, note = single(data, "kind"), single(data, "note")
+    kind, note, urgent = single(data, "kind"), single(data, "note"), bool(single(data, "urgent"))
     try:
-        tandem.report(db, mine, person, kind=kind, note=note, now=utcnow())
+        tandem.report(
+            db, mine, person, kind=kind, note=note, now=utcnow(), urgent=urgent,
+            base_url=settings.base_url, coordinator_locale=settings.default_locale,
+        )  # fmt: skip
     except tandem.ProblemError as problem:
         status = (
             HTTP_409_CONFLICT if isinstance(problem, tandem.NotCurrent) else HTTP_400_BAD_REQUEST
@@ -367,9 +378,9 @@ def report_problem(
             person,
             error=problem.code,
             status_code=status,
-            form={"kind": kind, "note": note[: tandem.NOTE_MAX]},
+            form={"kind": kind, "note": note[: tandem.NOTE_MAX], "urgent": "1" if urgent else ""},
         )
-    return _see(f"/me/tandem/{mine.public_id}?done=reported")
+    return _see(f"/me/tandem/{mine.public_id}?done={'urgent' if urgent else 'reported'}")
 
 
 @post("/me/tandem/{public_id:str}/end", name="end_my_tandem", sync_to_thread=True)

@@ -22,7 +22,7 @@ from web.core.forms import clean_text
 from web.core.models import Participant, ProblemReport, Tandem
 from web.core.sql import id_of
 from web.core.vocabulary import PROBLEM_KINDS
-from web.tandems import lifecycle
+from web.tandems import lifecycle, problems
 from web.tandems.problems import ProblemError
 
 NOTE_MAX = 1000
@@ -104,11 +104,16 @@ def report(
     kind: str,
     note: object,
     now: datetime,
+    urgent: bool = False,
+    base_url: str = "",
+    coordinator_locale: str = "de",
 ) -> ProblemReport:
     """File (or add to) the person's unhandled report of this kind on their tandem.
 
     One open report per kind and partner: a second one adds its note to the first,
-    so the coordinator's queue shows one flag, not a pile of duplicates.
+    so the coordinator's queue shows one flag, not a pile of duplicates. An ``urgent``
+    report ("I don't feel safe") stays urgent until handled, and each one alerts the
+    region's coordinators by e-mail at once.
     """
     if kind not in PROBLEM_KINDS:
         raise InvalidKind(kind)
@@ -128,7 +133,8 @@ def report(
         if text:
             joined = f"{existing.note}\n\n{text}" if existing.note else text
             existing.note = joined[:NOTE_MAX]
-            session.add(existing)
+        existing.urgent = existing.urgent or urgent
+        session.add(existing)
         row = existing
     else:
         row = ProblemReport(
@@ -137,6 +143,7 @@ def report(
             kind=kind,
             note=text,
             created_at=now,
+            urgent=urgent,
         )
         session.add(row)
     session.flush()
@@ -148,6 +155,10 @@ def report(
         subject_type="problem_report",
         subject_id=row.id,
     )
+    if urgent:
+        problems.alert_coordinators(
+            session, row, mine.tandem, base_url=base_url, locale=coordinator_locale, now=now
+        )
     return row
 
 

@@ -24,6 +24,7 @@ from web.core import audit, events, links, mail, phones, reach
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
+    AccessToken,
     Coordinator,
     PairRule,
     Participant,
@@ -32,7 +33,7 @@ from web.core.models import (
 from web.core.reasons import describe
 from web.core.settings import Settings
 from web.core.sql import id_of, rel, rowcount
-from web.core.vocabulary import EVENT_KINDS
+from web.core.vocabulary import DECLINE_REASONS, EVENT_KINDS, WITHDRAW_REASONS
 from web.places import first_meeting
 from web.tandems import lifecycle
 
@@ -159,6 +160,16 @@ class ProposalClosed(links.LinkError):
     code = "closed"
 
 
+class LinkReplaced(links.LinkError):
+    """The coordinator sent the proposal again: only the newest e-mail's link works."""
+
+    code = "replaced"
+
+
+class InvalidReason(ValueError):
+    """A withdrawal without one of ``WITHDRAW_REASONS``."""
+
+
 def open_link(session: Session, raw: str, *, now: datetime) -> links.Link:
     """The proposal behind an answer link, without using it up (mail scanners open links).
 
@@ -177,13 +188,16 @@ def check_answerable(link: links.Link, *, now: datetime) -> None:
         raise AlreadyAnswered
     if link.tandem.status != "proposed":
         raise ProposalClosed
+    if link.token.used_at is not None:
+        # Unanswered, yet used: revoked when the proposal was sent again (``resend``).
+        raise LinkReplaced
     links.check(link.token, now=now)
     due = link.tandem.answer_due_at
     if due is None or due <= now:
         raise links.LinkExpired
 
 
-def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.Link:
+def answer(session: Session, raw: str, choice: str, *, now: datetime, why: str = "") -> links.Link:
     """Record a partner's accept or decline; both accepted starts the tandem, a no ends it.
 
     Safe under concurrency: the link is used up by a compare-and-set, the answer is
@@ -197,7 +211,7 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.L
     links.use_up(session, link.token, now=now)
     partner = link.partner
     assert partner is not None  # open_link refuses a link whose partner is gone
-    _record(session, link.tandem, link.side, choice, partner=partner, now=now)
+    _record(session, link.tandem, link.side, choice, partner=partner, now=now, why=why)
     audit.write(
         session,
         now=now,
@@ -211,15 +225,25 @@ def answer(session: Session, raw: str, choice: str, *, now: datetime) -> links.L
 
 
 def _record(
-    session: Session, tandem: Tandem, side: str, choice: str, *, partner: Participant, now: datetime
+    session: Session,
+    tandem: Tandem,
+    side: str,
+    choice: str,
+    *,
+    partner: Participant,
+    now: datetime,
+    why: str = "",
 ) -> None:
     answer_column = getattr(Tandem, f"{side}_answer")
+    values: dict[str, object] = {f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now}
+    if choice == "decline" and why in DECLINE_REASONS:
+        values[f"{side}_decline_reason"] = why  # optional: only a reason from the list
     recorded = session.execute(
         update(Tandem)
         .where(
             col(Tandem.id) == tandem.id, col(Tandem.status) == "proposed", answer_column.is_(None)
         )
-        .values({f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now})
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     if rowcount(recorded) != 1:
@@ -299,6 +323,12 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
         return
     events.record_proposal(session, "accepted", tandem, at=now)
     lifecycle.started(session, tandem, now=now)  # fit check due, started event
+    if not all(shares_contact(person) for person, _partner in partners(tandem)):
+        # Not both agreed to pass on their contact details: the coordinator puts them in
+        # touch by hand, a task on the dashboard until it is marked done.
+        tandem.put_in_touch_since = now
+        session.add(tandem)
+        session.flush()
     for person, partner in partners(tandem):
         shared = shares_contact(partner)
         meeting, invitation = _meeting(session, tandem, person, now=now)
@@ -337,13 +367,20 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
 
 
 def _close(
-    session: Session, tandem: Tandem, *, status: str, now: datetime, notify: list[Participant]
+    session: Session,
+    tandem: Tandem,
+    *,
+    status: str,
+    now: datetime,
+    notify: list[Participant],
+    actor: Coordinator | None = None,
+    **values: object,
 ) -> bool:
     """End a proposal that will not become a tandem: counters back, newcomer back in the queue.
 
     The newcomer's ``waiting_since`` is left alone, so their waiting time counts on.
     """
-    if not _set_status(session, tandem, status):
+    if not _set_status(session, tandem, status, **values):
         return False
     if status in EVENT_KINDS:  # declined, expired (and withdrawn): anonymous, for reports
         events.record_proposal(session, status, tandem, at=now, reason=close_reason(tandem, status))
@@ -373,7 +410,7 @@ def _close(
     audit.write(
         session,
         now=now,
-        actor=None,
+        actor=actor,
         action=f"proposal.{status}",
         subject_type="tandem",
         subject_id=tandem.id,
@@ -434,6 +471,90 @@ def shares_contact(person: Participant) -> bool:
         consent.purpose == "contact_sharing" and consent.withdrawn_at is None
         for consent in person.consents
     )
+
+
+# --- the coordinator withdraws or sends again (issue 15 §5) ---------------------------------
+
+
+def withdraw(
+    session: Session, tandem: Tandem, *, coordinator: Coordinator, reason: str, now: datetime
+) -> bool:
+    """Take back an open proposal: both partners are told kindly (without the reason), the
+    newcomer waits again with their waiting time kept, the pair is not suggested again.
+
+    False when the proposal was no longer open (answered, expired or withdrawn a moment
+    ago). Raises ``InvalidReason`` without a reason from ``WITHDRAW_REASONS``.
+    """
+    if reason not in WITHDRAW_REASONS:
+        raise InvalidReason(reason)
+    closed = _close(
+        session,
+        tandem,
+        status="withdrawn",
+        now=now,
+        notify=_people(tandem),
+        actor=coordinator,
+        withdrawn_at=now,
+        withdrawn_by_id=coordinator.id,
+        withdraw_reason=reason,
+    )
+    if closed:
+        events.record(session, "withdrawn", at=now, region_id=tandem.region_id, tandem=tandem,
+                      reason=reason)  # fmt: skip
+    return closed
+
+
+def resend(session: Session, tandem: Tandem, *, coordinator: Coordinator, settings: Settings,
+           now: datetime) -> int:  # fmt: skip
+    """Send an open proposal again, with a new answer time: fresh links to the partners who
+    have not answered; every earlier answer link of the proposal stops working. Returns how
+    many people were written to. Raises ``ProposalClosed`` when it is no longer open."""
+    claimed = session.execute(
+        update(Tandem)
+        .where(col(Tandem.id) == tandem.id, col(Tandem.status) == "proposed")
+        .values(answer_due_at=now + timedelta(days=ANSWER_DAYS), reminded_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(tandem)
+    if rowcount(claimed) != 1:
+        raise ProposalClosed
+    session.execute(
+        update(AccessToken)
+        .where(
+            col(AccessToken.tandem_id) == tandem.id,
+            col(AccessToken.purpose) == "answer",
+            col(AccessToken.used_at).is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    sent = 0
+    for person, partner in partners(tandem):
+        side = "local" if person.id == tandem.local_id else "newcomer"
+        if getattr(tandem, f"{side}_answer") is not None:
+            continue
+        meeting, invitation = _meeting(session, tandem, person, now=now)
+        _send_answer_link(
+            session,
+            tandem,
+            person,
+            partner,
+            template="proposal",
+            settings=settings,
+            now=now,
+            extra=meeting,
+            attachment=invitation,
+        )
+        sent += 1
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="proposal.resent",
+        subject_type="tandem",
+        subject_id=tandem.id,
+    )
+    return sent
 
 
 # --- reminders and expiry (``tandem follow-up``, hourly from cron) ---------------------------
@@ -523,7 +644,7 @@ RECENT_LIMIT = 50
 # A proposal's outcome: both said yes (the tandem started, and may since have been paused
 # or ended), a partner declined, or it expired.
 STARTED = ("active", "paused", "ended")
-OUTCOMES = (*STARTED, "declined", "expired")
+OUTCOMES = (*STARTED, "declined", "expired", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -546,6 +667,8 @@ def _closed_at(tandem: Tandem) -> datetime | None:
     if tandem.status == "declined":
         answered = [t for t in (tandem.local_answered_at, tandem.newcomer_answered_at) if t]
         return max(answered) if answered else None
+    if tandem.status == "withdrawn":
+        return tandem.withdrawn_at
     return tandem.answer_due_at
 
 
@@ -570,7 +693,7 @@ def overview(session: Session, coordinator: Coordinator, *, now: datetime) -> Ov
             # A tandem that was never proposed (an old record) is no proposal's outcome.
             col(Tandem.proposed_at) >= now - timedelta(days=RECENT_DAYS),
             or_(
-                col(Tandem.status).in_(("declined", "expired")),
+                col(Tandem.status).in_(("declined", "expired", "withdrawn")),
                 col(Tandem.started_at).is_not(None),
             ),
         )

@@ -53,7 +53,7 @@ STALE_AFTER = timedelta(minutes=30)
 HEARTBEAT = timedelta(seconds=5)
 HEARTBEAT_LOST = timedelta(seconds=60)
 # A pair that ended this way is never suggested again.
-CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended")
+CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended", "withdrawn")
 # ``MatchingRun.error`` holds one of these codes (web.core.vocabulary.RUN_ERRORS translates
 # them); the details of an engine failure are in the worker's log and on the failed-jobs page.
 STALE_ERROR = "worker_lost"

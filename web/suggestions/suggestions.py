@@ -38,7 +38,7 @@ from web.core.vocabulary import REJECT_REASONS
 
 NOTE_MAX = 500
 # Pairs with one of these are never suggested again (the run loader forbids them).
-CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended")
+CLOSED_PAIR_STATUSES = ("rejected", "declined", "expired", "ended", "withdrawn")
 
 
 class DecisionError(Exception):

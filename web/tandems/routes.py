@@ -30,7 +30,7 @@ from web.core.i18n import N_
 from web.core.models import Coordinator, Tandem, utcnow
 from web.core.vocabulary import WORRYING_CHECKIN_RULE
 from web.places import first_meeting
-from web.tandems import lifecycle, notes, overview, problems
+from web.tandems import in_touch, lifecycle, notes, overview, problems
 
 STATUS_LABELS = {
     "proposed": N_("Waiting for both answers"),
@@ -65,6 +65,7 @@ FLASH = {
     "noted": N_("Your note is saved."),
     "handled": N_("The report is marked as handled."),
     "already_handled": N_("Someone had already marked this report as handled."),
+    "in_touch": N_("Marked as done: the partners are in touch."),
     "first_meeting": N_("The first meeting is saved. Both partners get an e-mail about it."),
     "first_meeting_cleared": N_("The partners agree on their first meeting themselves."),
 }
@@ -78,6 +79,7 @@ MESSAGES = {
     "empty_note": N_("Please write a note first."),
     "kind": N_("Please choose what is wrong."),
     "not_current": N_("This tandem has already ended."),
+    "handled_note": N_("Please write what was done."),
 }
 MOOD_FACES = {1: "😟", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
 
@@ -381,26 +383,105 @@ def tandem_add_note(
     return _see(_tandem_path(tandem), "noted", anchor="notes")
 
 
+def _back_to(tandem: Tandem, back: str, done: str, *, anchor: str = "") -> Redirect:
+    """After a step taken from the dashboard, back there; else to the tandem's page."""
+    if back == "dashboard":
+        return _see("/coordinator/", done)
+    return _see(_tandem_path(tandem), done, anchor=anchor)
+
+
+@get(
+    "/tandems/{public_id:str}/problems/{report_id:int}/handle",
+    name="problem_handle_form",
+    sync_to_thread=True,
+)
+def problem_handle_form(
+    request: Request,
+    db: DbSession,
+    coordinator: CurrentCoordinator,
+    public_id: FromPath[str],
+    report_id: RowId,
+    back: FromQuery[str] = "",
+) -> Template:
+    """One report with the "what was done" form (where a form with an error comes back)."""
+    tandem = _open(db, coordinator, public_id)
+    row = problems.get_for_tandem(db, tandem, report_id)
+    if row is None:
+        raise NotFoundException()
+    return _handle_page(request, coordinator, tandem, row, back=back)
+
+
+def _handle_page(
+    request: Request,
+    coordinator: Coordinator,
+    tandem: Tandem,
+    row: Any,
+    *,
+    back: str,
+    draft: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="tandems/handle_problem.html",
+        status_code=status_code,
+        context={
+            "coordinator": coordinator,
+            "tandem": tandem,
+            "report": row,
+            "back": "dashboard" if back == "dashboard" else "",
+            "handle_draft": draft,
+            "handle_error": error,
+            "note_max": problems.HANDLED_NOTE_MAX,
+        },
+    )
+
+
 @post(
     "/tandems/{public_id:str}/problems/{report_id:int}/handle",
     name="problem_handle",
     sync_to_thread=True,
 )
 def problem_handle(
+    request: Request,
     db: DbSession,
     coordinator: CurrentCoordinator,
     public_id: FromPath[str],
     report_id: RowId,
-) -> Redirect:
+    data: FormData,
+) -> Template | Redirect:
     tandem = _open(db, coordinator, public_id)
     row = problems.get_for_tandem(db, tandem, report_id)
     if row is None:
         raise NotFoundException()
+    back, note = single(data, "back"), single(data, "handled_note")
     try:
-        problems.mark_handled(db, row, coordinator=coordinator, now=utcnow())
+        problems.mark_handled(db, row, coordinator=coordinator, note=note, now=utcnow())
+    except problems.NoteMissing:
+        return _handle_page(
+            request,
+            coordinator,
+            tandem,
+            row,
+            back=back,
+            draft=note[: problems.HANDLED_NOTE_MAX],
+            error=MESSAGES["handled_note"],
+            status_code=HTTP_400_BAD_REQUEST,
+        )
     except problems.AlreadyHandled:
-        return _see(_tandem_path(tandem), "already_handled")
-    return _see(_tandem_path(tandem), "handled")
+        return _back_to(tandem, back, "already_handled")
+    return _back_to(tandem, back, "handled")
+
+
+@post("/tandems/{public_id:str}/put-in-touch", name="tandem_put_in_touch", sync_to_thread=True)
+def tandem_put_in_touch(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str], data: FormData
+) -> Redirect:
+    """The coordinator has put the partners in touch by hand: the dashboard task is done
+    (a second click, e.g. a colleague's, changes nothing)."""
+    tandem = _open(db, coordinator, public_id)
+    in_touch.mark_put_in_touch(db, tandem, coordinator=coordinator, now=utcnow())
+    return _back_to(tandem, single(data, "back"), "in_touch")
 
 
 # --- notes on a person (their page is web.routes' participant detail) ------------------------
@@ -450,7 +531,9 @@ router = Router(
         tandem_fit_check,
         tandem_add_note,
         tandem_first_meeting,
+        problem_handle_form,
         problem_handle,
+        tandem_put_in_touch,
         participant_add_note,
     ],
 )

@@ -18,8 +18,9 @@ from tests.builders import (
 from tests.worlds import STATUS_MIX, region_of_300, two_regions
 from web.core.models import CheckIn, ProblemReport, Tandem
 
-# The session store, the coordinator, their regions and one query per list (7).
-DASHBOARD_QUERIES = 10  # the page's own statements (one for issue 16's contact tasks), any data
+# The session store, the coordinator, their regions and one query per list (9: issue 15 §5
+# added "put them in touch" and the urgent reports).
+DASHBOARD_QUERIES = 12  # the page's own statements (one for issue 16's contact tasks), any data
 
 
 def world(engine):  # type: ignore[no-untyped-def]
@@ -240,6 +241,7 @@ def test_the_dashboard_lists_what_needs_action_in_alices_region(client, engine):
     board = sections(client)
     assert {key: s["count"] for key, s in board.items()} == {
         "problems": 1,
+        "in_touch": 0,
         "checkins": 1,
         "fit_checks": 1,
         "proposals": 1,

@@ -98,6 +98,9 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
                           "newcomer_answered_at": NOW - timedelta(days=18)}),
             ("expired", {"proposed_at": NOW - timedelta(days=25),
                          "answer_due_at": NOW - timedelta(days=11)}),
+            # Issue 15 §5: a withdrawn proposal (with its reason).
+            ("withdrawn", {"proposed_at": NOW - timedelta(days=6),
+                           "withdrawn_at": NOW - timedelta(days=4), "withdraw_reason": "mistake"}),
         ]  # fmt: skip
         tandems = []
         for (status, extra), local, newcomer in zip(states, locals_, free, strict=False):
@@ -121,6 +124,14 @@ def seeded_world(engine) -> None:  # type: ignore[no-untyped-def]
                 tandem_id=active.id, reporter_role="local", kind="not_ok", note="Bitte anrufen"
             )
         )
+        # Issue 15 §5: an urgent report first on the dashboard, a "put them in touch" task.
+        session.add(
+            ProblemReport(
+                tandem_id=active.id, reporter_role="newcomer", kind="unreachable", urgent=True,
+                note="Ich fühle mich nicht sicher",
+            )
+        )  # fmt: skip
+        active.put_in_touch_since = NOW - timedelta(days=1)
         for person in people[:6]:
             session.add(
                 Consent(participant_id=person.id, purpose="contact_sharing", text_version="v1",

@@ -426,22 +426,22 @@ def test_the_proposals_page_lists_only_own_regions(engine, settings, client):
         login(client, "alice@example.org")
         page = client.get("/coordinator/proposals")
         assert page.status_code == 200
-        rows = html(page).select("table.open tbody tr[data-tandem]")
+        rows = html(page).select("li.proposal-card[data-tandem]")
         assert len(rows) == 1
-        cells = [cell.text.strip() for cell in rows[0].find_all("td")]
-        assert cells[0] == "Lena" and cells[2] == "Nour"
-        assert cells[5] == "3"  # days open
+        assert rows[0].select_one("[data-side=local] a").text.startswith("Lena")
+        assert rows[0].select_one("[data-side=newcomer] a").text.startswith("Nour")
+        assert rows[0]["data-days"] == "3"  # days open
         client.post("/logout", data={"_csrf_token": client.cookies.get("tandem_csrf")})
 
         login(client, "bob@example.org")
         page = client.get("/coordinator/proposals")
         assert page.status_code == 200
-        assert html(page).select("tr[data-tandem]") == []
+        assert html(page).select("[data-tandem]") == []
         assert "Nour" not in page.text
         client.post("/logout", data={"_csrf_token": client.cookies.get("tandem_csrf")})
 
         login(client, "ada@example.org")
-        assert len(html(client.get("/coordinator/proposals")).select("tr[data-tandem]")) == 1
+        assert len(html(client.get("/coordinator/proposals")).select("li[data-tandem]")) == 1
 
 
 def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, client, world):
@@ -454,12 +454,12 @@ def test_the_proposals_page_shows_answers_and_recent_outcomes(engine, settings, 
     with time_machine.travel(START + timedelta(days=1), tick=False):
         answer(client, lena_token, "accept")
         login(client, "alice@example.org")
-        row = html(client.get("/coordinator/proposals")).select_one("table.open tbody tr")
+        row = html(client.get("/coordinator/proposals")).select_one("li.proposal-card")
         states = [span["class"] for span in row.select(".answer-state")]
         assert "accepted" in states[0] and "accepted" not in states[1]
         answer(client, nour_token, "accept")
         page = html(client.get("/coordinator/proposals"))
-    assert page.select("table.open tr[data-tandem]") == []
+    assert page.select("li.proposal-card") == []
     recent = page.select("table.recent tr[data-tandem]")
     assert [r["data-status"] for r in recent] == ["active"]
 

@@ -207,7 +207,9 @@ def routes(world: dict[str, Pair], report: int) -> list[tuple[str, str, dict[str
         ("POST", f"{base}/rematch", {"reason": "other"}),
         ("POST", f"{base}/fit-check", {}),
         ("POST", f"{base}/notes", {"body": "Bob was here"}),
-        ("POST", f"{base}/problems/{report}/handle", {}),
+        ("GET", f"{base}/problems/{report}/handle", {}),
+        ("POST", f"{base}/problems/{report}/handle", {"handled_note": "Bob was here"}),
+        ("POST", f"{base}/put-in-touch", {}),
     ]
 
 
@@ -379,15 +381,20 @@ def test_a_problem_report_is_marked_handled_once(client, engine, world):
     report = report_id(engine, world["kassel"])
     login(client, "alice@example.org")
     path = f"/coordinator/tandems/{world['kassel'].public_id}"
-    response = post(client, f"{path}/problems/{report}/handle")
+    empty = post(client, f"{path}/problems/{report}/handle", handled_note="  ")
+    assert empty.status_code == 400  # "what was done?" is required; nothing is recorded
+    assert html(empty).select_one("textarea[name=handled_note][aria-invalid=true]")
+    response = post(client, f"{path}/problems/{report}/handle", handled_note="Called both.")
     assert response.headers["location"] == f"{path}?done=handled"
     with Session(engine) as session:
         row = session.get(ProblemReport, report)
         assert row.handled_at == NOW and row.handled_by_id is not None  # type: ignore[union-attr]
-    again = post(client, f"{path}/problems/{report}/handle")
+        assert row.handled_note == "Called both."  # type: ignore[union-attr]
+    again = post(client, f"{path}/problems/{report}/handle", handled_note="Called too.")
     assert again.headers["location"] == f"{path}?done=already_handled"
     page = html(client.get(path))
     assert "handled" in page.select_one("li[data-report]")["class"]
     assert not page.select(f"form[action='{path}/problems/{report}/handle']")
+    assert page.select_one("[data-field=handled-note]").get_text() == "Called both."
     list_page = html(client.get("/coordinator/tandems"))
     assert "open report" not in list_page.get_text()

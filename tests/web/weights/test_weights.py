@@ -196,9 +196,12 @@ def test_a_preview_with_other_weights_changes_pairs_but_not_the_region(client, e
 # --- learned weights ------------------------------------------------------------------------------
 
 
-def add_decisions(engine, *, confirmed: int, rejected: int, seed: int = 1) -> None:  # type: ignore[no-untyped-def]
-    """Decided suggestions where the coordinator went by shared interests. The people are
-    left out (as after an erasure): only the components and the decision matter here."""
+def add_decisions(  # type: ignore[no-untyped-def]
+    engine, *, confirmed: int, rejected: int, seed: int = 1, reason: str | None = None
+) -> None:
+    """Decided suggestions where the coordinator went by shared interests (rejected for
+    ``reason``). The people are left out (as after an erasure): only the components and
+    the decision matter here."""
     rng = random.Random(seed)
     with db(engine) as session:
         kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
@@ -209,7 +212,12 @@ def add_decisions(engine, *, confirmed: int, rejected: int, seed: int = 1) -> No
                 rng.uniform(0.6, 1.0) if yes else rng.uniform(0.0, 0.4), 3
             )
             status = ("ended", "proposed", "active")[n % 3] if yes else "rejected"
-            session.add(Tandem(region_id=kassel.id, status=status, components=components))
+            session.add(
+                Tandem(
+                    region_id=kassel.id, status=status, components=components,
+                    reject_reason=None if yes else reason,
+                )
+            )  # fmt: skip
         # Suggestions nobody decided on and tandems without components do not count.
         session.add(Tandem(region_id=kassel.id, status="suggested",
                            components=dict.fromkeys(matching.COMPONENTS, 0.5)))  # fmt: skip
@@ -221,21 +229,61 @@ def test_too_few_decisions_say_how_many_more_are_needed(client, engine, world):
     login(client, "alice@example.org")
     learned = html(client.get(KASSEL + "?lang=en")).select_one("#learned")
     missing = learned.select_one("[data-missing]")
-    assert missing["data-missing"] == "15"
-    assert missing.get_text().strip().startswith("15 more decisions needed.")
+    assert missing["data-missing"] == "45"
+    assert "Not enough decisions to learn from yet" in missing.get_text()
+    assert "45 more decisions needed." in missing.get_text()
     assert "3 confirmed, 2 rejected" in missing.get_text()
     assert learned.find("form") is None
 
 
 def test_one_sided_decisions_are_not_enough(client, engine, world):
-    add_decisions(engine, confirmed=25, rejected=1)
+    add_decisions(engine, confirmed=59, rejected=1)
     login(client, "alice@example.org")
     learned = html(client.get(KASSEL)).select_one("#learned")
-    assert learned.select_one("[data-missing]")["data-missing"] == "4"
+    assert learned.select_one("[data-missing]")["data-missing"] == "4"  # 4 more rejections
+    assert learned.find("form") is None
+
+
+def test_21_decisions_propose_nothing_and_say_why(client, engine, world):
+    """Issue 15 §7: 21 decisions once gave "1.00 ± 0.00" and moved nearness 0.20 → 0.53."""
+    add_decisions(engine, confirmed=15, rejected=6)
+    login(client, "alice@example.org")
+    learned = html(client.get(KASSEL + "?lang=en")).select_one("#learned")
+    text = " ".join(learned.get_text().split())
+    assert learned.select("[data-learned]") == [] and learned.find("form") is None
+    assert "± 0.00" not in text
+    assert "no weights are proposed" in text
+    assert "29 more decisions needed" in text  # 50 - 21
+    assert "at least 50 confirmed or rejected suggestions" in text
+    assert "So far: 15 confirmed, 6 rejected." in text
+
+
+def test_rejections_about_a_person_are_left_out(client, engine, world):
+    add_decisions(engine, confirmed=30, rejected=30)
+    add_decisions(engine, confirmed=0, rejected=8, seed=2, reason="known_issue")
+    login(client, "alice@example.org")
+    learned = html(client.get(KASSEL + "?lang=en")).select_one("#learned")
+    text = " ".join(learned.get_text().split())
+    assert "From 60 decisions (30 confirmed, 30 rejected)" in text
+    assert learned.select_one("[data-left-out]")["data-left-out"] == "8"
+    assert "8 rejections for “Known issue with one of them” are left out" in text
+    with db(engine) as session:
+        kassel = session.scalars(select(Region).where(Region.slug == "kassel")).one()
+        from web.weights import weights as weights_module
+
+        assert len(weights_module.decisions(session, kassel)) == 60
+
+
+def test_too_few_once_the_person_rejections_are_left_out(client, engine, world):
+    add_decisions(engine, confirmed=30, rejected=15)
+    add_decisions(engine, confirmed=0, rejected=10, seed=3, reason="known_issue")
+    login(client, "alice@example.org")
+    learned = html(client.get(KASSEL + "?lang=en")).select_one("#learned")
+    assert learned.select_one("[data-missing]")["data-missing"] == "5"  # 45 count, not 55
 
 
 def test_it_learns_from_decisions_and_adopts_only_on_a_click(client, engine, world):
-    add_decisions(engine, confirmed=14, rejected=12)
+    add_decisions(engine, confirmed=32, rejected=28)
     login(client, "alice@example.org")
     page = html(client.get(KASSEL + "?lang=en"))
     learned = page.select_one("#learned")
@@ -244,7 +292,11 @@ def test_it_learns_from_decisions_and_adopts_only_on_a_click(client, engine, wor
         row["data-component"]: float(row.select_one("[data-learned]").get_text()) for row in rows
     }
     assert max(weights, key=weights.get) == "interests"
-    assert "From 26 decisions (14 confirmed, 12 rejected)" in learned.get_text()
+    assert "From 60 decisions (32 confirmed, 28 rejected)" in learned.get_text()
+    ranges = {row["data-component"]: row.select_one("[data-range]")["data-range"] for row in rows}
+    low, high = (float(x) for x in ranges["interests"].split("-"))
+    assert low <= weights["interests"] <= high and high - low > 0  # a real interval
+    assert low > 0.3  # what decided is learned with confidence
     assert float(learned.select_one('[data-fit="learned"]').get_text().split()[0]) > 0.9
     assert 0 <= float(learned.select_one('[data-fit="current"]').get_text()) <= 1
     assert region(engine, "kassel").weights == {}  # shown, not adopted
