@@ -2,7 +2,7 @@
 and town of a sign-up (issue 15 §9)
 
 Revision ID: 0006_coordexports
-Revises: 0005_places_2
+Revises: 0006_eventsdoor
 Create Date: 2026-12-03 21:00:00.000000
 
 ``event.kind``'s check is recreated with the full list of kinds. A sign-up event gains its
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_coordexports"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_eventsdoor"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,11 +30,10 @@ OLD_KINDS = (
     "declined",
     "expired",
     "erased",
+    "occ_held",  # 0006_signups
+    "occ_attended",
 )
-NEW_KINDS = (
-    "signed_up", "verified", "proposed", "accepted", "started", "ended", "declined", "expired",
-    "withdrawn", "erased",
-)  # fmt: skip
+NEW_KINDS = (*OLD_KINDS, "accepted", "withdrawn")
 AGE_GROUPS = ("under_18", "18_29", "30_49", "50_64", "65_plus")
 
 

@@ -1,7 +1,7 @@
 """participant.search_text: names and e-mail folded for the coordinator's search (issue 15)
 
 Revision ID: 0006_coordfind
-Revises: 0005_places_2
+Revises: 0006_coordproposals
 Create Date: 2026-12-03 21:10:00.000000
 
 On PostgreSQL the column gets a trigram index (``pg_trgm``, a trusted extension: any user
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_coordfind"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_coordproposals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """proposals withdrawn, partners put in touch by hand, urgent problem reports (issue 15 §5)
 
 Revision ID: 0006_coordproposals
-Revises: 0005_places_2
+Revises: 0006_coordexports
 Create Date: 2026-12-03 21:00:00.000000
 
 A coordinator may withdraw a proposal (tandem status ``withdrawn``, with when, by whom
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_coordproposals"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_coordexports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -29,19 +29,6 @@ _AFTER = (*_BEFORE, "withdrawn")
 _OPEN = ("proposed", "active", "paused")
 _REASONS = ("unavailable", "known_issue", "better_fit", "mistake", "other")
 _DECLINE_REASONS = ("times", "distance", "no_time", "other")
-_EVENTS_BEFORE = (
-    "signed_up", "verified", "proposed", "started", "ended", "declined", "expired", "erased",
-)  # fmt: skip
-_EVENTS_AFTER = (*_EVENTS_BEFORE, "withdrawn")
-event = sa.table("event", sa.column("kind", sa.String))
-
-
-def _event_kinds(kinds: Sequence[str]) -> None:
-    with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_event_kind"), type_="check")
-        batch_op.create_check_constraint(op.f("ck_event_kind"), f"kind IN ({_quoted(kinds)})")
-
-
 tandem = sa.table("tandem", sa.column("status", sa.String))
 
 
@@ -110,12 +97,9 @@ def upgrade() -> None:
             sa.Column("urgent", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
         batch_op.add_column(sa.Column("handled_note", sa.String(length=1000), nullable=True))
-    _event_kinds(_EVENTS_AFTER)
 
 
 def downgrade() -> None:
-    op.execute(event.delete().where(event.c.kind == "withdrawn"))
-    _event_kinds(_EVENTS_BEFORE)
     with op.batch_alter_table("problem_report", schema=None) as batch_op:
         batch_op.drop_column("handled_note")
         batch_op.drop_column("urgent")

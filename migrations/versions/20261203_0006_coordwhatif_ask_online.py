@@ -1,7 +1,7 @@
 """contact tasks: ask a person without e-mail whether they would meet online (issue 15 §6)
 
 Revision ID: 0006_coordwhatif
-Revises: 0005_places_2
+Revises: 0006_assisted3
 Create Date: 2026-12-03 21:10:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006_coordwhatif"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_assisted3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -22,6 +22,7 @@ OLD_KINDS = (
     "tandem_ended",
     "checkin",
     "retention_warning",
+    "first_meeting",  # 0006_assisted3
 )
 NEW_KINDS = (*OLD_KINDS, "ask_online")
 

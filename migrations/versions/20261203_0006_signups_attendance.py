@@ -1,7 +1,7 @@
 """event sign-ups, waiting lists, attendance, walk-ins and private feeds (issue 17)
 
 Revision ID: 0006_signups
-Revises: 0005_places_2
+Revises: 0006_coordwhatif
 Create Date: 2026-12-03 20:54:47.048024
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_signups"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_coordwhatif"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -19,7 +19,8 @@ OLD_EVENT_KINDS = ("signed_up", "verified", "proposed", "started", "ended", "dec
                    "erased")  # fmt: skip
 NEW_EVENT_KINDS = (*OLD_EVENT_KINDS, "occ_held", "occ_attended")
 OLD_TASK_KINDS = ("proposal", "proposal_reminder", "proposal_closed", "tandem_started",
-                  "tandem_ended", "checkin", "retention_warning")  # fmt: skip
+                  "tandem_ended", "checkin", "retention_warning", "first_meeting",
+                  "ask_online")  # fmt: skip
 NEW_TASK_KINDS = (*OLD_TASK_KINDS, "event_moved_up", "event_reminder")
 
 
