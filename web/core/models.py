@@ -35,6 +35,7 @@ from web.core.vocabulary import (
     CONTACT_CHANNELS,
     CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
+    DECLINE_REASONS,
     END_REASONS,
     EVENT_AUDIENCES,
     EVENT_KINDS,
@@ -139,6 +140,10 @@ class Region(SQLModel, table=True):
     # --- events (issue 17): the CATEGORIES tag of the region's public iCalendar feed, which
     # the newcomer app (Integreat) can filter on; None: "Tandem <slug>".
     calendar_tag: str | None = Field(default=None, sa_column=Column(String(60)))
+    # --- how participants reach the programme (issue 15 §3): the signature of its e-mails.
+    contact_name: str | None = Field(default=None, sa_column=Column(String(120)))
+    contact_email: str | None = Field(default=None, sa_column=Column(String(254)))
+    contact_phone: str | None = Field(default=None, sa_column=Column(String(40)))  # E.164
 
     places: list["Place"] = Relationship(back_populates="region")
 
@@ -179,6 +184,9 @@ class Participant(SQLModel, table=True):
         CheckConstraint(
             one_of("guardian_relation", GUARDIAN_RELATIONS, nullable=True),
             name="guardian_relation",
+        ),
+        CheckConstraint(
+            one_of("decline_reason", DECLINE_REASONS, nullable=True), name="decline_reason"
         ),
     )
 
@@ -228,6 +236,13 @@ class Participant(SQLModel, table=True):
     guardian_relation: str | None = Field(default=None, sa_column=Column(String(16)))
     guardian_phone: str | None = Field(default=None, sa_column=Column(String(40)))
     guardian_email: str | None = Field(default=None, sa_column=Column(String(254)))
+    # --- a declined sign-up (issue 15 §4): why, and when (undo is possible for a while).
+    declined_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    declined_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    decline_note: str | None = Field(default=None, sa_column=Column(String(500)))  # personal
 
     place: "Place" = Relationship()
     languages: list["ParticipantLanguage"] = Relationship(

@@ -44,8 +44,10 @@ def tell(
     now: datetime,
     tandem_id: int | None = None,
     attachment: mail.Attachment | None = None,
+    send_after: datetime | None = None,
 ) -> None:
-    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them."""
+    """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them.
+    ``send_after``: the e-mail waits until then (a decision that can still be undone)."""
     if person.email:
         mail.enqueue(
             session,
@@ -56,6 +58,7 @@ def tell(
             participant_id=person.id,
             now=now,
             attachment=attachment,
+            send_after=send_after,
         )
     else:
         _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=False)

@@ -102,6 +102,18 @@ REJECT_REASONS = {
     "other": N_("Other"),
 }
 
+# Why a coordinator declines a sign-up (review queue, issue 15 §4); the person is told
+# kindly in their language, the reason itself stays with the coordinators.
+DECLINE_REASONS = {
+    # Translators: a coordinator's reason to decline a person's sign-up for the programme.
+    "outside_region": N_("Lives outside our region"),
+    "duplicate": N_("Signed up twice"),
+    "unreachable": N_("Could not be reached"),
+    "not_a_fit": N_("The programme cannot offer what they are looking for"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
+    "other": N_("Other"),
+}
+
 # Languages offered in forms (ISO 639-1; "prs" Dari and "ckb"/"kmr" Kurdish have no
 # 639-1 code, so Dari is written "fa" like Farsi and Kurdish "ku").
 LANGUAGES = {
@@ -239,6 +251,9 @@ CONTACT_TASK_KINDS = {
     "tandem_ended": N_("%(partner)s ended the tandem"),
     "checkin": N_("check-in on the tandem with %(partner)s"),
     "retention_warning": N_("their data will be deleted soon unless they stay"),
+    # Translators: a task on the coordinator's dashboard: phone a person (without e-mail) and
+    # tell them kindly that their sign-up was declined.
+    "signup_declined": N_("their sign-up was declined: tell them kindly"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -304,6 +319,7 @@ AUDIT_ACTION_LABELS = {
     "participant.approved": N_("Sign-up approved"),
     "participant.call_requested": N_("Call requested"),
     "participant.declined": N_("Sign-up declined"),
+    "participant.decline_undone": N_("Declined sign-up restored"),
     "participant.edited": N_("Profile edited"),
     "participant.erased": N_("Participant erased"),
     "participant.paused": N_("Participation paused"),

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import matching.meeting_places
-from web.core import audit, calendar, mail
+from web.core import audit, calendar, mail, signature
 from web.core.dates import local_weekday_datetime
 from web.core.forms import single
 from web.core.geo import distance_km
@@ -190,6 +190,8 @@ def save(
                          template="first_meeting",
                          context={"first_name": person.first_name,
                                   "partner_name": partner.first_name,
+                                  **signature.for_tandem(session, tandem,
+                                                         coordinator=coordinator),
                                   **mail_context(meeting, locale=person.locale)},
                          participant_id=person.id, now=now,
                          attachment=invitation(meeting, locale=person.locale, now=now))  # fmt: skip

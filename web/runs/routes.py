@@ -30,6 +30,7 @@ from web.runs.runs import (
     last_done_run,
     latest_runs,
     region_counts,
+    waiting_reasons,
 )
 
 REFRESH_SECONDS = 2
@@ -98,7 +99,9 @@ def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
 
 
 @get("/runs/{run_id:int}", name="show_run", sync_to_thread=True)
-def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> Template:
+def show_run(
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, run_id: RowId
+) -> Template:
     run = _run_for(db, coordinator, run_id)
     region = db.get(Region, run.region_id)
     started_by = db.get(Coordinator, run.started_by_id) if run.started_by_id else None
@@ -120,6 +123,10 @@ def show_run(db: DbSession, coordinator: CurrentCoordinator, run_id: RowId) -> T
             "stage": run.stats.get("stage", ""),
             "stats": stats,
             "gap_count": len(run.stats.get("gaps", [])),
+            "waiting": [
+                (code, rule_label(code, locale=negotiate(request)), count)
+                for code, count in waiting_reasons(run)
+            ],
             "refresh": REFRESH_SECONDS if state in ("queued", "running") else None,
         },
     )
