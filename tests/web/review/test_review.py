@@ -134,7 +134,10 @@ def test_the_queue_shows_what_a_coordinator_needs_to_decide(client, engine, worl
     # The whole week as a grid: 3 parts of the day × 7 days, the two free times marked.
     grid = card.select_one('[data-field="slot-grid"]')
     assert len(grid.select("tbody tr")) == 3 and len(grid.select("tbody td")) == 21
-    assert sorted(cell["data-slot"] for cell in grid.select("td.yes")) == ["sat_morning", "tue_evening"]
+    assert sorted(cell["data-slot"] for cell in grid.select("td.yes")) == [
+        "sat_morning",
+        "tue_evening",
+    ]
     assert [th.get_text() for th in grid.select("thead th")][:2] == ["Mon", "Tue"]
     # Free text is shown as text, never as markup.
     about = card.select_one('[data-field="about_me"]')
