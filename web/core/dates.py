@@ -59,8 +59,8 @@ def install(environment: Any) -> None:
 
 
 def day_abbreviations(*, locale: str) -> list[str]:
-    """Monday to Sunday, abbreviated in the reader's language ("Mo.", "Di.", …)."""
-    names = get_day_names("abbreviated", locale=locale)
+    """Monday to Sunday, short in the reader's language ("Mo.", "Di.", …; a week's grid)."""
+    names = get_day_names("short", locale=locale)
     return [names[day] for day in range(7)]
 
 

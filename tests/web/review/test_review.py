@@ -138,7 +138,7 @@ def test_the_queue_shows_what_a_coordinator_needs_to_decide(client, engine, worl
         "sat_morning",
         "tue_evening",
     ]
-    assert [th.get_text() for th in grid.select("thead th")][:2] == ["Mon", "Tue"]
+    assert [th.get_text() for th in grid.select("thead th")][:2] == ["Mo", "Tu"]
     # Free text is shown as text, never as markup.
     about = card.select_one('[data-field="about_me"]')
     assert about.get_text() == "<script>alert(1)</script> I like tea"
