@@ -333,6 +333,7 @@ AUDIT_ACTION_LABELS = {
     "problem.reported": N_("Problem reported"),
     "proposal.reminded": N_("Reminder sent"),
     "proposal.sent": N_("Proposal sent"),
+    "region.contact_saved": N_("Contact for participants saved"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
     "retention.vetting_deleted": N_("Old police certificate record deleted"),
