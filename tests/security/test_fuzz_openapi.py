@@ -146,6 +146,7 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/regions/{slug}/weights": [*WEIGHTS, "min_level", "max_distance_km"],
     "/coordinator/regions/{slug}/weights/preview": [*WEIGHTS, "min_level", "max_distance_km"],
     "/coordinator/regions/{slug}/weights/adopt": WEIGHTS,
+    "/coordinator/regions/{slug}/contact": ["contact_name", "contact_email", "contact_phone"],
     "/coordinator/tandems/{public_id}/pause": [],
     "/coordinator/tandems/{public_id}/resume": [],
     "/coordinator/tandems/{public_id}/end": ["ended_on", "reason"],

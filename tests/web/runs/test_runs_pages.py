@@ -163,7 +163,7 @@ def test_it_runs_matching_and_shows_the_numbers(client, engine):
     pairs = summary.select_one('[data-summary="pairs"]').get_text(strip=True)
     assert pairs == "Diese Runde schlägt 2 Paare vor, über die Sie entscheiden."
     waiting = summary.select_one('[data-summary="waiting"]').get_text(strip=True)
-    assert waiting == "1 neu zugewanderte Person wartet noch auf ein Tandem:"
+    assert waiting == "1 neuzugewanderte Person wartet noch auf eine*n Tandempartner*in:"
     # Hamid speaks only Arabic: no common language at the minimum level.
     [reason] = summary.select("li[data-reason]")
     assert reason["data-reason"] == "language"
