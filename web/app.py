@@ -42,6 +42,7 @@ import web.me.routes
 import web.places.routes
 import web.proposals.routes
 import web.public.routes
+import web.region_contact.routes
 import web.reports.routes
 import web.review.routes
 import web.runs.routes
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             web.review.routes.router,
             web.suggestions.routes.router,
             web.weights.routes.router,
+            web.region_contact.routes.router,
             web.places.routes.router,
             *web.events.routes.routers,
             *web.events.signup_routes.routers,

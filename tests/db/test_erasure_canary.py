@@ -86,6 +86,9 @@ CANARY_FIELDS = (
     "participant.guardian_name",
     "participant.guardian_phone",
     "participant.guardian_email",
+    # Issue 15 §4: a coordinator's note when declining a sign-up (kept while undo is possible
+    # and afterwards, erased with the person).
+    "participant.decline_note",
     "tandem.reject_note",  # a coordinator's note on a rejected suggestion
     "check_in.note",  # the person's answer to a check-in
     "problem_report.note",  # the person's "something is wrong"
@@ -173,6 +176,10 @@ NOT_ABOUT_A_PARTICIPANT = {
     "meeting_place.video_url": "a programme's shared video room",
     "first_meeting.uid": "random id",
     "region.calendar_tag": "set by coordinators",
+    "region.contact_name": "the programme's contact person, set by coordinators",
+    "region.contact_email": "the programme's address, set by coordinators",
+    "region.contact_phone": "the programme's phone, set by coordinators",
+    "participant.decline_reason": "vocabulary",
     "occasion.uid": "random id",
     "occasion.repeat": "vocabulary",
     "occasion.audience": "vocabulary",
@@ -280,6 +287,8 @@ def live_through_a_tandem(engine: Engine, settings: Settings) -> World:
             guardian_relation="parent",
             guardian_phone=canaries["participant.guardian_phone"],
             guardian_email=canaries["participant.guardian_email"],
+            # A declined sign-up's note (written directly: this person was not declined).
+            decline_note=canaries["participant.decline_note"],
             languages={"ar": "native", "de": "A2"},
             locale="de",
             # Issue 17: a need that tells of a body (a wheelchair?), and a choice of e-mails.

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlmodel import Session, col
 
-from web.core import audit, links, reach
+from web.core import audit, links, reach, signature
 from web.core.dates import local_date
 from web.core.forms import clean_text, single
 from web.core.i18n import N_
@@ -123,6 +123,7 @@ def _send(session: Session, tandem: Tandem, *, settings: Settings, now: datetime
                 "partner_name": partner.first_name,
                 "fit_check": kind == "fit_check",
                 "valid_until": local_date(now + LINK_LIFETIME, locale=person.locale),
+                **signature.for_tandem(session, tandem),
             },
         )
     session.flush()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_day_names
 from jinja2 import pass_context
 
 try:
@@ -49,8 +49,19 @@ def install(environment: Any) -> None:
     def local_time(context: Any, moment: datetime | None) -> str:
         return local_datetime(moment, locale=negotiate(context["request"]))
 
+    @pass_context
+    def short_day_names(context: Any) -> list[str]:
+        return day_abbreviations(locale=negotiate(context["request"]))
+
     environment.globals["local_day"] = local_day
     environment.globals["local_time"] = local_time
+    environment.globals["short_day_names"] = short_day_names
+
+
+def day_abbreviations(*, locale: str) -> list[str]:
+    """Monday to Sunday, short in the reader's language ("Mo.", "Di.", …; a week's grid)."""
+    names = get_day_names("short", locale=locale)
+    return [names[day] for day in range(7)]
 
 
 def local_weekday_datetime(moment: datetime | None, *, locale: str) -> str:

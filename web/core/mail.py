@@ -161,9 +161,11 @@ def enqueue(
     participant_id: int | None = None,
     now: datetime,
     attachment: Attachment | None = None,
+    send_after: datetime | None = None,
 ) -> int:
     """Render an e-mail in the recipient's ``locale`` and add it to the session's
-    transaction; returns the message's id. ``attachment``: one file sent along."""
+    transaction; returns the message's id. ``attachment``: one file sent along;
+    ``send_after``: not sent before then (a decision that can still be undone)."""
     if not _ADDRESS.fullmatch(to_address):
         raise ValueError("to_address must be one plain e-mail address")
     rendered = render(template, locale, context)
@@ -178,7 +180,7 @@ def enqueue(
             "body_text": rendered.text,
             "body_html": rendered.html,
             "created_at": now,
-            "next_attempt_at": now,
+            "next_attempt_at": max(now, send_after) if send_after else now,
             "attempts": 0,
             "last_error": None,
             "claimed_until": None,

@@ -144,6 +144,10 @@ class Region(SQLModel, table=True):
     # --- events (issue 17): the CATEGORIES tag of the region's public iCalendar feed, which
     # the newcomer app (Integreat) can filter on; None: "Tandem <slug>".
     calendar_tag: str | None = Field(default=None, sa_column=Column(String(60)))
+    # --- how participants reach the programme (issue 15 §3): the signature of its e-mails.
+    contact_name: str | None = Field(default=None, sa_column=Column(String(120)))
+    contact_email: str | None = Field(default=None, sa_column=Column(String(254)))
+    contact_phone: str | None = Field(default=None, sa_column=Column(String(40)))  # E.164
 
     places: list["Place"] = Relationship(back_populates="region")
 
@@ -192,6 +196,9 @@ class Participant(SQLModel, table=True):
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+        CheckConstraint(
+            one_of("decline_reason", DECLINE_REASONS, nullable=True), name="decline_reason"
         ),
     )
 
@@ -252,6 +259,13 @@ class Participant(SQLModel, table=True):
     # kept up to date on every insert and update (``_keep_search_text`` below); it goes with
     # the row on erasure.
     search_text: str = Field(default="", sa_column=Column(String(420), nullable=False))
+    # --- a declined sign-up (issue 15 §4): why, and when (undo is possible for a while).
+    declined_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    declined_by_id: int | None = Field(
+        default=None, foreign_key="coordinator.id", ondelete="SET NULL"
+    )
+    decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
+    decline_note: str | None = Field(default=None, sa_column=Column(String(500)))  # personal
 
     place: "Place" = Relationship()
     languages: list["ParticipantLanguage"] = Relationship(

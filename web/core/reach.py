@@ -60,9 +60,11 @@ def tell(
     now: datetime,
     tandem_id: int | None = None,
     attachment: mail.Attachment | None = None,
+    send_after: datetime | None = None,
 ) -> str:
     """E-mail ``template`` to ``person``, or leave their coordinator a task to tell them;
-    returns how (``MAILED``, ``TASK``, or ``NOT_TOLD`` when neither can be done)."""
+    returns how (``MAILED``, ``TASK``, or ``NOT_TOLD`` when neither can be done).
+    ``send_after``: the e-mail waits until then (a decision that can still be undone)."""
     if not can_tell(person, template):
         return NOT_TOLD
     told = MAILED if person.email else TASK
@@ -76,6 +78,7 @@ def tell(
             participant_id=person.id,
             now=now,
             attachment=attachment,
+            send_after=send_after,
         )
     else:
         _task(session, person, template, tandem_id=tandem_id, now=now, for_guardian=False)

@@ -33,8 +33,14 @@ def describe(
     local_name: str,
     newcomer_name: str,
     redacted: bool = False,
+    reader: str | None = None,
+    local_town: str = "",
+    newcomer_town: str = "",
 ) -> list[str]:
-    """One sentence per reason, in ``locale``."""
+    """One sentence per reason, in ``locale``. ``reader`` ("local" or "newcomer"): the
+    sentences speak to that partner as "you" and name only the other one (a partner's
+    e-mail); None: both by name (a coordinator's page). Two people in one town are "both
+    in Kassel", not "0.0 km apart"."""
     catalogue = translations(locale)
     _ = catalogue.gettext
 
@@ -58,21 +64,41 @@ def describe(
                 "level": reason.get("level", ""),
             }
         elif code == "practice_language":
+            learner_side = "newcomer" if reason.get("for") == "newcomer" else "local"
             learner, speaker = (
                 (newcomer_name, local_name)
-                if reason.get("for") == "newcomer"
+                if learner_side == "newcomer"
                 else (local_name, newcomer_name)
             )
-            text = _("%(learner)s wants to practise %(languages)s, which %(speaker)s speaks") % {
-                "learner": learner,
-                "languages": words(items, LANGUAGES),
-                "speaker": speaker,
-            }
+            languages = words(items, LANGUAGES)
+            if reader is None:
+                text = _(
+                    "%(learner)s wants to practise %(languages)s, which %(speaker)s speaks"
+                ) % {"learner": learner, "languages": languages, "speaker": speaker}
+            elif reader == learner_side:
+                text = _("You want to practise %(languages)s, which %(partner)s speaks") % {
+                    "languages": languages,
+                    "partner": speaker,
+                }
+            else:
+                text = _("%(partner)s wants to practise %(languages)s, which you speak") % {
+                    "partner": learner,
+                    "languages": languages,
+                }
         elif code == "offers_needs":
-            text = _("%(local)s can help with %(items)s") % {
-                "local": local_name,
-                "items": words(items, HELP_TOPICS),
-            }
+            topics = words(items, HELP_TOPICS)
+            if reader == "local":
+                text = _("You can help with %(items)s") % {"items": topics}
+            elif reader == "newcomer":
+                text = _("%(partner)s can help you with %(items)s") % {
+                    "partner": local_name,
+                    "items": topics,
+                }
+            else:
+                text = _("%(local)s can help with %(items)s") % {
+                    "local": local_name,
+                    "items": topics,
+                }
         elif code == "slots":
             text = _("Both have time on %(slots)s") % {
                 "slots": format_list([slot(key) for key in items], locale=locale)
@@ -81,9 +107,14 @@ def describe(
             km = reason.get("value")
             near = isinstance(km, int | float) and float(km) < 0.5
             # "0.0 km apart" reads like a mistake: two people in one town are in one town.
-            text = _("Both live in the same place") if near else _("%(km)s km apart") % {"km": km}
+            if near and local_town and local_town == newcomer_town:
+                text = _("Both in %(town)s") % {"town": local_town}
+            elif near:
+                text = _("Both live in the same place")
+            else:
+                text = _("%(km)s km apart") % {"km": km}
         elif code == "online":
-            text = _("They can meet online")
+            text = _("You can both meet online") if reader else _("They can meet online")
         elif code == "waiting_days":
             days = int(reason.get("value", 0))
             text = catalogue.ngettext("%(num)d day waiting", "%(num)d days waiting", days) % {

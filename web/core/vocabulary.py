@@ -147,6 +147,18 @@ REJECT_REASONS = {
     "other": N_("Other"),
 }
 
+# Why a coordinator declines a sign-up (review queue, issue 15 §4); the person is told
+# kindly in their language, the reason itself stays with the coordinators.
+DECLINE_REASONS = {
+    # Translators: a coordinator's reason to decline a person's sign-up for the programme.
+    "outside_region": N_("Lives outside our region"),
+    "duplicate": N_("Signed up twice"),
+    "unreachable": N_("Could not be reached"),
+    "not_a_fit": N_("The programme cannot offer what they are looking for"),
+    # Translators: the last reason in a list: any other reason ("Sonstiges").
+    "other": N_("Other"),
+}
+
 # Languages offered in forms (ISO 639-1; "prs" Dari and "ckb"/"kmr" Kurdish have no
 # 639-1 code, so Dari is written "fa" like Farsi and Kurdish "ku").
 LANGUAGES = {
@@ -296,6 +308,9 @@ CONTACT_TASK_KINDS = {
     # Translators: a task on the coordinator's dashboard: phone a person without e-mail
     # and remind them of the event they signed up for, which takes place tomorrow.
     "event_reminder": N_("remind them of their event tomorrow"),
+    # Translators: a task on the coordinator's dashboard: phone a person (without e-mail) and
+    # tell them kindly that their sign-up was declined.
+    "signup_declined": N_("their sign-up was declined: tell them kindly"),
 }
 # How a person asked a coordinator to act for them (recorded with the action).
 REQUEST_WAYS = {
@@ -384,6 +399,7 @@ AUDIT_ACTION_LABELS = {
     # Translators: in the audit log: a coordinator corrected a person's data (on request).
     "participant.correct": N_("Data corrected"),
     "participant.declined": N_("Sign-up declined"),
+    "participant.decline_undone": N_("Declined sign-up restored"),
     "participant.edited": N_("Profile edited"),
     # Translators: in the audit log: a coordinator erased a person's data (on request).
     "participant.erase": N_("Data erased"),
@@ -432,6 +448,7 @@ AUDIT_ACTION_LABELS = {
     # Translators: in the audit log: the tag a region's events carry in the calendar feed.
     "region.calendar_tag_changed": N_("Calendar tag of the region changed"),
     "region.matching_relaxed": N_("Matching rule relaxed"),
+    "region.contact_saved": N_("Contact for participants saved"),
     "region.weights_adopted": N_("Learned weights adopted"),
     "region.weights_saved": N_("Weights saved"),
     "retention.vetting_deleted": N_("Old police certificate record deleted"),

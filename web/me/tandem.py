@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from web.core import audit, reach
+from web.core import audit, reach, signature
 from web.core.dates import local_date
 from web.core.forms import clean_text
 from web.core.models import Participant, ProblemReport, Tandem
@@ -186,6 +186,7 @@ def end_by_partner(
             "partner_name": person.first_name,
             "recipient_role": partner.role,
             "profile_link": f"{base_url}/me/new-link",
+            **signature.for_tandem(session, tandem),
         },
         tandem_id=tandem.id,
         now=now,

@@ -536,6 +536,9 @@ def load_demo(
         slug: create_region(session, slug=slug, name=name, centre=centre, radius_km=radius)
         for slug, name, centre, radius, _ in DEMO_REGIONS
     }
+    for slug, region in regions.items():  # the signature of the region's e-mails
+        region.contact_email = f"tandem.{slug}@example.org"
+        region.contact_phone = "+495614004000"
     password_hash = hash_password(DEMO_PASSWORD)
     coordinators = []
     for email, name, role, region_slugs in DEMO_COORDINATORS:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 import matching.meeting_places
-from web.core import audit, calendar, mail, reach
+from web.core import audit, calendar, mail, reach, signature
 from web.core.dates import local_weekday_datetime
 from web.core.forms import single
 from web.core.geo import distance_km
@@ -190,6 +190,7 @@ def save(
             reach.tell(session, person, template="first_meeting",
                        context={"first_name": person.first_name,
                                 "partner_name": partner.first_name,
+                                **signature.for_tandem(session, tandem, coordinator=coordinator),
                                 **mail_context(meeting, locale=person.locale)},
                        now=now, tandem_id=tandem.id,
                        attachment=invitation(meeting, locale=person.locale, now=now))  # fmt: skip

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col
 
-from web.core import audit, events, links, mail, phones, reach
+from web.core import audit, events, links, mail, phones, reach, signature
 from web.core.access import region_ids_of, visible_regions
 from web.core.dates import local_date
 from web.core.models import (
@@ -55,15 +55,26 @@ def partners(tandem: Tandem) -> list[tuple[Participant, Participant]]:
     return [(local, newcomer), (newcomer, local)]
 
 
-def redacted_reasons(tandem: Tandem, *, locale: str) -> list[str]:
-    """The reasons a partner may read: no waiting time, pins, broken rules or free text."""
+def redacted_reasons(
+    tandem: Tandem, *, locale: str, reader: Participant | None = None
+) -> list[str]:
+    """The reasons a partner may read: no waiting time, pins, broken rules or free text.
+    With ``reader``, the sentences say "you" to them and name only their partner."""
     local, newcomer = tandem.local, tandem.newcomer
+    side = None
+    if reader is not None and local is not None and reader.id == local.id:
+        side = "local"
+    elif reader is not None and newcomer is not None and reader.id == newcomer.id:
+        side = "newcomer"
     return describe(
         list(tandem.reasons or []),
         locale=locale,
         local_name=local.first_name if local else "",
         newcomer_name=newcomer.first_name if newcomer else "",
         redacted=True,
+        reader=side,
+        local_town=local.place.name if local and local.place else "",
+        newcomer_town=newcomer.place.name if newcomer and newcomer.place else "",
     )
 
 
@@ -88,7 +99,11 @@ def _send_answer_link(
         lifetime=(tandem.answer_due_at or now + timedelta(days=ANSWER_DAYS)) - now,
         tandem=tandem,
         template=template,
-        context={**_proposal_context(tandem, person, partner), **(extra or {})},
+        context={
+            **_proposal_context(tandem, person, partner),
+            **signature.for_tandem(session, tandem),
+            **(extra or {}),
+        },
         attachment=attachment,
     )
 
@@ -100,7 +115,7 @@ def _proposal_context(
         "first_name": person.first_name,
         "partner_name": partner.first_name,
         "partner_town": partner.place.name if partner.place else "",
-        "reasons": redacted_reasons(tandem, locale=person.locale),
+        "reasons": redacted_reasons(tandem, locale=person.locale, reader=person),
         "due_date": due_date(tandem, locale=person.locale),
     }
 
@@ -341,6 +356,7 @@ def _start(session: Session, tandem: Tandem, *, now: datetime) -> None:
                 "partner_name": partner.first_name,
                 "partner_email": (partner.email or "") if shared else "",
                 "partner_phone": phones.national(partner.phone) if shared else "",
+                **signature.for_tandem(session, tandem),
                 **(meeting or {}),
             },
             tandem_id=tandem.id,
@@ -403,7 +419,11 @@ def _close(
                 session,
                 person,
                 template="proposal_closed",
-                context={"first_name": person.first_name, "partner_name": partner.first_name},
+                context={
+                    "first_name": person.first_name,
+                    "partner_name": partner.first_name,
+                    **signature.for_tandem(session, tandem),
+                },
                 tandem_id=tandem.id,
                 now=now,
             )

@@ -74,7 +74,7 @@ def answer_form(token: FromPath[str], request: Request, db: DbSession) -> Templa
     except links.LinkError as problem:
         return _problem(request, db, token, problem)
     locale = i18n.negotiate(request)
-    context["reasons"] = proposals.redacted_reasons(link.tandem, locale=locale)
+    context["reasons"] = proposals.redacted_reasons(link.tandem, locale=locale, reader=link.person)
     context["due_date"] = proposals.due_date(link.tandem, locale=locale)
     return Template(template_name="proposals/answer.html", context=context)
 

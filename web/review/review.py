@@ -10,7 +10,7 @@ same person at once cannot both win; the loser is told it was already handled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, update
@@ -18,12 +18,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from web.core import audit, params
+from web.core import audit, params, reach, signature
 from web.core.access import visible_participants
-from web.core.forms import single
+from web.core.forms import clean_text, single
 from web.core.i18n import N_
-from web.core.models import Coordinator, Participant, Tandem, Vetting, utcnow
+from web.core.models import (
+    ContactTask,
+    Coordinator,
+    OutboxMessage,
+    Participant,
+    Tandem,
+    Vetting,
+    utcnow,
+)
 from web.core.sql import id_of, rel, rowcount
+from web.core.vocabulary import DECLINE_REASONS
 
 # Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
 CERTIFICATE_MAX_AGE_YEARS = 5
@@ -107,16 +116,70 @@ def request_call(
     )
 
 
+# A decline can be undone for this long; the person's e-mail waits a minute longer, so
+# that it is never sent for a decline that was undone.
+UNDO_WINDOW = timedelta(minutes=10)
+MAIL_DELAY = UNDO_WINDOW + timedelta(minutes=1)
+DECLINE_NOTE_MAX = 500
+
+
+@dataclass
+class DeclineForm:
+    """The reason a coordinator gives for declining, and an optional note (personal data:
+    stays with the coordinators, erased with the person, never in the e-mail)."""
+
+    reason: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_decline_form(data: dict[str, Any]) -> DeclineForm:
+    form = DeclineForm(
+        reason=single(data, "reason").strip(),
+        note=clean_text(single(data, "note"), max_length=None, multiline=True),
+    )
+    if form.reason not in DECLINE_REASONS:
+        form.reason = ""
+        form.errors["reason"] = N_("Please choose why you decline this sign-up.")
+    if len(form.note) > DECLINE_NOTE_MAX:
+        form.errors["note"] = N_("Please keep the note under 500 characters.")
+    return form
+
+
 def decline(
-    session: Session, person: Participant, *, coordinator: Coordinator, now: datetime
+    session: Session,
+    person: Participant,
+    *,
+    coordinator: Coordinator,
+    reason: str,
+    note: str,
+    now: datetime,
 ) -> None:
-    """Pending → declined; any suggestion naming them goes."""
-    _set_if_pending(session, person, status="declined", updated_at=now)
+    """Pending → declined, with the reason; any suggestion naming them goes. The person is
+    told kindly in their language once the undo window has passed (a person without
+    e-mail: their coordinator gets a task to tell them)."""
+    if reason not in DECLINE_REASONS:
+        raise ValueError(f"unknown decline reason {reason!r}")
+    _set_if_pending(session, person, status="declined", updated_at=now, declined_at=now,
+                    declined_by_id=coordinator.id, decline_reason=reason,
+                    decline_note=note or None)  # fmt: skip
     session.execute(
         delete(Tandem).where(
             col(Tandem.status) == "suggested",
             (col(Tandem.local_id) == person.id) | (col(Tandem.newcomer_id) == person.id),
         )
+    )
+    reach.tell(
+        session,
+        person,
+        template="signup_declined",
+        context={
+            "first_name": person.first_name,
+            "outside_region": reason == "outside_region",
+            **signature.for_person(session, person, coordinator=coordinator),
+        },
+        now=now,
+        send_after=now + MAIL_DELAY,
     )
     audit.write(
         session,
@@ -125,6 +188,86 @@ def decline(
         action="participant.declined",
         subject_type="participant",
         subject_id=person.id,
+    )
+
+
+class TooLateToUndo(Exception):
+    """The undo window has passed (or the person is no longer declined)."""
+
+
+def undo_until(person: Participant) -> datetime | None:
+    """Until when the decline of ``person`` can be undone (None: not declined)."""
+    if person.status != "declined" or person.declined_at is None:
+        return None
+    return person.declined_at + UNDO_WINDOW
+
+
+def can_undo(person: Participant, *, now: datetime) -> bool:
+    until = undo_until(person)
+    return until is not None and now < until
+
+
+def undo_decline(
+    session: Session, person: Participant, *, coordinator: Coordinator, now: datetime
+) -> None:
+    """Declined → pending again, within the undo window; the e-mail not sent yet (it waits
+    longer than the window) and the task to tell them are dropped."""
+    changed = session.execute(
+        update(Participant)
+        .where(
+            col(Participant.id) == person.id,
+            col(Participant.status) == "declined",
+            col(Participant.declined_at) > now - UNDO_WINDOW,
+        )
+        .values(
+            status="pending",
+            declined_at=None,
+            declined_by_id=None,
+            decline_reason=None,
+            decline_note=None,
+            updated_at=now,
+        )  # fmt: skip
+    )
+    if rowcount(changed) != 1:
+        raise TooLateToUndo()
+    session.refresh(person)
+    session.execute(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.participant_id) == person.id,
+            col(OutboxMessage.kind) == "signup_declined",
+            col(OutboxMessage.sent_at).is_(None),
+        )
+    )
+    session.execute(
+        delete(ContactTask).where(
+            col(ContactTask.participant_id) == person.id,
+            col(ContactTask.kind) == "signup_declined",
+            col(ContactTask.done_at).is_(None),
+        )
+    )
+    audit.write(
+        session,
+        now=now,
+        actor=coordinator,
+        action="participant.decline_undone",
+        subject_type="participant",
+        subject_id=person.id,
+    )
+
+
+def recently_declined(
+    session: Session, coordinator: Coordinator, *, now: datetime
+) -> list[Participant]:
+    """Sign-ups declined within the undo window in the coordinator's regions, newest first."""
+    query = visible_participants(session, coordinator).where(
+        col(Participant.status) == "declined", col(Participant.declined_at) > now - UNDO_WINDOW
+    )
+    return list(
+        session.scalars(
+            query.options(selectinload(rel(Participant.place))).order_by(
+                col(Participant.declined_at).desc(), col(Participant.id)
+            )
+        )
     )
 
 

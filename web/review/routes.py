@@ -18,6 +18,7 @@ from web.core.deps import CurrentCoordinator, DbSession
 from web.core.forms import FormData
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
+from web.core.vocabulary import DECLINE_REASONS
 from web.review import review
 
 QUEUE = "/coordinator/review"
@@ -26,7 +27,12 @@ QUEUE = "/coordinator/review"
 FLASH = {
     "approved": N_("Approved: %(name)s can now be matched."),
     "call_requested": N_("Noted: you want to talk to %(name)s first."),
-    "declined": N_("The sign-up of %(name)s was declined."),
+    "declined": N_(
+        "The sign-up of %(name)s was declined. They will be told kindly in their language in a"
+        " few minutes; until %(until)s you can still undo it."
+    ),
+    "undone": N_("The decline of %(name)s was undone: they are waiting for review again."),
+    "too_late": N_("The decline of %(name)s can no longer be undone: they have been told."),
     "vetted": N_("The certificate of %(name)s is recorded."),
     "already": N_("%(name)s was already handled by someone else; the list is up to date now."),
 }
@@ -44,7 +50,49 @@ def _flash(db: Session, coordinator: Coordinator, done: str | None, who: str | N
         person = get_participant_for(db, coordinator, who)
     except NotFoundException:
         return None
-    return {"kind": done, "message": FLASH[done], "name": person.first_name}
+    now = utcnow()
+    return {
+        "kind": done,
+        "message": FLASH[done],
+        "name": full_name(person),
+        "until": review.undo_until(person),
+        "undo": person.public_id
+        if done == "declined" and review.can_undo(person, now=now)
+        else None,
+    }
+
+
+def full_name(person: Participant) -> str:
+    return f"{person.first_name} {person.last_name}" if person.last_name else person.first_name
+
+
+def _queue_page(
+    db: Session,
+    coordinator: Coordinator,
+    *,
+    flash: dict | None = None,
+    failed: tuple[str, review.DeclineForm] | None = None,
+) -> Template:
+    now = utcnow()
+    today = now.date()
+    return Template(
+        template_name="review/queue.html",
+        context={
+            "coordinator": coordinator,
+            "pending": review.pending_signups(db, coordinator),
+            "unvetted": review.unvetted_locals(db, coordinator),
+            "declined": review.recently_declined(db, coordinator, now=now),
+            "flash": flash,
+            "today": today,
+            "age": lambda person: review.age(person, today=today),
+            "full_name": full_name,
+            "undo_until": review.undo_until,
+            "vetting_form": review.VettingForm(),
+            "decline_reasons": DECLINE_REASONS,
+            "failed": failed,
+        },
+        status_code=HTTP_400_BAD_REQUEST if failed else 200,
+    )
 
 
 @get("/review", name="review_queue", sync_to_thread=True)
@@ -54,19 +102,7 @@ def review_queue(
     done: FromQuery[str | None] = None,
     who: FromQuery[str | None] = None,
 ) -> Template:
-    today = utcnow().date()
-    return Template(
-        template_name="review/queue.html",
-        context={
-            "coordinator": coordinator,
-            "pending": review.pending_signups(db, coordinator),
-            "unvetted": review.unvetted_locals(db, coordinator),
-            "flash": _flash(db, coordinator, done, who),
-            "today": today,
-            "age": lambda person: review.age(person, today=today),
-            "vetting_form": review.VettingForm(),
-        },
-    )
+    return _queue_page(db, coordinator, flash=_flash(db, coordinator, done, who))
 
 
 def _decide(
@@ -96,9 +132,30 @@ def request_call(
 
 @post("/review/{public_id:str}/decline", name="decline_signup", sync_to_thread=True)
 def decline_signup(
+    db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str], data: FormData
+) -> Template | Redirect:
+    person = get_participant_for(db, coordinator, public_id)
+    form = review.parse_decline_form(data)
+    if form.errors:
+        return _queue_page(db, coordinator, failed=(person.public_id, form))
+    try:
+        review.decline(db, person, coordinator=coordinator, reason=form.reason, note=form.note,
+                       now=utcnow())  # fmt: skip
+    except review.AlreadyHandled:
+        return _see(QUEUE, "already", person)
+    return _see(QUEUE, "declined", person)
+
+
+@post("/review/{public_id:str}/undo", name="undo_decline", sync_to_thread=True)
+def undo_decline(
     db: DbSession, coordinator: CurrentCoordinator, public_id: FromPath[str]
 ) -> Redirect:
-    return _decide(db, coordinator, public_id, review.decline, "declined")
+    person = get_participant_for(db, coordinator, public_id)
+    try:
+        review.undo_decline(db, person, coordinator=coordinator, now=utcnow())
+    except review.TooLateToUndo:
+        return _see(QUEUE, "too_late", person)
+    return _see(QUEUE, "undone", person)
 
 
 def _local_for_vetting(db: Session, coordinator: Coordinator, public_id: str) -> Participant:
@@ -153,6 +210,7 @@ router = Router(
         approve_signup,
         request_call,
         decline_signup,
+        undo_decline,
         vetting_form,
         record_vetting,
     ],

@@ -32,6 +32,7 @@ from web.runs.runs import (
     last_done_run,
     latest_runs,
     region_counts,
+    waiting_reasons,
 )
 
 REFRESH_SECONDS = 2
@@ -101,7 +102,7 @@ def _run_for(db: Session, coordinator: Coordinator, run_id: int) -> MatchingRun:
 
 @get("/runs/{run_id:int}", name="show_run", sync_to_thread=True)
 def show_run(
-    db: DbSession, coordinator: CurrentCoordinator, run_id: RowId,
+    request: Request, db: DbSession, coordinator: CurrentCoordinator, run_id: RowId,
     done: FromQuery[str | None] = None,
 ) -> Template:  # fmt: skip
     run = _run_for(db, coordinator, run_id)
@@ -125,6 +126,10 @@ def show_run(
             "stage": run.stats.get("stage", ""),
             "stats": stats,
             "gap_count": len(run.stats.get("gaps", [])),
+            "waiting": [
+                (code, rule_label(code, locale=negotiate(request)), count)
+                for code, count in waiting_reasons(run)
+            ],
             "refresh": REFRESH_SECONDS if state in ("queued", "running") else None,
             "whatif": whatif.view(db, run, region) if region is not None else None,
             "whatif_flash": WHATIF_FLASH.get(done or ""),

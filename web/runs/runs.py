@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -394,6 +395,13 @@ def _execute(engine: Engine, run_id: int, *, today: date, solve: Any) -> None:
 
 
 # --- reading runs -----------------------------------------------------------------------------
+
+
+def waiting_reasons(run: MatchingRun) -> list[tuple[str, int]]:
+    """Why the newcomers a finished run left waiting wait: the engine's ``blocked_by`` codes
+    with how many newcomers each, the most common first."""
+    counts = Counter(entry.get("blocked_by", "") for entry in run.stats.get("unmatched", []))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def last_done_run(session: Session, region: Region) -> MatchingRun | None:

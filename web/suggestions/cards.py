@@ -272,6 +272,8 @@ def page_of_cards(
                     locale=locale,
                     local_name=local.first_name,
                     newcomer_name=newcomer.first_name,
+                    local_town=local.place,
+                    newcomer_town=newcomer.place,
                 ),
                 components=[
                     (labels[key], round(100 * float(components[key])))

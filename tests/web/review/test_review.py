@@ -53,6 +53,10 @@ def world(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
                 slots=["tue_evening", "sat_morning"],
                 birth_year=2001,
                 about_me="<script>alert(1)</script> I like tea",
+                last_name="Haddad",
+                phone="+495611234567",
+                contact_channel="phone",
+                interpreter_language="ar",
             ),  # fmt: skip
             "lena": pending(kassel, 5, role="local", first_name="Lena", capacity=2),
             "omar": pending(kassel, 1, first_name="Omar"),
@@ -108,16 +112,33 @@ def test_an_admin_sees_everyone_waiting(client, world):
     assert set(queue_ids(client)) == expected
 
 
-def test_the_queue_shows_what_a_coordinator_needs_to_decide(client, world):
+def test_the_queue_shows_what_a_coordinator_needs_to_decide(client, engine, world):
     login(client, "alice@example.org")
     page = html(client.get("/coordinator/review?lang=en"))
     card = page.select_one(f'article[data-participant="{world["nour"]}"]')
-    assert card.h2.get_text() == "Nour"
-    text = card.get_text(" ", strip=True)
-    assert "Arabic First language" in text and "German A2" in text
-    assert "Paperwork and appointments" in text
+    # Full name and town, linked to their page.
+    assert card.h2.get_text(" ", strip=True) == "Nour Haddad · kassel-town"
+    assert card.h2.a["href"] == f"/coordinator/participants/{world['nour']}"
+    # Contact details: e-mail, the phone as dialled in Germany, how they like to be reached,
+    # and the interpreter they need.
+    nour = person(engine, world["nour"])
+    assert card.select_one('[data-field="email"]').get_text(strip=True) == nour.email
+    assert card.select_one('[data-field="phone"]').get_text(strip=True) == "0561 1234567"
+    assert card.select_one('[data-field="contact_channel"]').get_text() == "Phone call"
+    assert card.select_one('[data-field="interpreter_language"]').get_text() == "Arabic"
+    languages = [s.get_text() for s in card.select('[data-field="languages"] .lang')]
+    assert languages == ["Arabic First language", "German A2 – simple everyday sentences"]
+    assert "Paperwork and appointments" in card.select_one('[data-field="help_topics"]').get_text()
     assert card.select_one('[data-field="age"]').get_text() == "25"
     assert card.select_one('[data-field="slots"]').get_text(strip=True) == "2 time slots"
+    # The whole week as a grid: 3 parts of the day × 7 days, the two free times marked.
+    grid = card.select_one('[data-field="slot-grid"]')
+    assert len(grid.select("tbody tr")) == 3 and len(grid.select("tbody td")) == 21
+    assert sorted(cell["data-slot"] for cell in grid.select("td.yes")) == [
+        "sat_morning",
+        "tue_evening",
+    ]
+    assert [th.get_text() for th in grid.select("thead th")][:2] == ["Mo", "Tu"]
     # Free text is shown as text, never as markup.
     about = card.select_one('[data-field="about_me"]')
     assert about.get_text() == "<script>alert(1)</script> I like tea"
@@ -139,7 +160,8 @@ def test_it_approves_a_newcomer_keeping_their_waiting_time(client, engine, world
     assert nour.waiting_since == date(2026, 1, 10)
     assert audit_actions(engine) == [("participant.approved", str(nour.id))]
     page = html(client.get(response.headers["location"] + "&lang=en"))
-    assert page.select_one('[data-flash="approved"]').get_text().startswith("Approved: Nour")
+    flash = page.select_one('[data-flash="approved"]').get_text(strip=True)
+    assert flash == "Approved: Nour Haddad can now be matched."
     assert world["nour"] not in queue_ids(client)
 
 
@@ -180,7 +202,7 @@ def test_it_declines_and_drops_their_suggestions(client, engine, world):
         session.add(Tandem(local_id=ute.id, newcomer_id=omar.id, region_id=1, status="suggested"))
         session.add(Tandem(local_id=ute.id, newcomer_id=omar.id, region_id=1, status="rejected"))
     login(client, "alice@example.org")
-    response = post(client, f"/coordinator/review/{world['omar']}/decline")
+    response = post(client, f"/coordinator/review/{world['omar']}/decline", reason="duplicate")
     assert response.status_code == 303
     omar = person(engine, world["omar"])
     assert omar.status == "declined"
@@ -193,7 +215,7 @@ def test_it_declines_and_drops_their_suggestions(client, engine, world):
 def test_a_second_decision_on_the_same_person_says_already_handled(client, engine, world):
     login(client, "alice@example.org")
     post(client, f"/coordinator/review/{world['nour']}/approve")
-    response = post(client, f"/coordinator/review/{world['nour']}/decline")
+    response = post(client, f"/coordinator/review/{world['nour']}/decline", reason="other")
     assert response.status_code == 303
     assert "done=already" in response.headers["location"]
     assert person(engine, world["nour"]).status == "active"
@@ -311,6 +333,7 @@ ROUTES = [
     ("post", "/coordinator/review/{id}/approve", "karim"),
     ("post", "/coordinator/review/{id}/call", "karim"),
     ("post", "/coordinator/review/{id}/decline", "karim"),
+    ("post", "/coordinator/review/{id}/undo", "karim"),
     ("get", "/coordinator/participants/{id}/vetting", "jonas"),
     ("post", "/coordinator/participants/{id}/vetting", "jonas"),
     ("get", "/coordinator/participants/{id}/vetting", "bob_active_local"),
@@ -325,7 +348,9 @@ def test_alice_gets_404_for_goettingen_people(client, engine, world, method, pat
     if method == "get":
         response = client.get(url)
     else:
-        response = post(client, url, certificate_date="2026-02-01", seen_original="1")
+        response = post(
+            client, url, certificate_date="2026-02-01", seen_original="1", reason="other"
+        )
     assert response.status_code == 404
     stranger = person(engine, world[who])
     assert stranger.status in ("pending", "active") and stranger.call_requested_at is None
@@ -340,7 +365,9 @@ def test_an_admin_may_act_everywhere(client, engine, world, method, path, who):
     if method == "get":
         assert client.get(url).status_code == 200
     else:
-        response = post(client, url, certificate_date="2026-02-01", seen_original="1")
+        response = post(
+            client, url, certificate_date="2026-02-01", seen_original="1", reason="other"
+        )
         assert response.status_code == 303
 
 

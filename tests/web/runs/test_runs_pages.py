@@ -154,10 +154,20 @@ def test_it_runs_matching_and_shows_the_numbers(client, engine):
     assert page.find("meta", attrs={"http-equiv": "refresh"}) is None
     numbers = {tag["data-number"]: tag.text for tag in page.select("[data-number]")}
     assert numbers["pairs"] == "2" and numbers["unmatched"] == "1"
-    # German decimals: "0,50", not the program's "0.50".
-    assert "," in numbers["total_score"] and "." not in numbers["total_score"]
-    score, seconds = (numbers[key].replace(",", ".") for key in ("total_score", "seconds"))
-    assert float(score) > 0 and float(seconds) >= 0
+    # German decimals: "0,5", not the program's "0.5".
+    assert "," in numbers["seconds"] and "." not in numbers["seconds"]
+    assert float(numbers["seconds"].replace(",", ".")) >= 0
+    # What the run achieved, in words (issue 15 §3): no bare total score.
+    assert "total_score" not in numbers and "Gesamtwert" not in page.get_text()
+    summary = page.select_one("#run-summary")
+    pairs = summary.select_one('[data-summary="pairs"]').get_text(strip=True)
+    assert pairs == "Diese Runde schlägt 2 Paare vor, über die Sie entscheiden."
+    waiting = summary.select_one('[data-summary="waiting"]').get_text(strip=True)
+    assert waiting == "1 neuzugewanderte Person wartet noch auf eine*n Tandempartner*in:"
+    # Hamid speaks only Arabic: no common language at the minimum level.
+    [reason] = summary.select("li[data-reason]")
+    assert reason["data-reason"] == "language"
+    assert reason.get_text(strip=True) == "1 – keine gemeinsame Sprache auf dem Mindestniveau"
     links = {a["href"] for a in page.find_all("a")}
     assert {
         "/coordinator/regions/kassel/suggestions",
