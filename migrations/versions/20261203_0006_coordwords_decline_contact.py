@@ -3,7 +3,7 @@ signature of e-mails, and the contact task for telling a person without e-mail t
 sign-up was declined (issue 15 §3, §4)
 
 Revision ID: 0006_coordwords
-Revises: 0005_places_2
+Revises: 0006_coordfind
 Create Date: 2026-12-03 21:10:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_coordwords"
-down_revision: str | None = "0005_places_2"
+down_revision: str | None = "0006_coordfind"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,6 +25,10 @@ TASK_KINDS_BEFORE = (
     "tandem_ended",
     "checkin",
     "retention_warning",
+    "first_meeting",  # 0006_assisted3
+    "ask_online",  # 0006_coordwhatif
+    "event_moved_up",  # 0006_signups
+    "event_reminder",
 )
 TASK_KINDS = (*TASK_KINDS_BEFORE, "signup_declined")
 DECLINE_REASONS = ("outside_region", "duplicate", "unreachable", "not_a_fit", "other")
