@@ -123,9 +123,11 @@ def database_url(migrated_template: str, worker_database_url: str, worker_engine
         _truncate_all(POSTGRES_URL)
         return POSTGRES_URL
     worker_engine.dispose()  # no pooled connection may outlive the file it reads
+    # A new file (a new inode), never one overwritten in place: a connection a test left open
+    # keeps reading the old one instead of meeting a changed file under its locks.
     path = Path(make_url(worker_database_url).database or "")
-    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
     shutil.copyfile(migrated_template, path)
     return worker_database_url
 
