@@ -22,8 +22,9 @@ from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
+from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 import web.accounts.routes
@@ -215,7 +216,6 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
     it turns CSRF off and serves the OpenAPI schema, so schemathesis reaches the handlers."""
     settings = settings or Settings()
     settings.validate_for_production()
-    engine = create_db_engine(settings.database_url)
     secure = settings.is_production
     session_config = RotatingSessionConfig(
         key="__Host-session" if secure else "tandem_session",
@@ -269,8 +269,6 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
             "person": Provide(provide_participant, sync_to_thread=True),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
-        state=State({"settings": settings, "engine": engine}),
-        stores=build_stores(engine, settings.store_url),
         middleware=[refuse_malformed_requests, session_config.middleware],
         csrf_config=None if fuzzing else csrf_config,
         template_config=TemplateConfig(
@@ -297,7 +295,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         # The job queue (web.core.queue): jobs run in `tandem worker`, not here. The sign-up
         # writer is no background job but a batching of requests (one transaction for many).
         lifespan=[web.jobs.worker.queue_lifespan, web.signup.writer.background_writer()],
-        on_shutdown=[lambda: engine.dispose()],
+        on_shutdown=[_dispose_engine],
         # The default UIs load scripts from CDNs (SECURITY.md F10); the fuzz run needs the JSON.
         openapi_config=OpenAPIConfig(title="Tandem", version="0", render_plugins=[])
         if fuzzing
@@ -307,6 +305,7 @@ def create_app(settings: Settings | None = None, *, fuzzing: bool = False) -> Li
         debug=settings.debug,
     )
     _refuse_unsafe_feed_routes(app)
+    point_at(app, settings)
     return app
 
 
@@ -316,3 +315,17 @@ def _refuse_unsafe_feed_routes(app: Litestar) -> None:
     for route in app.routes:
         if route.path.startswith(FEED_PREFIX) and set(route.methods) - SAFE_METHODS:
             raise SettingsError(f"{route.path} accepts {sorted(route.methods)}: feeds are GET only")
+
+
+def point_at(app: Litestar, settings: Settings, *, engine: Engine | None = None) -> None:
+    """Give an app its database (engine and stores), mail directory and ledger: the last step
+    of ``create_app``. The tests also use it to serve each test's own database with one app
+    (building one costs ~0.3 s: Litestar registers every handler, Jinja compiles templates)."""
+    engine = engine or create_db_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.stores = StoreRegistry(build_stores(engine, settings.store_url))
+
+
+def _dispose_engine(app: Litestar) -> None:
+    app.state.engine.dispose()

@@ -10,8 +10,8 @@ none.
 The link opens a form without logging in (``open_link`` only reads: mail
 scanners open links too); ``answer`` stores the answers on the person's open
 check-in, flags worrying ones (``needs_attention``) and uses the link up.
-Answers are for coordinators only (``checkins_for``); no page of a
-participant shows them.
+Answers are for coordinators only (the tandem page, ``web.tandems.overview``); no page
+of a participant shows them.
 
 Every function takes the caller's session and ``now`` and never commits.
 """
@@ -223,34 +223,15 @@ def answer(session: Session, raw: str, answers: Answers, *, now: datetime) -> li
     link = open_link(session, raw, now=now)
     checkin = check_answerable(link, open_checkin(session, link), now=now)
     links.use_up(session, link.token, now=now)
-    stored = session.execute(
-        update(CheckIn)
-        .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
-        .values(
-            answered_at=now,
-            meetings=answers.meetings,
-            mood=answers.mood_value,
-            note=answers.note or None,
-            needs_attention=answers.needs_attention,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(stored) != 1:
-        raise links.LinkUsed
-    session.refresh(checkin)
-    audit.write(
+    _store_answers(
         session,
-        now=now,
+        checkin,
+        answers,
+        tandem=link.tandem,
         actor=link.person,
         action="checkin.answered",
-        subject_type="check_in",
-        subject_id=checkin.id,
+        now=now,
     )
-    if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, link.tandem):
-        try:
-            lifecycle.mark_fit_checked(session, link.tandem, actor=link.person, now=now)
-        except lifecycle.LifecycleError:
-            pass  # the partner's answer or the coordinator marked it a moment ago, or it ended
     session.flush()
     return link
 
@@ -281,6 +262,42 @@ def answer_for(
     ).first()
     if checkin is None:
         raise links.LinkUsed
+    _store_answers(
+        session,
+        checkin,
+        answers,
+        tandem=tandem,
+        actor=coordinator,
+        action=f"checkin.answered.on_request.{how}",
+        now=now,
+    )
+    person_id = tandem.local_id if role == "local" else tandem.newcomer_id
+    if person_id is not None:
+        reach.done(
+            session,
+            participant_id=person_id,
+            tandem_id=tandem.id,
+            kinds=("checkin",),
+            coordinator_id=coordinator.id,
+            now=now,
+        )
+    session.flush()
+    return checkin
+
+
+def _store_answers(
+    session: Session,
+    checkin: CheckIn,
+    answers: Answers,
+    *,
+    tandem: Tandem,
+    actor: Participant | Coordinator,
+    action: str,
+    now: datetime,
+) -> None:
+    """Write the answers onto ``checkin`` unless it has some already (then ``LinkUsed``: of
+    two racing answers exactly one counts), audit them, and close the fit check when this
+    was the last open fit-check question."""
     stored = session.execute(
         update(CheckIn)
         .where(col(CheckIn.id) == checkin.id, col(CheckIn.answered_at).is_(None))
@@ -299,28 +316,16 @@ def answer_for(
     audit.write(
         session,
         now=now,
-        actor=coordinator,
-        action=f"checkin.answered.on_request.{how}",
+        actor=actor,
+        action=action,
         subject_type="check_in",
         subject_id=checkin.id,
     )
-    person_id = tandem.local_id if role == "local" else tandem.newcomer_id
-    if person_id is not None:
-        reach.done(
-            session,
-            participant_id=person_id,
-            tandem_id=tandem.id,
-            kinds=("checkin",),
-            coordinator_id=coordinator.id,
-            now=now,
-        )
     if checkin.kind == "fit_check" and _fit_check_answered_by_both(session, tandem):
         try:
-            lifecycle.mark_fit_checked(session, tandem, actor=coordinator, now=now)
+            lifecycle.mark_fit_checked(session, tandem, actor=actor, now=now)
         except lifecycle.LifecycleError:
-            pass  # the partner's answer or another coordinator marked it a moment ago
-    session.flush()
-    return checkin
+            pass  # the partner's answer or a coordinator marked it a moment ago, or it ended
 
 
 def _fit_check_answered_by_both(session: Session, tandem: Tandem) -> bool:
@@ -341,20 +346,6 @@ def _fit_check_answered_by_both(session: Session, tandem: Tandem) -> bool:
 
 
 # --- for coordinators --------------------------------------------------------------------------
-
-
-def checkins_for(session: Session, tandem: Tandem) -> list[CheckIn]:
-    """All check-ins of ``tandem``, newest first, for the coordinator's tandem page.
-
-    Only for pages behind ``get_tandem_for``: the answers are never shown to a partner.
-    """
-    return list(
-        session.scalars(
-            select(CheckIn)
-            .where(col(CheckIn.tandem_id) == tandem.id)
-            .order_by(col(CheckIn.sent_at).desc(), col(CheckIn.id).desc())
-        ).all()
-    )
 
 
 def acknowledge(

@@ -26,15 +26,16 @@ def local_date(moment: datetime | date | None, *, locale: str) -> str:
     return format_date(moment.date(), format="long", locale=locale)
 
 
-def local_datetime(moment: datetime | None, *, locale: str) -> str:
+def local_datetime(moment: datetime | None, *, locale: str, weekday: bool = False) -> str:
     """A moment as the programme's local date and time, in the reader's language
-    ("3. Dez. 2026, 14:03"): never UTC, never ISO on a page or in an e-mail."""
+    ("3. Dezember 2026, 14:03"; with ``weekday`` for an event or a first meeting,
+    "Dienstag, 8. Dezember 2026, 18:00"): never UTC, never ISO on a page or in an e-mail."""
     if moment is None:
         return ""
     if PROGRAMME_TIMEZONE is not None:
         moment = moment.astimezone(PROGRAMME_TIMEZONE)
-    day = format_date(moment.date(), format="long", locale=locale)
-    return f"{day}, {format_time(moment, format='short', locale=locale)}"
+    day = format_date(moment.date(), format="full" if weekday else "long", locale=locale)
+    return f"{day}, {format_time(moment.time(), format='short', locale=locale)}"
 
 
 def install(environment: Any) -> None:
@@ -62,14 +63,3 @@ def day_abbreviations(*, locale: str) -> list[str]:
     """Monday to Sunday, short in the reader's language ("Mo.", "Di.", …; a week's grid)."""
     names = get_day_names("short", locale=locale)
     return [names[day] for day in range(7)]
-
-
-def local_weekday_datetime(moment: datetime | None, *, locale: str) -> str:
-    """A moment (an event, a first meeting) as the programme's weekday, day and time, in the
-    reader's language ("Dienstag, 8. Dezember 2026, 18:00")."""
-    if moment is None:
-        return ""
-    if PROGRAMME_TIMEZONE is not None:
-        moment = moment.astimezone(PROGRAMME_TIMEZONE)
-    day = format_date(moment.date(), format="full", locale=locale)
-    return f"{day}, {format_time(moment.time(), format='short', locale=locale)}"

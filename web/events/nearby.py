@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.geo import distance_km
 from web.core.models import Occasion, Participant
 from web.events import recurrence
@@ -102,9 +102,9 @@ def for_mail(items: list[Nearby], *, locale: str) -> list[dict[str, Any]]:
     return [
         {
             "title": item.occasion.title_in(locale),
-            "when": local_weekday_datetime(item.starts, locale=locale),
+            "when": local_datetime(item.starts, locale=locale, weekday=True),
             "more_dates": [
-                local_weekday_datetime(day, locale=locale) for day in item.dates[1:MAIL_DATES]
+                local_datetime(day, locale=locale, weekday=True) for day in item.dates[1:MAIL_DATES]
             ],
             "and_more": len(item.dates) > MAIL_DATES,
             "place": item.occasion.place.name,

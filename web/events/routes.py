@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from web.core import audit, links
 from web.core.access import get_region_for, region_ids_of, visible_regions
 from web.core.auth import coordinator_required
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.deps import AppSettings, CurrentCoordinator, DbSession, RowId
 from web.core.forms import FormData, clean_text, single
 from web.core.i18n import N_, negotiate
@@ -91,7 +91,7 @@ def _list_page(
             "coordinator": coordinator,
             "regions": visible_regions(db, coordinator),
             "upcoming": occasions.upcoming(db, region_ids_of(db, coordinator), now=now),
-            "when": lambda moment: local_weekday_datetime(moment, locale=locale),
+            "when": lambda moment: local_datetime(moment, locale=locale, weekday=True),
             "base_url": settings.base_url,
             "category": feed.category,
             **extra,

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from web.coordinator import search
 from web.core.access import get_participant_for
 from web.core.auth import coordinator_required, participant_required
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.deps import AppSettings, CurrentCoordinator, CurrentParticipant, DbSession, RowId
 from web.core.forms import FormData, single, values
 from web.core.i18n import N_, negotiate
@@ -164,7 +164,7 @@ def _date_page(
         context={
             "coordinator": coordinator,
             "when": when,
-            "when_text": local_weekday_datetime(when.starts, locale=locale),
+            "when_text": local_datetime(when.starts, locale=locale, weekday=True),
             "rows": signups.signups_of(db, when.occasion.id or 0, when.day),
             "q": q,
             "found": found if q else None,
@@ -255,7 +255,7 @@ def _door_page(
         context={
             "coordinator": coordinator,
             "door": attendance.door_list(db, when),
-            "when_text": local_weekday_datetime(when.starts, locale=negotiate(request)),
+            "when_text": local_datetime(when.starts, locale=negotiate(request), weekday=True),
             "date_path": _date_path(when),
             "flash": COORDINATOR_FLASH.get(done or ""),
             "error": MESSAGES.get(error or ""),

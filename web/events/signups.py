@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from web.core import audit, reach
 from web.core.calendar import BERLIN, berlin
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.models import Coordinator, Occasion, Participant, Signup
 from web.core.sql import id_of, rowcount
 from web.events import recurrence
@@ -315,7 +315,7 @@ def mail_context(occasion: Occasion, starts: datetime, person: Participant) -> d
     return {
         "first_name": person.first_name,
         "event_title": occasion.title_in(person.locale),
-        "event_when": local_weekday_datetime(starts, locale=person.locale),
+        "event_when": local_datetime(starts, locale=person.locale, weekday=True),
         "event_place": place.name,
         "event_where": where(place),
     }

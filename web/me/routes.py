@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from web.core import i18n, limits, links, mail, participants, place_names
 from web.core.auth import participant_required, start_participant_session
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.db import transaction
 from web.core.deps import AppSettings, CurrentParticipant, DbSession
 from web.core.form_context import form_context
@@ -163,7 +163,7 @@ def profile(
             "confirmed": confirmed,
             "my_tandems": tandem.current_tandems(db, person),
             "events_near": nearby.for_person(db, person, now=utcnow()),
-            "when": lambda moment: local_weekday_datetime(moment, locale=locale),
+            "when": lambda moment: local_datetime(moment, locale=locale, weekday=True),
             **signup_routes.profile_context(
                 db, person, base_url=settings.base_url, secret_key=settings.secret_key,
                 event=event,

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 import matching.meeting_places
 from web.core import audit, calendar, mail, reach, signature
-from web.core.dates import local_weekday_datetime
+from web.core.dates import local_datetime
 from web.core.forms import single
 from web.core.geo import distance_km
 from web.core.i18n import N_, translations
@@ -218,7 +218,7 @@ def mail_context(meeting: FirstMeeting, *, locale: str) -> dict[str, str]:
         "meeting": "yes",
         "meeting_place": place.name,
         "meeting_where": where(place),
-        "meeting_when": local_weekday_datetime(meeting.starts_at, locale=locale),
+        "meeting_when": local_datetime(meeting.starts_at, locale=locale, weekday=True),
         "meeting_description": place.description_in(locale),
         "meeting_online": "yes" if place.is_virtual else "",
     }
@@ -255,7 +255,9 @@ def partial_context(
     return {
         "meeting": meeting,
         "meeting_where": where(meeting.place) if meeting else "",
-        "meeting_when": local_weekday_datetime(meeting.starts_at, locale=locale) if meeting else "",
+        "meeting_when": local_datetime(meeting.starts_at, locale=locale, weekday=True)
+        if meeting
+        else "",
         "meeting_options": options_for(session, tandem) if open_now else [],
         "meeting_form": form or form_for(meeting),
         "meeting_open": open_now,

@@ -35,7 +35,7 @@ from web.core.models import (
     Tandem,
     utcnow,
 )
-from web.tandems import lifecycle
+from web.tandems import lifecycle, overview
 
 FIT_CHECK = START + timedelta(days=28)
 LINK = re.compile(r"/check-in/([A-Za-z0-9_-]+)")
@@ -421,11 +421,11 @@ def test_other_links_are_no_check_in_links(engine, client, world, fit_check_sent
 # --- for coordinators only --------------------------------------------------------------------
 
 
-def test_checkins_for_lists_a_tandems_check_ins_newest_first(engine, settings, world):
+def test_the_tandem_page_lists_a_tandems_check_ins_newest_first(engine, settings, world):
     send(engine, settings, FIT_CHECK)
     send(engine, settings, FIT_CHECK + timedelta(days=60))
     with db(engine) as session:
-        listed = checkins.checkins_for(session, session.get(Tandem, world.tandem_id))  # type: ignore[arg-type]
+        listed = overview.checkins_of(session, session.get(Tandem, world.tandem_id))  # type: ignore[arg-type]
         assert [(c.kind, c.sent_at) for c in listed] == [
             ("regular", FIT_CHECK + timedelta(days=60)),
             ("regular", FIT_CHECK + timedelta(days=60)),
