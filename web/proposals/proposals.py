@@ -133,6 +133,31 @@ def _meeting(
     )
 
 
+def _send_proposal(
+    session: Session,
+    tandem: Tandem,
+    person: Participant,
+    partner: Participant,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The proposal e-mail (or contact task) with a new answer link, and the first meeting
+    with its invitation when one is chosen."""
+    meeting, invitation = _meeting(session, tandem, person, now=now)
+    _send_answer_link(
+        session,
+        tandem,
+        person,
+        partner,
+        template="proposal",
+        settings=settings,
+        now=now,
+        extra=meeting,
+        attachment=invitation,
+    )
+
+
 def propose(session: Session, tandem: Tandem, *, settings: Settings, now: datetime) -> None:
     """Make a just-confirmed tandem a proposal: answer links and one e-mail per partner."""
     tandem.proposed_at = now
@@ -141,18 +166,7 @@ def propose(session: Session, tandem: Tandem, *, settings: Settings, now: dateti
     session.add(tandem)
     session.flush()
     for person, partner in partners(tandem):
-        meeting, invitation = _meeting(session, tandem, person, now=now)
-        _send_answer_link(
-            session,
-            tandem,
-            person,
-            partner,
-            template="proposal",
-            settings=settings,
-            now=now,
-            extra=meeting,
-            attachment=invitation,
-        )
+        _send_proposal(session, tandem, person, partner, settings=settings, now=now)
     events.record_proposal(session, "proposed", tandem, at=now)
     audit.write(
         session,
@@ -553,18 +567,7 @@ def resend(session: Session, tandem: Tandem, *, coordinator: Coordinator, settin
         side = "local" if person.id == tandem.local_id else "newcomer"
         if getattr(tandem, f"{side}_answer") is not None:
             continue
-        meeting, invitation = _meeting(session, tandem, person, now=now)
-        _send_answer_link(
-            session,
-            tandem,
-            person,
-            partner,
-            template="proposal",
-            settings=settings,
-            now=now,
-            extra=meeting,
-            attachment=invitation,
-        )
+        _send_proposal(session, tandem, person, partner, settings=settings, now=now)
         sent += 1
     audit.write(
         session,
