@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from web.core import audit, erasure_ledger, events, mail, phones, place_names
 from web.core.auth import PARTICIPANT_KEY
 from web.core.db import INSERT_ON_CONFLICT
+from web.core.folding import search_text
 from web.core.forms import ParticipantForm
 from web.core.models import (
     AccessToken,
@@ -207,6 +208,8 @@ def register(session: Session, people: Sequence[NewPerson]) -> list[SignUp | Non
             "approved_at": None,
             "call_requested_at": None,
             "created_at": new.now,
+            # Core, not the ORM: its listener that keeps the search text does not run here.
+            "search_text": search_text(new.form.first_name, new.form.last_name, new.form.email),
         }
         for new in people
     ]
