@@ -8,7 +8,7 @@ A coordinator may withdraw a proposal (tandem status ``withdrawn``, with when, b
 and a reason from ``WITHDRAW_REASONS``); a tandem whose partners did not both agree to
 pass on their contact details carries a "put them in touch" task until it is done; a
 problem report can be urgent, and handling one records what was done; a partner who
-says no may tell why (``DECLINE_REASONS``). The status check
+says no may tell why (``PROPOSAL_DECLINE_REASONS``). The status check
 and the partial unique index "one open tandem per newcomer" are recreated around the
 batch (SQLite rebuilds the table). The downgrade turns withdrawn proposals into expired
 ones (the nearest old status) before the check is narrowed again.

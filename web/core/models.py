@@ -38,7 +38,6 @@ from web.core.vocabulary import (
     CONTACT_CHANNELS,
     CONTACT_TASK_KINDS,
     COORDINATOR_ROLES,
-    DECLINE_REASONS,
     END_REASONS,
     EVENT_AUDIENCES,
     EVENT_KINDS,
@@ -52,9 +51,11 @@ from web.core.vocabulary import (
     PAIR_RULE_KINDS,
     PARTICIPANT_STATUSES,
     PROBLEM_KINDS,
+    PROPOSAL_DECLINE_REASONS,
     REJECT_REASONS,
     ROLES,
     RUN_STATUSES,
+    SIGNUP_DECLINE_REASONS,
     TANDEM_STATUSES,
     TOKEN_PURPOSES,
     WITHDRAW_REASONS,
@@ -198,7 +199,7 @@ class Participant(SQLModel, table=True):
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
         CheckConstraint(
-            one_of("decline_reason", DECLINE_REASONS, nullable=True), name="decline_reason"
+            one_of("decline_reason", SIGNUP_DECLINE_REASONS, nullable=True), name="decline_reason"
         ),
     )
 
@@ -468,11 +469,11 @@ class Tandem(SQLModel, table=True):
             one_of("withdraw_reason", WITHDRAW_REASONS, nullable=True), name="withdraw_reason"
         ),
         CheckConstraint(
-            one_of("local_decline_reason", DECLINE_REASONS, nullable=True),
+            one_of("local_decline_reason", PROPOSAL_DECLINE_REASONS, nullable=True),
             name="local_decline_reason",
         ),
         CheckConstraint(
-            one_of("newcomer_decline_reason", DECLINE_REASONS, nullable=True),
+            one_of("newcomer_decline_reason", PROPOSAL_DECLINE_REASONS, nullable=True),
             name="newcomer_decline_reason",
         ),
         # A newcomer is never in two open tandems: check-then-insert double-books
@@ -543,7 +544,7 @@ class Tandem(SQLModel, table=True):
         default=None, foreign_key="coordinator.id", ondelete="SET NULL"
     )
     withdraw_reason: str | None = Field(default=None, sa_column=Column(String(20)))
-    # Why a partner said no, if they chose to tell (``DECLINE_REASONS``).
+    # Why a partner said no, if they chose to tell (``PROPOSAL_DECLINE_REASONS``).
     local_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
     newcomer_decline_reason: str | None = Field(default=None, sa_column=Column(String(20)))
     # Both said yes but not both agreed to pass on their contact details: the coordinator

@@ -700,6 +700,13 @@ def export(session: Session, person: Participant) -> dict[str, Any]:
             "approved_at": _iso(person.approved_at),
             "retention_warned_at": _iso(person.retention_warned_at),
             "call_requested_at": _iso(person.call_requested_at),
+            # A declined sign-up: why, when and by which coordinator (issue 15 §4).
+            "declined_at": _iso(person.declined_at),
+            "declined_by_id": person.declined_by_id,
+            "decline_reason": person.decline_reason,
+            "decline_note": person.decline_note,
+            # The names and address as the coordinators' search reads them.
+            "search_text": person.search_text,
             "created_at": _iso(person.created_at),
             "updated_at": _iso(person.updated_at),
         },

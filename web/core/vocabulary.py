@@ -116,7 +116,7 @@ END_REASONS = {
     "other": N_("Other"),
 }
 # Why a partner says no to a proposal, if they want to tell (optional; coordinators only).
-DECLINE_REASONS = {
+PROPOSAL_DECLINE_REASONS = {
     # Translators: a person's reason to say no to a proposed tandem partner (optional).
     "times": N_("Our times do not fit"),
     "distance": N_("It is too far for me"),
@@ -149,7 +149,7 @@ REJECT_REASONS = {
 
 # Why a coordinator declines a sign-up (review queue, issue 15 §4); the person is told
 # kindly in their language, the reason itself stays with the coordinators.
-DECLINE_REASONS = {
+SIGNUP_DECLINE_REASONS = {
     # Translators: a coordinator's reason to decline a person's sign-up for the programme.
     "outside_region": N_("Lives outside our region"),
     "duplicate": N_("Signed up twice"),

@@ -33,7 +33,7 @@ from web.core.models import (
 from web.core.reasons import describe
 from web.core.settings import Settings
 from web.core.sql import id_of, rel, rowcount
-from web.core.vocabulary import DECLINE_REASONS, EVENT_KINDS, WITHDRAW_REASONS
+from web.core.vocabulary import EVENT_KINDS, PROPOSAL_DECLINE_REASONS, WITHDRAW_REASONS
 from web.places import first_meeting
 from web.tandems import lifecycle
 
@@ -265,7 +265,7 @@ def _record(
 ) -> None:
     answer_column = getattr(Tandem, f"{side}_answer")
     values: dict[str, object] = {f"{side}_answer": CHOICES[choice], f"{side}_answered_at": now}
-    if choice == "decline" and why in DECLINE_REASONS:
+    if choice == "decline" and why in PROPOSAL_DECLINE_REASONS:
         values[f"{side}_decline_reason"] = why  # optional: only a reason from the list
     recorded = session.execute(
         update(Tandem)
@@ -454,7 +454,9 @@ def _close(
 
 def close_reason(tandem: Tandem, status: str) -> str | None:
     """Why a proposal closed without a tandem (``vocabulary.PROPOSAL_CLOSE_REASONS``): who said
-    no, or who did not answer in time."""
+    no, or who did not answer in time; for a withdrawn one the coordinator's reason."""
+    if status == "withdrawn":
+        return tandem.withdraw_reason
     if status == "declined":
         for side in ("local", "newcomer"):
             if getattr(tandem, f"{side}_answer") == "declined":
@@ -532,9 +534,6 @@ def withdraw(
         withdrawn_by_id=coordinator.id,
         withdraw_reason=reason,
     )
-    if closed:
-        events.record(session, "withdrawn", at=now, region_id=tandem.region_id, tandem=tandem,
-                      reason=reason)  # fmt: skip
     return closed
 
 

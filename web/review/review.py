@@ -32,7 +32,7 @@ from web.core.models import (
     utcnow,
 )
 from web.core.sql import id_of, rel, rowcount
-from web.core.vocabulary import DECLINE_REASONS
+from web.core.vocabulary import SIGNUP_DECLINE_REASONS
 
 # Certificates are re-inspected every five years by common practice (SECURITY.md §3.2).
 CERTIFICATE_MAX_AGE_YEARS = 5
@@ -138,7 +138,7 @@ def parse_decline_form(data: dict[str, Any]) -> DeclineForm:
         reason=single(data, "reason").strip(),
         note=clean_text(single(data, "note"), max_length=None, multiline=True),
     )
-    if form.reason not in DECLINE_REASONS:
+    if form.reason not in SIGNUP_DECLINE_REASONS:
         form.reason = ""
         form.errors["reason"] = N_("Please choose why you decline this sign-up.")
     if len(form.note) > DECLINE_NOTE_MAX:
@@ -158,7 +158,7 @@ def decline(
     """Pending → declined, with the reason; any suggestion naming them goes. The person is
     told kindly in their language once the undo window has passed (a person without
     e-mail: their coordinator gets a task to tell them)."""
-    if reason not in DECLINE_REASONS:
+    if reason not in SIGNUP_DECLINE_REASONS:
         raise ValueError(f"unknown decline reason {reason!r}")
     _set_if_pending(session, person, status="declined", updated_at=now, declined_at=now,
                     declined_by_id=coordinator.id, decline_reason=reason,

@@ -18,7 +18,7 @@ from web.core.deps import CurrentCoordinator, DbSession
 from web.core.forms import FormData
 from web.core.i18n import N_
 from web.core.models import Coordinator, Participant, utcnow
-from web.core.vocabulary import DECLINE_REASONS
+from web.core.vocabulary import SIGNUP_DECLINE_REASONS
 from web.review import review
 
 QUEUE = "/coordinator/review"
@@ -88,7 +88,7 @@ def _queue_page(
             "full_name": full_name,
             "undo_until": review.undo_until,
             "vetting_form": review.VettingForm(),
-            "decline_reasons": DECLINE_REASONS,
+            "decline_reasons": SIGNUP_DECLINE_REASONS,
             "failed": failed,
         },
         status_code=HTTP_400_BAD_REQUEST if failed else 200,

@@ -82,7 +82,7 @@ def test_the_page_shows_each_figure_with_a_chart_and_downloads(client, engine, s
     assert cells("outcomes")["Zusagequote (beide haben zugesagt)"] == ["40"]
     assert cells("days")["Von der Anmeldung bis zur Anfrage"] == ["19,5"]  # decimal comma
     assert cells("declined_reasons") == {
-        "Die einheimische Person hat abgesagt": ["1"],
+        "Die einheimische Tandempartner*in hat abgesagt": ["1"],
         "Die neuzugewanderte Person hat abgesagt": ["1"],
     }
     assert cells("age_groups")["Unter 18"] == ["1", "0"]

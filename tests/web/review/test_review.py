@@ -117,7 +117,7 @@ def test_the_queue_shows_what_a_coordinator_needs_to_decide(client, engine, worl
     page = html(client.get("/coordinator/review?lang=en"))
     card = page.select_one(f'article[data-participant="{world["nour"]}"]')
     # Full name and town, linked to their page.
-    assert card.h2.get_text(" ", strip=True) == "Nour Haddad · kassel-town"
+    assert card.h2.get_text(" ", strip=True) == "Nour Haddad (kassel-town)"
     assert card.h2.a["href"] == f"/coordinator/participants/{world['nour']}"
     # Contact details: e-mail, the phone as dialled in Germany, how they like to be reached,
     # and the interpreter they need.
