@@ -41,6 +41,7 @@ from web.checkins import checkins
 from web.core import mail
 from web.core.forms import ABOUT_MAX
 from web.core.models import MatchingRun, OutboxMessage, Participant, Tandem, utcnow
+from web.core.signature import Signature
 from web.tandems.notes import BODY_MAX
 
 KASSEL = "kassel"
@@ -552,26 +553,76 @@ def test_the_e_mails_escape_names_in_their_html(world, engine):
 NUMBERS = {"days": 30}  # e-mail values that are numbers, not text
 
 
+def _structured(payload: str) -> dict[str, Any]:
+    """The e-mail values the partials take as structures, every text in them a payload:
+    the events near the reader (``web.events.nearby.for_mail``) and the signature."""
+    event = {
+        "title": payload,
+        "when": payload,
+        "more_dates": [payload, payload],
+        "and_more": True,
+        "place": payload,
+        "km": payload,
+        "online": False,
+        "step_free": True,
+    }
+    return {
+        "events": [event, {**event, "online": True, "km": ""}],
+        "signature": Signature(name=payload, region=payload, email=payload, phone=payload),
+    }
+
+
+def _variables(environment: Any, part: str, seen: set[str]) -> set[str]:
+    """The values ``part`` uses, with those of the partials it includes or extends (a
+    guardian's copy, the events, the meeting, the signature)."""
+    source = environment.loader.get_source(environment, part)[0]
+    tree = environment.parse(source)
+    used = set(meta.find_undeclared_variables(tree))
+    for child in meta.find_referenced_templates(tree):
+        if child is not None and child not in seen:
+            seen.add(child)
+            used |= _variables(environment, child, seen)
+    return used
+
+
 @pytest.mark.parametrize("payload", MARKUP)
 def test_every_html_e_mail_escapes_what_it_is_given(payload):
-    """Each e-mail rendered with every value it uses set to a payload (also the e-mails the
-    world above does not send: reminders, endings, the retention warning)."""
+    """Each e-mail rendered with every value it and its partials use set to a payload (also
+    the e-mails the world above does not send: reminders, endings, the retention warning,
+    the guardian's copies, the events)."""
     names = sorted(path.name.removesuffix(".html") for path in mail.TEMPLATES_DIR.glob("*.html"))
     environment = mail._environment("de")
+    structured = _structured(payload)
     rendered = 0
     for name in names:
         if name.startswith("_"):
             continue
         used: set[str] = set()
         for part in (f"{name}.subject.txt", f"{name}.txt", f"{name}.html"):
-            source = environment.loader.get_source(environment, part)[0]  # type: ignore[union-attr]
-            used |= meta.find_undeclared_variables(environment.parse(source))
-        context = {key: NUMBERS.get(key, payload) for key in used - {"ui_locale", "_"}}
+            used |= _variables(environment, part, set())
+        context = {
+            key: structured.get(key, NUMBERS.get(key, payload)) for key in used - {"ui_locale", "_"}
+        }
         html = mail.render(name, "de", context).html
         assert live_markup(html) == [], (name, html)
         assert not used or escaped(payload) in html, name
+        if "signature" in used:  # every e-mail in the layout signs with the payloads
+            assert "data-signature" in html, name
         rendered += 1
     assert rendered >= 10
+
+
+@pytest.mark.parametrize("template", ["proposal", "proposal_reminder", "checkin"])
+def test_a_guardians_copy_without_a_guardians_name_still_renders(template):
+    """The copy greets the guardian by name when it has one, and plainly when it has none."""
+    used: set[str] = set()
+    environment = mail._environment("de")
+    for part in (f"{template}.subject.txt", f"{template}.txt", f"{template}.html"):
+        used |= _variables(environment, part, set())
+    context = {key: NUMBERS.get(key, "x") for key in used - {"ui_locale", "_", "guardian_name"}}
+    context |= _structured("x")
+    rendered = mail.render(template, "en", context)
+    assert "Hello," in rendered.text and "Hello," in rendered.html
 
 
 @pytest.mark.parametrize(
