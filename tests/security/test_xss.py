@@ -27,7 +27,16 @@ from litestar.testing import TestClient
 from markupsafe import escape
 from sqlalchemy import select, update
 
-from tests.builders import PASSWORD, csrf_token, db, html, login, make_coordinator, make_region
+from tests.builders import (
+    PASSWORD,
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_occasion,
+    make_region,
+)
 from tests.security.xss_payloads import (
     MARKUP,
     PAYLOADS,
@@ -39,8 +48,17 @@ from tests.security.xss_payloads import (
 from web.app import create_app
 from web.checkins import checkins
 from web.core import mail
+from web.core.calendar import berlin
 from web.core.forms import ABOUT_MAX
-from web.core.models import MatchingRun, OutboxMessage, Participant, Tandem, utcnow
+from web.core.models import (
+    MatchingRun,
+    OutboxMessage,
+    Participant,
+    ProblemReport,
+    Region,
+    Tandem,
+    utcnow,
+)
 from web.core.signature import Signature
 from web.tandems.notes import BODY_MAX
 
@@ -77,6 +95,8 @@ class World:
     reporter: str = ""  # key of the person whose session ``me`` is
     run_id: int = 0
     message_ids: list[int] = field(default_factory=list)
+    event_date: str = ""  # the page of the event's date (people signed up, a walk-in)
+    problem_id: int = 0  # the reporter's problem report
 
 
 def _post(client: TestClient, path: str, data: dict[str, Any], *, form: str | None = None):  # type: ignore[no-untyped-def]
@@ -306,7 +326,37 @@ def world(settings, engine) -> Iterator[World]:  # type: ignore[no-untyped-def]
             f"/coordinator/participants/{vetted}/vetting",
             {"certificate_date": utcnow().date().isoformat(), "seen_original": "1"},
         )
+        # Issue 15: the region's contact person (signs the e-mails), named by a payload.
+        _post(
+            carla,
+            f"/coordinator/regions/{KASSEL}/contact",
+            {"contact_name": PAYLOADS[7], "contact_email": "kontakt@kassel.example"},
+        )
+        # Issue 17: an event whose title and place are payloads; Carla signs two people up
+        # on their behalf and writes down a walk-in at the door, named by a payload.
         with db(engine) as session:
+            region = session.scalars(select(Region).where(Region.slug == KASSEL)).one()
+            occasion = make_occasion(
+                session,
+                region,
+                starts_at=utcnow() + timedelta(days=7),
+                title=PAYLOADS[0],
+                place_name=PAYLOADS[2],
+                capacity=1,
+            )
+            day = berlin(occasion.starts_at).date().isoformat()
+            world.event_date = f"/coordinator/events/{occasion.id}/dates/{day}"
+        for key in ("l2", "n2"):
+            _post(
+                carla,
+                f"{world.event_date}/sign-up",
+                {"person": people[key].public_id},
+                form=world.event_date,
+            )
+        door = f"{world.event_date}/door"
+        _post(carla, f"{door}/walk-ins", {"name": PAYLOADS[4][:80]}, form=door)
+        with db(engine) as session:
+            world.problem_id = session.scalars(select(ProblemReport.id)).one()
             world.message_ids = list(session.scalars(select(OutboxMessage.id)))
         yield world
 
@@ -342,6 +392,7 @@ def _ids(world: World, roles: tuple[str, ...] = ("local", "newcomer")) -> list[s
     return [p.public_id for p in world.people.values() if p.role in roles]
 
 
+PAIRS_FOUND = f"/coordinator/regions/{KASSEL}/pairs/new?local_q=example.org&newcomer_q=example.org"
 # Path template → the concrete paths of the world. A new GET route fails the walk until it
 # is added here.
 FILL: dict[str, Callable[[World], list[str]]] = {
@@ -378,8 +429,10 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     ],
     "/calendar/{name:str}": lambda w: [f"/calendar/{KASSEL}.ics"],
     "/coordinator/regions/{slug:str}/gaps": lambda w: [f"/coordinator/regions/{KASSEL}/gaps"],
+    # Pair by typing: the people found by what was typed (their e-mail addresses here).
     "/coordinator/regions/{slug:str}/pairs/new": lambda w: [
-        f"/coordinator/regions/{KASSEL}/pairs/new"
+        f"/coordinator/regions/{KASSEL}/pairs/new",
+        PAIRS_FOUND,
     ],
     "/coordinator/regions/{slug:str}/suggestions": lambda w: [
         f"/coordinator/regions/{KASSEL}/suggestions"
@@ -431,6 +484,30 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/dev/mail": lambda w: ["/dev/mail/"],
     "/dev/mail/{message_id:int}": lambda w: [f"/dev/mail/{i}" for i in w.message_ids],
     # Participants' pages, in the reporter's session (``World.me``).
+    # Today's merges: an event's date and its door list (the world's event), the exports,
+    # the region's contact person, the form that marks a problem report handled.
+    "/coordinator/events/{occasion_id:int}/dates/{day:str}": lambda w: [
+        w.event_date,
+        f"{w.event_date}?q=%3C",
+        f"{w.event_date}?q=script",
+    ],
+    "/coordinator/events/{occasion_id:int}/dates/{day:str}/door": lambda w: [
+        f"{w.event_date}/door"
+    ],
+    "/coordinator/exports/participants": lambda w: [
+        "/coordinator/exports/participants",
+        "/coordinator/exports/participants?file=xlsx",
+    ],
+    "/coordinator/exports/tandems": lambda w: [
+        "/coordinator/exports/tandems",
+        "/coordinator/exports/tandems?file=xlsx",
+    ],
+    "/coordinator/regions/{slug:str}/contact": lambda w: [f"/coordinator/regions/{KASSEL}/contact"],
+    "/coordinator/reports.xlsx": lambda w: ["/coordinator/reports.xlsx"],
+    "/coordinator/tandems/{public_id:str}/problems/{report_id:int}/handle": lambda w: [
+        f"/coordinator/tandems/{w.active}/problems/{w.problem_id}/handle",
+        f"/coordinator/tandems/{w.active}/problems/{w.problem_id}/handle?back=dashboard",
+    ],
     "/me": lambda w: ["/me"],
     "/me/edit": lambda w: ["/me/edit"],
     "/me/export": lambda w: ["/me/export"],
@@ -487,9 +564,14 @@ def test_every_page_shows_the_stored_payloads_escaped(world):
         "/coordinator/proposals/",
         f"/coordinator/regions/{KASSEL}/suggestions",
         f"/coordinator/regions/{KASSEL}/unmatched",
-        f"/coordinator/regions/{KASSEL}/pairs/new",
+        PAIRS_FOUND,
         f"/coordinator/runs/{world.run_id}",  # started by Carla
         "/dev/mail/",
+        f"/coordinator/regions/{KASSEL}/contact",
+        "/coordinator/events",
+        world.event_date,
+        f"{world.event_date}/door",
+        f"/coordinator/tandems/{world.active}/problems/{world.problem_id}/handle",
         "/me",
         "/me/edit",
         f"/me/tandem/{world.active}",
