@@ -154,7 +154,13 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/tandems/{public_id}/rematch": ["ended_on", "reason"],
     "/coordinator/tandems/{public_id}/fit-check": [],
     "/coordinator/tandems/{public_id}/notes": ["body"],
-    "/coordinator/tandems/{public_id}/problems/{report_id}/handle": [],
+    "/coordinator/tandems/{public_id}/problems/{report_id}/handle": ["back", "handled_note"],
+    "/coordinator/tandems/{public_id}/put-in-touch": ["back"],
+    "/coordinator/proposals/{public_id}/withdraw": ["reason"],
+    "/coordinator/proposals/{public_id}/resend": [],
+    # The what-if of a run and the relaxations it offers.
+    "/coordinator/runs/{run_id}/whatif": [],
+    "/coordinator/runs/{run_id}/relax/{relaxation}": [],
     # Issue 16: people without e-mail.
     "/coordinator/register/{role}": [
         *PARTICIPANT_FORM,
@@ -184,6 +190,18 @@ FORM_FIELDS: dict[str, list[str]] = {
     "/coordinator/events/{occasion_id}/cancel": [],
     "/coordinator/events/{occasion_id}/cancel-date": ["date"],
     "/coordinator/regions/{slug}/calendar-tag": ["calendar_tag"],
+    # Sign-ups for an event's date: on a person's behalf, at the door, and their own.
+    "/coordinator/events/{occasion_id}/dates/{day}/sign-up": ["person"],
+    "/coordinator/events/{occasion_id}/dates/{day}/cancel/{signup_id}": [],
+    "/coordinator/events/{occasion_id}/dates/{day}/door": ["came"],
+    "/coordinator/events/{occasion_id}/dates/{day}/door/walk-ins": ["name"],
+    "/coordinator/events/{occasion_id}/dates/{day}/door/walk-ins/{walk_in_id}/remove": [],
+    "/me/events/{occasion_id}/{day}/sign-up": [],
+    "/me/events/{occasion_id}/{day}/cancel": [],
+    "/me/calendar/new-link": [],
+    # The monthly "what's on" e-mail, switched on the profile or by the link in it.
+    "/me/whats-on": ["mail"],
+    "/whats-on/{token}": ["mail"],
 }
 # Routes that end the session they are called with: called last in their pass.
 SESSION_ENDING = {"/logout", "/me/logout", "/me/erase"}

@@ -27,7 +27,16 @@ from litestar.testing import TestClient
 from markupsafe import escape
 from sqlalchemy import select, update
 
-from tests.builders import PASSWORD, csrf_token, db, html, login, make_coordinator, make_region
+from tests.builders import (
+    PASSWORD,
+    csrf_token,
+    db,
+    html,
+    login,
+    make_coordinator,
+    make_occasion,
+    make_region,
+)
 from tests.security.xss_payloads import (
     MARKUP,
     PAYLOADS,
@@ -39,8 +48,18 @@ from tests.security.xss_payloads import (
 from web.app import create_app
 from web.checkins import checkins
 from web.core import mail
+from web.core.calendar import berlin
 from web.core.forms import ABOUT_MAX
-from web.core.models import MatchingRun, OutboxMessage, Participant, Tandem, utcnow
+from web.core.models import (
+    MatchingRun,
+    OutboxMessage,
+    Participant,
+    ProblemReport,
+    Region,
+    Tandem,
+    utcnow,
+)
+from web.core.signature import Signature
 from web.tandems.notes import BODY_MAX
 
 KASSEL = "kassel"
@@ -76,6 +95,8 @@ class World:
     reporter: str = ""  # key of the person whose session ``me`` is
     run_id: int = 0
     message_ids: list[int] = field(default_factory=list)
+    event_date: str = ""  # the page of the event's date (people signed up, a walk-in)
+    problem_id: int = 0  # the reporter's problem report
 
 
 def _post(client: TestClient, path: str, data: dict[str, Any], *, form: str | None = None):  # type: ignore[no-untyped-def]
@@ -305,7 +326,37 @@ def world(settings, engine) -> Iterator[World]:  # type: ignore[no-untyped-def]
             f"/coordinator/participants/{vetted}/vetting",
             {"certificate_date": utcnow().date().isoformat(), "seen_original": "1"},
         )
+        # Issue 15: the region's contact person (signs the e-mails), named by a payload.
+        _post(
+            carla,
+            f"/coordinator/regions/{KASSEL}/contact",
+            {"contact_name": PAYLOADS[7], "contact_email": "kontakt@kassel.example"},
+        )
+        # Issue 17: an event whose title and place are payloads; Carla signs two people up
+        # on their behalf and writes down a walk-in at the door, named by a payload.
         with db(engine) as session:
+            region = session.scalars(select(Region).where(Region.slug == KASSEL)).one()
+            occasion = make_occasion(
+                session,
+                region,
+                starts_at=utcnow() + timedelta(days=7),
+                title=PAYLOADS[0],
+                place_name=PAYLOADS[2],
+                capacity=1,
+            )
+            day = berlin(occasion.starts_at).date().isoformat()
+            world.event_date = f"/coordinator/events/{occasion.id}/dates/{day}"
+        for key in ("l2", "n2"):
+            _post(
+                carla,
+                f"{world.event_date}/sign-up",
+                {"person": people[key].public_id},
+                form=world.event_date,
+            )
+        door = f"{world.event_date}/door"
+        _post(carla, f"{door}/walk-ins", {"name": PAYLOADS[4][:80]}, form=door)
+        with db(engine) as session:
+            world.problem_id = session.scalars(select(ProblemReport.id)).one()
             world.message_ids = list(session.scalars(select(OutboxMessage.id)))
         yield world
 
@@ -341,6 +392,7 @@ def _ids(world: World, roles: tuple[str, ...] = ("local", "newcomer")) -> list[s
     return [p.public_id for p in world.people.values() if p.role in roles]
 
 
+PAIRS_FOUND = f"/coordinator/regions/{KASSEL}/pairs/new?local_q=example.org&newcomer_q=example.org"
 # Path template → the concrete paths of the world. A new GET route fails the walk until it
 # is added here.
 FILL: dict[str, Callable[[World], list[str]]] = {
@@ -377,8 +429,10 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     ],
     "/calendar/{name:str}": lambda w: [f"/calendar/{KASSEL}.ics"],
     "/coordinator/regions/{slug:str}/gaps": lambda w: [f"/coordinator/regions/{KASSEL}/gaps"],
+    # Pair by typing: the people found by what was typed (their e-mail addresses here).
     "/coordinator/regions/{slug:str}/pairs/new": lambda w: [
-        f"/coordinator/regions/{KASSEL}/pairs/new"
+        f"/coordinator/regions/{KASSEL}/pairs/new",
+        PAIRS_FOUND,
     ],
     "/coordinator/regions/{slug:str}/suggestions": lambda w: [
         f"/coordinator/regions/{KASSEL}/suggestions"
@@ -430,6 +484,30 @@ FILL: dict[str, Callable[[World], list[str]]] = {
     "/dev/mail": lambda w: ["/dev/mail/"],
     "/dev/mail/{message_id:int}": lambda w: [f"/dev/mail/{i}" for i in w.message_ids],
     # Participants' pages, in the reporter's session (``World.me``).
+    # Today's merges: an event's date and its door list (the world's event), the exports,
+    # the region's contact person, the form that marks a problem report handled.
+    "/coordinator/events/{occasion_id:int}/dates/{day:str}": lambda w: [
+        w.event_date,
+        f"{w.event_date}?q=%3C",
+        f"{w.event_date}?q=script",
+    ],
+    "/coordinator/events/{occasion_id:int}/dates/{day:str}/door": lambda w: [
+        f"{w.event_date}/door"
+    ],
+    "/coordinator/exports/participants": lambda w: [
+        "/coordinator/exports/participants",
+        "/coordinator/exports/participants?file=xlsx",
+    ],
+    "/coordinator/exports/tandems": lambda w: [
+        "/coordinator/exports/tandems",
+        "/coordinator/exports/tandems?file=xlsx",
+    ],
+    "/coordinator/regions/{slug:str}/contact": lambda w: [f"/coordinator/regions/{KASSEL}/contact"],
+    "/coordinator/reports.xlsx": lambda w: ["/coordinator/reports.xlsx"],
+    "/coordinator/tandems/{public_id:str}/problems/{report_id:int}/handle": lambda w: [
+        f"/coordinator/tandems/{w.active}/problems/{w.problem_id}/handle",
+        f"/coordinator/tandems/{w.active}/problems/{w.problem_id}/handle?back=dashboard",
+    ],
     "/me": lambda w: ["/me"],
     "/me/edit": lambda w: ["/me/edit"],
     "/me/export": lambda w: ["/me/export"],
@@ -486,9 +564,14 @@ def test_every_page_shows_the_stored_payloads_escaped(world):
         "/coordinator/proposals/",
         f"/coordinator/regions/{KASSEL}/suggestions",
         f"/coordinator/regions/{KASSEL}/unmatched",
-        f"/coordinator/regions/{KASSEL}/pairs/new",
+        PAIRS_FOUND,
         f"/coordinator/runs/{world.run_id}",  # started by Carla
         "/dev/mail/",
+        f"/coordinator/regions/{KASSEL}/contact",
+        "/coordinator/events",
+        world.event_date,
+        f"{world.event_date}/door",
+        f"/coordinator/tandems/{world.active}/problems/{world.problem_id}/handle",
         "/me",
         "/me/edit",
         f"/me/tandem/{world.active}",
@@ -552,26 +635,76 @@ def test_the_e_mails_escape_names_in_their_html(world, engine):
 NUMBERS = {"days": 30}  # e-mail values that are numbers, not text
 
 
+def _structured(payload: str) -> dict[str, Any]:
+    """The e-mail values the partials take as structures, every text in them a payload:
+    the events near the reader (``web.events.nearby.for_mail``) and the signature."""
+    event = {
+        "title": payload,
+        "when": payload,
+        "more_dates": [payload, payload],
+        "and_more": True,
+        "place": payload,
+        "km": payload,
+        "online": False,
+        "step_free": True,
+    }
+    return {
+        "events": [event, {**event, "online": True, "km": ""}],
+        "signature": Signature(name=payload, region=payload, email=payload, phone=payload),
+    }
+
+
+def _variables(environment: Any, part: str, seen: set[str]) -> set[str]:
+    """The values ``part`` uses, with those of the partials it includes or extends (a
+    guardian's copy, the events, the meeting, the signature)."""
+    source = environment.loader.get_source(environment, part)[0]
+    tree = environment.parse(source)
+    used = set(meta.find_undeclared_variables(tree))
+    for child in meta.find_referenced_templates(tree):
+        if child is not None and child not in seen:
+            seen.add(child)
+            used |= _variables(environment, child, seen)
+    return used
+
+
 @pytest.mark.parametrize("payload", MARKUP)
 def test_every_html_e_mail_escapes_what_it_is_given(payload):
-    """Each e-mail rendered with every value it uses set to a payload (also the e-mails the
-    world above does not send: reminders, endings, the retention warning)."""
+    """Each e-mail rendered with every value it and its partials use set to a payload (also
+    the e-mails the world above does not send: reminders, endings, the retention warning,
+    the guardian's copies, the events)."""
     names = sorted(path.name.removesuffix(".html") for path in mail.TEMPLATES_DIR.glob("*.html"))
     environment = mail._environment("de")
+    structured = _structured(payload)
     rendered = 0
     for name in names:
         if name.startswith("_"):
             continue
         used: set[str] = set()
         for part in (f"{name}.subject.txt", f"{name}.txt", f"{name}.html"):
-            source = environment.loader.get_source(environment, part)[0]  # type: ignore[union-attr]
-            used |= meta.find_undeclared_variables(environment.parse(source))
-        context = {key: NUMBERS.get(key, payload) for key in used - {"ui_locale", "_"}}
+            used |= _variables(environment, part, set())
+        context = {
+            key: structured.get(key, NUMBERS.get(key, payload)) for key in used - {"ui_locale", "_"}
+        }
         html = mail.render(name, "de", context).html
         assert live_markup(html) == [], (name, html)
         assert not used or escaped(payload) in html, name
+        if "signature" in used:  # every e-mail in the layout signs with the payloads
+            assert "data-signature" in html, name
         rendered += 1
     assert rendered >= 10
+
+
+@pytest.mark.parametrize("template", ["proposal", "proposal_reminder", "checkin"])
+def test_a_guardians_copy_without_a_guardians_name_still_renders(template):
+    """The copy greets the guardian by name when it has one, and plainly when it has none."""
+    used: set[str] = set()
+    environment = mail._environment("de")
+    for part in (f"{template}.subject.txt", f"{template}.txt", f"{template}.html"):
+        used |= _variables(environment, part, set())
+    context = {key: NUMBERS.get(key, "x") for key in used - {"ui_locale", "_", "guardian_name"}}
+    context |= _structured("x")
+    rendered = mail.render(template, "en", context)
+    assert "Hello," in rendered.text and "Hello," in rendered.html
 
 
 @pytest.mark.parametrize(

@@ -42,8 +42,16 @@ def is_minor(person: Participant, *, now: datetime) -> bool:
 MAILED, TASK, NOT_TOLD = "mailed", "task", "not_told"
 # The mails to a person that only make sense by e-mail: a link to confirm the address, to
 # open "my profile" (also after a repeated sign-up, or for an address a coordinator
-# recorded). Every other mail to a person has a task (``CONTACT_TASK_KINDS``).
-ONLY_BY_EMAIL = ("verify_address", "profile_link", "signup_again", "address_recorded")
+# recorded), and the monthly "what's on" (web/events/whats_on.py: a coordinator is not
+# asked to phone a calendar through). Every other mail to a person has a task
+# (``CONTACT_TASK_KINDS``).
+ONLY_BY_EMAIL = (
+    "verify_address",
+    "profile_link",
+    "signup_again",
+    "address_recorded",
+    "whats_on",
+)
 
 
 def can_tell(person: Participant, template: str) -> bool:

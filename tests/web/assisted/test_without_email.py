@@ -34,7 +34,8 @@ from web.ops import retention
 from web.proposals import proposals
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "email"
-TO_COORDINATORS = {"coordinator_invitation", "login_attack", "test_message"}
+# Mails to coordinators, not to a participant (urgent_report: web/tandems/problems.py).
+TO_COORDINATORS = {"coordinator_invitation", "login_attack", "test_message", "urgent_report"}
 ANSWER_LINK = re.compile(r"/answer/|/check-in/")
 
 
