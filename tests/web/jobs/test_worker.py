@@ -142,19 +142,20 @@ def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path, capsy
     assert main(["match", "--all", "--today", TODAY.isoformat()]) == 0  # the whole country
     assert "queued" in capsys.readouterr().out
     tasks.send_mail()
-    periodics = (tasks.follow_up, tasks.check_ins, tasks.event_reminders, tasks.purge,
-                 tasks.nightly_backup)  # fmt: skip
+    periodics = (tasks.follow_up, tasks.check_ins, tasks.event_reminders, tasks.whats_on,
+                 tasks.purge, tasks.nightly_backup)  # fmt: skip
     for periodic in periodics:
         periodic()
     # A job that fails for good lands on the admins' page (a run that does not exist).
     queue_again("web.runs.jobs.matching_run", [run_id, "not a date"])
-    assert huey.pending_count() == 9
+    assert huey.pending_count() == 10
 
     with worker(queue_settings, tmp_path / "worker.log"):
         wait_until(lambda: run_of(engine, run_id).status == "done")
         wait_until(lambda: [run.status for run in runs_in(engine, other_id)] == ["done"])
         wait_until(lambda: list(Path(queue_settings.mail_dir).glob("*.eml")))
-        for job in ("follow_up", "check_ins", "event_reminders", "purge", "nightly_backup"):
+        jobs = ("follow_up", "check_ins", "event_reminders", "whats_on", "purge", "nightly_backup")
+        for job in jobs:
             wait_until(lambda job=job: claimed(engine, job))
         wait_until(lambda: list(Path(queue_settings.backup_dir).glob("tandem-*.backup")))
 
@@ -163,6 +164,8 @@ def test_a_worker_runs_every_kind_of_job(queue_settings, engine, tmp_path, capsy
                 return list(session.scalars(select(FailedJob)))
 
         wait_until(failed)
+        # A finished run queues its what-if (web.runs.jobs): the worker takes that too.
+        wait_until(lambda: huey.pending_count() == 0)
     run = run_of(engine, run_id)
     assert run.stats["stats"]["pairs"] == 3 and run.heartbeat_at is not None
     with db(engine) as session:
