@@ -100,6 +100,11 @@ def _days(since: date | datetime | None, today: date) -> int | None:
     return max((today - since).days, 0)
 
 
+# One (person, town) alias pair per person a line names (a tandem: two). Made once: building
+# an alias of a mapped class costs more than the dashboard's queries take in the database.
+_ALIASES = [names.aliases(), names.aliases()]
+
+
 def _rows(
     session: Session,
     query: Select[*tuple[Any, ...]],
@@ -124,8 +129,7 @@ def _rows(
     )
     shown = [column for column in first.c if column.name not in ("total", "position")]
     outer = select(*shown)
-    for person_id in people:
-        person, place = names.aliases()
+    for person_id, (person, place) in zip(people, _ALIASES, strict=False):
         outer = outer.add_columns(*PersonName.columns(person, place))
         outer = outer.outerjoin(person, first.c[person_id] == col(person.id)).outerjoin(
             place, col(person.place_id) == col(place.id)
