@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -50,6 +50,12 @@ def seats(engine, occasion_id: int) -> tuple[list[int], int]:  # type: ignore[no
         return held, sum(1 for row in rows if row.seat is None)
 
 
+def in_three_days() -> datetime:  # noqa: N802
+    """Noon UTC three days ahead: the same calendar day in Berlin (at 23:30 UTC, "now + 3
+    days" is already the next day there, and the date below would name no occurrence)."""
+    return (utcnow() + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def test_five_people_at_once_for_the_last_two_places(engine) -> None:
     with db(engine) as session:
         kassel = make_region(session, "kassel")
@@ -57,7 +63,7 @@ def test_five_people_at_once_for_the_last_two_places(engine) -> None:
     for _ in range(REPETITIONS):
         with db(engine) as session:
             kassel = session.get(type(kassel), region_id)
-            occasion = make_occasion(session, kassel, starts_at=utcnow() + timedelta(days=3),
+            occasion = make_occasion(session, kassel, starts_at=in_three_days(),
                                      capacity=3)  # fmt: skip
             day = signups.occurrence(occasion, occasion.starts_at.date()).day  # type: ignore[union-attr]
             early = make_participant(session, kassel)
@@ -76,7 +82,7 @@ def test_two_cancel_at_once_and_the_first_two_waiting_move_up_once_each(engine) 
     for _ in range(REPETITIONS):
         with db(engine) as session:
             kassel = session.get(type(kassel), region_id)
-            occasion = make_occasion(session, kassel, starts_at=utcnow() + timedelta(days=3),
+            occasion = make_occasion(session, kassel, starts_at=in_three_days(),
                                      capacity=2)  # fmt: skip
             day = signups.occurrence(occasion, occasion.starts_at.date()).day  # type: ignore[union-attr]
             people = [make_participant(session, kassel) for _ in range(5)]
