@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from web.core.i18n import translations
 
@@ -39,8 +40,9 @@ def test_a_form_with_errors_leads_to_them_and_keeps_labels_beside_their_boxes(ne
     summary = page.locator(".error-summary")
     summary.wait_for()
     # The summary has the focus, so a screen reader reads it first.
-    # (autofocus is applied at the next rendering step after the page loads)
-    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+    # (autofocus is applied at the next rendering step after the page loads; Playwright's own
+    # assertion waits for it: a polled string predicate is an eval the page's CSP refuses)
+    expect(summary).to_be_focused()
     expected = translations(locale).gettext("Please check the marked fields.")
     assert summary.locator("p").first.inner_text() == expected
     links = summary.locator("a")
