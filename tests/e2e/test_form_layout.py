@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from web.core.i18n import translations
 
@@ -42,6 +41,8 @@ def test_a_form_with_errors_leads_to_them_and_keeps_labels_beside_their_boxes(ne
     # The summary has the focus, so a screen reader reads it first.
     # (autofocus is applied at the next rendering step after the page loads; Playwright's own
     # assertion waits for it: a polled string predicate is an eval the page's CSP refuses)
+    from playwright.sync_api import expect
+
     expect(summary).to_be_focused()
     expected = translations(locale).gettext("Please check the marked fields.")
     assert summary.locator("p").first.inner_text() == expected
