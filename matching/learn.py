@@ -85,9 +85,6 @@ class WeightLearner:
         return coef, clipped / clipped.sum()
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> WeightLearner:
-        from sklearn.metrics import roc_auc_score
-        from sklearn.model_selection import StratifiedKFold
-
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=int)
         n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
@@ -100,6 +97,11 @@ class WeightLearner:
             )
         if not np.isfinite(X).all() or X.min() < 0 or X.max() > 1:
             raise ValueError("components must be numbers in [0, 1]")
+        # Imported only now: scikit-learn takes seconds to import, and most visits of the
+        # weights page have too few decisions to learn from.
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
         folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         aucs = []
         for train, test in folds.split(X, y):
@@ -200,13 +202,13 @@ def learn_weights(
     >>> max(learned.weights, key=learned.weights.get)
     'interests'
     """
-    from sklearn.metrics import roc_auc_score
-
     X, y = _rows(decisions)
     learner = WeightLearner(
         C=C, cv=cv, min_decisions=min_decisions, n_bootstrap=n_bootstrap, random_state=random_state
     )
-    learner.fit(X, y)
+    learner.fit(X, y)  # raises NotEnoughDecisions before scikit-learn is imported
+    from sklearn.metrics import roc_auc_score
+
     now = dict(DEFAULT_WEIGHTS if current is None else current)
     now_w = np.array([float(now.get(c, 0.0)) for c in COMPONENTS])
     current_auc = float(roc_auc_score(y, X @ now_w)) if now_w.sum() > 0 else 0.5

@@ -70,15 +70,22 @@ def reset_postgres_schema(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the newest schema, migrated once per worker, to copy: the browser
+    tests' servers run on SQLite whatever database the in-process tests use."""
+    path = tmp_path_factory.mktemp("template") / "tandem.db"
+    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_template(request: pytest.FixtureRequest) -> str:
     """A database at the newest schema: a SQLite file to copy, or the PostgreSQL URL."""
     if POSTGRES_URL:
         reset_postgres_schema(POSTGRES_URL)
         command.upgrade(alembic_config(POSTGRES_URL), "head")
         return POSTGRES_URL
-    path = tmp_path_factory.mktemp("template") / "tandem.db"
-    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
-    return str(path)
+    return str(request.getfixturevalue("sqlite_template"))
 
 
 def _truncate_all(url: str) -> None:

