@@ -66,7 +66,10 @@ def _read_geonames() -> list[GazetteerPlace]:
 def _read_extract(path: Path) -> list[GazetteerPlace] | None:
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        return [GazetteerPlace(*row[:5], alternate_names=tuple(row[5])) for row in rows]
+        return [
+            GazetteerPlace(int(id_), name, float(lat), float(lon), int(population), tuple(other))
+            for id_, name, lat, lon, population, other in rows
+        ]
     except (OSError, ValueError, TypeError, IndexError):
         return None  # missing or damaged: read GeoNames again
 
