@@ -22,11 +22,12 @@ run: install migrate ## serve the demo on http://127.0.0.1:8000 with one job wor
 	$(BIN)/tandem demo --if-empty
 	$(BIN)/tandem serve
 
-# Two pytest-xdist workers, each test module on one worker (module-scoped servers stay one).
+# Two pytest-xdist workers, given tests one by one; a module sharing a server or browser
+# stays on one worker (tests/conftest.py marks it as an xdist_group).
 TEST_WORKERS ?= 2
 
 test: install ## run the whole test suite (PostgreSQL too when TANDEM_TEST_DATABASE_URL is set)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install ## ruff lint and format check, mypy type check
 	$(BIN)/ruff check .

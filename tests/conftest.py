@@ -235,12 +235,50 @@ def test_client_counts_as_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
 E2E_DIR = Path(__file__).parent / "e2e"
 
 
+# ``make test`` hands tests to its two workers one by one (``--dist loadgroup``), so that both
+# finish together, except for the modules whose tests share a fixture (a browser test's
+# server, an extracted message catalogue): each of those runs whole on one worker.
+SHARED_MODULES = {"tests/db/test_demo.py", "tests/web/test_translations.py"}
+_SHARED_SCOPES = {"class", "module", "package"}
+
+
+def module_kept_together(nodeid: str) -> str | None:
+    module = nodeid.split("::")[0]
+    return module if module.startswith("tests/e2e/") or module in SHARED_MODULES else None
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """pytest-xdist's own groups (``xdist_group`` markers) are lost on pytest 9.2, which
+    keeps node ids elsewhere; the scheduler groups these modules by their path instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModulesSharingFixturesStayTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return module_kept_together(nodeid) or super()._split_scope(nodeid)
+
+    return ModulesSharingFixturesStayTogether(config, log)  # type: ignore[arg-type]
+
+
+def _shares_fixtures_with_its_module(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(stack[-1].scope in _SHARED_SCOPES for stack in defs)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every browser test carries the ``browser`` marker, so that a quick local run can
     leave them out: ``pytest -m "not browser and not fuzz"`` (CI runs everything)."""
     for item in items:
         if item.path.is_relative_to(E2E_DIR):
             item.add_marker(pytest.mark.browser)
+        if _shares_fixtures_with_its_module(item) and not module_kept_together(item.nodeid):
+            raise pytest.UsageError(
+                f"{item.nodeid} shares a fixture with its module: add the module to "
+                "SHARED_MODULES in tests/conftest.py, so that one worker runs it whole"
+            )
 
 
 def pytest_report_header() -> str:

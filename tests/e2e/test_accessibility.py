@@ -32,6 +32,16 @@ def axe_source() -> str:
         no_browser(str(problem))
 
 
+@pytest.fixture(scope="module")
+def axe_tab(tab, axe_source):  # type: ignore[no-untyped-def]
+    """The module's tab with axe in every page it loads. axe is added as an init script
+    (through the DevTools protocol, which the page's Content-Security-Policy does not
+    govern): add_script_tag would write an inline <script>, which the CSP rightly refuses.
+    So the pages are checked with their real CSP, and bypass_csp is not needed."""
+    tab.context.add_init_script(script=axe_source)
+    return tab
+
+
 def readable(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
@@ -47,16 +57,9 @@ def readable(violations: list[dict]) -> str:
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_it_has_no_serious_accessibility_violation(new_context, axe_source, path, locale):
-    # axe is added as an init script (through the DevTools protocol, which the page's
-    # Content-Security-Policy does not govern): add_script_tag would write an inline
-    # <script>, which the CSP rightly refuses. So the pages are checked with their
-    # real CSP, and bypass_csp is not needed.
-    context = new_context()
-    context.add_init_script(script=axe_source)
-    page = context.new_page()
-    page.goto(f"{path}?lang={locale}")
-    violations = page.evaluate(RUN_AXE)
+def test_it_has_no_serious_accessibility_violation(axe_tab, path, locale):
+    axe_tab.goto(f"{path}?lang={locale}")
+    violations = axe_tab.evaluate(RUN_AXE)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"{path}?lang={locale}\n{readable(blocking)}"
     minor = [v for v in violations if v["impact"] not in BLOCKING]
