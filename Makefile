@@ -26,8 +26,10 @@ run: install migrate ## serve the demo on http://127.0.0.1:8000 with one job wor
 # stays on one worker (tests/conftest.py marks it as an xdist_group).
 TEST_WORKERS ?= 2
 
+# Some images set PYTHONDONTWRITEBYTECODE: then every worker and every server a test starts
+# compiles the app and the tests anew (seconds each); the suite keeps Python's default cache.
 test: install ## run the whole test suite (PostgreSQL too when TANDEM_TEST_DATABASE_URL is set)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install ## ruff lint and format check, mypy type check
 	$(BIN)/ruff check .
