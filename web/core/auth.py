@@ -47,6 +47,7 @@ def _dummy_hash() -> str:
         _DUMMY_HASH = _hasher.hash("not-a-real-password")
     return _DUMMY_HASH
 
+
 SESSION_KEY = "coordinator_id"
 _ROTATE, _NEW_ID = "tandem.rotate_session_id", "tandem.new_session_id"
 _LOADED = "tandem.session_as_loaded"
