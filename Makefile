@@ -23,7 +23,7 @@ run: install migrate ## serve the demo on http://127.0.0.1:8000 with one job wor
 	$(BIN)/tandem serve
 
 # Two pytest-xdist workers, given tests one by one; a module sharing a server or browser
-# stays on one worker (tests/conftest.py marks it as an xdist_group).
+# stays on one worker (tests/conftest.py, pytest_xdist_make_scheduler).
 TEST_WORKERS ?= 2
 
 # Some images set PYTHONDONTWRITEBYTECODE: then every worker and every server a test starts

@@ -50,7 +50,7 @@ def seats(engine, occasion_id: int) -> tuple[list[int], int]:  # type: ignore[no
         return held, sum(1 for row in rows if row.seat is None)
 
 
-def in_three_days() -> datetime:  # noqa: N802
+def in_three_days() -> datetime:
     """Noon UTC three days ahead: the same calendar day in Berlin (at 23:30 UTC, "now + 3
     days" is already the next day there, and the date below would name no occurrence)."""
     return (utcnow() + timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0)

@@ -187,6 +187,12 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
+def open_context(browser: Browser, live_server: LiveServer, **options: Any) -> BrowserContext:
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(20_000)  # a shared two-core machine running two workers
+    return context
+
+
 @pytest.fixture
 def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
     """Make browser contexts (closed after the test); none reaches another host
@@ -194,8 +200,7 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
     made: list[BrowserContext] = []
 
     def factory(**options: Any) -> BrowserContext:
-        context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(20_000)  # a shared two-core machine running two workers
+        context = open_context(browser, live_server, **options)
         made.append(context)
         return context
 
@@ -214,8 +219,7 @@ def tab(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """One tab for a module's checks of single pages, each test loading its page anew: a
     new context and tab per page costs three times as much (a new renderer process). The
     cache is off, so that every load fetches everything the page needs."""
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(20_000)
+    context = open_context(browser, live_server)
     opened = context.new_page()
     devtools = context.new_cdp_session(opened)
     devtools.send("Network.enable")

@@ -70,20 +70,22 @@ def _read_extract(path: Path) -> list[GazetteerPlace] | None:
             GazetteerPlace(int(id_), name, float(lat), float(lon), int(population), tuple(other))
             for id_, name, lat, lon, population, other in rows
         ]
-    except (OSError, ValueError, TypeError, IndexError):
+    except (OSError, ValueError, TypeError):
         return None  # missing or damaged: read GeoNames again
 
 
 def _write_extract(path: Path, places: list[GazetteerPlace]) -> None:
     rows = [[p.geonameid, p.name, p.lat, p.lon, p.population, p.alternate_names] for p in places]
+    scratch = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a process reading it meanwhile sees the whole file or none.
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as scratch:
             json.dump(rows, scratch, ensure_ascii=False)
         os.replace(scratch.name, path)
-    except OSError:
-        pass  # a read-only installation reads GeoNames in each process, as before
+    except OSError:  # a read-only installation reads GeoNames in each process, as before
+        if scratch is not None:
+            Path(scratch.name).unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)
