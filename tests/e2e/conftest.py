@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -109,11 +111,69 @@ class LiveServer:
         return create_db_engine(self.database_url)
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+class ForkedServer:
+    """A server forked by tests/e2e/prefork.py: not this process's child, so it is watched
+    and stopped by its pid (the kernel reaps it)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def running(self) -> bool:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for stopping in (signal.SIGTERM, signal.SIGKILL):
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, stopping)
+            deadline = time.monotonic() + timeout
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not self.running():
+                return
+
+
+class ServerForker:
+    """tests/e2e/prefork.py for this test worker: it imported the app once and forks each
+    module's server, which then answers in a fraction of a new process's 1.5 CPU-seconds."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.prefork"],
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def start(self, env: dict[str, str], port: int, log: Path) -> ForkedServer:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"env": env, "port": port, "log": str(log)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"tests/e2e/prefork.py ended ({self.process.wait()})")
+        return ForkedServer(int(answer))
+
+    def close(self) -> None:
+        with self.process:  # closes both pipes and waits for it to end
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # the end of its requests: it ends
+
+
+@pytest.fixture(scope="session")
+def server_forker() -> Iterator[ServerForker]:
+    forker = ServerForker()
+    yield forker
+    forker.close()
+
+
+def _wait_until_healthy(url: str, server: ForkedServer, log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        if not server.running():
+            raise RuntimeError(f"the server exited:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
@@ -125,10 +185,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
 
 @pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, server_forker: ServerForker
 ) -> Iterator[LiveServer]:
-    """The app as people meet it: Uvicorn in a subprocess on 127.0.0.1, its own database
-    (a copy of the worker's migrated template: migrating anew costs a second per module)."""
+    """The app as people meet it: Uvicorn on 127.0.0.1 in a process of its own, its own
+    database (a copy of the worker's migrated template: migrating anew costs a second per
+    module)."""
     home = tmp_path_factory.mktemp("live")
     shutil.copyfile(sqlite_template, home / "tandem.db")
     database_url = f"sqlite:///{home / 'tandem.db'}"
@@ -153,22 +214,12 @@ def live_server(
     }
     env.pop("TANDEM_SMTP_HOST", None)  # e-mails must land in mail_dir
     log = home / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    server = server_forker.start(env, port, log)
     try:
-        _wait_until_healthy(url, process, log)
+        _wait_until_healthy(url, server, log)
         yield LiveServer(url=url, database_url=database_url, mail_dir=mail_dir)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 # --- the browser ------------------------------------------------------------------------
