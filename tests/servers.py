@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 
 import httpx
 
@@ -18,6 +20,24 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """True if the server at ``url`` answers /healthz now."""
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def answers_in_time(url: str, running: Callable[[], bool], deadline: float) -> bool:
+    """Wait for the server at ``url`` to answer /healthz: True once it does; False if it
+    stopped ``running`` first or ``deadline`` (``time.monotonic()``) passed."""
+    while running() and time.monotonic() < deadline:
+        if healthy(url):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

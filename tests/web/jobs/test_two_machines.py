@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 
 from tests.builders import csrf_token, db, login, make_coordinator, make_participant, make_region
 from tests.conftest import POSTGRES_URL, TEST_SECRET
+from tests.servers import healthy
 from web.core import mail
 from web.core.models import JobClaim, MatchingRun, OutboxMessage, Region, utcnow
 from web.core.queue import IMMEDIATE, configure, huey
@@ -117,16 +118,9 @@ def site(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[tuple[l
                 tmp_path / f"worker-{n}.log",
             )
         for url in urls:
-            wait_until(lambda url=url: _healthy(url))
+            wait_until(lambda url=url: healthy(url))
         yield urls, tmp_path
     configure(settings.model_copy(update={"queue_url": IMMEDIATE}), engine)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def _worker_log(tmp_path: Path) -> str:
